@@ -1,4 +1,5 @@
-/* The logfmt logger (STYLE R25). One write(2) per line so lines from one process never interleave. */
+/* The logfmt logger (STYLE R25). One write(2) per line so lines from one process never interleave.
+ */
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
