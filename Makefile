@@ -31,10 +31,7 @@ run: setup build
 	@exec build/bin/hearthd $(ARGS)
 
 test: setup build build-asan build-fuzz format-check
-	@cd build && ctest --output-on-failure -j $(JOBS) -L unit $(CTEST_ARGS)
-	@cd build-asan && ctest --output-on-failure -j $(JOBS) -L unit $(CTEST_ARGS)
-	@cd build && ctest --output-on-failure -L e2e $(CTEST_ARGS)
-	@scripts/fuzz build-fuzz/fuzz $(FUZZ_SMOKE_SECONDS)
+	@JOBS=$(JOBS) FUZZ_SMOKE_SECONDS=$(FUZZ_SMOKE_SECONDS) CTEST_ARGS="$(CTEST_ARGS)" scripts/test
 
 fuzz: build-fuzz
 	@scripts/fuzz build-fuzz/fuzz $(FUZZ_SECONDS)
