@@ -28,7 +28,7 @@
  *   };
  *   int main(int argc, char **argv)
  *   {
- *       rtr_conf_t conf;
+ *       rtr_conf_t conf = {0};
  *       rtr_t rtr = {0};
  *       return hc_daemon_main(&spec, &conf, &rtr, argc, argv);
  *   }
@@ -111,7 +111,10 @@ struct hc_daemon_s {
     uv_timer_t _stop_timer;
 };
 
-/* Sets up d and fills conf with the table's defaults. Borrows spec, conf and data. */
+/*
+ * Sets up d and fills conf's table fields with their defaults (other fields are not touched:
+ * zero the struct first). Borrows spec, conf and data.
+ */
 void hc_daemon_init(hc_daemon_t *d, const hc_daemon_spec_t *spec, void *conf, void *data);
 
 /*
