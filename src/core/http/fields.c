@@ -122,11 +122,12 @@ static int interpret_field(const char *name, size_t name_len, const char *v, siz
 {
     switch (name_len) {
     case 4:
-        if (HC__HTTP_EQ(name, name_len, "host"))
+        if (f->request && HC__HTTP_EQ(name, name_len, "host"))
             return parse_host(v, len, f);
         break;
     case 6:
-        if (HC__HTTP_EQ(name, name_len, "expect") && HC__HTTP_EQ(v, len, "100-continue"))
+        if (f->request && HC__HTTP_EQ(name, name_len, "expect") &&
+            HC__HTTP_EQ(v, len, "100-continue"))
             f->expect_continue = true;
         break;
     case 7:

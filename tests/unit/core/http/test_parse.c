@@ -377,6 +377,9 @@ static void test_request_malformed_is_400(void **state)
         "GET / HTTP/1.1\r\nHost: user@h\r\n\r\n",
         "GET / HTTP/1.1\r\nHost: h/x\r\n\r\n",
         "GET http://a b/ HTTP/1.1\r\nHost: h\r\n\r\n",
+        "GET http://user:pw@h/ HTTP/1.1\r\nHost: h\r\n\r\n",
+        "GET http:///x HTTP/1.1\r\nHost: h\r\n\r\n",
+        "GET http:/x HTTP/1.1\r\nHost: h\r\n\r\n",
     };
     for (size_t i = 0; i < HC_ARRAY_SIZE(bad); i++)
         expect_req_error(bad[i], HC_EPROTO, 400);
@@ -594,6 +597,10 @@ static void test_response_framing(void **state)
                            false, &r) > 0);
     assert_true(r.upgrade);
     assert_int_equal(r.body, HC_HTTP_BODY_NONE);
+    /* request-only fields mean nothing in a response */
+    assert_true(resp_parse("HTTP/1.1 200 OK\r\nHost: not a host\r\nHost: x\r\n"
+                           "Expect: 100-continue\r\nContent-Length: 0\r\n\r\n",
+                           false, &r) > 0);
     assert_true(resp_parse("HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n", false, &r) > 0);
     assert_false(r.keep_alive);
     assert_int_equal(r.minor_version, 0);
