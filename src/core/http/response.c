@@ -132,7 +132,6 @@ void hc_http_reply(hc_http_res_t *res, int status, const char *content_type, con
     hc_http_server_t *srv = c->srv;
     bool keep_alive = res->keep_alive && !srv->closing && !c->peer_eof;
     hc_buf_t out;
-    hc_buf_init(&out, 0);
     if (res->extra_headers.overflow) {
         /* The handler set more headers than we allow: a bug of ours, answered as such. */
         status = 500;
@@ -141,8 +140,12 @@ void hc_http_reply(hc_http_res_t *res, int status, const char *content_type, con
         len = strlen(body);
         hc_buf_reset(&res->extra_headers);
     }
+    /* Sized for the whole response, so a large body is never cut by the default ceiling. */
+    hc_buf_init(&out,
+                len + res->extra_headers.len + (content_type ? strlen(content_type) : 0) + 1024);
     hc__http_format_response(&out, status, content_type, &res->extra_headers, body, len,
                              !res->head_method, keep_alive);
+    hc_assert(!out.overflow);
     hc__http_conn_write(c, &out);
     hc_buf_release(&out);
     hc__http_conn_response_done(c, keep_alive);
