@@ -90,6 +90,7 @@ static inline bool hc__http_eq_lower(const char *s, size_t len, const char *lit,
 typedef struct hc__http_fields_s {
     hc_http_header_t *headers;
     size_t cap, n;
+    bool request; /* Host and Expect only mean something in a request */
     hc_str_t host;
     unsigned host_count;
     bool has_cl;
