@@ -373,12 +373,16 @@ static void test_start_while_server_down_then_connect(void **state)
     assert_int_equal(hc_bus_component_start(bus, info), 0);
     uv_run(&f->loop, UV_RUN_NOWAIT);
     assert_int_equal(f->events[HC_BUS_CONNECTED], 0);
+    /* Publishing before the first connection is buffered like during a reconnect. */
+    assert_int_equal(hc_bus_publish(bus, "d.x", "early", 5), 0);
 
     assert_int_equal(hc_test_natsd_start(&f->srv, port, NULL), 0);
     RUN_UNTIL(f, f->events[HC_BUS_CONNECTED] == 1);
     RUN_UNTIL(f, f->plain == 1); /* announced once connected */
-    assert_int_equal(hc_bus_publish(bus, "d.x", "late", 4), 0);
     RUN_UNTIL(f, f->msgs == 1);
+    assert_string_equal(f->last_data, "early");
+    assert_int_equal(hc_bus_publish(bus, "d.x", "late", 4), 0);
+    RUN_UNTIL(f, f->msgs == 2);
     assert_string_equal(f->last_data, "late");
     json_decref(info);
     free_bus(f, bus);
@@ -483,6 +487,53 @@ static void test_queue_bound_counts_drops(void **state)
     free_bus(f, bus);
 }
 
+static void on_msg_then_free(hc_bus_sub_t *sub, const hc_bus_msg_t *m, void *ud)
+{
+    fixture_t *f = ud;
+    f->msgs++;
+    free_bus(f, hc_bus_sub_bus(sub));
+}
+
+static void test_free_inside_callback(void **state)
+{
+    fixture_t *f = *state;
+    start_server(f);
+    hc_bus_t *bus = new_bus(f, f->srv.url);
+    hc_bus_sub_t *sub, *other;
+    assert_int_equal(hc_bus_subscribe(bus, "f.x", NULL, on_msg_then_free, f, &sub), 0);
+    assert_int_equal(hc_bus_subscribe(bus, "f.>", NULL, on_plain, f, &other), 0);
+    assert_int_equal(hc_bus_request(bus, "f.x", "a", 1, WAIT_MS, on_reply, f), 0);
+    for (int i = 0; i < 10; i++)
+        assert_int_equal(hc_bus_publish(bus, "f.x", "b", 1), 0);
+    RUN_UNTIL(f, f->msgs == 1 && f->replies == 1);
+    assert_int_equal(f->reply_status, HC_BUS_CANCELED);
+    /* The loop ends once the bus has released everything; no callback ran after free. */
+    uv_run(&f->loop, UV_RUN_DEFAULT);
+    assert_int_equal(f->msgs, 1);
+    assert_true(f->plain <= 1);
+}
+
+static void test_odd_urls(void **state)
+{
+    fixture_t *f = *state;
+    hc_bus_opts_t o = fast_opts();
+    static const char *const urls[] = {"nats://127.0.0.1:notaport", "foo://x", "nats://:0",
+                                       "127.0.0.1"};
+    for (size_t i = 0; i < HC_ARRAY_SIZE(urls); i++) {
+        hc_bus_t *bus = NULL;
+        hc_err_t err;
+        int r = hc_bus_new(&f->loop, urls[i], &o, &bus, &err);
+        if (r == 0) {
+            assert_int_equal(hc_bus_publish(bus, "x", "y", 1), 0);
+            hc_bus_free(bus);
+        } else {
+            assert_true(r == -EINVAL || r == -EIO);
+            assert_true(err.msg[0] != '\0');
+        }
+        uv_run(&f->loop, UV_RUN_DEFAULT);
+    }
+}
+
 static int group_teardown(void **state)
 {
     nats_CloseAndWait(5000);
@@ -502,6 +553,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_component_announce_and_discover, setup, teardown),
         cmocka_unit_test_setup_teardown(test_auth_and_bad_arguments, setup, teardown),
         cmocka_unit_test_setup_teardown(test_queue_bound_counts_drops, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_free_inside_callback, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_odd_urls, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, group_teardown);
 }
