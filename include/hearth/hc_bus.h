@@ -37,7 +37,10 @@ typedef enum hc_bus_event_e {
     HC_BUS_CONNECTED = 1,    /* first connection established (at start or later) */
     HC_BUS_DISCONNECTED = 2, /* lost the server; reconnecting in the background */
     HC_BUS_RECONNECTED = 3,  /* connected again; subscriptions have been re-sent */
-    HC_BUS_CLOSED = 4,       /* closed for good (only after hc_bus_free; never reported) */
+    /* Closed for good: libnats gave up (e.g. the server rejected our credentials twice in
+     * a row). Publishing fails with -ENOTCONN from now on; the owner decides (exit,
+     * recreate the bus). Not reported for the close that hc_bus_free makes. */
+    HC_BUS_CLOSED = 4,
 } hc_bus_event_t;
 
 typedef void (*hc_bus_state_cb)(hc_bus_t *bus, hc_bus_event_t event, void *ud);
@@ -58,6 +61,7 @@ typedef void (*hc_bus_state_cb)(hc_bus_t *bus, hc_bus_event_t event, void *ud);
 #define HC_BUS_DEFAULT_MAX_QUEUED_MSGS ((size_t)65536)
 #define HC_BUS_DEFAULT_MAX_QUEUED_BYTES ((size_t)64 * 1024 * 1024)
 #define HC_BUS_MAX_URLS 32
+#define HC_BUS_MAX_SUBJECT 1024
 
 typedef struct hc_bus_opts_s {
     const char *name;     /* client name shown by the server, or NULL */
@@ -114,6 +118,15 @@ int hc_bus_new(uv_loop_t *loop, const char *urls, const hc_bus_opts_t *opts, hc_
  * keep running (uv_run returns when they are closed). Accepts NULL.
  */
 void hc_bus_free(hc_bus_t *bus);
+
+/*
+ * True when `subject` is safe to put on the wire: 1..HC_BUS_MAX_SUBJECT bytes, no spaces or
+ * control characters, no empty token ("a..b", ".a", "a."). With allow_wildcards, `*` and
+ * `>` may be whole tokens, `>` only the last one; without, they may not appear as tokens.
+ * Every function here checks its subjects (and queue groups) with it and returns -EINVAL,
+ * so a subject built from peer input can never inject protocol.
+ */
+bool hc_bus_subject_valid(const char *subject, bool allow_wildcards);
 
 /* True when the connection is up right now (callable from any thread). */
 bool hc_bus_connected(hc_bus_t *bus);

@@ -275,7 +275,8 @@ uv_loop_t *hc_bus_loop(hc_bus_t *bus)
 int hc_bus_publish_reply(hc_bus_t *bus, const char *subject, const char *reply, const void *data,
                          size_t len)
 {
-    if (!subject || !*subject || len > INT32_MAX || (len && !data) || (reply && !*reply))
+    if (!hc_bus_subject_valid(subject, false) || (reply && !hc_bus_subject_valid(reply, false)) ||
+        len > INT32_MAX || (len && !data))
         return -EINVAL;
     if (bus->freeing || !bus->nc)
         return -ENOTCONN;
@@ -301,7 +302,7 @@ int hc_bus_publish_json(hc_bus_t *bus, const char *subject, const json_t *json)
 
 int hc_bus_reply(hc_bus_t *bus, const hc_bus_msg_t *msg, const void *data, size_t len)
 {
-    if (!msg->reply || !*msg->reply)
+    if (!msg->reply)
         return -EINVAL;
     return hc_bus_publish(bus, msg->reply, data, len);
 }

@@ -64,10 +64,8 @@ void hc__bus_push(hc_bus_t *bus, hc__bus_item_kind_t kind, hc_bus_sub_t *sub, hc
 
 static void handle_event(hc_bus_t *bus, hc_bus_event_t event)
 {
-    if (event == HC_BUS_CLOSED) {
+    if (event == HC_BUS_CLOSED)
         bus->closed_seen = true;
-        return;
-    }
     if (bus->freeing)
         return;
     hc__bus_component_on_event(bus, event);

@@ -35,7 +35,8 @@ static void unlink_and_free(hc_bus_sub_t *sub)
 int hc_bus_subscribe(hc_bus_t *bus, const char *subject, const char *queue, hc_bus_msg_cb cb,
                      void *ud, hc_bus_sub_t **ret_sub)
 {
-    if (!subject || !*subject || !cb || (queue && !*queue))
+    if (!hc_bus_subject_valid(subject, true) || !cb ||
+        (queue && !hc_bus_subject_valid(queue, false)))
         return -EINVAL;
     if (bus->freeing || !bus->nc)
         return -ENOTCONN;

@@ -223,6 +223,9 @@ static void test_publish_subscribe_on_loop_thread(void **state)
     assert_int_equal(f->off_thread, 0);
 
     assert_int_equal(hc_bus_publish(bus, "", "x", 1), -EINVAL);
+    assert_int_equal(hc_bus_publish(bus, "a\r\nPUB b 1", "x", 1), -EINVAL);
+    assert_int_equal(hc_bus_publish_reply(bus, "a", "r b", "x", 1), -EINVAL);
+    assert_int_equal(hc_bus_subscribe(bus, "a", "q q", on_msg, f, &sub), -EINVAL);
     assert_int_equal(hc_bus_subscribe(bus, "", NULL, on_msg, f, &sub), -EINVAL);
     free_bus(f, bus);
 }
@@ -534,6 +537,74 @@ static void test_odd_urls(void **state)
     }
 }
 
+static void test_subject_validation(void **state)
+{
+    (void)state;
+    static const char *const good[] = {"a", "a.b", "dea.0-abc.start", "_INBOX.x.1", "a-b_c"};
+    static const char *const bad[] = {"",    ".",    "a.",           ".a",   "a..b",
+                                      "a b", "a\tb", "a\r\nPUB x 1", "a\x7f"};
+    static const char *const wild[] = {"a.*", "*", ">", "a.>", "*.b.>"};
+    static const char *const bad_wild[] = {"a.>.b", "a*", "a.*b", ">.a"};
+    for (size_t i = 0; i < HC_ARRAY_SIZE(good); i++) {
+        assert_true(hc_bus_subject_valid(good[i], false));
+        assert_true(hc_bus_subject_valid(good[i], true));
+    }
+    for (size_t i = 0; i < HC_ARRAY_SIZE(bad); i++) {
+        assert_false(hc_bus_subject_valid(bad[i], false));
+        assert_false(hc_bus_subject_valid(bad[i], true));
+    }
+    for (size_t i = 0; i < HC_ARRAY_SIZE(wild); i++) {
+        assert_false(hc_bus_subject_valid(wild[i], false));
+        assert_true(hc_bus_subject_valid(wild[i], true));
+    }
+    /* "a*" and "a.*b" are literal tokens: fine to publish, and fine (literal) to subscribe. */
+    assert_false(hc_bus_subject_valid(bad_wild[0], true));
+    assert_false(hc_bus_subject_valid(bad_wild[3], true));
+    assert_true(hc_bus_subject_valid(bad_wild[1], false));
+    assert_true(hc_bus_subject_valid(bad_wild[2], true));
+    char longer[HC_BUS_MAX_SUBJECT + 2];
+    memset(longer, 'a', sizeof(longer) - 1);
+    longer[sizeof(longer) - 1] = '\0';
+    assert_false(hc_bus_subject_valid(longer, false));
+    longer[HC_BUS_MAX_SUBJECT] = '\0';
+    assert_true(hc_bus_subject_valid(longer, false));
+    assert_false(hc_bus_subject_valid(NULL, true));
+}
+
+static void test_wrong_password_never_connects(void **state)
+{
+    fixture_t *f = *state;
+    static const char *const extra[] = {"--user", "hearth", "--pass", "s3cret", NULL};
+    assert_int_equal(hc_test_natsd_start(&f->srv, 0, extra), 0);
+    hc_bus_opts_t o = fast_opts();
+    o.user = "hearth";
+    o.password = "wrong";
+    o.on_state = on_state;
+    o.ud = f;
+    hc_bus_t *bus = NULL;
+    hc_err_t err;
+    int r = hc_bus_new(&f->loop, f->srv.url, &o, &bus, &err);
+    if (r == 0) {
+        track(f, bus);
+        /* libnats either keeps retrying or gives up (CLOSED); it never connects. */
+        uv_timer_t t;
+        uv_timer_init(&f->loop, &t);
+        uv_timer_start(&t, tick, 500, 0);
+        uv_run(&f->loop, UV_RUN_ONCE);
+        RUN_UNTIL(f, !uv_is_active((uv_handle_t *)&t) || f->events[HC_BUS_CLOSED] > 0);
+        uv_close((uv_handle_t *)&t, NULL);
+        print_message("wrong password: closed=%d\n", f->events[HC_BUS_CLOSED]);
+        assert_int_equal(f->events[HC_BUS_CONNECTED], 0);
+        assert_false(hc_bus_connected(bus));
+        if (f->events[HC_BUS_CLOSED])
+            assert_int_equal(hc_bus_publish(bus, "x", "y", 1), -ENOTCONN);
+        free_bus(f, bus);
+    } else {
+        print_message("wrong password: hc_bus_new %d %s\n", r, err.msg);
+        assert_int_equal(r, -EIO);
+    }
+}
+
 static int group_teardown(void **state)
 {
     nats_CloseAndWait(5000);
@@ -555,6 +626,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_queue_bound_counts_drops, setup, teardown),
         cmocka_unit_test_setup_teardown(test_free_inside_callback, setup, teardown),
         cmocka_unit_test_setup_teardown(test_odd_urls, setup, teardown),
+        cmocka_unit_test(test_subject_validation),
+        cmocka_unit_test_setup_teardown(test_wrong_password_never_connects, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, group_teardown);
 }
