@@ -128,6 +128,14 @@ void hc_bus_free(hc_bus_t *bus);
  */
 bool hc_bus_subject_valid(const char *subject, bool allow_wildcards);
 
+/*
+ * Releases libnats' global state and joins its threads (nats_CloseAndWait), after every bus
+ * has been freed and the loop has run until they closed; call once at process exit so
+ * LeakSanitizer and valgrind see a clean exit. Returns 0, or -ETIMEDOUT if libnats threads
+ * were still busy after timeout_ms (0: wait without limit).
+ */
+int hc_bus_lib_close(uint32_t timeout_ms);
+
 /* True when the connection is up right now (callable from any thread). */
 bool hc_bus_connected(hc_bus_t *bus);
 /* Messages dropped because the hand-off queue was full, since hc_bus_new. */

@@ -254,6 +254,12 @@ void hc_bus_free(hc_bus_t *bus)
     uv_async_send(&bus->async);
 }
 
+int hc_bus_lib_close(uint32_t timeout_ms)
+{
+    natsStatus s = nats_CloseAndWait(timeout_ms);
+    return s == NATS_OK ? 0 : hc__bus_status_errno(s);
+}
+
 bool hc_bus_connected(hc_bus_t *bus)
 {
     return bus->nc && natsConnection_Status(bus->nc) == NATS_CONN_STATUS_CONNECTED;

@@ -100,7 +100,7 @@ static int build_argv(hc_test_natsd_t *d, char **args, int max, char *store, siz
         args[argc++] = d->bin;
         const char *tmpl = getenv("HEARTH_TEST_BUS_ARGS");
         if (!tmpl || !*tmpl)
-            tmpl = "--port {port}";
+            tmpl = "-a 127.0.0.1 -p {port}";
         /* Expand {port} and {dir}, then split on spaces. */
         size_t o = 0;
         for (const char *p = tmpl; *p && o + 1 < store_size;) {

@@ -3,10 +3,11 @@
  *
  * By default the server is Debian's nats-server, started as
  *   nats-server -a 127.0.0.1 -p PORT [extra args...]
- * With HEARTH_TEST_BUS=/path/to/binary in the environment, that binary is started instead
- * with "--port PORT", or with the space-separated template in HEARTH_TEST_BUS_ARGS where
- * "{port}" and "{dir}" are replaced (e.g. "-c {dir}/bus.yml --port {port}"). Extra
- * arguments given to hc_test_natsd_start follow either way.
+ * With HEARTH_TEST_BUS=/path/to/binary in the environment (e.g. build/bin/hearth-bus), that
+ * binary is started instead with "-a 127.0.0.1 -p PORT" (hearth-bus takes nats-server's
+ * flags), or with the space-separated template in HEARTH_TEST_BUS_ARGS where "{port}" and
+ * "{dir}" are replaced (e.g. "-c {dir}/bus.yml --port {port}"). Extra arguments given to
+ * hc_test_natsd_start follow either way.
  *
  * The server runs in its own temp dir (its stdout/stderr go to DIR/server.log), gets
  * SIGKILL if the test process dies (PR_SET_PDEATHSIG), and is only ever signalled by the

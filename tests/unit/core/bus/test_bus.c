@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include <cmocka.h>
-#include <nats/nats.h>
 
 #include "hc_bus.h"
 #include "natsd.h"
@@ -607,8 +606,7 @@ static void test_wrong_password_never_connects(void **state)
 
 static int group_teardown(void **state)
 {
-    nats_CloseAndWait(5000);
-    return 0;
+    return hc_bus_lib_close(5000) == 0 ? 0 : -1;
 }
 
 int main(void)
