@@ -76,6 +76,10 @@ typedef struct hc_bus_opts_s {
     uint32_t connect_timeout_ms; /* per connection attempt, TCP + handshake */
     uint32_t ping_interval_ms;   /* keepalive; a dead server is noticed after 2 missed PONGs */
     size_t reconnect_buf_bytes;  /* publishes buffered while disconnected */
+    /* false (default): each publish is written in the loop tick that makes it (lowest
+     * latency). true: libnats' flusher thread batches writes (more throughput for
+     * publishers of many small messages, about +1 ms latency per message). */
+    bool batch_writes;
     /* The hand-off queue from libnats threads to the loop: messages beyond these limits are
      * dropped and counted (hc_bus_dropped); state changes are never dropped. */
     size_t max_queued_msgs;

@@ -144,6 +144,10 @@ static natsStatus build_options(hc_bus_t *bus, natsOptions *no, const char **url
         s = natsOptions_SetReconnectedCB(no, on_nats_reconnected, bus);
     if (s == NATS_OK)
         s = natsOptions_SetClosedCB(no, on_nats_closed, bus);
+    /* Without send-asap a publish waits for libnats' flusher thread (about 1 ms per hop,
+     * bench/bus_glue); with it the loop thread writes in the same tick. */
+    if (s == NATS_OK)
+        s = natsOptions_SetSendAsap(no, !o->batch_writes);
     /* One shared delivery pool instead of a thread per subscription. */
     if (s == NATS_OK)
         s = natsOptions_UseGlobalMessageDelivery(no, true);
