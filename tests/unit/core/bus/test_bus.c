@@ -336,9 +336,14 @@ static void test_server_restart_reconnects_and_resubscribes(void **state)
     fixture_t *f = *state;
     start_server(f);
     hc_bus_t *bus = new_bus(f, f->srv.url);
-    hc_bus_sub_t *sub;
+    hc_bus_sub_t *sub, *ann;
     assert_int_equal(hc_bus_subscribe(bus, "r.x", NULL, on_msg, f, &sub), 0);
+    assert_int_equal(hc_bus_subscribe(bus, "vcap.component.announce", NULL, on_plain, f, &ann), 0);
     RUN_UNTIL(f, f->events[HC_BUS_CONNECTED] == 1);
+    json_t *info = json_pack("{s:s}", "type", "Router");
+    assert_int_equal(hc_bus_component_start(bus, info), 0);
+    json_decref(info); /* the bus holds its own reference */
+    RUN_UNTIL(f, f->plain == 1);
     barrier(f, bus);
 
     assert_int_equal(hc_test_natsd_stop(&f->srv), 0);
@@ -355,6 +360,7 @@ static void test_server_restart_reconnects_and_resubscribes(void **state)
     assert_int_equal(hc_bus_publish(bus, "r.x", "after", 5), 0);
     RUN_UNTIL(f, f->msgs == 2);
     assert_string_equal(f->last_data, "after");
+    RUN_UNTIL(f, f->plain == 2); /* announced again after reconnecting */
     assert_int_equal(f->off_thread, 0);
     free_bus(f, bus);
 }
