@@ -1,0 +1,162 @@
+/* Which daemons the micro cloud runs, on which ports, with which arguments. */
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "hc_fs.h"
+#include "hd.h"
+
+void hd_ports_init(hd_ports_t *p, int base)
+{
+    if (base == 0) {
+        *p = (hd_ports_t){.router = 8080,
+                          .router_tls = 8443,
+                          .router_status = 8082,
+                          .bus = 4222,
+                          .bus_monitor = 8222,
+                          .cc = 9022,
+                          .dea = 9023,
+                          .hm = 9024,
+                          .broker = 9025};
+        return;
+    }
+    *p = (hd_ports_t){.router = base,
+                      .router_tls = base + 1,
+                      .router_status = base + 2,
+                      .bus = base + 3,
+                      .bus_monitor = base + 4,
+                      .cc = base + 5,
+                      .dea = base + 6,
+                      .hm = base + 7,
+                      .broker = base + 8};
+}
+
+static void child_arg(hd_child_t *c, const char *fmt, ...) HC_PRINTF(2, 3);
+static void child_arg(hd_child_t *c, const char *fmt, ...)
+{
+    hc_assert(c->argc < HD_MAX_ARGS);
+    va_list ap;
+    va_start(ap, fmt);
+    hc_buf_t b;
+    hc_buf_init(&b, 4096);
+    hc_buf_vappendf(&b, fmt, ap);
+    va_end(ap);
+    c->argv[c->argc++] = hc_buf_detach(&b, NULL);
+    c->argv[c->argc] = NULL;
+}
+
+/* True when the binary exists and is a real daemon (it answers --help with status 0). */
+static bool component_built(const char *bin)
+{
+    if (access(bin, X_OK) != 0)
+        return false;
+    char *const argv[] = {(char *)bin, "--help", NULL};
+    hc_proc_opts_t opts = {.file = bin, .argv = argv};
+    hc_proc_result_t res = {0};
+    int r = hc_proc_run(&opts, 5000, 0, &res, NULL);
+    bool ok = r == 0 && !res.timed_out && res.term_signal == 0 && res.exit_status == 0;
+    hc_proc_result_release(&res);
+    return ok;
+}
+
+/* Appends the child's arguments; returns false for an unknown component. */
+static void component_args(hd_t *hd, hd_child_t *c, const char *data_dir)
+{
+    const hd_ports_t *p = &hd->ports;
+    char nats[64];
+    snprintf(nats, sizeof(nats), "nats://127.0.0.1:%d", p->bus);
+    const char *level = hc_log_level_name(hd->conf->log_level);
+
+    child_arg(c, "%s", c->bin);
+    if (strcmp(c->name, "bus") == 0) {
+        child_arg(c, "-a");
+        child_arg(c, "127.0.0.1");
+        child_arg(c, "-p");
+        child_arg(c, "%d", p->bus);
+        child_arg(c, "-m");
+        child_arg(c, "%d", p->bus_monitor);
+        return;
+    }
+    child_arg(c, "--nats");
+    child_arg(c, "%s", nats);
+    child_arg(c, "--log-level");
+    child_arg(c, "%s", level);
+    if (strcmp(c->name, "router") == 0) {
+        child_arg(c, "--port");
+        child_arg(c, "%d", p->router);
+        child_arg(c, "--status-port");
+        child_arg(c, "%d", p->router_status);
+    } else if (strcmp(c->name, "cc") == 0) {
+        child_arg(c, "--port");
+        child_arg(c, "%d", p->cc);
+        child_arg(c, "--data-dir");
+        child_arg(c, "%s/cc", data_dir);
+    } else if (strcmp(c->name, "dea") == 0) {
+        child_arg(c, "--port");
+        child_arg(c, "%d", p->dea);
+        child_arg(c, "--data-dir");
+        child_arg(c, "%s/dea", data_dir);
+    } else if (strcmp(c->name, "hm") == 0) {
+        child_arg(c, "--status-port");
+        child_arg(c, "%d", p->hm);
+    } else if (strcmp(c->name, "broker") == 0) {
+        child_arg(c, "--port");
+        child_arg(c, "%d", p->broker);
+        child_arg(c, "--data-dir");
+        child_arg(c, "%s/broker", data_dir);
+    } else if (strcmp(c->name, "warden") == 0) {
+        child_arg(c, "--data-dir");
+        child_arg(c, "%s/warden", data_dir);
+    }
+}
+
+/* Start order: the bus first, then what registers on it, then what acts on the others. */
+static const struct {
+    const char *name, *bin;
+} components[] = {
+    {"bus", "hearth-bus"},       {"router", "hearth-router"}, {"warden", "hearth-warden"},
+    {"cc", "hearth-cc"},         {"dea", "hearth-dea"},       {"hm", "hearth-hm"},
+    {"broker", "hearth-broker"},
+};
+
+int hd_components_plan(hd_t *hd, hc_err_t *err)
+{
+    const char *data_dir = hd->conf->data_dir;
+    int r = hc_mkdir_p(AT_FDCWD, hd->logs_dir, 0750, err);
+    if (r < 0)
+        return r;
+    hd->children = hc_calloc(HC_ARRAY_SIZE(components), sizeof(*hd->children));
+    for (size_t i = 0; i < HC_ARRAY_SIZE(components); i++) {
+        char *bin = hc_asprintf("%s/%s", hd->conf->bin_dir, components[i].bin);
+        if (!component_built(bin)) {
+            hc_log_info("component not built in this version, skipped", "component",
+                        components[i].name);
+            free(bin);
+            continue;
+        }
+        hd_child_t *c = &hd->children[hd->nchildren++];
+        c->hd = hd;
+        c->name = components[i].name;
+        c->bin = bin;
+        c->log_path = hc_asprintf("%s/%s.log", hd->logs_dir, c->name);
+        component_args(hd, c, data_dir);
+    }
+    if (hd->nchildren == 0)
+        return hc_err_set(err, -ENOENT, "no hearth daemon found in `%s`", hd->conf->bin_dir);
+    return 0;
+}
+
+void hd_components_release(hd_t *hd)
+{
+    for (size_t i = 0; i < hd->nchildren; i++) {
+        hd_child_t *c = &hd->children[i];
+        for (size_t j = 0; j < c->argc; j++)
+            free(c->argv[j]);
+        free(c->bin);
+        free(c->log_path);
+    }
+    free(hd->children);
+    hd->children = NULL;
+    hd->nchildren = 0;
+}
