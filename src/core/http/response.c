@@ -132,6 +132,9 @@ void hc_http_reply(hc_http_res_t *res, int status, const char *content_type, con
     hc_http_server_t *srv = c->srv;
     bool keep_alive = res->keep_alive && !srv->closing && !c->peer_eof;
     hc_buf_t out;
+    /* An HTTP/1.0 client keeps the connection only when told so (RFC 9112 §C.2.2). */
+    if (keep_alive && res->req.minor_version == 0)
+        hc_buf_append_str(&res->extra_headers, "Connection: keep-alive\r\n");
     if (res->extra_headers.overflow) {
         /* The handler set more headers than we allow: a bug of ours, answered as such. */
         status = 500;
