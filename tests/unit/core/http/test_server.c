@@ -24,13 +24,15 @@ typedef struct fx_s {
     /* async handlers */
     uv_timer_t timer;
     hc_http_res_t *held;
-    bool cancelled;
+    bool cancelled, close_in_async;
     int handled;
     /* results of the raw client thread */
     raw_resp_t r[4];
     int nr;
     bool eof;
 } fx_t;
+
+static void on_closed(hc_http_server_t *srv, void *data);
 
 /* ---- handlers ---- */
 
@@ -78,6 +80,8 @@ static void h_async(const hc_http_request_t *req, hc_http_res_t *res, void *data
     (void)req;
     fx->held = hc_http_res_ref(res);
     uv_timer_start(&fx->timer, on_async_timer, 50, 0);
+    if (fx->close_in_async)
+        hc_http_server_close(fx->srv, 0, on_closed, fx);
 }
 
 static void on_slow_cancel(hc_http_res_t *res, void *data)
@@ -571,29 +575,19 @@ static void c_graceful(void *p)
     close(fd);
 }
 
-static void on_close_soon(uv_timer_t *t)
-{
-    fx_t *fx = t->data;
-    hc_http_server_close(fx->srv, 0, on_closed, fx);
-}
-
 static void test_graceful_close_finishes_in_flight_request(void **state)
 {
     fx_t fx;
-    uv_timer_t t;
     (void)state;
     fx_start(&fx, NULL);
-    uv_timer_init(&fx.loop, &t);
-    t.data = &fx;
-    /* The async handler answers after 50 ms; close the server at 20 ms, once it is in flight. */
-    uv_timer_start(&t, on_close_soon, 20, 0);
+    /* The async handler closes the server while its request is in flight, answers 50 ms later. */
+    fx.close_in_async = true;
     run(&fx, c_graceful);
     assert_int_equal(fx.nr, 1);
     assert_string_equal(fx.r[0].body, "late");
     assert_false(fx.r[0].keep_alive);
     assert_true(fx.eof);
     assert_true(hc_test_run_until(&fx.loop, &fx.closed, 5000));
-    uv_close((uv_handle_t *)&t, NULL);
     hc_http_server_free(fx.srv);
     uv_close((uv_handle_t *)&fx.timer, NULL);
     HC_ASSERT_LOOP_CLEAN(&fx.loop);
