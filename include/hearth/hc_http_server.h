@@ -15,6 +15,15 @@
  * hc_http_res_on_cancel callback) and replying to it is a harmless no-op. A handler that
  * returns without replying and without a reference gets a 500 sent for it.
  *
+ * Limits and their answers: head over HC_HTTP_MAX_HEAD -> 431 (other parser errors carry their
+ * own 4xx/5xx), body over max_body -> 413, head not complete header_timeout_ms after its first
+ * byte -> 408, body not complete body_timeout_ms after the head -> 408; each of these closes
+ * the connection after the answer (lingering briefly so the client reads it). A client that
+ * stops reading its responses makes the server stop reading from it (write_high_water) and is
+ * closed after idle_timeout_ms. A client that closes its sending side while its request is
+ * being handled is taken as gone: the response is cancelled (half-closed clients get answers
+ * to requests already handled, not to ones still in a handler).
+ *
  * Everything here runs on the loop thread only.
  */
 #ifndef HEARTH_CORE_HTTP_SERVER_H
@@ -55,7 +64,10 @@ typedef struct hc_http_param_s {
     hc_str_t value; /* the path segment(s) as sent, not percent-decoded */
 } hc_http_param_t;
 
-/* A request as a handler sees it. Every slice stays valid while the response is alive. */
+/*
+ * A request as a handler sees it. Every slice stays valid until the handler returns or, when
+ * it took a reference with hc_http_res_ref, until it drops it.
+ */
 typedef struct hc_http_request_s {
     hc_str_t method, target, path, query;
     int minor_version;
