@@ -680,6 +680,34 @@ static void test_connection_header_and_header_injection(void **state)
     fx_stop(&fx);
 }
 
+static void c_routes(void *p)
+{
+    fx_t *fx = p;
+    int fd = raw_connect(fx->port);
+    raw_send_str(fd, "GET /hello/ HTTP/1.1\r\nHost: x\r\n\r\n"
+                     "GET /apps/foo/instances/0/files HTTP/1.1\r\nHost: x\r\n\r\n"
+                     "GET /apps//instances/0/files/x HTTP/1.1\r\nHost: x\r\n\r\n"
+                     "GET /hello/x HTTP/1.1\r\nHost: x\r\n\r\n");
+    fx->nr = raw_read(fd, fx->r, 4);
+    close(fd);
+}
+
+static void test_route_patterns_edges(void **state)
+{
+    fx_t fx;
+    (void)state;
+    fx_start(&fx, NULL);
+    run(&fx, c_routes);
+    assert_int_equal(fx.nr, 4);
+    assert_int_equal(fx.r[0].status, 200); /* one trailing slash is tolerated */
+    assert_int_equal(fx.r[1].status, 200); /* the final * may be empty */
+    assert_string_equal(fx.r[1].body,
+                        "{\"name\":\"foo\",\"index\":\"0\",\"path\":\"\",\"query\":\"\"}");
+    assert_int_equal(fx.r[2].status, 404); /* a :name never matches an empty segment */
+    assert_int_equal(fx.r[3].status, 404);
+    fx_stop(&fx);
+}
+
 static void test_listen_on_used_port_fails(void **state)
 {
     fx_t fx;
@@ -713,6 +741,7 @@ int main(void)
         cmocka_unit_test(test_connections_over_the_limit_are_closed),
         cmocka_unit_test(test_pipelined_big_responses_under_backpressure),
         cmocka_unit_test(test_connection_header_and_header_injection),
+        cmocka_unit_test(test_route_patterns_edges),
         cmocka_unit_test(test_listen_on_used_port_fails),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
