@@ -118,12 +118,16 @@ hc_str_t hc_http_req_header(const hc_http_request_t *req, const char *name);
 
 /*
  * Response helpers. Each reply call sends the response once; later calls are ignored. All
- * borrow their arguments except hc_http_reply_json, which takes ownership of `json` (it may be
- * NULL: then a 500 is sent). HEAD requests get the headers without the body.
+ * borrow their arguments except hc_http_reply_take (the body) and hc_http_reply_json, which
+ * takes ownership of `json` (it may be NULL: then a 500 is sent). HEAD requests get the headers
+ * without the body.
  */
 void hc_http_res_set_header(hc_http_res_t *res, const char *name, const char *value);
 void hc_http_reply(hc_http_res_t *res, int status, const char *content_type, const void *body,
                    size_t len);
+/* Like hc_http_reply but takes ownership of the malloc'd body and sends it without a copy. */
+void hc_http_reply_take(hc_http_res_t *res, int status, const char *content_type, char *body,
+                        size_t len);
 void hc_http_reply_text(hc_http_res_t *res, int status, const char *text);
 void hc_http_reply_json(hc_http_res_t *res, int status, json_t *json);
 /* The v1 error shape: {"code":code,"description":description}, with the HTTP status `status`. */
