@@ -4,6 +4,7 @@
 
 #include "hc_buf.h"
 #include "hc_json.h"
+#include "hc_utf8.h"
 
 static json_t *oom_check(json_t *v)
 {
@@ -15,45 +16,12 @@ static json_t *oom_check(json_t *v)
     return v;
 }
 
-/* Length of the valid UTF-8 sequence at s (RFC 3629: no overlongs, no surrogates), or 0. */
-static size_t utf8_seq(const unsigned char *s, size_t len)
-{
-    unsigned char c = s[0];
-    if (c < 0x80)
-        return 1;
-    size_t n;
-    uint32_t cp;
-    if (c >= 0xc2 && c <= 0xdf) {
-        n = 2;
-        cp = c & 0x1f;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        n = 3;
-        cp = c & 0x0f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        n = 4;
-        cp = c & 0x07;
-    } else {
-        return 0;
-    }
-    if (len < n)
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
-        (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return n;
-}
-
 json_t *hc_json_strn(const char *s, size_t len)
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0;
     while (i < len) {
-        size_t n = utf8_seq(p + i, len - i);
+        size_t n = hc_utf8_seq(p + i, len - i);
         if (n == 0 || p[i] == 0)
             break;
         i += n;
@@ -65,7 +33,7 @@ json_t *hc_json_strn(const char *s, size_t len)
     hc_buf_init(&b, 0);
     hc_buf_append(&b, s, i);
     while (i < len) {
-        size_t n = utf8_seq(p + i, len - i);
+        size_t n = hc_utf8_seq(p + i, len - i);
         if (n == 0 || p[i] == 0) {
             hc_buf_append(&b, "\xef\xbf\xbd", 3);
             i++;
