@@ -81,7 +81,7 @@ api() {
     local method=$1 path=$2 token=${3:-} data=${4:-}
     local args=(-s -X "$method" -o "$CC_TMP/body" -w '%{http_code}')
     [ -n "$token" ] && args+=(-H "Authorization: bearer $token")
-    [ -n "$data" ] && args+=(-H 'Content-Type: application/json' --data-binary "$data")
+    [ -n "$data" ] && args+=(-H "Content-Type: application/json" --data-binary "$data")  # "@FILE" reads a file
     STATUS=$(curl "${args[@]}" "$CC_URL$path")
     BODY=$(cat "$CC_TMP/body")
 }

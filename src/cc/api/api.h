@@ -105,6 +105,9 @@ struct cc_app_s;
 int cc_api_load_app(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res, cc_user_t *user,
                     struct cc_app_s *app);
 
+/* Sends blob `key` as a 200 response body (read on the thread pool), or 404/401. */
+void cc_api_send_blob(cc_ctx_t *cc, hc_http_res_t *res, const char *key);
+
 /* Route registration per resource file. */
 void cc_api_info_routes(cc_ctx_t *cc, hc_http_server_t *srv);
 void cc_api_users_routes(cc_ctx_t *cc, hc_http_server_t *srv);

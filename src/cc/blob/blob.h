@@ -23,8 +23,8 @@ typedef struct cc_blob_ops_s {
      * Storing a key that exists is a no-op success (content addressing makes them equal).
      */
     int (*put)(void *self, const char *key, const char *src, hc_err_t *err);
-    /* Copies the blob into the local file dst (created/truncated). -ENOENT when missing. */
-    int (*get)(void *self, const char *key, const char *dst, hc_err_t *err);
+    /* Writes the blob's bytes to dst_fd (at its offset). -ENOENT when missing. */
+    int (*get)(void *self, const char *key, int dst_fd, hc_err_t *err);
     /* 1 and *ret_size when the blob exists, 0 when not, < 0 on error. */
     int (*stat)(void *self, const char *key, uint64_t *ret_size, hc_err_t *err);
     int (*remove)(void *self, const char *key, hc_err_t *err);
@@ -49,9 +49,9 @@ static inline int cc_blob_put(cc_blob_t *b, const char *key, const char *src, hc
 {
     return b->ops->put(b->self, key, src, err);
 }
-static inline int cc_blob_get(cc_blob_t *b, const char *key, const char *dst, hc_err_t *err)
+static inline int cc_blob_get(cc_blob_t *b, const char *key, int dst_fd, hc_err_t *err)
 {
-    return b->ops->get(b->self, key, dst, err);
+    return b->ops->get(b->self, key, dst_fd, err);
 }
 static inline int cc_blob_stat(cc_blob_t *b, const char *key, uint64_t *ret_size, hc_err_t *err)
 {

@@ -109,21 +109,17 @@ static int local_put(void *self, const char *key, const char *src, hc_err_t *err
     return copy_atomic(l, src, dir, path, err);
 }
 
-static int local_get(void *self, const char *key, const char *dst, hc_err_t *err)
+static int local_get(void *self, const char *key, int out, hc_err_t *err)
 {
     local_t *l = self;
     char path[4096], dir[4096];
     hc_autoclose int in = -1;
-    hc_autoclose int out = -1;
     int r = key_path(l, key, path, sizeof(path), dir, sizeof(dir));
     if (r < 0)
         return hc_err_set(err, r, "blob key `%s`", key);
     in = open(path, O_RDONLY | O_CLOEXEC);
     if (in < 0)
         return hc_err_set(err, -errno, "blob `%s`", key);
-    out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-    if (out < 0)
-        return hc_err_set(err, -errno, "create `%s`", dst);
     r = copy_fd(in, out);
     if (r < 0)
         return hc_err_set(err, r, "copy blob `%s`", key);
