@@ -28,7 +28,7 @@
  *   };
  *   int main(int argc, char **argv)
  *   {
- *       rtr_conf_t conf;
+ *       rtr_conf_t conf = {0};
  *       rtr_t rtr = {0};
  *       return hc_daemon_main(&spec, &conf, &rtr, argc, argv);
  *   }
@@ -59,6 +59,32 @@
                  "lowest level logged"),                                                           \
         HC_CONF_STR(HC_DAEMON_KEY_LOG_FILE, T_, file_field_, NULL,                                 \
                     "log file, reopened on SIGHUP (default: stderr)")
+
+/*
+ * The settings behind the common flags, for a daemon to embed in its config struct, with the
+ * table entries that fill it, so every daemon accepts every common flag the same way:
+ *   typedef struct rtr_conf_s { hc_daemon_conf_t common; uint64_t drain_ms; } rtr_conf_t;
+ *   HC_DAEMON_CONF_ENTRIES(rtr_conf_t, common, 8080, 8082, "/var/lib/hearth/router"),
+ */
+typedef struct hc_daemon_conf_s {
+    char **nats_urls; /* never NULL after the defaults */
+    int port;
+    int status_port;
+    char *data_dir;
+    int log_level;
+    char *log_file; /* NULL: stderr */
+} hc_daemon_conf_t;
+
+#define HC_DAEMON_NATS_DEFAULT "nats://127.0.0.1:4222"
+
+#define HC_DAEMON_CONF_ENTRIES(T_, m_, port_, status_port_, data_dir_)                             \
+    HC_CONF_STRLIST(HC_DAEMON_KEY_NATS, T_, m_.nats_urls, HC_DAEMON_NATS_DEFAULT,                  \
+                    "bus servers (NATS URLs)"),                                                    \
+        HC_CONF_INT(HC_DAEMON_KEY_PORT, T_, m_.port, port_, 1, 65535, "listen port"),              \
+        HC_CONF_INT(HC_DAEMON_KEY_STATUS_PORT, T_, m_.status_port, status_port_, 1, 65535,         \
+                    "status port (/healthz, /varz)"),                                              \
+        HC_CONF_STR(HC_DAEMON_KEY_DATA_DIR, T_, m_.data_dir, data_dir_, "data directory"),         \
+        HC_CONF_LOG_ENTRIES(T_, m_.log_level, m_.log_file)
 
 #define HC_DAEMON_DONE 1 /* hc_daemon_configure: --help/--version printed, exit 0 */
 #define HC_DAEMON_STOP_TIMEOUT_MS 30000
@@ -111,7 +137,10 @@ struct hc_daemon_s {
     uv_timer_t _stop_timer;
 };
 
-/* Sets up d and fills conf with the table's defaults. Borrows spec, conf and data. */
+/*
+ * Sets up d and fills conf's table fields with their defaults (other fields are not touched:
+ * zero the struct first). Borrows spec, conf and data.
+ */
 void hc_daemon_init(hc_daemon_t *d, const hc_daemon_spec_t *spec, void *conf, void *data);
 
 /*

@@ -143,6 +143,10 @@ static void conn_on_write(uv_write_t *req, int status)
         conn_finish(c);
         return;
     }
+    /* Pipelined requests wait while the output is above the high-water mark. */
+    if (c->state == HC__CONN_HEAD && c->rbuf.len > 0 &&
+        c->out_bytes < c->srv->conf.write_high_water)
+        conn_process(c);
     conn_update_read(c);
 }
 
@@ -389,6 +393,11 @@ static void conn_process(hc__http_conn_t *c)
         if (c->state == HC__CONN_HEAD) {
             if (c->rbuf.len == 0) {
                 conn_arm(c, HC__TIMER_IDLE);
+                break;
+            }
+            if (c->out_bytes >= c->srv->conf.write_high_water) {
+                /* The client is not reading its responses: give it the idle time, no more. */
+                conn_arm(c, HC__TIMER_LINGER);
                 break;
             }
             hc_http_req_t req;

@@ -14,6 +14,11 @@
 #include "loop_clean.h"
 #include "raw_http.h"
 
+/* Bytes read past the responses returned so far, kept for the next raw_read on that fd. */
+static __thread char rbuf[1 << 18];
+static __thread size_t rbuf_len;
+static __thread int rbuf_fd = -1;
+
 int raw_connect(int port)
 {
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
@@ -30,6 +35,8 @@ int raw_connect(int port)
         close(fd);
         return -1;
     }
+    if (fd == rbuf_fd)
+        rbuf_len = 0;
     return fd;
 }
 
@@ -53,8 +60,8 @@ int raw_send_str(int fd, const char *s)
 
 int raw_read(int fd, raw_resp_t *out, int n)
 {
-    static __thread char buf[1 << 18];
-    size_t len = 0;
+    char *buf = rbuf;
+    size_t len = fd == rbuf_fd ? rbuf_len : 0;
     int got = 0;
     bool eof = false;
 
@@ -83,14 +90,16 @@ int raw_read(int fd, raw_resp_t *out, int n)
             memmove(buf, buf + (size_t)r + body, len - (size_t)r - body);
             len -= (size_t)r + body;
         }
-        if (got >= n || eof || len == sizeof(buf))
+        if (got >= n || eof || len == sizeof(rbuf))
             break;
-        ssize_t k = recv(fd, buf + len, sizeof(buf) - len, 0);
+        ssize_t k = recv(fd, buf + len, sizeof(rbuf) - len, 0);
         if (k <= 0)
             eof = true;
         else
             len += (size_t)k;
     }
+    rbuf_fd = fd;
+    rbuf_len = len;
     return got;
 }
 

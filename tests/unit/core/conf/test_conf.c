@@ -334,6 +334,16 @@ static void test_load_file_errors(void **state)
     assert_int_equal(hc_conf_load_file(opts, c, "/tmp", &err), -EINVAL);
     assert_string_equal(err.msg, "/tmp: not a regular file");
 
+    /* A file over the limit is refused before it is read into memory. */
+    char big[] = "/tmp/hearth-conf-big-XXXXXX";
+    int bfd = mkstemp(big);
+    assert_true(bfd >= 0);
+    assert_int_equal(ftruncate(bfd, (off_t)HC_CONF_MAX_FILE + 1), 0);
+    close(bfd);
+    assert_int_equal(hc_conf_load_file(opts, c, big, &err), -EINVAL);
+    assert_non_null(strstr(err.msg, ": too large (1048577 bytes, max 1048576)"));
+    unlink(big);
+
     char path[] = "/tmp/hearth-conf-XXXXXX";
     int fd = mkstemp(path);
     assert_true(fd >= 0);

@@ -144,7 +144,7 @@ static void test_atomic_write_fault_loop_never_leaves_half_files(void **state)
     fixture_t *f = *state;
     static const hc_fs_op_t ops[] = {HC_FS_OP_WRITE, HC_FS_OP_FSYNC, HC_FS_OP_RENAME};
     static const int errs[] = {EIO, ENOSPC, EINTR};
-    char old_content[2048], new_content[2048];
+    char old_content[701], new_content[701];
     memset(old_content, 'o', sizeof(old_content) - 1);
     old_content[sizeof(old_content) - 1] = '\0';
     memset(new_content, 'n', sizeof(new_content) - 1);
@@ -188,7 +188,7 @@ static void test_atomic_write_fault_loop_never_leaves_half_files(void **state)
             }
         }
     }
-    assert_true(failures > 300); /* 2048 bytes in 7-byte writes: ~293 write points per errno */
+    assert_true(failures >= 200); /* 700 bytes in 7-byte writes: 100 write points per errno */
     assert_true(successes >= 9);
 }
 

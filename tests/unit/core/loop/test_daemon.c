@@ -268,6 +268,48 @@ static void test_help_version_and_help_config(void **state)
     assert_non_null(strstr(f->out_text, "log.level"));
 }
 
+typedef struct full_conf_s {
+    hc_daemon_conf_t common;
+    uint64_t drain_ms;
+} full_conf_t;
+
+static const hc_conf_opt_t full_opts[] = {
+    HC_DAEMON_CONF_ENTRIES(full_conf_t, common, 8080, 8082, "/var/lib/hearth/test"),
+    HC_CONF_MS("drain_timeout", full_conf_t, drain_ms, 20000, 0, 600000),
+    HC_CONF_END,
+};
+
+static void test_common_entries_accept_every_common_flag(void **state)
+{
+    (void)state;
+    static const hc_daemon_spec_t full_spec = {.name = "hearth-full", .conf_opts = full_opts};
+    full_conf_t conf = {0};
+    hc_daemon_t d;
+    hc_err_t err;
+    hc_daemon_init(&d, &full_spec, &conf, NULL);
+    assert_int_equal(conf.common.port, 8080);
+    assert_int_equal(conf.common.status_port, 8082);
+    assert_string_equal(conf.common.data_dir, "/var/lib/hearth/test");
+    assert_string_equal(conf.common.nats_urls[0], HC_DAEMON_NATS_DEFAULT);
+    assert_int_equal(conf.common.log_level, HC_LOG_INFO);
+    assert_null(conf.common.log_file);
+    char *argv[] = {"hearth-full", "--nats",     "nats://a:1,nats://b:2",
+                    "--port",      "1",          "--status-port",
+                    "2",           "--data-dir", "/d",
+                    "--log-level", "error",      "--log-file",
+                    "/l",          NULL};
+    assert_int_equal(hc_daemon_configure(&d, 13, argv, stdout, &err), 0);
+    assert_int_equal(hc_conf_strlist_len(conf.common.nats_urls), 2);
+    assert_int_equal(conf.common.port, 1);
+    assert_int_equal(conf.common.status_port, 2);
+    assert_string_equal(conf.common.data_dir, "/d");
+    assert_int_equal(conf.common.log_level, HC_LOG_ERROR);
+    assert_string_equal(conf.common.log_file, "/l");
+    assert_int_equal(conf.drain_ms, 20000);
+    hc_daemon_release(&d);
+    assert_null(conf.common.data_dir);
+}
+
 static void test_main_exit_codes(void **state)
 {
     (void)state;
@@ -428,6 +470,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_extra_options, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_values_and_usage_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_help_version_and_help_config, setup, teardown),
+        cmocka_unit_test(test_common_entries_accept_every_common_flag),
         cmocka_unit_test_setup_teardown(test_main_exit_codes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sigterm_calls_stop_and_loop_ends_clean, setup,
                                         teardown),
