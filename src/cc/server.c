@@ -11,6 +11,7 @@
 #include "hc_fs.h"
 #include "hc_log.h"
 #include "hc_uuid.h"
+#include "orch.h"
 
 static int open_storage(cc_ctx_t *cc, hc_err_t *err)
 {
@@ -97,6 +98,7 @@ void cc_stop(hc_daemon_t *d)
 void cc_release(cc_ctx_t *cc)
 {
     cc_bus_free(cc);
+    cc_orch_free(cc);
     cc_blob_free(cc->blob);
     cc_db_free(cc->db);
     cc_ratelimit_free(cc->login_limit);

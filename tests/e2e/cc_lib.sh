@@ -64,7 +64,10 @@ quota:
   apps: 5
   memory: 1024
 YML
+    # Without a bus of its own, point at a port nobody listens on (never a shared server).
+    [ -n "${CC_NATS_URL:-}" ] || CC_NATS_URL="nats://127.0.0.1:$(free_port)"
     "$BIN/hearth-cc" -c "$CC_TMP/cc.yml" --port "$CC_PORT" --data-dir "$CC_TMP/data" \
+        --nats "$CC_NATS_URL" \
         ${CC_DB_URL:+--database-url "$CC_DB_URL"} "$@" >> "$CC_TMP/cc.log" 2>&1 &
     CC_PID=$!
     CC_PIDS+=("$CC_PID")

@@ -112,10 +112,10 @@ void cc_api_send_blob(cc_ctx_t *cc, hc_http_res_t *res, const char *key);
 void cc_api_info_routes(cc_ctx_t *cc, hc_http_server_t *srv);
 void cc_api_users_routes(cc_ctx_t *cc, hc_http_server_t *srv);
 void cc_api_apps_routes(cc_ctx_t *cc, hc_http_server_t *srv);
-void cc_api_resources_routes(cc_ctx_t *cc, hc_http_server_t *srv);
 void cc_api_upload_routes(cc_ctx_t *cc, hc_http_server_t *srv);
 void cc_api_instances_routes(cc_ctx_t *cc, hc_http_server_t *srv);
 void cc_api_services_routes(cc_ctx_t *cc, hc_http_server_t *srv);
 void cc_api_bulk_routes(cc_ctx_t *cc, hc_http_server_t *srv);
+void cc_api_staging_routes(cc_ctx_t *cc, hc_http_server_t *srv);
 
 #endif

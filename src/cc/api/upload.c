@@ -297,7 +297,7 @@ static void upload_done(void *data, int status)
 {
     upload_job_t *j = data;
     cc_ctx_t *cc = j->cc;
-    cc_app_t app = {0};
+    cc_app_t app = {0}, before = {0};
     hc_err_t err;
     int r;
 
@@ -319,7 +319,10 @@ static void upload_done(void *data, int status)
     /* Re-read the app: it may have changed while the upload was processed. */
     for (int attempt = 0; attempt < 3; attempt++) {
         cc_app_release(&app);
+        cc_app_release(&before);
         r = cc_app_load_guid(cc->db, j->guid, &app, &err);
+        if (r == 0)
+            r = cc_app_load_guid(cc->db, j->guid, &before, &err);
         if (r == -ENOENT) {
             cc_reply_error(j->res, CC_E_APP_NOT_FOUND, "Application not found");
             goto out;
@@ -345,6 +348,7 @@ static void upload_done(void *data, int status)
             cc_db_commit(cc->db, &err) < 0)
             goto dbfail;
         hc_log_info("package stored", "app", app.name, "sha1", j->sha1);
+        cc_orch_app_changed(cc, &before, &app);
         cc_reply_empty(j->res, 200);
         goto out;
     }
@@ -355,6 +359,7 @@ dbfail:
     cc_reply_db_error(j->res, "upload", &err);
 out:
     cc_app_release(&app);
+    cc_app_release(&before);
     free_resources(j->rs, j->n);
     hc_http_res_unref(j->res);
     free(j);
@@ -495,10 +500,4 @@ void cc_api_upload_routes(cc_ctx_t *cc, hc_http_server_t *srv)
     /* vmc sends POST with _method=put */
     hc_http_server_route(srv, "POST", "/apps/:name/application", h_upload, cc);
     hc_http_server_route(srv, "GET", "/apps/:name/application", h_download, cc);
-}
-
-void cc_api_resources_routes(cc_ctx_t *cc, hc_http_server_t *srv)
-{
-    (void)cc;
-    (void)srv; /* registered with the upload routes above */
 }
