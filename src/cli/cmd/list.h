@@ -1,0 +1,13 @@
+/* Every verb, in help order. Included by commands.c with CMD(x) defined. */
+CMD(target)
+CMD(info)
+CMD(register)
+CMD(login)
+CMD(logout)
+CMD(apps)
+CMD(push)
+CMD(delete)
+CMD(completion)
+CMD(env)
+CMD(set_env)
+CMD(unset_env)
