@@ -63,6 +63,8 @@ typedef struct cc_conf_s {
     char *s3_access_key;
     char *s3_secret_key;
     char *services_url; /* broker base URL (OSBAPI v2) */
+    char *broker_user;
+    char *broker_password;
     int log_level;
     char *log_file;
 } cc_conf_t;
