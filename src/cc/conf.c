@@ -52,6 +52,9 @@ const hc_conf_opt_t cc_conf_opts[] = {
     HC_CONF_STR("blobstore.s3.secret_key", cc_conf_t, s3_secret_key, NULL, "secret key"),
     HC_CONF_STR("services.broker_url", cc_conf_t, services_url, NULL,
                 "service broker base URL (OSBAPI v2)"),
+    HC_CONF_STR("services.broker_user", cc_conf_t, broker_user, NULL, "broker basic auth user"),
+    HC_CONF_STR("services.broker_password", cc_conf_t, broker_password, NULL,
+                "broker basic auth password"),
     HC_CONF_LOG_ENTRIES(cc_conf_t, log_level, log_file),
     HC_CONF_END,
 };

@@ -9,6 +9,7 @@
 #include "cc.h"
 #include "db/db.h"
 #include "hc_fs.h"
+#include "hc_http_client.h"
 #include "hc_log.h"
 #include "hc_uuid.h"
 #include "orch.h"
@@ -70,6 +71,9 @@ int cc_start(hc_daemon_t *d, hc_err_t *err)
     if (r < 0)
         return hc_err_wrap(err, "REST API on %s:%d", conf->host, conf->port);
     cc_api_routes(cc, cc->http);
+    cc->client = hc_http_client_new(cc->loop, err);
+    if (!cc->client)
+        return hc_err_wrap(err, "HTTP client");
     char port[16];
     snprintf(port, sizeof(port), "%d", hc_http_server_port(cc->http));
     hc_log_info("listening", "host", conf->host, "port", port, "db",
@@ -91,6 +95,8 @@ void cc_stop(hc_daemon_t *d)
 {
     cc_ctx_t *cc = d->data;
     cc_bus_stop(cc);
+    hc_http_client_free(cc->client);
+    cc->client = NULL;
     if (cc->http)
         hc_http_server_close(cc->http, 10000, on_http_closed, cc);
 }

@@ -82,7 +82,7 @@ stop_cc() {
 # api METHOD PATH [TOKEN] [BODY]: sets STATUS and BODY.
 api() {
     local method=$1 path=$2 token=${3:-} data=${4:-}
-    local args=(-s -X "$method" -o "$CC_TMP/body" -w '%{http_code}')
+    local args=(-s --path-as-is -X "$method" -o "$CC_TMP/body" -w '%{http_code}')
     [ -n "$token" ] && args+=(-H "Authorization: bearer $token")
     [ -n "$data" ] && args+=(-H "Content-Type: application/json" --data-binary "$data")  # "@FILE" reads a file
     STATUS=$(curl "${args[@]}" "$CC_URL$path")
