@@ -108,3 +108,23 @@ void cli_default_domain(const cli_t *cli, char *out, size_t size)
         return;
     snprintf(out, size, "%s", strchr(h, '.') + 1);
 }
+
+int cli_app_set_state(cli_t *cli, const char *name, const char *state)
+{
+    json_t *b = hc_json_obj();
+    hc_json_set_str(b, "state", state);
+    hc_autofree char *what =
+        hc_asprintf("%s %s", strcmp(state, "STARTED") == 0 ? "starting" : "stopping", name);
+    int r = cli_app_put(cli, name, b, what);
+    json_decref(b);
+    return r;
+}
+
+int cli_app_start(cli_t *cli, const char *name, bool wait, int timeout_s)
+{
+    if (cli_app_set_state(cli, name, "STARTED") < 0)
+        return -1;
+    printf("Starting %s\n", name);
+    fflush(stdout);
+    return wait ? cli_app_wait_started(cli, name, timeout_s) : 0;
+}

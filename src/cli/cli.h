@@ -104,6 +104,10 @@ void cli_hint(const char *fmt, ...) HC_PRINTF(1, 2);
 void cli_print_json(const json_t *v);
 /* "1.5K", "12M", "3G" style sizes. */
 void cli_human_size(uint64_t bytes, char *out, size_t size);
+/* "2026-11-24 16:20:55" (local time) of a Unix time; "-" for 0. */
+void cli_fmt_time(int64_t ts, char *out, size_t size);
+/* "2d3h", "4m10s" style durations. */
+void cli_fmt_duration(double seconds, char *out, size_t size);
 /* Parses "256M", "1G", "512" (MB) into megabytes; -EINVAL when malformed or 0. */
 int cli_parse_mb(const char *s, int64_t *ret_mb);
 /* Reads a password: from env HEARTH_PASSWORD, else prompts on the terminal (no echo),
@@ -180,6 +184,10 @@ int cli_app_put(cli_t *cli, const char *name, const json_t *body, const char *wh
 /* Waits until the app's instances run (or staging fails), printing the staging log as it
  * grows. timeout_s bounds the wait. Returns 0 or -1 after printing. */
 int cli_app_wait_started(cli_t *cli, const char *name, int timeout_s);
+/* Sets state STARTED or STOPPED (PUT /apps/NAME). Returns 0 or -1 after printing. */
+int cli_app_set_state(cli_t *cli, const char *name, const char *state);
+/* Starts the app and waits for it unless --no-wait style callers pass wait = false. */
+int cli_app_start(cli_t *cli, const char *name, bool wait, int timeout_s);
 /* The default domain for routes: target host minus its first label, or "localhost". */
 void cli_default_domain(const cli_t *cli, char *out, size_t size);
 

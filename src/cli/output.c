@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -123,4 +124,25 @@ bool cli_confirm(const char *question)
     fflush(stderr);
     hc_autofree char *ans = read_line(stdin);
     return ans && (ans[0] == 'y' || ans[0] == 'Y');
+}
+
+void cli_fmt_time(int64_t ts, char *out, size_t size)
+{
+    time_t t = (time_t)ts;
+    struct tm tm;
+    if (ts <= 0 || !localtime_r(&t, &tm) || strftime(out, size, "%Y-%m-%d %H:%M:%S", &tm) == 0)
+        snprintf(out, size, "-");
+}
+
+void cli_fmt_duration(double seconds, char *out, size_t size)
+{
+    long long s = seconds > 0 ? (long long)seconds : 0;
+    if (s >= 86400)
+        snprintf(out, size, "%lldd%lldh", s / 86400, s % 86400 / 3600);
+    else if (s >= 3600)
+        snprintf(out, size, "%lldh%lldm", s / 3600, s % 3600 / 60);
+    else if (s >= 60)
+        snprintf(out, size, "%lldm%llds", s / 60, s % 60);
+    else
+        snprintf(out, size, "%llds", s);
 }
