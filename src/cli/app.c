@@ -49,6 +49,26 @@ static void show_staging(cli_t *cli, const char *path, size_t *printed)
     cli_resp_release(&resp);
 }
 
+/* RUNNING instances from GET /apps/NAME/instances (used when runningInstances is null). */
+static json_int_t count_running(cli_t *cli, const char *name)
+{
+    json_t *res = NULL, *in;
+    int code = 0;
+    size_t i;
+    json_int_t n = 0;
+    hc_autofree char *esc = cli_escape(name);
+    hc_autofree char *path = hc_asprintf("/apps/%s/instances", esc);
+    if (cli_api_try(cli, "instances", "GET", path, NULL, &res, &code) != 0)
+        return 0;
+    json_array_foreach(json_object_get(res, "instances"), i, in)
+    {
+        const char *st = json_string_value(json_object_get(in, "state"));
+        n += st && strcmp(st, "RUNNING") == 0;
+    }
+    json_decref(res);
+    return n;
+}
+
 int cli_app_wait_started(cli_t *cli, const char *name, int timeout_s)
 {
     hc_autofree char *esc = cli_escape(name);
@@ -63,9 +83,13 @@ int cli_app_wait_started(cli_t *cli, const char *name, int timeout_s)
             return -1;
         const char *pkg = json_string_value(json_object_get(app, "package_state"));
         json_int_t want = json_integer_value(json_object_get(app, "instances"));
-        json_int_t running = json_integer_value(json_object_get(app, "runningInstances"));
-        json_decref(app);
+        json_t *rv = json_object_get(app, "runningInstances");
+        bool staged = pkg && strcmp(pkg, "STAGED") == 0;
+        json_int_t running = json_is_integer(rv) ? json_integer_value(rv)
+                             : staged            ? count_running(cli, name)
+                                                 : 0;
         if (pkg && strcmp(pkg, "FAILED") == 0) {
+            json_decref(app);
             show_staging(cli, log_path, &printed);
             cli_fail(cli, "staging %s failed", name);
             cli_hint("Read the output above, or `hearth logs %s --recent`; fix the app and push "
@@ -73,7 +97,9 @@ int cli_app_wait_started(cli_t *cli, const char *name, int timeout_s)
                      name);
             return -1;
         }
-        if (pkg && strcmp(pkg, "STAGED") == 0 && running >= want && want > 0) {
+        json_decref(app);
+        if (staged && running >= want && want > 0) {
+            show_staging(cli, log_path, &printed);
             printf("%s is running: %lld of %lld instances\n", name, (long long)running,
                    (long long)want);
             return 0;

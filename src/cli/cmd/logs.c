@@ -37,7 +37,8 @@ static void on_sigint(int sig)
 }
 
 /* Prints the lines of [p, p+len) with a prefix; the last partial line is held back. */
-static size_t print_lines(const char *prefix, const char *p, size_t len, size_t skip_lines)
+static size_t print_lines(const char *prefix, const char *p, size_t len, size_t skip_lines,
+                          bool final)
 {
     size_t done = 0, line = 0;
     while (done < len) {
@@ -49,11 +50,15 @@ static size_t print_lines(const char *prefix, const char *p, size_t len, size_t 
             printf("%s %.*s\n", prefix, (int)n, p + done);
         done += n + 1;
     }
+    if (final && done < len) {
+        printf("%s %.*s\n", prefix, (int)(len - done), p + done);
+        done = len;
+    }
     return done;
 }
 
 /* Fetches the stream from its offset and prints the complete new lines. */
-static int poll_stream(cli_t *cli, const char *app, stream_t *s, size_t recent)
+static int poll_stream(cli_t *cli, const char *app, stream_t *s, size_t recent, bool final)
 {
     hc_autofree char *esc = cli_escape(app);
     hc_autofree char *path = hc_asprintf("/apps/%s/instances/%u/files/%s", esc, s->index, s->file);
@@ -84,7 +89,7 @@ static int poll_stream(cli_t *cli, const char *app, stream_t *s, size_t recent)
             lines += p[i] == '\n';
         skip = lines > recent ? lines - recent : 0;
     }
-    s->offset += print_lines(prefix, p, len, skip);
+    s->offset += print_lines(prefix, p, len, skip, final);
     fflush(stdout);
     cli_resp_release(&resp);
     return 0;
@@ -96,15 +101,11 @@ static void print_staging(cli_t *cli, const char *app)
     hc_autofree char *path = hc_asprintf("/apps/%s/staging_log", esc);
     cli_resp_t resp;
     hc_err_t err;
-    if (cli_http(cli, "GET", path, NULL, NULL, 0, NULL, false, &resp, &err) == 0 &&
-        resp.status == 200) {
-        print_lines("[staging]", resp.body.data, resp.body.len, 0);
-        if (resp.body.len && resp.body.data[resp.body.len - 1] != '\n')
-            printf("[staging] %s\n", strrchr(resp.body.data, '\n')
-                                         ? strrchr(resp.body.data, '\n') + 1
-                                         : resp.body.data);
-        cli_resp_release(&resp);
-    }
+    if (cli_http(cli, "GET", path, NULL, NULL, 0, NULL, false, &resp, &err) < 0)
+        return;
+    if (resp.status == 200)
+        print_lines("[staging]", resp.body.data, resp.body.len, 0, true);
+    cli_resp_release(&resp);
 }
 
 static int run(cli_t *cli, const cli_args_t *a)
@@ -140,7 +141,7 @@ static int run(cli_t *cli, const cli_args_t *a)
         streams[ns++] = (stream_t){(unsigned)i, "logs/stderr.log", "err", 0};
     }
     for (size_t i = 0; i < ns; i++)
-        if (poll_stream(cli, name, &streams[i], lines) < 0)
+        if (poll_stream(cli, name, &streams[i], lines, cli_args_has(opts, a, "recent")) < 0)
             return cli_fail(cli, "cannot reach %s", cli->target);
     if (cli_args_has(opts, a, "recent"))
         return CLI_OK;
@@ -151,7 +152,7 @@ static int run(cli_t *cli, const cli_args_t *a)
         struct timespec ts = {1, 0};
         nanosleep(&ts, NULL);
         for (size_t i = 0; i < ns && !stop; i++)
-            if (poll_stream(cli, name, &streams[i], 0) < 0)
+            if (poll_stream(cli, name, &streams[i], 0, false) < 0)
                 return cli_fail(cli, "lost the connection to %s", cli->target);
     }
     return CLI_OK;
