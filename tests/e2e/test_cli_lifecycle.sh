@@ -108,6 +108,10 @@ ok logs web --recent
 has "[0 out] file /droplets/st-0/logs/stdout.log"
 has "[0 err] file /droplets/st-0/logs/stderr.log"
 has "[staging] -----> fake buildpack"
+# Following: the recent part, then the tail until Ctrl-C, which ends it with status 0.
+timeout --preserve-status -s INT 3 "$BIN/hearth" logs web > "$T/out" 2> "$T/err" < /dev/null \
+    || fail "logs (follow) stopped by SIGINT exited $?: $(cat "$T/err")"
+has "[staging] -----> fake buildpack"
 expect_rc 1 files web -i 5
 grep -q "instance" "$T/err" || fail "files -i 5 error: $(cat "$T/err")"
 
@@ -127,6 +131,14 @@ ok app web --json
 [ "$(jq -r '.uris | sort | join(",")' "$T/out")" = "third.example.test,www.example.test" ] \
     || fail "unmap-route: $(cat "$T/out")"
 expect_rc 1 map-route web "bad_host!"
+
+# push --no-start of a running app leaves it stopped; a push starts it again.
+ok push web -p "$APP" -n www -d example.test --no-start
+has "1 already on the cloud, 0 new"
+ok app web --json
+[ "$(jq -r .state "$T/out")" = STOPPED ] || fail "push --no-start left the app running"
+ok push web -p "$APP" -n www -d example.test --timeout 60
+has "web is running: 2 of 2"
 
 # Stop, start, restart, restage.
 ok stop web

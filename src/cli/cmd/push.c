@@ -177,6 +177,10 @@ static int push_one(cli_t *cli, const cli_args_t *a, cli_app_spec_t *s)
         goto out;
     }
     body = app_body(cli, s, g == 0 ? current : NULL);
+    /* --no-start leaves the app stopped, even one that was running. */
+    const char *was = json_string_value(json_object_get(current, "state"));
+    if (g == 0 && cli_args_has(opts, a, "no-start") && was && strcmp(was, "STARTED") == 0)
+        hc_json_set_str(body, "state", "STOPPED");
     if (g > 0) {
         printf("Creating app %s\n", s->name);
         if (cli_api(cli, "creating the app", "POST", "/apps", body, NULL) < 0)
