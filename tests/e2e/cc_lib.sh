@@ -49,6 +49,7 @@ wait_http() {
 # start_cc [extra args...]: starts hearth-cc, sets CC_PORT/CC_URL/CC_PID.
 start_cc() {
     CC_PORT=$(free_port)
+    CC_STATUS_PORT=$(free_port)
     CC_URL="http://127.0.0.1:$CC_PORT"
     [ -f "$CC_TMP/cc.yml" ] || cat > "$CC_TMP/cc.yml" <<YML
 auth:
@@ -67,7 +68,7 @@ YML
     # Without a bus of its own, point at a port nobody listens on (never a shared server).
     [ -n "${CC_NATS_URL:-}" ] || CC_NATS_URL="nats://127.0.0.1:$(free_port)"
     "$BIN/hearth-cc" -c "$CC_TMP/cc.yml" --port "$CC_PORT" --data-dir "$CC_TMP/data" \
-        --nats "$CC_NATS_URL" \
+        --nats "$CC_NATS_URL" --status-port "$CC_STATUS_PORT" \
         ${CC_DB_URL:+--database-url "$CC_DB_URL"} "$@" >> "$CC_TMP/cc.log" 2>&1 &
     CC_PID=$!
     CC_PIDS+=("$CC_PID")
