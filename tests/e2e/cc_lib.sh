@@ -15,6 +15,12 @@ cc_cleanup() {
     for p in "${CC_PIDS[@]}"; do
         kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
     done
+    # Sanitizer builds: a report in the daemon's log fails the test.
+    if grep -qE 'ERROR: (Address|Leak|UndefinedBehavior)Sanitizer|runtime error:' "$CC_TMP/cc.log" 2>/dev/null; then
+        echo "FAIL: sanitizer report in hearth-cc's log" >&2
+        grep -A30 -E 'Sanitizer|runtime error:' "$CC_TMP/cc.log" | head -80 >&2
+        [ "$rc" -eq 0 ] && rc=1
+    fi
     if [ "$rc" -ne 0 ] || [ "$CC_FAILED" -ne 0 ]; then
         for f in "$CC_TMP"/*.log; do
             [ -f "$f" ] && { echo "--- $f"; tail -n 60 "$f"; }
