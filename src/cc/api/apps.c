@@ -330,6 +330,8 @@ static void h_app_create(const hc_http_request_t *req, hc_http_res_t *res, void 
         reply_app_err(res, &e, &err);
         goto out;
     }
+    if (strcmp(app.state, "STARTED") == 0)
+        app.run_count = 1;
     r = cc_db_begin(cc->db, &err);
     if (r < 0)
         goto dbfail;
