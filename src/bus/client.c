@@ -109,6 +109,9 @@ bool bus_client_queue(bus_client_t *c, const char *p, size_t len)
     return true;
 }
 
+static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf);
+static void on_alloc(uv_handle_t *h, size_t size, uv_buf_t *buf);
+
 static void resume_stalled(bus_client_t *c)
 {
     while (c->stalled_head) {
@@ -118,13 +121,10 @@ static void resume_stalled(bus_client_t *c)
         if (!p->closing && !p->reading) {
             p->reading = true;
             p->last_activity_ms = uv_now(p->srv->loop);
-            uv_read_start((uv_stream_t *)&p->tcp, NULL, NULL);
+            uv_read_start((uv_stream_t *)&p->tcp, on_alloc, on_read);
         }
     }
 }
-
-static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf);
-static void on_alloc(uv_handle_t *h, size_t size, uv_buf_t *buf);
 
 static void start_reading(bus_client_t *c)
 {

@@ -210,18 +210,24 @@ static json_t *connz(bus_server_t *s, const char *q, size_t qlen, int *status)
             total++;
             if (idx < offset || idx >= offset + limit)
                 continue;
-            char rtt[32];
+            char rtt[32], up[32], idle[32];
+            uint64_t nowms = uv_now(s->loop);
             time_str(c->start_wall_ms, t1, sizeof(t1));
             snprintf(rtt, sizeof(rtt), "%.3fms", (double)c->rtt_ns / 1e6);
+            snprintf(up, sizeof(up), "%llus", (unsigned long long)((nowms - c->start_ms) / 1000));
+            snprintf(idle, sizeof(idle), "%llus",
+                     (unsigned long long)((nowms - c->last_activity_ms) / 1000));
             json_t *o = json_pack(
-                "{s:I,s:s,s:s,s:s,s:i,s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:s,s:s,s:s}", "cid",
-                (json_int_t)c->cid, "kind", "Client", "type", "nats", "ip", c->ip, "port", c->port,
-                "start", t1, "last_activity", now, "rtt", rtt, "uptime", "", "idle", "",
+                "{s:I,s:s,s:s,s:s,s:i,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:s,s:s,s:s}",
+                "cid", (json_int_t)c->cid, "kind", "Client", "type", "nats", "ip", c->ip, "port",
+                c->port, "start", t1, "last_activity", now, "rtt", rtt, "uptime", up, "idle", idle,
                 "pending_bytes", (json_int_t)bus_client_pending(c), "in_msgs",
                 (json_int_t)c->in_msgs, "out_msgs", (json_int_t)c->out_msgs, "in_bytes",
                 (json_int_t)c->in_bytes, "out_bytes", (json_int_t)c->out_bytes, "subscriptions",
                 (json_int_t)c->subs.count, "name", c->name ? c->name : "", "lang",
                 c->lang ? c->lang : "", "version", c->version ? c->version : "");
+            if (!o)
+                continue;
             if (subs)
                 json_object_set_new(o, detail ? "subscriptions_list_detail" : "subscriptions_list",
                                     conn_subs(c, detail));
