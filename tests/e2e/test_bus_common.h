@@ -7,6 +7,8 @@
 #ifndef HEARTH_TEST_BUS_COMMON_H
 #define HEARTH_TEST_BUS_COMMON_H
 
+#define HC_UNUSED_T __attribute__((unused))
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -36,12 +38,12 @@ typedef struct tb_srv_s {
     int nargs;
 } tb_srv_t;
 
-static const char *tb_name(tb_kind_t k)
+static HC_UNUSED_T const char *tb_name(tb_kind_t k)
 {
     return k == TB_HEARTH ? "hearth-bus" : "nats-server";
 }
 
-static const char *tb_nats_server(void)
+static HC_UNUSED_T const char *tb_nats_server(void)
 {
     static const char *const paths[] = {"/usr/sbin/nats-server", "/usr/bin/nats-server"};
     for (size_t i = 0; i < 2; i++)
@@ -50,7 +52,7 @@ static const char *tb_nats_server(void)
     return NULL;
 }
 
-static int tb_free_port(void)
+static HC_UNUSED_T int tb_free_port(void)
 {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
@@ -65,21 +67,21 @@ static int tb_free_port(void)
     return ntohs(a.sin_port);
 }
 
-static uint64_t tb_now_ms(void)
+static HC_UNUSED_T uint64_t tb_now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static void tb_sleep_ms(int ms)
+static HC_UNUSED_T void tb_sleep_ms(int ms)
 {
     struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
 }
 
 /* Connects to 127.0.0.1:port; -1 on failure. */
-static int tb_dial(int port)
+static HC_UNUSED_T int tb_dial(int port)
 {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
@@ -96,7 +98,7 @@ static int tb_dial(int port)
 }
 
 /* (Re)starts the server with the same ports and arguments; returns 0 when it accepts. */
-static int tb_srv_spawn(tb_srv_t *s)
+static HC_UNUSED_T int tb_srv_spawn(tb_srv_t *s)
 {
     pid_t pid = fork();
     if (pid < 0)
@@ -131,7 +133,7 @@ static int tb_srv_spawn(tb_srv_t *s)
  * Starts kind with the extra arguments (NULL-terminated) and, when conf is not NULL, a config
  * file holding conf. Returns 0 or -1.
  */
-static int tb_srv_start(tb_srv_t *s, tb_kind_t kind, const char *conf, const char *const *extra)
+static HC_UNUSED_T int tb_srv_start(tb_srv_t *s, tb_kind_t kind, const char *conf, const char *const *extra)
 {
     const char *bindir = getenv("HEARTH_BIN_DIR");
     static char bin[512];
@@ -175,7 +177,7 @@ static int tb_srv_start(tb_srv_t *s, tb_kind_t kind, const char *conf, const cha
 }
 
 /* Stops the server with sig and reaps it; returns its wait status. */
-static int tb_srv_kill(tb_srv_t *s, int sig)
+static HC_UNUSED_T int tb_srv_kill(tb_srv_t *s, int sig)
 {
     int st = 0;
     if (s->pid > 0) {
@@ -194,7 +196,7 @@ static int tb_srv_kill(tb_srv_t *s, int sig)
     return st;
 }
 
-static void tb_srv_stop(tb_srv_t *s)
+static HC_UNUSED_T void tb_srv_stop(tb_srv_t *s)
 {
     tb_srv_kill(s, SIGKILL);
     if (s->conf[0])
@@ -206,7 +208,7 @@ static void tb_srv_stop(tb_srv_t *s)
     s->nargs = 0;
 }
 
-static int tb_send(int fd, const void *p, size_t len)
+static HC_UNUSED_T int tb_send(int fd, const void *p, size_t len)
 {
     const char *c = p;
     while (len > 0) {
@@ -222,7 +224,7 @@ static int tb_send(int fd, const void *p, size_t len)
     return 0;
 }
 
-static int tb_sends(int fd, const char *s)
+static HC_UNUSED_T int tb_sends(int fd, const char *s)
 {
     return tb_send(fd, s, strlen(s));
 }
@@ -231,7 +233,7 @@ static int tb_sends(int fd, const char *s)
  * Reads for up to ms milliseconds, or until EOF/error, or until `until` (if not NULL) appears.
  * Returns bytes read into buf (NUL-terminated); *closed = 1 on EOF or reset.
  */
-static size_t tb_read(int fd, char *buf, size_t cap, int ms, const char *until, int *closed)
+static HC_UNUSED_T size_t tb_read(int fd, char *buf, size_t cap, int ms, const char *until, int *closed)
 {
     size_t len = 0;
     uint64_t end = tb_now_ms() + (uint64_t)ms;
@@ -259,7 +261,7 @@ static size_t tb_read(int fd, char *buf, size_t cap, int ms, const char *until, 
 }
 
 /* Connects and reads the INFO line into info (if not NULL). Returns the fd or -1. */
-static int tb_connect(int port, char *info, size_t cap)
+static HC_UNUSED_T int tb_connect(int port, char *info, size_t cap)
 {
     char tmp[4096];
     int closed;
@@ -271,7 +273,7 @@ static int tb_connect(int port, char *info, size_t cap)
 }
 
 /* GET http://127.0.0.1:port/path; returns a malloc'd body (caller frees) or NULL. */
-static char *tb_http_get(int port, const char *path)
+static HC_UNUSED_T char *tb_http_get(int port, const char *path)
 {
     int fd = tb_dial(port);
     char req[256];
