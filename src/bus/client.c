@@ -48,6 +48,7 @@ static void on_close(uv_handle_t *h)
     bus_client_t *c = HC_CONTAINER_OF(h, bus_client_t, tcp);
     bus_parser_release(&c->parser);
     bus_hmap_release(&c->subs);
+    bus_result_unref(c->last_result);
     free(c->out);
     free(c->wbuf);
     free(c->name);

@@ -160,7 +160,18 @@ void bus_deliver(bus_client_t *c, const bus_op_t *op)
     } else {
         m.hdr_len = m.total_len = m.body_len = 0;
     }
-    bus_result_t *r = bus_sublist_match(s->sl, op->subject.p, op->subject.len);
+    bus_result_t *r = c->last_result;
+    uint64_t gen = bus_sublist_gen(s->sl);
+    if (r && c->last_gen == gen && r->subject_len == op->subject.len &&
+        memcmp(r->subject, op->subject.p, op->subject.len) == 0) {
+        r->refs++;
+    } else {
+        r = bus_sublist_match(s->sl, op->subject.p, op->subject.len);
+        bus_result_unref(c->last_result);
+        r->refs++;
+        c->last_result = r;
+        c->last_gen = gen;
+    }
     for (uint32_t i = 0; i < r->npsubs; i++) {
         bus_sub_t *sub = r->psubs[i];
         bus_client_t *dst = sub->client;

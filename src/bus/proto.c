@@ -76,6 +76,11 @@ int64_t bus_parse_size(const char *s, size_t len)
     return n;
 }
 
+static inline bool is_blank(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
 static inline char upper(char c)
 {
     return (c >= 'a' && c <= 'z') ? (char)(c - 32) : c;
@@ -114,20 +119,40 @@ static int parse_line(bus_parser_t *p, bus_op_kind_t kind, const char *s, size_t
     op->kind = kind;
     op->max = -1;
     switch (kind) {
-    case BUS_OP_PUB:
-        n = split_args(s, len, false, a, 3);
-        if (n < 2 || n > 3)
+    case BUS_OP_PUB: {
+        /* Hot path: scan from the end for the size, then subject [reply]; no generic split. */
+        size_t e = len;
+        while (e > 0 && is_blank(s[e - 1]))
+            e--;
+        size_t k = e;
+        while (k > 0 && !is_blank(s[k - 1]))
+            k--;
+        size_t m = k;
+        while (m > 0 && is_blank(s[m - 1]))
+            m--;
+        if (m == 0 || k == e)
             return BUS_PERR_ARGS;
-        op->subject = a[0];
-        if (n == 3)
-            op->reply = a[1];
-        size = bus_parse_size(a[n - 1].p, a[n - 1].len);
+        size_t b = 0;
+        while (b < m && !is_blank(s[b]))
+            b++;
+        op->subject = hc_str(s, b);
+        if (b < m) {
+            size_t r = b;
+            while (r < m && is_blank(s[r]))
+                r++;
+            for (size_t j = r; j < m; j++)
+                if (is_blank(s[j]))
+                    return BUS_PERR_ARGS;
+            op->reply = hc_str(s + r, m - r);
+        }
+        size = bus_parse_size(s + k, e - k);
         if (size < 0)
             return BUS_PERR_ARGS;
         if ((uint64_t)size > p->max_payload)
             return BUS_PERR_MAX_PAYLOAD;
         op->size = (size_t)size;
         return 0;
+    }
     case BUS_OP_HPUB:
         if (!p->headers)
             return BUS_PERR_NO_HEADERS;
@@ -211,6 +236,16 @@ int bus_parse(bus_parser_t *p, const char *buf, size_t len, size_t *pos, bus_op_
 
         switch (ST_BASE(st)) {
         case ST_START: {
+            /* Fast path for the common "PUB " (any case). */
+            if (HC_LIKELY(len - i >= 4) && !p->need_connect) {
+                uint32_t w;
+                memcpy(&w, buf + i, 4);
+                if ((w | 0x00202020u) == ('p' | 'u' << 8 | 'b' << 16 | (uint32_t)' ' << 24)) {
+                    st = MAKE_ST(ST_SPC, 1, 0);
+                    i += 4;
+                    continue;
+                }
+            }
             char u = upper(c);
             int idx = -1;
             if (p->need_connect && u != 'C') {

@@ -215,6 +215,13 @@ int bus_server_start(bus_server_t *s, uv_loop_t *loop, const bus_opts_t *opts, h
     s->server_id[56] = '\0';
     memcpy(&s->rng, rnd, sizeof(s->rng));
     s->rng |= 1;
+    /* Handles first, so that bus_server_stop can close them whatever fails below. */
+    uv_check_init(loop, &s->check);
+    uv_timer_init(loop, &s->tick);
+    uv_timer_init(loop, &s->lame_timer);
+    uv_signal_init(loop, &s->sigterm);
+    uv_signal_init(loop, &s->sigint);
+    s->sigterm.data = s->sigint.data = s;
     if (opts->tls) {
         r = bus_tls_ctx_new(opts->tls_cert, opts->tls_key, &s->tls_ctx, err);
         if (r < 0)
@@ -235,14 +242,8 @@ int bus_server_start(bus_server_t *s, uv_loop_t *loop, const bus_opts_t *opts, h
         if (r < 0)
             return r;
     }
-    uv_check_init(loop, &s->check);
     uv_check_start(&s->check, on_check);
-    uv_timer_init(loop, &s->tick);
     uv_timer_start(&s->tick, on_tick, BUS_TICK_MS, BUS_TICK_MS);
-    uv_timer_init(loop, &s->lame_timer);
-    uv_signal_init(loop, &s->sigterm);
-    uv_signal_init(loop, &s->sigint);
-    s->sigterm.data = s->sigint.data = s;
     uv_signal_start(&s->sigterm, on_signal, SIGTERM);
     uv_signal_start(&s->sigint, on_signal, SIGINT);
     char port[16];

@@ -99,6 +99,9 @@ typedef struct bus_client_s {
     /* counters */
     uint64_t in_msgs, out_msgs, in_bytes, out_bytes;
     bus_tls_t *tls;
+    /* the last match result of this publisher, reused while the sublist is unchanged */
+    bus_result_t *last_result;
+    uint64_t last_gen;
 } bus_client_t;
 
 /* A closed connection remembered for /connz?state=closed. */

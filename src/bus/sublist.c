@@ -32,7 +32,13 @@ struct bus_sublist_s {
     bus_slevel_t root;
     bus_hmap_t cache;
     uint64_t count, inserts, removes, matches, cache_hits;
+    uint64_t gen;
 };
+
+uint64_t bus_sublist_gen(const bus_sublist_t *sl)
+{
+    return sl->gen;
+}
 
 bus_sub_t *bus_sub_new(hc_str_t subject, hc_str_t queue, hc_str_t sid)
 {
@@ -184,6 +190,7 @@ static bool node_empty(const bus_snode_t *n)
 
 static void cache_invalidate(bus_sublist_t *sl, const bus_sub_t *sub)
 {
+    sl->gen++;
     if (sl->cache.count == 0)
         return;
     if (bus_subject_literal(sub->subject.p, sub->subject.len)) {

@@ -73,6 +73,9 @@ void bus_sublist_remove(bus_sublist_t *sl, bus_sub_t *sub);
  */
 bus_result_t *bus_sublist_match(bus_sublist_t *sl, const char *subj, size_t len);
 void bus_result_unref(bus_result_t *r);
+/* Changes whenever a subscription is inserted or removed: a result taken at generation g is
+ * still exact while bus_sublist_gen() == g. */
+uint64_t bus_sublist_gen(const bus_sublist_t *sl);
 void bus_sublist_stats(const bus_sublist_t *sl, bus_sublist_stats_t *ret);
 
 #endif

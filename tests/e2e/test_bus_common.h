@@ -84,7 +84,8 @@ static HC_UNUSED_T void tb_sleep_ms(int ms)
 static HC_UNUSED_T int tb_dial(int port)
 {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = htons((uint16_t)port),
                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     if (fd < 0)
         return -1;
@@ -133,7 +134,8 @@ static HC_UNUSED_T int tb_srv_spawn(tb_srv_t *s)
  * Starts kind with the extra arguments (NULL-terminated) and, when conf is not NULL, a config
  * file holding conf. Returns 0 or -1.
  */
-static HC_UNUSED_T int tb_srv_start(tb_srv_t *s, tb_kind_t kind, const char *conf, const char *const *extra)
+static HC_UNUSED_T int tb_srv_start(tb_srv_t *s, tb_kind_t kind, const char *conf,
+                                    const char *const *extra)
 {
     const char *bindir = getenv("HEARTH_BIN_DIR");
     static char bin[512];
@@ -233,7 +235,8 @@ static HC_UNUSED_T int tb_sends(int fd, const char *s)
  * Reads for up to ms milliseconds, or until EOF/error, or until `until` (if not NULL) appears.
  * Returns bytes read into buf (NUL-terminated); *closed = 1 on EOF or reset.
  */
-static HC_UNUSED_T size_t tb_read(int fd, char *buf, size_t cap, int ms, const char *until, int *closed)
+static HC_UNUSED_T size_t tb_read(int fd, char *buf, size_t cap, int ms, const char *until,
+                                  int *closed)
 {
     size_t len = 0;
     uint64_t end = tb_now_ms() + (uint64_t)ms;
@@ -280,7 +283,8 @@ static HC_UNUSED_T char *tb_http_get(int port, const char *path)
     int closed;
     if (fd < 0)
         return NULL;
-    snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", path);
+    snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+             path);
     tb_sends(fd, req);
     size_t cap = 4 * 1024 * 1024;
     char *buf = malloc(cap);

@@ -42,26 +42,28 @@ static const tcase_t basic_cases[] = {
      "MSG foo 1 bar 2\r\nhi\r\nPONG\r\n", 0},
     {"empty payload", Q "SUB foo 1\r\nPUB foo 0\r\n\r\nPING\r\n", 0, "MSG foo 1 0\r\n\r\nPONG\r\n",
      0},
-    {"wildcard *", Q "SUB a.* 1\r\nPUB a.b 1\r\nx\r\nPUB a.b.c 1\r\ny\r\nPUB a 1\r\nz\r\nPING\r\n", 0,
-     "MSG a.b 1 1\r\nx\r\nPONG\r\n", 0},
-    {"wildcard >", Q "SUB a.> 2\r\nPUB a.b 1\r\nx\r\nPUB a.b.c 1\r\ny\r\nPUB a 1\r\nz\r\nPING\r\n", 0,
-     "MSG a.b 2 1\r\nx\r\nMSG a.b.c 2 1\r\ny\r\nPONG\r\n", 0},
+    {"wildcard *", Q "SUB a.* 1\r\nPUB a.b 1\r\nx\r\nPUB a.b.c 1\r\ny\r\nPUB a 1\r\nz\r\nPING\r\n",
+     0, "MSG a.b 1 1\r\nx\r\nPONG\r\n", 0},
+    {"wildcard >", Q "SUB a.> 2\r\nPUB a.b 1\r\nx\r\nPUB a.b.c 1\r\ny\r\nPUB a 1\r\nz\r\nPING\r\n",
+     0, "MSG a.b 2 1\r\nx\r\nMSG a.b.c 2 1\r\ny\r\nPONG\r\n", 0},
     {"wildcard > alone", Q "SUB > 3\r\nPUB a.b 1\r\nx\r\nPUB a 1\r\nz\r\nPING\r\n", 0,
      "MSG a.b 3 1\r\nx\r\nMSG a 3 1\r\nz\r\nPONG\r\n", 0},
-    {"wildcard in the middle", Q "SUB a.*.c 4\r\nPUB a.b.c 1\r\nx\r\nPUB a.b.d 1\r\ny\r\nPING\r\n", 0,
-     "MSG a.b.c 4 1\r\nx\r\nPONG\r\n", 0},
+    {"wildcard in the middle", Q "SUB a.*.c 4\r\nPUB a.b.c 1\r\nx\r\nPUB a.b.d 1\r\ny\r\nPING\r\n",
+     0, "MSG a.b.c 4 1\r\nx\r\nPONG\r\n", 0},
     {"partial wildcard is literal",
      Q "SUB foo* 1\r\nPUB fooX 1\r\na\r\nPUB foo* 1\r\nb\r\nPING\r\n", 0,
      "MSG foo* 1 1\r\nb\r\nPONG\r\n", 0},
-    {"duplicate sid is one subscription", Q "SUB foo 1\r\nSUB foo 1\r\nPUB foo 1\r\na\r\nPING\r\n", 0,
-     "MSG foo 1 1\r\na\r\nPONG\r\n", 0},
+    {"duplicate sid is one subscription", Q "SUB foo 1\r\nSUB foo 1\r\nPUB foo 1\r\na\r\nPING\r\n",
+     0, "MSG foo 1 1\r\na\r\nPONG\r\n", 0},
     {"unsub max after already received",
-     Q "SUB foo 1\r\nPUB foo 1\r\na\r\nPUB foo 1\r\na\r\nUNSUB 1 1\r\nPUB foo 1\r\na\r\nPING\r\n", 0,
-     "MSG foo 1 1\r\na\r\nMSG foo 1 1\r\na\r\nPONG\r\n", 0},
-    {"unsub max", Q "SUB foo 1\r\nUNSUB 1 2\r\nPUB foo 1\r\na\r\nPUB foo 1\r\nb\r\nPUB foo 1\r\nc\r\nPING\r\n",
+     Q "SUB foo 1\r\nPUB foo 1\r\na\r\nPUB foo 1\r\na\r\nUNSUB 1 1\r\nPUB foo 1\r\na\r\nPING\r\n",
+     0, "MSG foo 1 1\r\na\r\nMSG foo 1 1\r\na\r\nPONG\r\n", 0},
+    {"unsub max",
+     Q "SUB foo 1\r\nUNSUB 1 2\r\nPUB foo 1\r\na\r\nPUB foo 1\r\nb\r\nPUB foo 1\r\nc\r\nPING\r\n",
      0, "MSG foo 1 1\r\na\r\nMSG foo 1 1\r\nb\r\nPONG\r\n", 0},
-    {"echo false", "CONNECT {\"verbose\":false,\"echo\":false}\r\nSUB foo 1\r\nPUB foo 1\r\na\r\nPING\r\n",
-     0, "PONG\r\n", 0},
+    {"echo false",
+     "CONNECT {\"verbose\":false,\"echo\":false}\r\nSUB foo 1\r\nPUB foo 1\r\na\r\nPING\r\n", 0,
+     "PONG\r\n", 0},
     {"verbose acks every op but ping",
      C_("true") "SUB foo 1\r\nPUB foo 1\r\na\r\nUNSUB 1\r\nUNSUB 99\r\nPING\r\n", 0,
      "+OK\r\n+OK\r\n+OK\r\nMSG foo 1 1\r\na\r\n+OK\r\n+OK\r\nPONG\r\n", 0},
@@ -71,7 +73,8 @@ static const tcase_t basic_cases[] = {
     {"HPUB with reply", QH "SUB foo 1\r\nHPUB foo r 12 14\r\nNATS/1.0\r\n\r\nhi\r\nPING\r\n", 0,
      "HMSG foo 1 r 12 14\r\nNATS/1.0\r\n\r\nhi\r\nPONG\r\n", 0},
     {"no responders 503",
-     "CONNECT {\"verbose\":false,\"headers\":true,\"no_responders\":true}\r\nSUB _INBOX.x.* 7\r\nPUB "
+     "CONNECT {\"verbose\":false,\"headers\":true,\"no_responders\":true}\r\nSUB _INBOX.x.* "
+     "7\r\nPUB "
      "nobody _INBOX.x.1 0\r\n\r\nPING\r\n",
      0, "HMSG _INBOX.x.1 7 16 16\r\nNATS/1.0 503\r\n\r\n\r\nPONG\r\n", 0},
     {"invalid subjects keep the connection",
@@ -80,7 +83,8 @@ static const tcase_t basic_cases[] = {
     {"pedantic wildcard publish",
      C_("true,\"pedantic\":true") "SUB foo.* 1\r\nPUB foo.* 2\r\nhi\r\nPING\r\n", 0,
      "+OK\r\n+OK\r\n-ERR 'Invalid Publish Subject'\r\n+OK\r\nMSG foo.* 1 2\r\nhi\r\nPONG\r\n", 0},
-    {"non-pedantic wildcard publish", C_("false,\"pedantic\":false") "SUB foo.* 1\r\nPUB foo.* 2\r\nhi\r\nPING\r\n", 0,
+    {"non-pedantic wildcard publish",
+     C_("false,\"pedantic\":false") "SUB foo.* 1\r\nPUB foo.* 2\r\nhi\r\nPING\r\n", 0,
      "MSG foo.* 1 2\r\nhi\r\nPONG\r\n", 0},
     /* errors that close */
     {"unknown op", "FOO\r\n", 0, "-ERR 'Unknown Protocol Operation'\r\n", 1},
@@ -93,7 +97,8 @@ static const tcase_t basic_cases[] = {
     {"max payload", Q "PUB foo 2000000\r\n", 0, "-ERR 'Maximum Payload Violation'\r\n", 1},
     {"max payload 9 digits", Q "PUB foo 999999999\r\n", 0, "-ERR 'Maximum Payload Violation'\r\n",
      1},
-    {"HPUB max payload", QH "HPUB foo 10 2000000\r\n", 0, "-ERR 'Maximum Payload Violation'\r\n", 1},
+    {"HPUB max payload", QH "HPUB foo 10 2000000\r\n", 0, "-ERR 'Maximum Payload Violation'\r\n",
+     1},
     {"size too long closes silently", Q "PUB foo 9999999999\r\n", 0, "", 1},
     {"PUB without size", Q "PUB foo\r\n", 0, "", 1},
     {"PUB with 4 args", Q "PUB a b c 1\r\nx\r\n", 0, "", 1},
@@ -114,15 +119,15 @@ static const tcase_t auth_user_cases[] = {
     {"op before CONNECT", "PING\r\n", 0, "-ERR 'Authorization Violation'\r\n", 1},
     {"sub before CONNECT", "SUB foo 99999999999\r\n", 0, "-ERR 'Authorization Violation'\r\n", 1},
     {"no credentials", Q "PING\r\n", 0, "-ERR 'Authorization Violation'\r\n", 1},
-    {"good credentials", "CONNECT {\"verbose\":false,\"user\":\"u1\",\"pass\":\"p1\"}\r\nPING\r\n", 0,
-     "PONG\r\n", 0},
+    {"good credentials", "CONNECT {\"verbose\":false,\"user\":\"u1\",\"pass\":\"p1\"}\r\nPING\r\n",
+     0, "PONG\r\n", 0},
     {"bad password", "CONNECT {\"verbose\":false,\"user\":\"u1\",\"pass\":\"nope\"}\r\nPING\r\n", 0,
      "-ERR 'Authorization Violation'\r\n", 1},
 };
 
 static const tcase_t auth_token_cases[] = {
-    {"good token", "CONNECT {\"verbose\":false,\"auth_token\":\"s3cret\"}\r\nPING\r\n", 0, "PONG\r\n",
-     0},
+    {"good token", "CONNECT {\"verbose\":false,\"auth_token\":\"s3cret\"}\r\nPING\r\n", 0,
+     "PONG\r\n", 0},
     {"bad token", "CONNECT {\"verbose\":false,\"auth_token\":\"x\"}\r\nPING\r\n", 0,
      "-ERR 'Authorization Violation'\r\n", 1},
     {"user instead of token", "CONNECT {\"verbose\":false,\"user\":\"s3cret\"}\r\nPING\r\n", 0,
@@ -144,8 +149,8 @@ static void run_case(const tb_srv_t *s, const tcase_t *c, int byte_by_byte)
     } else {
         tb_send(fd, c->in, len);
     }
-    size_t n = tb_read(fd, buf, sizeof(buf), c->closes ? 3000 : 2000,
-                       c->closes ? NULL : "PONG\r\n", &closed);
+    size_t n = tb_read(fd, buf, sizeof(buf), c->closes ? 3000 : 2000, c->closes ? NULL : "PONG\r\n",
+                       &closed);
     if (n != strlen(c->out) || memcmp(buf, c->out, n) != 0 || closed != c->closes) {
         print_error("%s: case '%s'%s:\n  want %s[%s]\n  got  %s[%s]\n", tb_name(s->kind), c->name,
                     byte_by_byte ? " (byte by byte)" : "", c->closes ? "closed " : "", c->out,
@@ -179,10 +184,11 @@ static void test_info(void **state)
     assert_true(fd >= 0);
     assert_memory_equal(info, "INFO {", 6);
     assert_non_null(strstr(info, "} \r\n"));
-    static const char *const fields[] = {
-        "\"server_id\":\"N", "\"server_name\":", "\"version\":\"2.9.10\"", "\"proto\":1",
-        "\"host\":\"127.0.0.1\"", "\"headers\":true", "\"max_payload\":1048576", "\"client_id\":",
-        "\"client_ip\":\"127.0.0.1\""};
+    static const char *const fields[] = {"\"server_id\":\"N",          "\"server_name\":",
+                                         "\"version\":\"2.9.10\"",     "\"proto\":1",
+                                         "\"host\":\"127.0.0.1\"",     "\"headers\":true",
+                                         "\"max_payload\":1048576",    "\"client_id\":",
+                                         "\"client_ip\":\"127.0.0.1\""};
     for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
         if (!strstr(info, fields[i]))
             print_error("%s: INFO lacks %s: %s\n", tb_name(kind), fields[i], info);
@@ -511,10 +517,18 @@ int main(void)
     }
 #define BOTH(fn) cmocka_unit_test_prestate(fn, &kinds[0]), cmocka_unit_test_prestate(fn, &kinds[1])
     const struct CMUnitTest tests[] = {
-        BOTH(test_info),         BOTH(test_basic),           BOTH(test_byte_by_byte),
-        BOTH(test_auth_user),    BOTH(test_auth_token),      BOTH(test_auth_timeout),
-        BOTH(test_control_line), BOTH(test_queue_group),     BOTH(test_stale_connection),
-        BOTH(test_max_connections), BOTH(test_slow_consumer), BOTH(test_monitoring),
+        BOTH(test_info),
+        BOTH(test_basic),
+        BOTH(test_byte_by_byte),
+        BOTH(test_auth_user),
+        BOTH(test_auth_token),
+        BOTH(test_auth_timeout),
+        BOTH(test_control_line),
+        BOTH(test_queue_group),
+        BOTH(test_stale_connection),
+        BOTH(test_max_connections),
+        BOTH(test_slow_consumer),
+        BOTH(test_monitoring),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

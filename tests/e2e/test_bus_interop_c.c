@@ -147,7 +147,8 @@ static void test_request_reply_headers(void **state)
     assert_int_equal(natsConnection_Subscribe(&svc, server, "svc.echo", on_request, NULL), NATS_OK);
     assert_int_equal(natsConnection_Flush(server), NATS_OK);
     for (int i = 0; i < 20; i++) {
-        assert_int_equal(natsConnection_RequestString(&rep, client, "svc.echo", "hi", 3000), NATS_OK);
+        assert_int_equal(natsConnection_RequestString(&rep, client, "svc.echo", "hi", 3000),
+                         NATS_OK);
         assert_int_equal(natsMsg_GetDataLength(rep), 5);
         assert_memory_equal(natsMsg_GetData(rep), "re:hi", 5);
         natsMsg_Destroy(rep);
@@ -263,8 +264,12 @@ int main(void)
     nats_Open(-1);
 #define BOTH(fn) cmocka_unit_test_prestate(fn, &kinds[0]), cmocka_unit_test_prestate(fn, &kinds[1])
     const struct CMUnitTest tests[] = {
-        BOTH(test_pubsub_wildcards), BOTH(test_queue_groups), BOTH(test_request_reply_headers),
-        BOTH(test_drain),            BOTH(test_reconnect),    BOTH(test_auth),
+        BOTH(test_pubsub_wildcards),
+        BOTH(test_queue_groups),
+        BOTH(test_request_reply_headers),
+        BOTH(test_drain),
+        BOTH(test_reconnect),
+        BOTH(test_auth),
     };
     int r = cmocka_run_group_tests(tests, NULL, NULL);
     nats_Close();
