@@ -215,13 +215,15 @@ static void save_pub_line(bus_parser_t *p, const char *line, size_t len)
         if (!p->arg_buf)
             p->arg_buf = hc_malloc(p->max_control_line + 2);
         memmove(p->arg_buf, line, len);
-        p->arg_len = len;
         p->arg_saved = true;
     }
+    /* line is arg_buf itself when saved before; either way keep exactly the parsed line. */
+    p->arg_len = len;
     /* Re-slice onto the copy; it parsed once already, so it parses again. */
     bool hdrs = p->headers;
     p->headers = true;
-    (void)parse_line(p, p->pub.kind, p->arg_buf, p->arg_len, &p->pub);
+    int r = parse_line(p, p->pub.kind, p->arg_buf, p->arg_len, &p->pub);
+    hc_assert(r == 0);
     p->headers = hdrs;
 }
 
