@@ -610,6 +610,8 @@ void bus_client_accept(bus_server_t *s, uv_stream_t *listener)
     s->clients = c;
     s->nclients++;
     s->total_connections++;
+    if (s->opts.tls)
+        c->tls = bus_tls_new(s->tls_ctx);
     bus_client_send_info(c, false);
     if (s->nclients > s->opts.max_connections) {
         bus_client_close(c, BUS_CLOSE_MAX_CONNECTIONS, "maximum connections exceeded");
@@ -619,8 +621,6 @@ void bus_client_accept(bus_server_t *s, uv_stream_t *listener)
         c->parser.need_connect = true;
         c->auth_deadline_ms = now + s->opts.auth_timeout_ms;
     }
-    if (s->opts.tls)
-        c->tls = bus_tls_new(s->tls_ctx);
     start_reading(c);
 }
 
