@@ -17,10 +17,11 @@
 #define BUS_PING_MAX 2         /* outstanding PINGs, then stale */
 #define BUS_AUTH_TIMEOUT_MS 2000
 #define BUS_WRITE_DEADLINE_MS 10000
-#define BUS_MAX_CLOSED_CLIENTS 10000 /* kept for /connz?state=closed */
-#define BUS_READ_BUF 65536           /* one shared read buffer per loop */
-#define BUS_SUBLIST_CACHE_MAX 4096   /* cached match results */
-#define BUS_LAME_DUCK_GRACE_MS 2000  /* SIGTERM: time given to flush clients */
-#define BUS_MONITOR_MAX_REQUEST 8192 /* HTTP request head on the monitor port */
+#define BUS_MAX_CLOSED_CLIENTS 10000  /* kept for /connz?state=closed */
+#define BUS_IDLE_BUF_MAX (256 * 1024) /* output buffer kept by an idle client */
+#define BUS_READ_BUF 65536            /* one shared read buffer per loop */
+#define BUS_SUBLIST_CACHE_MAX 4096    /* cached match results */
+#define BUS_LAME_DUCK_GRACE_MS 2000   /* SIGTERM: time given to flush clients */
+#define BUS_MONITOR_MAX_REQUEST 8192  /* HTTP request head on the monitor port */
 
 #endif

@@ -174,12 +174,6 @@ void bus_client_flush(bus_client_t *c)
         if (n == (int)c->out_len) {
             c->out_len = 0;
             c->last_write_ms = uv_now(c->srv->loop);
-            /* Large idle buffers go back to the allocator. */
-            if (c->out_cap > 256 * 1024) {
-                free(c->out);
-                c->out = NULL;
-                c->out_cap = 0;
-            }
             after_drain(c);
             return;
         }
@@ -631,6 +625,20 @@ void bus_client_tick(bus_client_t *c, uint64_t now)
 
     if (c->closing)
         return;
+    /* Output buffers grown by a burst go back to the allocator once the client is idle (not on
+     * every flush: re-faulting fresh pages per burst costs more than the copy itself). */
+    if (!c->writing && c->out_len == 0 && now - c->last_write_ms > 5000) {
+        if (c->out_cap > BUS_IDLE_BUF_MAX) {
+            free(c->out);
+            c->out = NULL;
+            c->out_cap = 0;
+        }
+        if (c->wbuf_cap > BUS_IDLE_BUF_MAX) {
+            free(c->wbuf);
+            c->wbuf = NULL;
+            c->wbuf_cap = 0;
+        }
+    }
     if (c->auth_deadline_ms && !c->connected && now >= c->auth_deadline_ms) {
         bus_client_close(c, BUS_CLOSE_AUTH_TIMEOUT, "Authentication Timeout");
         return;
