@@ -12,6 +12,7 @@
 #include "bus_limits.h"
 #include "hc_log.h"
 #include "hc_time.h"
+#include "httpreq.h"
 #include "server.h"
 
 typedef struct mon_conn_s {
@@ -73,22 +74,9 @@ static double cpu_percent(bus_server_t *s)
     return (double)((int)(s->cpu_pct * 100)) / 100.0;
 }
 
-/* Looks up key=value in a query string; returns false when absent. */
 static bool query_get(const char *q, size_t qlen, const char *key, hc_str_t *ret)
 {
-    size_t klen = strlen(key), i = 0;
-    while (i < qlen) {
-        const char *amp = memchr(q + i, '&', qlen - i);
-        size_t end = amp ? (size_t)(amp - q) : qlen;
-        const char *eq = memchr(q + i, '=', end - i);
-        size_t nlen = eq ? (size_t)(eq - (q + i)) : end - i;
-        if (nlen == klen && memcmp(q + i, key, klen) == 0) {
-            *ret = eq ? hc_str(eq + 1, (size_t)(q + end - (eq + 1))) : hc_str(q + end, 0);
-            return true;
-        }
-        i = end + 1;
-    }
-    return false;
+    return bus_http_query_get(hc_str(q, qlen), key, ret);
 }
 
 static bool query_flag(const char *q, size_t qlen, const char *key)
@@ -358,37 +346,12 @@ static void respond(mon_conn_t *m, int status, const char *body, size_t blen)
         uv_close((uv_handle_t *)&m->tcp, mon_on_close);
 }
 
-static void handle(mon_conn_t *m)
+static void handle(mon_conn_t *m, hc_str_t path, hc_str_t query)
 {
-    /* Request line: METHOD SP TARGET SP VERSION */
-    const char *sp1 = memchr(m->req, ' ', m->len);
-    const char *eol = memchr(m->req, '\n', m->len);
     hc_buf_t body;
     hc_buf_init(&body, 16 * 1024 * 1024);
-    int status;
-
-    if (!sp1 || !eol || sp1 > eol) {
-        respond(m, 400, "{\"error\":\"bad request\"}\n", 24);
-        goto out;
-    }
-    const char *target = sp1 + 1;
-    const char *sp2 = memchr(target, ' ', (size_t)(eol - target));
-    if (!sp2) {
-        respond(m, 400, "{\"error\":\"bad request\"}\n", 24);
-        goto out;
-    }
-    if (!((sp1 - m->req == 3 && memcmp(m->req, "GET", 3) == 0))) {
-        respond(m, 405, "{\"error\":\"method not allowed\"}\n", 31);
-        goto out;
-    }
-    size_t tlen = (size_t)(sp2 - target);
-    const char *qm = memchr(target, '?', tlen);
-    size_t plen = qm ? (size_t)(qm - target) : tlen;
-    const char *q = qm ? qm + 1 : target + tlen;
-    size_t qlen = qm ? tlen - plen - 1 : 0;
-    status = bus_monitor_render(m->srv, target, plen, q, qlen, &body);
+    int status = bus_monitor_render(m->srv, path.p, path.len, query.p, query.len, &body);
     respond(m, status, body.data, body.len);
-out:
     hc_buf_release(&body);
 }
 
@@ -409,11 +372,15 @@ static void mon_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
         return;
     }
     m->len += (size_t)nread;
-    if (memmem(m->req, m->len, "\r\n\r\n", 4) || memmem(m->req, m->len, "\n\n", 2)) {
-        handle(m);
-        return;
-    }
-    if (m->len == sizeof(m->req))
+    hc_str_t path, query;
+    int r = bus_http_parse(m->req, m->len, &path, &query);
+    if (r == 0)
+        handle(m, path, query);
+    else if (r == 405)
+        respond(m, 405, "{\"error\":\"method not allowed\"}\n", 31);
+    else if (r != HC_AGAIN)
+        respond(m, 400, "{\"error\":\"bad request\"}\n", 24);
+    else if (m->len == sizeof(m->req))
         respond(m, 400, "{\"error\":\"request too large\"}\n", 30);
 }
 
