@@ -8,6 +8,24 @@
  * `status` in the struct holds the HTTP status to answer with (400, 414, 431, 501, 505).
  * Callers re-parse from the start of the head when more bytes arrive; `last_len` lets the
  * parser skip the search for the end of the head that failed before.
+ *
+ * `last_len`: 0 on the first call for a head; afterwards the `len` of the previous call
+ * for the same head that returned HC_AGAIN (the buffer must hold the same bytes there).
+ * With it, a call whose new bytes cannot end the head returns HC_AGAIN after looking only
+ * at those new bytes, so a head that trickles in costs linear time. Errors in a head are
+ * then reported once it is complete (limits are still reported at once). Passing 0 is
+ * always correct.
+ *
+ * Strictness (RFC 9112 and the anti-smuggling rules of §6.3, §11.2): lines end with CRLF
+ * only (a bare LF or bare CR is an error), a single SP separates the request-line parts,
+ * obs-fold and whitespace before a colon are errors, names are tokens, values carry no
+ * CTL except HTAB (obs-text is allowed) and lose their leading and trailing SP/HTAB. Empty
+ * lines before a request line are skipped (§2.2) and count towards its limit.
+ *
+ * Out-fields are written on success; on HC_AGAIN or an error only `status` is meaningful
+ * (0 on HC_AGAIN) and num_headers keeps its input value (the capacity), so a caller can
+ * call again without resetting it. Every slice points into [buf, buf+len). Thread-safe:
+ * no state outside the arguments.
  */
 #ifndef HEARTH_CORE_HTTP_H
 #define HEARTH_CORE_HTTP_H
@@ -34,17 +52,24 @@ typedef enum hc_http_body_e {
 
 typedef struct hc_http_req_s {
     hc_str_t method, target, path, query; /* path/query split target at the first '?' */
-    int minor_version;                    /* 0 or 1 */
-    hc_http_header_t *headers;            /* caller's array */
-    size_t num_headers;                   /* in: capacity of headers; out: count */
+    /*
+     * The authority of an absolute-form target ("http://host:port/path") or of CONNECT's
+     * authority-form target; empty for origin-form. RFC 9112 §3.2.2: when it is set, it
+     * names the host and takes precedence over the Host field. For absolute-form, path and
+     * query are those of the URL (path may then be empty).
+     */
+    hc_str_t authority;
+    int minor_version;         /* 0 or 1 */
+    hc_http_header_t *headers; /* caller's array */
+    size_t num_headers;        /* in: capacity of headers; out: count */
     /* Derived from the headers while parsing, so callers need not look them up again. */
     hc_str_t host;       /* Host header, as sent (may include :port) */
     hc_http_body_t body; /* framing of the request body */
     uint64_t content_length;
-    bool keep_alive;   /* HTTP/1.1 unless "Connection: close"; 1.0 only with keep-alive */
-    bool upgrade;      /* Connection: upgrade with an Upgrade header (WebSocket etc.) */
+    bool keep_alive;      /* HTTP/1.1 unless "Connection: close"; 1.0 only with keep-alive */
+    bool upgrade;         /* Connection: upgrade with an Upgrade header (WebSocket etc.) */
     bool expect_continue; /* Expect: 100-continue */
-    int status;        /* on error: the status to answer with */
+    int status;           /* on error: the status to answer with */
 } hc_http_req_t;
 
 typedef struct hc_http_resp_s {
@@ -62,25 +87,43 @@ typedef struct hc_http_resp_s {
 
 /*
  * Parses a request head. Before calling, set req->headers and req->num_headers (capacity).
- * Returns the head's length in bytes, HC_AGAIN, HC_EPROTO or HC_ETOOBIG (see above).
- * Rejects what request smuggling relies on: both Content-Length and Transfer-Encoding,
- * differing duplicate Content-Length, transfer codings other than a final "chunked",
- * whitespace before the colon, bare CR, control characters in names and values.
+ * Returns the head's length in bytes, HC_AGAIN, HC_EPROTO or HC_ETOOBIG (see above), with
+ * req->status on error:
+ *   400  malformed: request line, field syntax, missing Host in HTTP/1.1 or several Host
+ *        fields, bad Host value, request-target form not allowed for the method;
+ *        request smuggling: both Content-Length and Transfer-Encoding, a Content-Length
+ *        that is not 1*DIGIT (or over INT64_MAX) or differs from a repeated one,
+ *        Transfer-Encoding whose last coding is not chunked, chunked twice, Transfer-
+ *        Encoding in an HTTP/1.0 request.
+ *   414  request line (with leading empty lines) over HC_HTTP_MAX_REQUEST_LINE bytes.
+ *   431  head over HC_HTTP_MAX_HEAD bytes, more fields than the capacity.
+ *   501  Transfer-Encoding with a coding other than chunked before the final chunked.
+ *   505  HTTP major version other than 1 (HTTP/1.x with x >= 2 is handled as 1.1).
+ * Body framing: Transfer-Encoding: chunked -> HC_HTTP_BODY_CHUNKED; Content-Length ->
+ * HC_HTTP_BODY_LENGTH (also for 0); neither -> HC_HTTP_BODY_NONE.
  */
 int hc_http_parse_request(const char *buf, size_t len, size_t last_len, hc_http_req_t *req);
 
 /*
  * Parses a response head. `head_request` says the request was HEAD (no body follows).
- * Returns as hc_http_parse_request.
+ * Returns as hc_http_parse_request; resp->status is 502 on any error. The reason phrase
+ * may be missing ("HTTP/1.1 200\r\n"). Framing (RFC 9112 §6.3): HEAD, 1xx, 204 and 304
+ * have no body; 101 sets `upgrade`; Transfer-Encoding ending in chunked -> CHUNKED, other
+ * codings -> UNTIL_CLOSE; Content-Length -> LENGTH; neither -> UNTIL_CLOSE. UNTIL_CLOSE
+ * clears keep_alive. Both Content-Length and Transfer-Encoding, differing Content-Length
+ * values and Transfer-Encoding in an HTTP/1.0 response are errors. The status line has
+ * the request line's limit.
  */
 int hc_http_parse_response(const char *buf, size_t len, size_t last_len, bool head_request,
                            hc_http_resp_t *resp);
 
 /* Decoder state for a chunked body; zero it (hc_http_chunked_init) before the first call. */
+#define HC_HTTP_MAX_CHUNK_LINE (8 * 1024) /* chunk-size line or trailer line, then HC_EPROTO */
 typedef struct hc_http_chunked_s {
     int state;
     uint64_t remaining; /* bytes left in the current chunk's data */
     size_t line_len;    /* bytes of the current size/trailer line seen, bounded */
+    size_t trailer_len; /* bytes of trailer section seen, bounded by HC_HTTP_MAX_HEAD */
     bool done;
 } hc_http_chunked_t;
 
@@ -90,7 +133,10 @@ void hc_http_chunked_init(hc_http_chunked_t *c);
  * found in [buf, buf+len), compacted. Returns the bytes of input consumed (all of them
  * unless the body ended: then c->done is set and the rest is the next message), or
  * HC_EPROTO on malformed framing (chunk size over 2^60, bad hex, missing CRLF, trailer
- * line over 8 KiB).
+ * line over 8 KiB). Strict: CRLF only, chunk extensions and trailer values without CTLs
+ * (HTAB allowed), whitespace after the size only before ';', trailer section at most
+ * HC_HTTP_MAX_HEAD bytes. Trailer fields are checked and dropped. Once done, calls consume
+ * nothing and return 0. After HC_EPROTO the state is undefined: close the connection.
  */
 int64_t hc_http_chunked_decode(hc_http_chunked_t *c, char *buf, size_t len, size_t *ret_data_len);
 
