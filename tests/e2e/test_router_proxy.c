@@ -16,7 +16,7 @@ static char dir[256];
 static int nats_port, rt_port, st_port;
 static pid_t nats_pid = -1, rt_pid = -1;
 static natsConnection *nc;
-static backend_t *be_a, *be_b;
+static backend_t *be_a, *be_b, *victim; /* kept: killed backends' threads may linger */
 
 static pid_t start_nats(void)
 {
@@ -426,7 +426,7 @@ static void test_unregister_and_expiry(void **state)
 static void test_backend_killed_under_load(void **state)
 {
     (void)state;
-    backend_t *victim = backend_start("V");
+    victim = backend_start("V");
     reg("load.test", be_a, "inst-a", 0);
     bus_route(nc, "router.register", victim->port, "load.test", "app-guid", "inst-v", 5, 0);
     for (int i = 0; i < 100; i++) {
