@@ -140,8 +140,14 @@ void rtr_upstream_acquire(rtr_t *r, rtr_exchange_t *ex);
 /* Returns the connection to its backend's pool, or closes it when it cannot be reused. */
 void rtr_upstream_release(rtr_upstream_t *up, bool reusable);
 void rtr_upstream_close(rtr_upstream_t *up);
-/* Writes bufs (which must stay untouched until rtr_exchange_on_upstream_written). */
+/*
+ * Writes bufs (at most 2). Returns 1 when everything was written at once (no callback
+ * follows), 0 when the rest is queued (the bytes must stay untouched until
+ * rtr_exchange_on_upstream_written), or a negative libuv error.
+ */
 int rtr_upstream_write(rtr_upstream_t *up, uv_buf_t *bufs, unsigned n);
+/* The same for any stream: uv_try_write, then uv_write(req, ..., cb) for the rest. */
+int rtr_stream_write(uv_stream_t *s, uv_write_t *req, uv_buf_t *bufs, unsigned n, uv_write_cb cb);
 /* Resumes reading once the buffer has room again. */
 void rtr_upstream_read_resume(rtr_upstream_t *up);
 /* Closes a backend's idle connections (the backend left the table). */

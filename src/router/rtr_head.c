@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "rtr_head.h"
+#include "rtr_rand.h"
 
 #define S(lit) HC_STR_LIT(lit)
 
@@ -46,6 +47,24 @@ static bool rtr_hop_by_hop(hc_str_t name, const hc_http_header_t *conn, bool kee
         return true;
     }
     return false;
+}
+
+static void rtr_put_u64(hc_buf_t *out, uint64_t v)
+{
+    char tmp[24];
+    size_t i = sizeof(tmp);
+    do {
+        tmp[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    hc_buf_append(out, tmp + i, sizeof(tmp) - i);
+}
+
+static void rtr_put_header_c(hc_buf_t *out, const char *name, size_t nlen, const char *value)
+{
+    hc_buf_append(out, name, nlen);
+    hc_buf_append_str(out, value);
+    hc_buf_append(out, "\r\n", 2);
 }
 
 static void rtr_put_header(hc_buf_t *out, hc_str_t name, hc_str_t value)
@@ -197,14 +216,20 @@ void rtr_head_request(hc_buf_t *out, const hc_http_req_t *req, const rtr_head_in
     if (!have_proto)
         hc_buf_appendf(out, "X-Forwarded-Proto: %s\r\n", in->proto);
     if (!ret->request_id[0])
-        hc_uuid4(ret->request_id);
-    hc_buf_appendf(out, "X-Vcap-Request-Id: %s\r\n", ret->request_id);
-    hc_buf_appendf(out, "X-Request-Start: %llu\r\n", (unsigned long long)in->start_ms);
+        rtr_uuid4(ret->request_id);
+    hc_buf_append_str(out, "X-Vcap-Request-Id: ");
+    hc_buf_append(out, ret->request_id, HC_UUID_STR_LEN);
+    hc_buf_append_str(out, "\r\nX-Request-Start: ");
+    rtr_put_u64(out, in->start_ms);
+    hc_buf_append(out, "\r\n", 2);
     if (!have_trace) {
-        char trace[33], span[17];
-        hc_random_hex(trace, 16);
-        hc_random_hex(span, 8);
-        hc_buf_appendf(out, "traceparent: 00-%s-%s-01\r\n", trace, span);
+        /* "traceparent: 00-" + 32 hex + "-" + 16 hex + "-01\r\n" */
+        char tp[80] = "traceparent: 00-";
+        rtr_hex(tp + 16, 16);
+        tp[48] = '-';
+        rtr_hex(tp + 49, 8);
+        memcpy(tp + 65, "-01\r\n", 5);
+        hc_buf_append(out, tp, 70);
     }
     if (req->upgrade)
         hc_buf_append_str(out, "Connection: Upgrade\r\n");
@@ -213,11 +238,11 @@ void rtr_head_request(hc_buf_t *out, const hc_http_req_t *req, const rtr_head_in
 void rtr_head_backend(hc_buf_t *out, const char *app, const char *instance_id, const char *index)
 {
     if (app[0])
-        hc_buf_appendf(out, "X-CF-ApplicationID: %s\r\n", app);
+        rtr_put_header_c(out, "X-CF-ApplicationID: ", 20, app);
     if (instance_id[0])
-        hc_buf_appendf(out, "X-CF-InstanceID: %s\r\n", instance_id);
+        rtr_put_header_c(out, "X-CF-InstanceID: ", 17, instance_id);
     if (index[0])
-        hc_buf_appendf(out, "X-CF-InstanceIndex: %s\r\n", index);
+        rtr_put_header_c(out, "X-CF-InstanceIndex: ", 20, index);
     hc_buf_append(out, "\r\n", 2);
 }
 
@@ -238,7 +263,9 @@ void rtr_head_response(hc_buf_t *out, const hc_http_resp_t *resp, const rtr_resp
     const hc_http_header_t *jsession = NULL;
     bool has_vcap = false;
 
-    hc_buf_appendf(out, "HTTP/1.1 %d ", resp->status_code);
+    hc_buf_append(out, "HTTP/1.1 ", 9);
+    rtr_put_u64(out, (uint64_t)(resp->status_code > 0 ? resp->status_code : 0));
+    hc_buf_append_byte(out, ' ');
     hc_buf_append(out, resp->reason.p, resp->reason.len);
     hc_buf_append(out, "\r\n", 2);
     for (size_t i = 0; i < resp->num_headers; i++) {
@@ -264,7 +291,7 @@ void rtr_head_response(hc_buf_t *out, const hc_http_resp_t *resp, const rtr_resp
     }
     if (in->request_id && in->request_id[0] &&
         !hc_http_header_find(resp->headers, resp->num_headers, S("x-vcap-request-id")))
-        hc_buf_appendf(out, "X-Vcap-Request-Id: %s\r\n", in->request_id);
+        rtr_put_header_c(out, "X-Vcap-Request-Id: ", 19, in->request_id);
     if (in->upgrade)
         hc_buf_append_str(out, "Connection: Upgrade\r\n");
     else if (in->close)

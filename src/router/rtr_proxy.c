@@ -544,46 +544,7 @@ static void rtr_ex_check_done(rtr_exchange_t *ex)
     rtr_ex_finish(ex);
 }
 
-static void rtr_ex_req_pump(rtr_exchange_t *ex)
-{
-    rtr_client_t *c = ex->c;
-    rtr_upstream_t *up = ex->up;
-    if (!up || !up->connected || up->writing || ex->req.done)
-        return;
-    if (rtr_flow_scan(&ex->req, c->buf, c->len, c->eof) < 0) {
-        if (!ex->req.head_sent)
-            rtr_ex_fail(ex, 400, NULL, "400 Bad Request: bad chunked encoding\n");
-        else
-            rtr_client_close(c);
-        return;
-    }
-    uv_buf_t b[2];
-    unsigned k = 0;
-    size_t n = ex->req.ready;
-    if (!ex->req.head_sent)
-        b[k++] = uv_buf_init(ex->head.data, (unsigned)ex->head.len);
-    if (n)
-        b[k++] = uv_buf_init(c->buf, (unsigned)n);
-    if (k == 0) {
-        if (ex->req.ident_done) {
-            ex->req.done = true;
-            rtr_ex_check_done(ex);
-        } else {
-            rtr_cl_read_resume(c);
-        }
-        return;
-    }
-    ex->req.inflight = n;
-    ex->req.bytes += n;
-    int rc = rtr_upstream_write(up, b, k);
-    if (rc < 0) {
-        rtr_exchange_on_upstream_failed(ex, rc, false);
-        return;
-    }
-    ex->req.head_sent = true;
-}
-
-void rtr_exchange_on_upstream_written(rtr_exchange_t *ex)
+static void rtr_ex_req_consume(rtr_exchange_t *ex)
 {
     rtr_client_t *c = ex->c;
     size_t n = ex->req.inflight;
@@ -594,6 +555,55 @@ void rtr_exchange_on_upstream_written(rtr_exchange_t *ex)
         ex->req.inflight = 0;
     }
     rtr_cl_read_resume(c);
+}
+
+static void rtr_ex_req_pump(rtr_exchange_t *ex)
+{
+    rtr_client_t *c = ex->c;
+    rtr_upstream_t *up = ex->up;
+    for (;;) {
+        if (!up || !up->connected || up->writing || ex->req.done)
+            return;
+        if (rtr_flow_scan(&ex->req, c->buf, c->len, c->eof) < 0) {
+            if (!ex->req.head_sent)
+                rtr_ex_fail(ex, 400, NULL, "400 Bad Request: bad chunked encoding\n");
+            else
+                rtr_client_close(c);
+            return;
+        }
+        uv_buf_t b[2];
+        unsigned k = 0;
+        size_t n = ex->req.ready;
+        if (!ex->req.head_sent)
+            b[k++] = uv_buf_init(ex->head.data, (unsigned)ex->head.len);
+        if (n)
+            b[k++] = uv_buf_init(c->buf, (unsigned)n);
+        if (k == 0) {
+            if (ex->req.ident_done) {
+                ex->req.done = true;
+                rtr_ex_check_done(ex);
+            } else {
+                rtr_cl_read_resume(c);
+            }
+            return;
+        }
+        ex->req.inflight = n;
+        ex->req.bytes += n;
+        int rc = rtr_upstream_write(up, b, k);
+        if (rc < 0) {
+            rtr_exchange_on_upstream_failed(ex, rc, false);
+            return;
+        }
+        ex->req.head_sent = true;
+        if (rc == 0)
+            return; /* rtr_exchange_on_upstream_written continues */
+        rtr_ex_req_consume(ex);
+    }
+}
+
+void rtr_exchange_on_upstream_written(rtr_exchange_t *ex)
+{
+    rtr_ex_req_consume(ex);
     if (ex->req.done) {
         rtr_ex_check_done(ex);
         return;
@@ -738,44 +748,7 @@ static void rtr_ex_resp_head(rtr_exchange_t *ex)
     }
 }
 
-static void rtr_ex_resp_pump(rtr_exchange_t *ex)
-{
-    rtr_client_t *c = ex->c;
-    rtr_upstream_t *up = ex->up;
-    if (c->writing || ex->resp.done || !up)
-        return;
-    if (rtr_flow_scan(&ex->resp, up->buf, up->len, up->eof) < 0) {
-        rtr_client_close(c);
-        return;
-    }
-    uv_buf_t b[2];
-    unsigned k = 0;
-    size_t n = ex->resp.ready;
-    if (!ex->resp.head_sent)
-        b[k++] = uv_buf_init(ex->rhead.data, (unsigned)ex->rhead.len);
-    if (n)
-        b[k++] = uv_buf_init(up->buf, (unsigned)n);
-    if (k == 0) {
-        if (ex->resp.ident_done) {
-            ex->resp.done = true;
-            rtr_ex_check_done(ex);
-        } else if (up->eof) {
-            rtr_client_close(c); /* the backend closed in the middle of the body */
-        } else {
-            rtr_upstream_read_resume(up);
-        }
-        return;
-    }
-    ex->resp.inflight = n;
-    ex->resp.bytes += n;
-    if (rtr_cl_write(c, b, k) < 0) {
-        rtr_client_close(c);
-        return;
-    }
-    ex->resp.head_sent = true;
-}
-
-static void rtr_ex_resp_written(rtr_exchange_t *ex)
+static void rtr_ex_resp_consume(rtr_exchange_t *ex)
 {
     rtr_upstream_t *up = ex->up;
     size_t n = ex->resp.inflight;
@@ -785,6 +758,56 @@ static void rtr_ex_resp_written(rtr_exchange_t *ex)
         ex->resp.inflight = 0;
     }
     rtr_upstream_read_resume(up);
+}
+
+static void rtr_ex_resp_pump(rtr_exchange_t *ex)
+{
+    rtr_client_t *c = ex->c;
+    rtr_upstream_t *up = ex->up;
+    for (;;) {
+        if (c->writing || ex->resp.done || !up)
+            return;
+        if (rtr_flow_scan(&ex->resp, up->buf, up->len, up->eof) < 0) {
+            rtr_client_close(c);
+            return;
+        }
+        uv_buf_t b[2];
+        unsigned k = 0;
+        size_t n = ex->resp.ready;
+        if (!ex->resp.head_sent)
+            b[k++] = uv_buf_init(ex->rhead.data, (unsigned)ex->rhead.len);
+        if (n)
+            b[k++] = uv_buf_init(up->buf, (unsigned)n);
+        if (k == 0) {
+            if (ex->resp.ident_done) {
+                ex->resp.done = true;
+                rtr_ex_check_done(ex);
+            } else if (up->eof) {
+                rtr_client_close(c); /* the backend closed in the middle of the body */
+            } else {
+                rtr_upstream_read_resume(up);
+            }
+            return;
+        }
+        ex->resp.inflight = n;
+        ex->resp.bytes += n;
+        int rc = rtr_stream_write((uv_stream_t *)&c->tcp, &c->wreq, b, k, rtr_cl_on_written);
+        if (rc < 0) {
+            rtr_client_close(c);
+            return;
+        }
+        ex->resp.head_sent = true;
+        if (rc == 0) {
+            c->writing = true;
+            return; /* rtr_cl_on_written continues */
+        }
+        rtr_ex_resp_consume(ex);
+    }
+}
+
+static void rtr_ex_resp_written(rtr_exchange_t *ex)
+{
+    rtr_ex_resp_consume(ex);
     rtr_ex_resp_pump(ex);
 }
 

@@ -195,10 +195,42 @@ static void rtr_up_on_written(uv_write_t *req, int status)
     rtr_exchange_on_upstream_written(up->ex);
 }
 
+/*
+ * Writes at once when the socket takes it all (the common case for heads and small bodies):
+ * no write request, no callback, and none of the epoll changes libuv makes around queued
+ * writes. Whatever is left is queued with uv_write.
+ */
+int rtr_stream_write(uv_stream_t *s, uv_write_t *req, uv_buf_t *bufs, unsigned n, uv_write_cb cb)
+{
+    size_t total = 0;
+    for (unsigned i = 0; i < n; i++)
+        total += bufs[i].len;
+    int w = uv_try_write(s, bufs, n);
+    if (w == UV_EAGAIN || w == UV_ENOSYS)
+        w = 0;
+    else if (w < 0)
+        return w;
+    if ((size_t)w == total)
+        return 1;
+    uv_buf_t rest[2];
+    unsigned k = 0;
+    size_t skip = (size_t)w;
+    for (unsigned i = 0; i < n; i++) {
+        if (skip >= bufs[i].len) {
+            skip -= bufs[i].len;
+            continue;
+        }
+        rest[k++] = uv_buf_init(bufs[i].base + skip, (unsigned)(bufs[i].len - skip));
+        skip = 0;
+    }
+    int rc = uv_write(req, s, rest, k, cb);
+    return rc < 0 ? rc : 0;
+}
+
 int rtr_upstream_write(rtr_upstream_t *up, uv_buf_t *bufs, unsigned n)
 {
-    hc_assert(!up->writing);
-    int rc = uv_write(&up->wreq, (uv_stream_t *)&up->tcp, bufs, n, rtr_up_on_written);
+    hc_assert(!up->writing && n <= 2);
+    int rc = rtr_stream_write((uv_stream_t *)&up->tcp, &up->wreq, bufs, n, rtr_up_on_written);
     if (rc == 0)
         up->writing = true;
     return rc;
