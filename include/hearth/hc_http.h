@@ -61,7 +61,7 @@ typedef struct hc_http_req_s {
     hc_str_t authority;
     int minor_version;         /* 0 or 1 */
     hc_http_header_t *headers; /* caller's array */
-    size_t num_headers;        /* in: capacity of headers; out: count */
+    size_t num_headers;        /* in: capacity (at most HC_HTTP_MAX_HEADERS used); out: count */
     /* Derived from the headers while parsing, so callers need not look them up again. */
     hc_str_t host;       /* Host header, as sent (may include :port) */
     hc_http_body_t body; /* framing of the request body */
