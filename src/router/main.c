@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "hc_bus.h"
 #include "hc_log.h"
 #include "rtr.h"
 
@@ -28,6 +29,7 @@ static int run_one(const rtr_conf_t *conf)
     hc_log_info("stopped", NULL);
     uv_loop_close(&loop);
     free(r);
+    hc_bus_lib_close(2000);
     return 0;
 }
 
