@@ -106,9 +106,8 @@ struct rtr_s {
     rtr_stats_t stats;
     uv_tcp_t listener, status_listener;
     uv_timer_t prune_timer, start_timer, drain_timer;
-    uv_signal_t sigterm, sigint;
     rtr_bus_t *bus;
-    bool bus_up, draining;
+    bool bus_up, draining, closed;
     char id[HC_UUID_STR_LEN + 1];
     char host_ip[64];
     rtr_client_t *clients; /* list of open client connections */
@@ -117,7 +116,8 @@ struct rtr_s {
     FILE *access_log;
 };
 
-/* rtr_router.c: the process. */
+/* rtr_router.c: the process. rtr_init opens the listeners and the bus on loop; conf is copied
+ * (its strings are borrowed and must outlive the router). */
 int rtr_init(rtr_t *r, uv_loop_t *loop, const rtr_conf_t *conf, hc_err_t *err);
 /* Applies a bus message (router.register / router.unregister / router.greet). */
 void rtr_on_bus_message(rtr_t *r, const char *subject, const char *reply, const char *data,

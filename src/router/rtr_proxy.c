@@ -887,8 +887,8 @@ int rtr_proxy_listen(rtr_t *r, hc_err_t *err)
 {
     struct sockaddr_storage ss;
     int rc = strchr(r->conf.ip, ':')
-                 ? uv_ip6_addr(r->conf.ip, r->conf.port, (struct sockaddr_in6 *)&ss)
-                 : uv_ip4_addr(r->conf.ip, r->conf.port, (struct sockaddr_in *)&ss);
+                 ? uv_ip6_addr(r->conf.ip, r->conf.d.port, (struct sockaddr_in6 *)&ss)
+                 : uv_ip4_addr(r->conf.ip, r->conf.d.port, (struct sockaddr_in *)&ss);
     if (rc < 0)
         return hc_err_set(err, -EINVAL, "listen address %s: %s", r->conf.ip, uv_strerror(rc));
     uv_tcp_init_ex(r->loop, &r->listener, ss.ss_family);
@@ -903,7 +903,7 @@ int rtr_proxy_listen(rtr_t *r, hc_err_t *err)
     if (rc == 0)
         rc = uv_listen((uv_stream_t *)&r->listener, 4096, rtr_on_connection);
     if (rc < 0)
-        return hc_err_set(err, -EADDRINUSE, "listen on %s:%d: %s", r->conf.ip, r->conf.port,
+        return hc_err_set(err, -EADDRINUSE, "listen on %s:%d: %s", r->conf.ip, r->conf.d.port,
                           uv_strerror(rc));
     return 0;
 }

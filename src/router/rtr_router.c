@@ -12,10 +12,11 @@
 static void rtr_publish_start(rtr_t *r, const char *subject)
 {
     char msg[512];
-    int n = snprintf(msg, sizeof(msg),
-                     "{\"id\":\"%s\",\"hosts\":[\"%s\"],\"minimumRegisterIntervalInSeconds\":%u,"
-                     "\"prunteThresholdInSeconds\":%u}",
-                     r->id, r->host_ip, r->conf.register_interval_s, r->conf.ttl_ms / 1000u);
+    int n =
+        snprintf(msg, sizeof(msg),
+                 "{\"id\":\"%s\",\"hosts\":[\"%s\"],\"minimumRegisterIntervalInSeconds\":%u,"
+                 "\"prunteThresholdInSeconds\":%u}",
+                 r->id, r->host_ip, r->conf.register_interval_ms / 1000u, r->conf.ttl_ms / 1000u);
     if (r->bus && n > 0 && (size_t)n < sizeof(msg))
         rtr_bus_publish(r->bus, subject, msg, (size_t)n);
 }
@@ -143,12 +144,6 @@ void rtr_start_drain(rtr_t *r)
     uv_timer_start(&r->drain_timer, rtr_on_drain_timeout, r->conf.drain_timeout_ms, 0);
 }
 
-static void rtr_on_signal(uv_signal_t *s, int signum)
-{
-    (void)signum;
-    rtr_start_drain(s->data);
-}
-
 static void rtr_find_host_ip(rtr_t *r)
 {
     uv_interface_address_t *ifs;
@@ -203,18 +198,13 @@ int rtr_init(rtr_t *r, uv_loop_t *loop, const rtr_conf_t *conf, hc_err_t *err)
     uv_timer_start(&r->prune_timer, rtr_on_prune, conf->prune_interval_ms, conf->prune_interval_ms);
     uv_timer_start(&r->start_timer, rtr_on_start_timer, conf->start_interval_ms,
                    conf->start_interval_ms);
-    uv_signal_init(loop, &r->sigterm);
-    uv_signal_init(loop, &r->sigint);
-    r->sigterm.data = r->sigint.data = r;
-    uv_signal_start(&r->sigterm, rtr_on_signal, SIGTERM);
-    uv_signal_start(&r->sigint, rtr_on_signal, SIGINT);
 
     rtr_bus_cbs_t cbs = {rtr_on_bus_msg_cb, rtr_on_bus_state, r};
     rc = rtr_bus_open(loop, conf->nats_url, subjects, &cbs, &r->bus, err);
     if (rc < 0)
         return rc;
     char port[8];
-    snprintf(port, sizeof(port), "%d", conf->port);
+    snprintf(port, sizeof(port), "%d", conf->d.port);
     hc_log_info("listening", "ip", conf->ip, "port", port, "bus", conf->nats_url);
     return 0;
 }
@@ -222,10 +212,9 @@ int rtr_init(rtr_t *r, uv_loop_t *loop, const rtr_conf_t *conf, hc_err_t *err)
 /* Ends the loop: every handle is closed, so uv_run returns. */
 void rtr_close(rtr_t *r)
 {
-    static bool closed;
-    if (closed)
+    if (r->closed)
         return;
-    closed = true;
+    r->closed = true;
     if (!r->draining)
         uv_close((uv_handle_t *)&r->listener, rtr_noop_close);
     r->draining = true;
@@ -233,8 +222,6 @@ void rtr_close(rtr_t *r)
     uv_close((uv_handle_t *)&r->prune_timer, rtr_noop_close);
     uv_close((uv_handle_t *)&r->start_timer, rtr_noop_close);
     uv_close((uv_handle_t *)&r->drain_timer, rtr_noop_close);
-    uv_close((uv_handle_t *)&r->sigterm, rtr_noop_close);
-    uv_close((uv_handle_t *)&r->sigint, rtr_noop_close);
     while (r->clients)
         rtr_client_close(r->clients);
     rtr_bus_close(r->bus);

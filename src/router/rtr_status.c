@@ -188,8 +188,8 @@ int rtr_status_listen(rtr_t *r, hc_err_t *err)
 {
     struct sockaddr_storage ss;
     int rc = strchr(r->conf.status_ip, ':')
-                 ? uv_ip6_addr(r->conf.status_ip, r->conf.status_port, (struct sockaddr_in6 *)&ss)
-                 : uv_ip4_addr(r->conf.status_ip, r->conf.status_port, (struct sockaddr_in *)&ss);
+                 ? uv_ip6_addr(r->conf.status_ip, r->conf.d.status_port, (struct sockaddr_in6 *)&ss)
+                 : uv_ip4_addr(r->conf.status_ip, r->conf.d.status_port, (struct sockaddr_in *)&ss);
     if (rc < 0)
         return hc_err_set(err, -EINVAL, "status address %s: %s", r->conf.status_ip,
                           uv_strerror(rc));
@@ -206,6 +206,6 @@ int rtr_status_listen(rtr_t *r, hc_err_t *err)
         rc = uv_listen((uv_stream_t *)&r->status_listener, 128, rtr_st_on_connection);
     if (rc < 0)
         return hc_err_set(err, -EADDRINUSE, "status listen on %s:%d: %s", r->conf.status_ip,
-                          r->conf.status_port, uv_strerror(rc));
+                          r->conf.d.status_port, uv_strerror(rc));
     return 0;
 }

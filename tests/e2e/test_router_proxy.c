@@ -52,8 +52,8 @@ static int setup(void **state)
                     "127.0.0.1", "--port",
                     p1,          "--status-port",
                     p2,          "--prune-interval",
-                    "1",         "--header-timeout",
-                    "1000",      NULL};
+                    "1s",        "--header-timeout",
+                    "1s",        NULL};
     rt_pid = spawn(argv, log);
     if (!wait_port(st_port, 10000))
         return -1;
