@@ -844,12 +844,15 @@ static void rtr_cl_on_written(uv_write_t *req, int status)
 static void rtr_ex_access_log(rtr_t *r, rtr_exchange_t *ex, uint64_t usec)
 {
     rtr_client_t *c = ex->c;
+    char ts[32];
+    hc_time_format_rfc3339(hc_wall_ms(), ts, sizeof(ts));
+    /* The path without its query: query strings often carry secrets. */
     fprintf(r->access_log,
-            "%s - [%lld] \"%s %s\" %d %llu %llu host=\"%s\" backend=\"%s\" app_id=\"%s\" "
+            "%s - [%s] \"%s %s\" %d %llu %llu host=\"%s\" backend=\"%s\" app_id=\"%s\" "
             "app_index=\"%s\" instance_id=\"%s\" vcap_request_id=\"%s\" response_time=%.6f\n",
-            c->ip, (long long)hc_wall_ms(), ex->method, ex->path, ex->status,
-            (unsigned long long)ex->req.bytes, (unsigned long long)ex->resp.bytes, ex->host,
-            ex->be ? ex->be->key : "-", ex->be ? ex->be->app : "", ex->be ? ex->be->index : "",
+            c->ip, ts, ex->method, ex->path, ex->status, (unsigned long long)ex->req.bytes,
+            (unsigned long long)ex->resp.bytes, ex->host, ex->be ? ex->be->key : "-",
+            ex->be ? ex->be->app : "", ex->be ? ex->be->index : "",
             ex->be ? ex->be->instance_id : "", ex->request_id, (double)usec / 1e6);
 }
 
