@@ -78,7 +78,8 @@ struct rtr_client_s {
     size_t len, cap, last_len;
     hc_buf_t ebuf; /* an error response being written */
     rtr_exchange_t *ex;
-    rtr_client_t *next, *prev; /* all clients, for draining */
+    struct rtr_tls_conn_s *tls; /* NULL on the plain port */
+    rtr_client_t *next, *prev;  /* all clients, for draining */
     char ip[48];
     int handles; /* open libuv handles; freed when it drops to 0 */
     bool reading, writing, closing, eof, in_head_timer;
@@ -104,7 +105,8 @@ struct rtr_s {
     rtr_conf_t conf;
     rtr_table_t *table;
     rtr_stats_t stats;
-    uv_tcp_t listener, status_listener;
+    uv_tcp_t listener, status_listener, tls_listener;
+    struct rtr_tls_s *tls; /* certificates, when tls.port is set */
     uv_timer_t prune_timer, start_timer, drain_timer;
     rtr_bus_t *bus;
     bool bus_up, draining, closed;
@@ -128,6 +130,8 @@ void rtr_close(rtr_t *r);
 /* rtr_proxy.c: client side. */
 int rtr_proxy_listen(rtr_t *r, hc_err_t *err);
 void rtr_client_close(rtr_client_t *c);
+/* A client write completed (also called by the TLS layer when its queued records are out). */
+void rtr_cl_on_written(uv_write_t *req, int status);
 void rtr_exchange_on_upstream_ready(rtr_exchange_t *ex);
 void rtr_exchange_on_upstream_failed(rtr_exchange_t *ex, int uverr, bool dial);
 void rtr_exchange_on_upstream_data(rtr_exchange_t *ex);

@@ -48,6 +48,9 @@ const hc_conf_opt_t rtr_conf_opts[] = {
     HC_CONF_MS("drain_timeout", T, drain_timeout_ms, 20000, 0, 3600000,
                "on SIGTERM, time given to in-flight requests"),
     HC_CONF_STR("access_log", T, access_log, NULL, "access log file, - for stderr"),
+    HC_CONF_INT("tls.port", T, tls_port, 0, 0, 65535, "HTTPS listen port (0: none)"),
+    HC_CONF_STRLIST("tls.certs", T, tls_certs, NULL,
+                    "CERT.pem:KEY.pem pairs chosen by SNI, the first is the default"),
     HC_CONF_UINT("workers", T, workers, 1, 1, 64,
                  "processes sharing the ports (SO_REUSEPORT), each with its own table"),
     HC_CONF_END,
@@ -94,6 +97,8 @@ const hc_daemon_opt_t rtr_daemon_opts[] = {
      .help = "in-flight requests per backend",
      .key = "backends.max_conns"},
     {.name = "workers", .arg = "N", .help = "worker processes", .key = "workers"},
+    {.name = "tls-port", .arg = "N", .help = "HTTPS port", .key = "tls.port"},
+    {.name = "tls-cert", .arg = "CERT:KEY", .help = "certificate and key", .key = "tls.certs"},
     {.name = "access-log", .arg = "FILE", .help = "access log (- for stderr)", .key = "access_log"},
     {.name = NULL},
 };
@@ -113,5 +118,7 @@ int rtr_conf_check(rtr_conf_t *c, hc_err_t *err)
     }
     free(c->nats_url);
     c->nats_url = hc_buf_detach(&b, NULL);
+    if (c->tls_port && (!c->tls_certs || !c->tls_certs[0]))
+        return hc_err_set(err, -EINVAL, "tls.port is set but tls.certs is empty");
     return 0;
 }

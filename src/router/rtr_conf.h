@@ -34,6 +34,8 @@ typedef struct rtr_conf_s {
     uint32_t max_attempts;          /* 3 */
     uint32_t drain_timeout_ms;
     char *access_log; /* NULL: none, "-": stderr */
+    int tls_port;     /* 0: no TLS listener */
+    char **tls_certs; /* "CERT.pem:KEY.pem" pairs, the first is the default */
     uint32_t workers; /* processes sharing the ports with SO_REUSEPORT */
 } rtr_conf_t;
 

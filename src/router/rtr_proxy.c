@@ -15,6 +15,7 @@
 #include "hc_time.h"
 #include "rtr.h"
 #include "rtr_head.h"
+#include "rtr_tls.h"
 
 static void rtr_cl_process(rtr_client_t *c);
 static void rtr_ex_dispatch(rtr_exchange_t *ex);
@@ -31,6 +32,7 @@ static void rtr_cl_on_closed(uv_handle_t *h)
     if (--c->handles > 0)
         return;
     hc_buf_release(&c->ebuf);
+    rtr_tls_conn_free(c);
     free(c->buf);
     free(c);
 }
@@ -86,6 +88,10 @@ static void rtr_cl_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
 {
     (void)hint;
     rtr_client_t *c = h->data;
+    if (c->tls) {
+        rtr_tls_alloc(c, &buf->base, &buf->len);
+        return;
+    }
     buf->base = c->buf + c->len;
     buf->len = c->cap - c->len;
 }
@@ -104,23 +110,50 @@ static void rtr_cl_on_timeout(uv_timer_t *t)
 
 static void rtr_cl_on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
 
-static void rtr_cl_read_resume(rtr_client_t *c)
+/*
+ * Reading resumes once the buffer has room. With TLS, plaintext already decrypted or
+ * ciphertext already received is appended to the buffer here, without callbacks: returns
+ * true when bytes were appended, and the caller looks at the buffer again.
+ */
+static bool rtr_cl_read_resume(rtr_client_t *c)
 {
-    if (!c->reading && !c->closing && !c->eof && c->len < c->cap) {
+    bool more = false;
+    if (c->closing)
+        return false;
+    if (c->tls && c->len < c->cap && rtr_tls_has_pending(c)) {
+        ssize_t n = rtr_tls_pull(c);
+        more = n > 0;
+    }
+    if (!c->reading && !c->eof && c->len < c->cap) {
         if (uv_read_start((uv_stream_t *)&c->tcp, rtr_cl_alloc, rtr_cl_on_read) == 0)
             c->reading = true;
     }
+    return more;
 }
 
-static void rtr_cl_on_written(uv_write_t *req, int status);
-
+/* Writes bufs to the client; rtr_cl_on_written follows. */
 static int rtr_cl_write(rtr_client_t *c, uv_buf_t *bufs, unsigned n)
 {
     hc_assert(!c->writing);
-    int rc = uv_write(&c->wreq, (uv_stream_t *)&c->tcp, bufs, n, rtr_cl_on_written);
+    int rc;
+    if (c->tls) {
+        rc = rtr_tls_send(c, bufs, n, true);
+        if (rc > 0)
+            rc = UV_EPROTO; /* nothing was queued: cannot happen with a non-empty response */
+    } else {
+        rc = uv_write(&c->wreq, (uv_stream_t *)&c->tcp, bufs, n, rtr_cl_on_written);
+    }
     if (rc == 0)
         c->writing = true;
     return rc;
+}
+
+/* Writes bufs at once if possible: 1 done (no callback), 0 rtr_cl_on_written follows. */
+static int rtr_cl_write_try(rtr_client_t *c, uv_buf_t *bufs, unsigned n)
+{
+    if (c->tls)
+        return rtr_tls_send(c, bufs, n, false);
+    return rtr_stream_write((uv_stream_t *)&c->tcp, &c->wreq, bufs, n, rtr_cl_on_written);
 }
 
 /* A response the router makes itself. Closes the connection when the request body was not
@@ -148,6 +181,21 @@ static void rtr_cl_on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
     rtr_client_t *c = s->data;
     if (nread == 0 || c->closing)
         return;
+    if (c->tls && nread > 0) {
+        nread = rtr_tls_on_cipher(c, (size_t)nread);
+        if (nread < 0) {
+            rtr_client_close(c);
+            return;
+        }
+        /* Ciphertext beyond the buffer's room waits in OpenSSL; stop reading while so. */
+        if (c->len == c->cap) {
+            uv_read_stop(s);
+            c->reading = false;
+        }
+        if (nread == 0)
+            return;
+        c->len -= (size_t)nread; /* added back below, as for a plain read */
+    }
     if (nread < 0) {
         c->eof = true;
         uv_read_stop(s);
@@ -223,6 +271,8 @@ static void rtr_on_connection(uv_stream_t *server, int status)
     }
     c->cap = RTR_CLIENT_BUF;
     c->buf = hc_malloc(c->cap);
+    if (server == (uv_stream_t *)&r->tls_listener)
+        rtr_tls_conn_init(r->tls, c);
     uv_tcp_nodelay(&c->tcp, 1);
     rtr_cl_idle(c);
     rtr_cl_read_resume(c);
@@ -355,7 +405,7 @@ static void rtr_ex_start(rtr_client_t *c, hc_http_req_t *req, size_t head_len)
         ex->host[0] = '\0';
     }
 
-    rtr_head_in_t in = {c->ip, "http", (uint64_t)hc_wall_ms()};
+    rtr_head_in_t in = {c->ip, c->tls ? "https" : "http", (uint64_t)hc_wall_ms()};
     rtr_head_request(&ex->head, req, &in, &out);
     ex->head_common = ex->head.len;
     memcpy(ex->request_id, out.request_id, sizeof(ex->request_id));
@@ -582,8 +632,8 @@ static void rtr_ex_req_pump(rtr_exchange_t *ex)
             if (ex->req.ident_done) {
                 ex->req.done = true;
                 rtr_ex_check_done(ex);
-            } else {
-                rtr_cl_read_resume(c);
+            } else if (rtr_cl_read_resume(c)) {
+                continue;
             }
             return;
         }
@@ -791,7 +841,7 @@ static void rtr_ex_resp_pump(rtr_exchange_t *ex)
         }
         ex->resp.inflight = n;
         ex->resp.bytes += n;
-        int rc = rtr_stream_write((uv_stream_t *)&c->tcp, &c->wreq, b, k, rtr_cl_on_written);
+        int rc = rtr_cl_write_try(c, b, k);
         if (rc < 0) {
             rtr_client_close(c);
             return;
@@ -811,7 +861,7 @@ static void rtr_ex_resp_written(rtr_exchange_t *ex)
     rtr_ex_resp_pump(ex);
 }
 
-static void rtr_cl_on_written(uv_write_t *req, int status)
+void rtr_cl_on_written(uv_write_t *req, int status)
 {
     rtr_client_t *c = req->data;
     c->writing = false;
@@ -886,27 +936,33 @@ static void rtr_ex_finish(rtr_exchange_t *ex)
 
 /* ---- listening ----------------------------------------------------------------------- */
 
-int rtr_proxy_listen(rtr_t *r, hc_err_t *err)
+static int rtr_listen_on(rtr_t *r, uv_tcp_t *l, const char *ip, int port, hc_err_t *err)
 {
     struct sockaddr_storage ss;
-    int rc = strchr(r->conf.ip, ':')
-                 ? uv_ip6_addr(r->conf.ip, r->conf.d.port, (struct sockaddr_in6 *)&ss)
-                 : uv_ip4_addr(r->conf.ip, r->conf.d.port, (struct sockaddr_in *)&ss);
+    int rc = strchr(ip, ':') ? uv_ip6_addr(ip, port, (struct sockaddr_in6 *)&ss)
+                             : uv_ip4_addr(ip, port, (struct sockaddr_in *)&ss);
     if (rc < 0)
-        return hc_err_set(err, -EINVAL, "listen address %s: %s", r->conf.ip, uv_strerror(rc));
-    uv_tcp_init_ex(r->loop, &r->listener, ss.ss_family);
-    r->listener.data = r;
+        return hc_err_set(err, -EINVAL, "listen address %s: %s", ip, uv_strerror(rc));
+    uv_tcp_init_ex(r->loop, l, ss.ss_family);
+    l->data = r;
     if (r->conf.workers > 1) {
         uv_os_fd_t fd;
         int one = 1;
-        uv_fileno((uv_handle_t *)&r->listener, &fd);
+        uv_fileno((uv_handle_t *)l, &fd);
         setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
     }
-    rc = uv_tcp_bind(&r->listener, (struct sockaddr *)&ss, 0);
+    rc = uv_tcp_bind(l, (struct sockaddr *)&ss, 0);
     if (rc == 0)
-        rc = uv_listen((uv_stream_t *)&r->listener, 4096, rtr_on_connection);
+        rc = uv_listen((uv_stream_t *)l, 4096, rtr_on_connection);
     if (rc < 0)
-        return hc_err_set(err, -EADDRINUSE, "listen on %s:%d: %s", r->conf.ip, r->conf.d.port,
-                          uv_strerror(rc));
+        return hc_err_set(err, -EADDRINUSE, "listen on %s:%d: %s", ip, port, uv_strerror(rc));
     return 0;
+}
+
+int rtr_proxy_listen(rtr_t *r, hc_err_t *err)
+{
+    int rc = rtr_listen_on(r, &r->listener, r->conf.ip, r->conf.d.port, err);
+    if (rc < 0 || !r->tls)
+        return rc;
+    return rtr_listen_on(r, &r->tls_listener, r->conf.ip, r->conf.tls_port, err);
 }

@@ -8,6 +8,7 @@
 #include "hc_log.h"
 #include "hc_time.h"
 #include "rtr.h"
+#include "rtr_tls.h"
 
 static void rtr_publish_start(rtr_t *r, const char *subject)
 {
@@ -129,6 +130,8 @@ void rtr_start_drain(rtr_t *r)
     r->draining = true;
     hc_log_info("draining", NULL);
     uv_close((uv_handle_t *)&r->listener, rtr_noop_close);
+    if (r->tls)
+        uv_close((uv_handle_t *)&r->tls_listener, rtr_noop_close);
     /* Idle keep-alive clients go now; busy ones close after their exchange. */
     rtr_client_t *c = r->clients;
     while (c) {
@@ -184,6 +187,11 @@ int rtr_init(rtr_t *r, uv_loop_t *loop, const rtr_conf_t *conf, hc_err_t *err)
         setvbuf(r->access_log, NULL, _IOFBF, 64 * 1024);
     }
 
+    if (conf->tls_port) {
+        rc = rtr_tls_new(conf->tls_certs, &r->tls, err);
+        if (rc < 0)
+            return rc;
+    }
     rc = rtr_proxy_listen(r, err);
     if (rc < 0)
         return rc;
@@ -215,8 +223,11 @@ void rtr_close(rtr_t *r)
     if (r->closed)
         return;
     r->closed = true;
-    if (!r->draining)
+    if (!r->draining) {
         uv_close((uv_handle_t *)&r->listener, rtr_noop_close);
+        if (r->tls)
+            uv_close((uv_handle_t *)&r->tls_listener, rtr_noop_close);
+    }
     r->draining = true;
     uv_close((uv_handle_t *)&r->status_listener, rtr_noop_close);
     uv_close((uv_handle_t *)&r->prune_timer, rtr_noop_close);
@@ -234,4 +245,7 @@ void rtr_close(rtr_t *r)
     else if (r->access_log)
         fflush(r->access_log);
     r->access_log = NULL;
+    /* Contexts are reference-counted by OpenSSL: connections still closing keep theirs. */
+    rtr_tls_free(r->tls);
+    r->tls = NULL;
 }

@@ -13,7 +13,7 @@
 #include "test_router_lib.h"
 
 static char dir[256];
-static int nats_port, rt_port, st_port;
+static int nats_port, rt_port, st_port, tls_port;
 static pid_t nats_pid = -1, rt_pid = -1;
 static natsConnection *nc;
 static backend_t *be_a, *be_b, *victim; /* kept: killed backends' threads may linger */
@@ -38,7 +38,23 @@ static int setup(void **state)
     nats_port = free_port();
     rt_port = free_port();
     st_port = free_port();
+    tls_port = free_port();
     nats_pid = start_nats();
+    /* Two self-signed certificates: the router picks one by SNI. */
+    char cmd[2048];
+    for (int i = 0; i < 2; i++) {
+        const char *n = i ? "b" : "a";
+        snprintf(cmd, sizeof(cmd),
+                 "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=%s.tls.test "
+                 "-addext subjectAltName=DNS:%s.tls.test -keyout %s/%s.key -out %s/%s.pem "
+                 ">/dev/null 2>&1",
+                 n, n, dir, n, dir, n);
+        if (system(cmd) != 0)
+            return -1;
+    }
+    char certs[1200], tport[16];
+    snprintf(certs, sizeof(certs), "%s/a.pem:%s/a.key,%s/b.pem:%s/b.key", dir, dir, dir, dir);
+    snprintf(tport, sizeof(tport), "%d", tls_port);
 
     char bin[512], url[64], p1[16], p2[16], log[300];
     const char *bindir = getenv("HEARTH_BIN_DIR");
@@ -53,7 +69,9 @@ static int setup(void **state)
                     p1,          "--status-port",
                     p2,          "--prune-interval",
                     "1s",        "--header-timeout",
-                    "1s",        NULL};
+                    "1s",        "--tls-port",
+                    tport,       "--tls-cert",
+                    certs,       NULL};
     rt_pid = spawn(argv, log);
     if (!wait_port(st_port, 10000))
         return -1;
@@ -520,6 +538,41 @@ static void test_dial_tone_bus_restart(void **state)
     assert_non_null(nc);
 }
 
+/* Runs curl over TLS to name.tls.test, trusting only that name's certificate. */
+static int curl_tls(const char *name, const char *path, bool discard, char *out, size_t size)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof(cmd),
+             "curl -s %s --max-time 20 --cacert %s/%s.pem --resolve %s.tls.test:%d:127.0.0.1 "
+             "-w '\\n%%{http_code} %%{size_download}' https://%s.tls.test:%d%s",
+             discard ? "-o /dev/null" : "", dir, name, name, tls_port, name, tls_port, path);
+    FILE *p = popen(cmd, "r");
+    if (!p)
+        return -1;
+    size_t n = fread(out, 1, size - 1, p);
+    out[n] = '\0';
+    return pclose(p);
+}
+
+static void test_tls_termination_with_sni(void **state)
+{
+    (void)state;
+    reg("a.tls.test", be_a, "inst-a", 0);
+    reg("b.tls.test", be_b, "inst-b", 1);
+    assert_true(wait_status(rt_port, "b.tls.test", 200, 5000));
+    static char out[1 << 16];
+    /* Each name verifies against its own certificate only: SNI chose it. */
+    assert_int_equal(curl_tls("a", "/hello", false, out, sizeof(out)), 0);
+    assert_non_null(strstr(out, "backend=A\n"));
+    assert_non_null(strstr(out, "X-Forwarded-Proto: https\n"));
+    assert_non_null(strstr(out, "\n200 "));
+    assert_int_equal(curl_tls("b", "/hello", false, out, sizeof(out)), 0);
+    assert_non_null(strstr(out, "backend=B\n"));
+    /* A larger body through TLS, counted by curl. */
+    assert_int_equal(curl_tls("a", "/big?3000000", true, out, sizeof(out)), 0);
+    assert_non_null(strstr(out, "\n200 3000000"));
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -536,6 +589,7 @@ int main(void)
         cmocka_unit_test(test_unregister_and_expiry),
         cmocka_unit_test(test_backend_killed_under_load),
         cmocka_unit_test(test_status_port),
+        cmocka_unit_test(test_tls_termination_with_sni),
         cmocka_unit_test(test_router_greet),
         cmocka_unit_test(test_dial_tone_bus_restart),
     };
