@@ -176,6 +176,21 @@ static void test_errors(void **state)
                         "invalid_cf_app_instance_header");
     resp_free(&r);
 
+    /* An oversized head gets a 431. */
+    conn_t *big = malloc(sizeof(*big));
+    assert_true(conn_open(big, rt_port));
+    static char huge[80 * 1024];
+    int hl = snprintf(huge, sizeof(huge), "GET / HTTP/1.1\r\nHost: err.test\r\nX-Big: ");
+    memset(huge + hl, 'a', 70 * 1024);
+    hl += 70 * 1024;
+    hl += snprintf(huge + hl, sizeof(huge) - (size_t)hl, "\r\n\r\n");
+    write_all(big->fd, huge, (size_t)hl);
+    assert_int_equal(conn_read_resp(big, &r, false, 4096), 0);
+    assert_int_equal(r.status, 431);
+    resp_free(&r);
+    conn_close(big);
+    free(big);
+
     /* A malformed request gets a 400 and the connection closes. */
     conn_t c;
     assert_true(conn_open(&c, rt_port));
