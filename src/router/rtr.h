@@ -116,6 +116,7 @@ struct rtr_s {
     uint64_t nclients;
     uint64_t last_update_ms;
     FILE *access_log;
+    json_t *component; /* vcap.component.announce body */
 };
 
 /* rtr_router.c: the process. rtr_init opens the listeners and the bus on loop; conf is copied

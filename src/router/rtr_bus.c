@@ -67,6 +67,11 @@ int rtr_bus_publish(rtr_bus_t *b, const char *subject, const char *data, size_t 
     return hc_bus_publish(b->bus, subject, data, len);
 }
 
+int rtr_bus_announce(rtr_bus_t *b, json_t *info)
+{
+    return hc_bus_component_start(b->bus, info);
+}
+
 void rtr_bus_close(rtr_bus_t *b)
 {
     if (!b)

@@ -7,6 +7,7 @@
 #ifndef HEARTH_RTR_BUS_H
 #define HEARTH_RTR_BUS_H
 
+#include <jansson.h>
 #include <uv.h>
 
 #include "hc_base.h"
@@ -30,6 +31,11 @@ int rtr_bus_open(uv_loop_t *loop, const char *url, const char *const *subjects,
                  const rtr_bus_cbs_t *cbs, rtr_bus_t **ret, hc_err_t *err);
 /* Publishes (dropped while disconnected beyond libnats's reconnect buffer). Returns 0 or -EIO. */
 int rtr_bus_publish(rtr_bus_t *b, const char *subject, const char *data, size_t len);
+/*
+ * Announces the component (vcap.component.announce now and after every reconnect, answers to
+ * vcap.component.discover) with `info`, which the bus keeps a reference to. Returns 0 or < 0.
+ */
+int rtr_bus_announce(rtr_bus_t *b, json_t *info);
 /* Disconnects and frees; no callback runs after it returns. */
 void rtr_bus_close(rtr_bus_t *b);
 

@@ -211,6 +211,13 @@ int rtr_init(rtr_t *r, uv_loop_t *loop, const rtr_conf_t *conf, hc_err_t *err)
     rc = rtr_bus_open(loop, conf->nats_url, subjects, &cbs, &r->bus, err);
     if (rc < 0)
         return rc;
+    char start[32], host[96];
+    hc_time_format_rfc3339(hc_wall_ms(), start, sizeof(start));
+    snprintf(host, sizeof(host), "%s:%d", r->host_ip, conf->d.status_port);
+    r->component = json_pack("{s:s, s:i, s:s, s:s, s:s}", "type", "Router", "index", 0, "uuid",
+                             r->id, "host", host, "start", start);
+    if (r->component)
+        rtr_bus_announce(r->bus, r->component);
     char port[8];
     snprintf(port, sizeof(port), "%d", conf->d.port);
     hc_log_info("listening", "ip", conf->ip, "port", port, "bus", conf->nats_url);
@@ -237,6 +244,8 @@ void rtr_close(rtr_t *r)
         rtr_client_close(r->clients);
     rtr_bus_close(r->bus);
     r->bus = NULL;
+    json_decref(r->component);
+    r->component = NULL;
     /* Idle pooled connections go with their backends. */
     rtr_table_free(r->table);
     r->table = NULL;

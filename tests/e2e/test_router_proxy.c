@@ -521,6 +521,11 @@ static void test_router_greet(void **state)
     assert_non_null(strstr(d, "\"prunteThresholdInSeconds\":120"));
     assert_non_null(strstr(d, "\"hosts\":["));
     natsMsg_Destroy(reply);
+    /* The component answers discovery like every hearth daemon. */
+    assert_int_equal(natsConnection_RequestString(&reply, nc, "vcap.component.discover", "", 5000),
+                     NATS_OK);
+    assert_non_null(strstr(natsMsg_GetData(reply), "\"type\":\"Router\""));
+    natsMsg_Destroy(reply);
 }
 
 static void test_dial_tone_bus_restart(void **state)
