@@ -24,9 +24,10 @@ typedef struct hc_proc_s hc_proc_t;
 typedef void (*hc_proc_output_cb)(hc_proc_t *p, int stream, const char *data, size_t len, void *ud);
 /*
  * Called once, after the child exited and (when output goes to on_output) both pipes
- * reached end of file, so all output has been delivered first. exit_status is the exit
- * code, or 0 when term_signal (the signal that killed it) is not 0. The process object
- * stays valid until hc_proc_free; hc_proc_free may be called inside the callback.
+ * reached end of file, so all output has been delivered first. If a grandchild keeps the
+ * pipes open, the exit is reported 200 ms after the child exited and the pipes are closed.
+ * exit_status is the exit code, or 0 when term_signal (the signal that killed it) is not 0. The
+ * process object stays valid until hc_proc_free; hc_proc_free may be called inside the callback.
  */
 typedef void (*hc_proc_exit_cb)(hc_proc_t *p, int64_t exit_status, int term_signal, void *ud);
 

@@ -11,11 +11,15 @@
 #include "hc_proc.h"
 
 #define HC_PROC_READ_BUF (64 * 1024)
+/* After the child exits, how long its pipes may stay open (held by a grandchild that
+ * inherited them) before we stop reading and report the exit anyway. */
+#define HC_PROC_DRAIN_MS 200
 
 struct hc_proc_s {
     uv_loop_t *loop;
     uv_process_t process;
     uv_pipe_t out[2]; /* the child's stdout, stderr */
+    uv_timer_t drain; /* bounds the wait for EOF after the exit */
     bool out_used[2];
     int handles_open; /* initialised handles not yet closed */
     int pending;      /* exit + pipes not at EOF, before on_exit is called */
@@ -47,6 +51,7 @@ static void maybe_report(hc_proc_t *p)
     if (p->pending > 0 || p->reported)
         return;
     p->reported = true;
+    close_handle(p, (uv_handle_t *)&p->drain);
     if (!p->freed && p->on_exit)
         p->on_exit(p, p->status, p->term_signal, p->ud);
 }
@@ -74,6 +79,18 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
     maybe_report(p);
 }
 
+static void on_drain_timeout(uv_timer_t *t)
+{
+    hc_proc_t *p = t->data;
+    for (int i = 0; i < 2; i++) {
+        if (p->out_used[i] && !uv_is_closing((uv_handle_t *)&p->out[i])) {
+            close_handle(p, (uv_handle_t *)&p->out[i]);
+            p->pending--;
+        }
+    }
+    maybe_report(p);
+}
+
 static void on_child_exit(uv_process_t *proc, int64_t status, int term_signal)
 {
     hc_proc_t *p = proc->data;
@@ -83,6 +100,8 @@ static void on_child_exit(uv_process_t *proc, int64_t status, int term_signal)
     if (p->freed)
         close_handle(p, (uv_handle_t *)&p->process);
     p->pending--;
+    if (p->pending > 0 && !p->freed)
+        uv_timer_start(&p->drain, on_drain_timeout, HC_PROC_DRAIN_MS, 0);
     maybe_report(p);
 }
 
@@ -108,6 +127,9 @@ int hc_proc_spawn(uv_loop_t *loop, const hc_proc_opts_t *opts, hc_proc_t **ret_p
     p->ud = opts->ud;
     p->group = opts->new_process_group;
     p->process.data = p;
+    uv_timer_init(loop, &p->drain);
+    p->drain.data = p;
+    p->handles_open++;
 
     uv_stdio_container_t stdio[3];
     memset(stdio, 0, sizeof(stdio));
@@ -144,6 +166,7 @@ int hc_proc_spawn(uv_loop_t *loop, const hc_proc_opts_t *opts, hc_proc_t **ret_p
         close(outfd);
     if (r < 0) {
         p->freed = true;
+        close_handle(p, (uv_handle_t *)&p->drain);
         for (int i = 0; i < 2; i++)
             if (p->out_used[i])
                 close_handle(p, (uv_handle_t *)&p->out[i]);
@@ -195,6 +218,7 @@ void hc_proc_free(hc_proc_t *p)
     if (!p || p->freed)
         return;
     p->freed = true;
+    close_handle(p, (uv_handle_t *)&p->drain);
     if (!p->exited) {
         if (p->group)
             kill(-p->pid, SIGKILL);

@@ -336,9 +336,14 @@ static void test_server_restart_reconnects_and_resubscribes(void **state)
     fixture_t *f = *state;
     start_server(f);
     hc_bus_t *bus = new_bus(f, f->srv.url);
-    hc_bus_sub_t *sub;
+    hc_bus_sub_t *sub, *ann;
     assert_int_equal(hc_bus_subscribe(bus, "r.x", NULL, on_msg, f, &sub), 0);
+    assert_int_equal(hc_bus_subscribe(bus, "vcap.component.announce", NULL, on_plain, f, &ann), 0);
     RUN_UNTIL(f, f->events[HC_BUS_CONNECTED] == 1);
+    json_t *info = json_pack("{s:s}", "type", "Router");
+    assert_int_equal(hc_bus_component_start(bus, info), 0);
+    json_decref(info); /* the bus holds its own reference */
+    RUN_UNTIL(f, f->plain == 1);
     barrier(f, bus);
 
     assert_int_equal(hc_test_natsd_stop(&f->srv), 0);
@@ -355,6 +360,7 @@ static void test_server_restart_reconnects_and_resubscribes(void **state)
     assert_int_equal(hc_bus_publish(bus, "r.x", "after", 5), 0);
     RUN_UNTIL(f, f->msgs == 2);
     assert_string_equal(f->last_data, "after");
+    RUN_UNTIL(f, f->plain == 2); /* announced again after reconnecting */
     assert_int_equal(f->off_thread, 0);
     free_bus(f, bus);
 }
@@ -536,6 +542,27 @@ static void test_odd_urls(void **state)
     }
 }
 
+static void test_publish_buffer_while_down_is_bounded(void **state)
+{
+    fixture_t *f = *state;
+    hc_bus_opts_t o = fast_opts();
+    o.reconnect_buf_bytes = 4096;
+    char url[64];
+    snprintf(url, sizeof(url), "nats://127.0.0.1:%d", hc_test_free_port());
+    hc_bus_t *bus = NULL;
+    hc_err_t err;
+    assert_int_equal(hc_bus_new(&f->loop, url, &o, &bus, &err), 0);
+    track(f, bus);
+    char kb[1024];
+    memset(kb, 'k', sizeof(kb));
+    int r = 0, sent = 0;
+    while (sent < 100 && (r = hc_bus_publish(bus, "down", kb, sizeof(kb))) == 0)
+        sent++;
+    assert_int_equal(r, -ENOBUFS);
+    assert_true(sent >= 2 && sent <= 4);
+    free_bus(f, bus);
+}
+
 static void test_subject_validation(void **state)
 {
     (void)state;
@@ -592,6 +619,7 @@ static void test_wrong_password_never_connects(void **state)
         uv_run(&f->loop, UV_RUN_ONCE);
         RUN_UNTIL(f, !uv_is_active((uv_handle_t *)&t) || f->events[HC_BUS_CLOSED] > 0);
         uv_close((uv_handle_t *)&t, NULL);
+        uv_run(&f->loop, UV_RUN_NOWAIT); /* t lives on this stack frame: finish closing it */
         print_message("wrong password: closed=%d\n", f->events[HC_BUS_CLOSED]);
         assert_int_equal(f->events[HC_BUS_CONNECTED], 0);
         assert_false(hc_bus_connected(bus));
@@ -624,6 +652,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_queue_bound_counts_drops, setup, teardown),
         cmocka_unit_test_setup_teardown(test_free_inside_callback, setup, teardown),
         cmocka_unit_test_setup_teardown(test_odd_urls, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_publish_buffer_while_down_is_bounded, setup, teardown),
         cmocka_unit_test(test_subject_validation),
         cmocka_unit_test_setup_teardown(test_wrong_password_never_connects, setup, teardown),
     };

@@ -226,6 +226,18 @@ static void test_group_kill_reaches_grandchildren(void **state)
     assert_true(pid_gone(grandchild));
 }
 
+static void test_exit_reported_while_grandchild_holds_pipe(void **state)
+{
+    fixture_t *f = *state;
+    hc_proc_t *p = spawn_sh(f, "sleep 30 & echo hi",
+                            (hc_proc_opts_t){.on_output = on_output, .new_process_group = true});
+    RUN_UNTIL(f, f->exits == 1);
+    assert_int_equal(f->status, 0);
+    assert_string_equal(f->out.data, "hi\n");
+    /* The leader is gone, the sleep still runs in its group: the group kill reaches it. */
+    assert_int_equal(hc_proc_kill_group(p, SIGKILL), 0);
+}
+
 static void test_free_while_running_kills_and_reaps(void **state)
 {
     fixture_t *f = *state;
@@ -274,6 +286,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_child_inherits_only_stdio, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kill_and_spawn_failure, setup, teardown),
         cmocka_unit_test_setup_teardown(test_group_kill_reaches_grandchildren, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_exit_reported_while_grandchild_holds_pipe, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_free_while_running_kills_and_reaps, setup, teardown),
         cmocka_unit_test_setup_teardown(test_run_captures_and_times_out, setup, teardown),
     };
