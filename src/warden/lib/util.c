@@ -200,6 +200,9 @@ uint64_t wdn_proc_starttime(pid_t pid)
     if (!p)
         return 0;
     p++;
+    /* A zombie or dead process runs nothing: report it as gone. */
+    if (p[0] == ' ' && (p[1] == 'Z' || p[1] == 'X'))
+        return 0;
     for (int field = 3; field < 22 && p; field++) {
         p = strchr(p + 1, ' ');
     }

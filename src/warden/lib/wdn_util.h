@@ -35,7 +35,7 @@ int wdn_mkdir_p(const char *path, mode_t mode);
 int wdn_rm_rf(const char *path);
 /* snprintf that reports truncation: returns 0 or -ENAMETOOLONG. */
 int wdn_path(char *buf, size_t size, const char *fmt, ...) HC_PRINTF(3, 4);
-/* Process start time (field 22 of /proc/PID/stat), 0 if the process does not exist. */
+/* Process start time (field 22 of /proc/PID/stat); 0 if the process is gone or a zombie. */
 uint64_t wdn_proc_starttime(pid_t pid);
 
 #endif
