@@ -23,6 +23,7 @@ PFX="e${TAG:0:4}"
 CGP="hearth-wdn-e2e-$TAG"
 NET="10.254.$((128 + RANDOM % 120)).0"
 PORT_BASE=$((40000 + (RANDOM % 200) * 100))
+UID_BASE=$((200000 + (RANDOM % 4000) * 16))
 WPID=""
 S="--socket $T/w.sock"
 
@@ -34,6 +35,7 @@ cgroup_parent: $CGP
 port_base: $PORT_BASE
 port_count: 100
 max_containers: 16
+uid_base: $UID_BASE
 YML
 
 wdn() { "$B" client $S "$@"; }
