@@ -155,7 +155,7 @@ static json_t *create_req(int argc, char **argv)
                                          {"--disk", "disk_in_bytes"},
                                          {"--pids", "pids"},
                                          {"--cpu", "cpu_shares"}};
-    for (int i = 0; i < argc; i++) {
+    for (int i = 0; i < argc; i += 2) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         bool done = false;
         json_int_t n;
@@ -193,7 +193,6 @@ static json_t *create_req(int argc, char **argv)
         } else {
             goto bad;
         }
-        i++;
     }
     json_object_set_new(req, "limits", limits);
     json_object_set_new(req, "env", env);
