@@ -104,7 +104,7 @@ static void unlink_ctr(wdn_daemon_t *d, wdn_ctr_t *c)
             break;
         }
     }
-    if (c->slot < d->conf.max_containers)
+    if (c->slot < d->conf.max_containers && d->slots[c->slot] == 1)
         d->slots[c->slot] = 0;
 }
 
@@ -120,12 +120,21 @@ static void fail_waiters(wdn_daemon_t *d, wdn_ctr_t *c)
     }
 }
 
+typedef struct net_slot_s {
+    wdn_daemon_t *d;
+    unsigned slot;
+} net_slot_t;
+
+/* The slot (and so its interface names and subnet) is reused only once its teardown ran. */
 static void net_teardown_done(void *data, int status, const char *out, const char *errtxt)
 {
-    (void)data;
+    net_slot_t *ns = data;
     (void)out;
     if (status != 0)
-        hc_log_debug("network teardown", "status", status ? "failed" : "ok", "err", errtxt);
+        hc_log_debug("network teardown failed", "err", errtxt);
+    if (ns->slot < ns->d->conf.max_containers)
+        ns->d->slots[ns->slot] = 0;
+    free(ns);
 }
 
 void wdn_ctr_teardown(wdn_daemon_t *d, wdn_ctr_t *c)
@@ -140,8 +149,14 @@ void wdn_ctr_teardown(wdn_daemon_t *d, wdn_ctr_t *c)
     if (c->network && d->conf.network) {
         char *script = wdn_net_teardown_script(d, c);
         char *argv[] = {"/bin/sh", "-s", NULL};
-        if (wdn_run(d, argv, script, net_teardown_done, NULL) < 0)
-            hc_log_warn("network teardown failed to start", "handle", c->handle, NULL);
+        net_slot_t *ns = hc_malloc(sizeof(*ns));
+        *ns = (net_slot_t){d, c->slot};
+        if (wdn_run(d, argv, script, net_teardown_done, ns) < 0) {
+            hc_log_warn("network teardown failed to start", "handle", c->handle);
+            free(ns);
+        } else if (c->slot < d->conf.max_containers) {
+            d->slots[c->slot] = 2; /* draining */
+        }
         free(script);
     }
     size_t i;

@@ -272,7 +272,7 @@ int wdn_cg_destroy(wdn_cg_t *cg, const char *handle, hc_err_t *err)
             continue;
         /* Kill until empty: a fork racing the first pass is caught by the next one. Dead
          * processes leave cgroup.procs only once reaped, so rmdir is retried briefly. */
-        for (int attempt = 0; attempt < 400; attempt++) {
+        for (int attempt = 0; attempt < 2000; attempt++) {
             FILE *f = fopen(procs, "re");
             int v, seen = 0;
             while (f && fscanf(f, "%d", &v) == 1) {
@@ -287,7 +287,7 @@ int wdn_cg_destroy(wdn_cg_t *cg, const char *handle, hc_err_t *err)
                 r = hc_err_set(err, -errno, "rmdir `%s`", p);
                 break;
             }
-            struct timespec ts = {0, 5 * 1000 * 1000};
+            struct timespec ts = {0, 1000 * 1000};
             nanosleep(&ts, NULL);
             (void)seen;
         }
