@@ -241,8 +241,13 @@ static void create_finish(wdn_call_t *call)
     c->state = WDN_ACTIVE;
     wdn_ctr_save(c);
     hc_log_info("container created", "handle", c->handle);
-    if (!call->conn)
+    /* The creating connection holds the first reference (grace time starts when it closes). */
+    if (call->conn && !call->conn->closing) {
+        json_array_append_new(call->conn->used, json_string(c->handle));
+        c->refs++;
+    } else {
         wdn_ctr_grace_arm(c);
+    }
     wdn_call_done(call, json_pack("{s:s}", "handle", c->handle));
 }
 

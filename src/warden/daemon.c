@@ -295,6 +295,11 @@ int wdn_daemon_init(wdn_daemon_t *d, uv_loop_t *loop, const wdn_conf_t *conf, hc
                     conf->cgroup_version[0] ? conf->cgroup_version : NULL, err);
     if (r < 0)
         return hc_err_wrap(err, "cgroups");
+    if (d->cg.ops == &wdn_cg_v2_ops &&
+        (d->cg.v2_ctrls & (WDN_CG_MEMORY | WDN_CG_PIDS)) != (WDN_CG_MEMORY | WDN_CG_PIDS))
+        hc_log_warn("cgroup v2: memory or pids controller unavailable, those limits are not "
+                    "enforced",
+                    "dir", d->cg.dirs[0]);
     d->slots = hc_calloc(conf->max_containers, 1);
     d->ports = hc_calloc(conf->port_count ? conf->port_count : 1, 1);
     if (conf->network && (r = wdn_net_init(d, err)) < 0)

@@ -140,4 +140,14 @@ nft list table ip "$TABLE" | grep -qE 'elements|chain c[0-9]' && wdn_fail "nft r
 [ -z "$(ls "$T/data/containers")" ] || wdn_fail "container dirs left behind"
 echo "ok - destroy leaves no processes, mounts, cgroups, veths, rules or files"
 wdn info lc1 >/dev/null 2>&1 && wdn_fail "info on destroyed container"
+
+# Grace time: a container no client references any more is destroyed after grace_time.
+wdn create --handle g1 --grace 1 --network none >/dev/null || wdn_fail "create g1"
+wdn create --handle g2 --network none >/dev/null || wdn_fail "create g2"
+for _ in $(seq 50); do
+    wdn list | grep -q '^g1$' || break
+    sleep 0.1
+done
+expect_eq "grace time destroys an unreferenced container" "$(wdn list)" "g2"
+wdn destroy g2 >/dev/null
 echo "PASS"

@@ -70,6 +70,19 @@ static int v2_prepare(wdn_cg_t *cg, hc_err_t *err)
         if (r < 0 && i <= 1)
             return hc_err_set(err, r, "cgroup v2: enable controllers in `%s`", chain[i]);
     }
+    /* What the container cgroups really get: a host may offer fewer controllers (on a hybrid
+     * host the unified hierarchy often has none); limits of a missing one are not enforced. */
+    char p[PATH_MAX], on[512];
+    cg->v2_ctrls = 0;
+    if (wdn_path(p, sizeof(p), "%s/cgroup.subtree_control", cg->dirs[0]) == 0 &&
+        wdn_read_str(p, on, sizeof(on)) >= 0) {
+        if (strstr(on, "memory"))
+            cg->v2_ctrls |= WDN_CG_MEMORY;
+        if (strstr(on, "cpu"))
+            cg->v2_ctrls |= WDN_CG_CPU;
+        if (strstr(on, "pids"))
+            cg->v2_ctrls |= WDN_CG_PIDS;
+    }
     return 0;
 }
 
@@ -86,6 +99,8 @@ static int v2_write(wdn_cg_t *cg, const char *handle, const char *file, const ch
 static int v2_set_memory(wdn_cg_t *cg, const char *handle, uint64_t bytes, hc_err_t *err)
 {
     char val[32];
+    if (!(cg->v2_ctrls & WDN_CG_MEMORY))
+        return 0;
     wdn_cg_fmt_limit(val, sizeof(val), bytes);
     int r = v2_write(cg, handle, "memory.max", val, err);
     if (r == 0) {
@@ -98,6 +113,8 @@ static int v2_set_memory(wdn_cg_t *cg, const char *handle, uint64_t bytes, hc_er
 static int v2_set_cpu(wdn_cg_t *cg, const char *handle, uint64_t shares, hc_err_t *err)
 {
     char val[32];
+    if (!(cg->v2_ctrls & WDN_CG_CPU))
+        return 0;
     snprintf(val, sizeof(val), "%" PRIu64, wdn_cg_shares_to_weight(shares));
     return v2_write(cg, handle, "cpu.weight", val, err);
 }
@@ -105,6 +122,8 @@ static int v2_set_cpu(wdn_cg_t *cg, const char *handle, uint64_t shares, hc_err_
 static int v2_set_pids(wdn_cg_t *cg, const char *handle, uint64_t max, hc_err_t *err)
 {
     char val[32];
+    if (!(cg->v2_ctrls & WDN_CG_PIDS))
+        return 0;
     wdn_cg_fmt_limit(val, sizeof(val), max);
     return v2_write(cg, handle, "pids.max", val, err);
 }

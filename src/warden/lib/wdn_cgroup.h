@@ -49,7 +49,12 @@ struct wdn_cg_s {
     size_t ndirs;
     char dirs[WDN_CG_MAX_DIRS][PATH_MAX]; /* parent dir in each hierarchy we use */
     wdn_cg_roles_t roles;
+    unsigned v2_ctrls; /* v2: WDN_CG_MEMORY|CPU|PIDS enabled for container cgroups */
 };
+
+#define WDN_CG_MEMORY 1u
+#define WDN_CG_CPU 2u
+#define WDN_CG_PIDS 4u
 
 extern const wdn_cg_ops_t wdn_cg_v1_ops;
 extern const wdn_cg_ops_t wdn_cg_v2_ops;
