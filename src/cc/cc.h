@@ -76,6 +76,7 @@ typedef struct cc_s {
     cc_conf_t *conf;
     uv_loop_t *loop;
     hc_http_server_t *http;
+    struct hc_status_s *status; /* /healthz, /varz on status.port */
     cc_db_t *db;
     cc_blob_t *blob;
     cc_ratelimit_t *login_limit; /* per email */

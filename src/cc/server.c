@@ -4,13 +4,16 @@
 
 #include "api/api.h"
 #include "auth/auth.h"
+#include "blob/archive.h"
 #include "blob/blob.h"
 #include "bus/bus.h"
 #include "cc.h"
 #include "db/db.h"
 #include "hc_fs.h"
 #include "hc_http_client.h"
+#include "hc_json.h"
 #include "hc_log.h"
+#include "hc_status.h"
 #include "hc_uuid.h"
 #include "orch.h"
 
@@ -21,6 +24,8 @@ static int open_storage(cc_ctx_t *cc, hc_err_t *err)
     if (r < 0)
         return r;
     cc->tmp_dir = hc_asprintf("%s/tmp", conf->data_dir);
+    /* Whatever a crashed process left half-done here is garbage: start clean. */
+    cc_rm_rf(cc->tmp_dir);
     r = hc_mkdir_p(AT_FDCWD, cc->tmp_dir, 0750, err);
     if (r < 0)
         return r;
@@ -36,6 +41,14 @@ static int open_storage(cc_ctx_t *cc, hc_err_t *err)
     if (r < 0)
         return hc_err_wrap(err, "blob store");
     return 0;
+}
+
+static void varz(json_t *v, void *data)
+{
+    cc_ctx_t *cc = data;
+    hc_json_set_int(v, "deas", (int64_t)cc_orch_num_deas(cc));
+    hc_json_set_int(v, "pending_work", cc->pending_work);
+    hc_json_set_int(v, "connections", (int64_t)(cc->http ? hc_http_server_num_conns(cc->http) : 0));
 }
 
 int cc_start(hc_daemon_t *d, hc_err_t *err)
@@ -78,9 +91,19 @@ int cc_start(hc_daemon_t *d, hc_err_t *err)
     snprintf(port, sizeof(port), "%d", hc_http_server_port(cc->http));
     hc_log_info("listening", "host", conf->host, "port", port, "db",
                 cc_db_kind(cc->db) == CC_DB_SQLITE ? "sqlite" : "postgres");
+    hc_status_conf_t sconf = {.type = "CloudController",
+                              .host = conf->host,
+                              .advertise = conf->external_host,
+                              .port = conf->status_port};
+    r = hc_status_new(cc->loop, &sconf, varz, cc, &cc->status, err);
+    if (r < 0)
+        return hc_err_wrap(err, "status server");
     r = cc_bus_start(cc, err);
     if (r < 0)
         return hc_err_wrap(err, "bus");
+    json_t *info = hc_status_component_json(cc->status);
+    hc_bus_component_start(cc_bus_handle(cc), info);
+    json_decref(info);
     return 0;
 }
 
@@ -91,6 +114,13 @@ static void on_http_closed(hc_http_server_t *srv, void *data)
     cc->http = NULL;
 }
 
+static void on_status_closed(hc_status_t *st, void *data)
+{
+    cc_ctx_t *cc = data;
+    hc_status_free(st);
+    cc->status = NULL;
+}
+
 void cc_stop(hc_daemon_t *d)
 {
     cc_ctx_t *cc = d->data;
@@ -99,6 +129,8 @@ void cc_stop(hc_daemon_t *d)
     cc->client = NULL;
     if (cc->http)
         hc_http_server_close(cc->http, 10000, on_http_closed, cc);
+    if (cc->status)
+        hc_status_close(cc->status, on_status_closed, cc);
 }
 
 void cc_release(cc_ctx_t *cc)
