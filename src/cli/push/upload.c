@@ -9,6 +9,8 @@
 #include "push/walk.h"
 #include "push/zip.h"
 
+#define CLI_MATCH_BATCH 4000
+
 static json_t *descriptor(const cli_file_t *f)
 {
     json_t *o = hc_json_obj();
@@ -61,10 +63,18 @@ int cli_upload(cli_t *cli, const char *name, const char *dir, cli_upload_stats_t
             hc_json_append_new(list, descriptor(&fs.v[i]));
     have = hc_calloc(fs.n + 1, sizeof(bool));
     want = hc_calloc(fs.n + 1, sizeof(bool));
-    if (json_array_size(list) > 0) {
-        if (cli_api(cli, "resource matching", "PUT", "/resources", list, &answer) < 0)
+    /* Batches keep each request well under the CC's body and descriptor limits. */
+    for (size_t from = 0; from < json_array_size(list); from += CLI_MATCH_BATCH) {
+        json_t *batch = hc_json_arr();
+        for (size_t i = from; i < json_array_size(list) && i < from + CLI_MATCH_BATCH; i++)
+            json_array_append(batch, json_array_get(list, i));
+        int mr = cli_api(cli, "resource matching", "PUT", "/resources", batch, &answer);
+        json_decref(batch);
+        if (mr < 0)
             goto out;
         mark_matched(&fs, answer, have);
+        json_decref(answer);
+        answer = NULL;
     }
     for (size_t i = 0; i < fs.n; i++) {
         st.files++;
