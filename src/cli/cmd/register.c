@@ -1,6 +1,7 @@
 /* hearth register EMAIL: create an account (POST /users), then log in as it. */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cmd/login.h"
@@ -23,6 +24,18 @@ static int run(cli_t *cli, const cli_args_t *a)
     if (!pw || !pw[0]) {
         r = cli_fail(cli, "no password given");
         goto out;
+    }
+    if (!given && isatty(STDIN_FILENO) && !getenv("HEARTH_PASSWORD")) {
+        char *again = cli_read_password("Again: ");
+        bool same = again && strcmp(again, pw) == 0;
+        if (again) {
+            memset(again, 0, strlen(again));
+            free(again);
+        }
+        if (!same) {
+            r = cli_fail(cli, "the two passwords differ; no account created");
+            goto out;
+        }
     }
     json_t *body = hc_json_obj();
     hc_json_set_str(body, "email", email);
