@@ -70,6 +70,7 @@ typedef struct cli_s {
     bool tty_out; /* stdout is a terminal */
     bool tty_err; /* stderr is a terminal */
     const char *verb;
+    void *curl; /* libcurl easy handle kept for keep-alive, freed by cli_release */
 } cli_t;
 
 /* Fills cli from $HEARTH_HOME (or ~/.hearth)/config. A missing file is fine. */

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <curl/curl.h>
+
 #include "cli.h"
 #include "hc_fs.h"
 #include "hc_json.h"
@@ -88,5 +90,7 @@ void cli_release(cli_t *cli)
         free(cli->token);
     }
     free(cli->email);
+    if (cli->curl)
+        curl_easy_cleanup(cli->curl);
     memset(cli, 0, sizeof(*cli));
 }

@@ -49,7 +49,10 @@ int cli_http(cli_t *cli, const char *method, const char *path, const json_t *bod
              const cli_part_t *parts, size_t nparts, const char *extra_header, bool progress,
              cli_resp_t *ret, hc_err_t *err)
 {
-    CURL *c = curl_easy_init();
+    /* One handle per session: its connection cache keeps the TCP connection alive. */
+    if (!cli->curl)
+        cli->curl = curl_easy_init();
+    CURL *c = cli->curl;
     struct curl_slist *hdrs = NULL;
     curl_mime *mime = NULL;
     hc_buf_t req;
@@ -61,6 +64,7 @@ int cli_http(cli_t *cli, const char *method, const char *path, const json_t *bod
     hc_buf_init(&ret->body, CLI_MAX_BODY);
     if (!c)
         return hc_err_set(err, -ENOMEM, "cannot start libcurl");
+    curl_easy_reset(c);
     hc_autofree char *url = hc_asprintf("%s%s", cli->target ? cli->target : "", path);
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
@@ -127,7 +131,6 @@ out:
     hc_buf_release(&req);
     curl_mime_free(mime);
     curl_slist_free_all(hdrs);
-    curl_easy_cleanup(c);
     if (r < 0)
         cli_resp_release(ret);
     return r;
