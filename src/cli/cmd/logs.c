@@ -120,6 +120,10 @@ static int run(cli_t *cli, const cli_args_t *a)
     }
     if (cli_need_login(cli) < 0)
         return CLI_FAIL;
+    /* Ctrl-C ends the tail cleanly (exit 0), also while a request is in flight. */
+    struct sigaction sa = {.sa_handler = on_sigint};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
     json_t *app = cli_app_get(cli, name);
     if (!app)
         return CLI_FAIL;
@@ -140,12 +144,11 @@ static int run(cli_t *cli, const cli_args_t *a)
         streams[ns++] = (stream_t){(unsigned)i, "logs/stdout.log", "out", 0};
         streams[ns++] = (stream_t){(unsigned)i, "logs/stderr.log", "err", 0};
     }
-    for (size_t i = 0; i < ns; i++)
+    for (size_t i = 0; i < ns && !stop; i++)
         if (poll_stream(cli, name, &streams[i], lines, cli_args_has(opts, a, "recent")) < 0)
             return cli_fail(cli, "cannot reach %s", cli->target);
     if (cli_args_has(opts, a, "recent"))
         return CLI_OK;
-    signal(SIGINT, on_sigint);
     if (cli->tty_err)
         fprintf(stderr, "(following %s; Ctrl-C to stop)\n", name);
     while (!stop) {
