@@ -28,7 +28,9 @@ void cc_bus_publish(cc_ctx_t *cc, const char *subject, const json_t *msg)
 {
     if (!cc->bus || !cc->bus->bus)
         return;
-    int r = hc_bus_publish_json(cc->bus->bus, subject, msg);
+    /* A message without a body (dea.locate) goes out with an empty payload. */
+    int r = msg ? hc_bus_publish_json(cc->bus->bus, subject, msg)
+                : hc_bus_publish(cc->bus->bus, subject, NULL, 0);
     if (r < 0)
         hc_log_warn("bus publish failed, dropping", "subject", subject, "err", strerror(-r));
 }
