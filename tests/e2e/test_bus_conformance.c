@@ -214,7 +214,8 @@ static void test_basic(void **state)
 /* Every case again with the session sent one byte at a time (split at every offset). */
 static void test_byte_by_byte(void **state)
 {
-    run_cases(*(tb_kind_t *)*state, NULL, basic_cases, 12, 1);
+    run_cases(*(tb_kind_t *)*state, NULL, basic_cases, sizeof(basic_cases) / sizeof(basic_cases[0]),
+              1);
 }
 
 static void test_auth_user(void **state)
@@ -316,6 +317,27 @@ static void test_queue_group(void **state)
     close(m1);
     close(m2);
     close(pub);
+    tb_srv_stop(&s);
+}
+
+/* A subscriber without header support gets a plain MSG with the header block stripped. */
+static void test_headers_stripped(void **state)
+{
+    tb_kind_t kind = *(tb_kind_t *)*state;
+    tb_srv_t s;
+    char buf[4096];
+    int closed;
+    assert_int_equal(tb_srv_start(&s, kind, NULL, NULL), 0);
+    int old = tb_connect(s.port, NULL, 0), neu = tb_connect(s.port, NULL, 0);
+    tb_sends(old, Q "SUB foo 1\r\nPING\r\n");
+    tb_read(old, buf, sizeof(buf), 2000, "PONG\r\n", &closed);
+    tb_sends(neu, QH "HPUB foo 22 33\r\nNATS/1.0\r\nBar: Baz\r\n\r\nHello NATS!\r\nPING\r\n");
+    tb_read(neu, buf, sizeof(buf), 2000, "PONG\r\n", &closed);
+    tb_sends(old, "PING\r\n");
+    tb_read(old, buf, sizeof(buf), 2000, "PONG\r\n", &closed);
+    assert_string_equal(buf, "MSG foo 1 11\r\nHello NATS!\r\nPONG\r\n");
+    close(old);
+    close(neu);
     tb_srv_stop(&s);
 }
 
@@ -525,6 +547,7 @@ int main(void)
         BOTH(test_auth_timeout),
         BOTH(test_control_line),
         BOTH(test_queue_group),
+        BOTH(test_headers_stripped),
         BOTH(test_stale_connection),
         BOTH(test_max_connections),
         BOTH(test_slow_consumer),
