@@ -478,6 +478,7 @@ static void test_monitoring(void **state)
     char buf[4096];
     int closed;
     assert_int_equal(tb_srv_start(&s, kind, NULL, NULL), 0);
+    tb_sleep_ms(300); /* let the server see the start-up probe connection go */
     int fd = tb_connect(s.port, NULL, 0);
     tb_sends(fd, "CONNECT {\"verbose\":false,\"name\":\"mon-test\"}\r\nSUB foo 1\r\nSUB bar q 2\r\n"
                  "PUB foo 3\r\nabc\r\nPING\r\n");
