@@ -315,7 +315,7 @@ static void process_connect(bus_client_t *c, hc_str_t arg)
     bus_server_t *s = c->srv;
     json_error_t jerr;
     bool bad = false;
-    json_t *o = json_loadb(arg.p, arg.len, JSON_DISABLE_EOF_CHECK, &jerr);
+    json_t *o = json_loadb(arg.p, arg.len, 0, &jerr);
     char *user = NULL, *pass = NULL, *token = NULL;
 
     if (!o || !json_is_object(o)) {

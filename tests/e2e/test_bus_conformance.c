@@ -108,6 +108,7 @@ static const tcase_t basic_cases[] = {
     {"HPUB header bigger than total", QH "HPUB foo 14 12\r\n", 0, "", 1},
     {"client -ERR", "-ERR 'x'\r\n", 0, "", 1},
     {"bad CONNECT json", "CONNECT garbage\r\nPING\r\n", 0, "", 1},
+    {"trailing bytes after CONNECT json", "CONNECT {\"verbose\":false} x\r\nPING\r\n", 0, "", 1},
     {"bad CONNECT types", "CONNECT {\"verbose\":\"yes\"}\r\nPING\r\n", 0, "", 1},
     {"invalid client protocol", "CONNECT {\"verbose\":false,\"protocol\":2}\r\n", 0,
      "-ERR 'invalid client protocol'\r\n", 1},
