@@ -539,7 +539,9 @@ int main(void)
         fprintf(stderr, "nats-server not installed: comparison impossible\n");
         return 1;
     }
-#define BOTH(fn) cmocka_unit_test_prestate(fn, &kinds[0]), cmocka_unit_test_prestate(fn, &kinds[1])
+#define BOTH(fn)                                                                                   \
+    cmocka_unit_test_prestate_setup_teardown(fn, NULL, tb_teardown, &kinds[0]),                    \
+        cmocka_unit_test_prestate_setup_teardown(fn, NULL, tb_teardown, &kinds[1])
     const struct CMUnitTest tests[] = {
         BOTH(test_info),
         BOTH(test_basic),
