@@ -13,6 +13,7 @@
 
 #include "hc_log.h"
 #include "hc_uuid.h"
+#include "lib/wdn_helper.h"
 #include "lib/wdn_rootfs.h"
 #include "lib/wdn_util.h"
 #include "wdn_daemon.h"
@@ -382,8 +383,8 @@ static void handle_create(wdn_call_t *call)
         (r = d->cg.ops->set_cpu(&d->cg, handle, c->limits.cpu_shares, &err)) < 0 ||
         (r = d->cg.ops->set_pids(&d->cg, handle, c->limits.pids, &err)) < 0)
         goto fail;
-    char *argv[] = {d->self_exe, "__init", c->cdir, NULL};
-    if ((r = wdn_run(d, argv, NULL, create_init_done, call)) < 0) {
+    /* The __init helper's body, in a raw fork of the daemon: no exec, no dynamic linking. */
+    if ((r = wdn_run_fork(d, wdn_helper_init, c->cdir, create_init_done, call)) < 0) {
         hc_err_set(&err, r, "spawn init helper");
         goto fail;
     }

@@ -166,6 +166,10 @@ typedef void (*wdn_run_cb)(void *data, int status, const char *out, const char *
 /* Runs argv (argv[0] absolute), with optional stdin text; cb gets the exit status. */
 int wdn_run(wdn_daemon_t *d, char *const argv[], const char *stdin_text, wdn_run_cb cb, void *data);
 
+/* Runs fn(arg) in a raw fork of the daemon (no exec), output captured the same way. */
+int wdn_run_fork(wdn_daemon_t *d, int (*fn)(const char *arg), const char *arg, wdn_run_cb cb,
+                 void *data);
+
 /* net.c */
 int wdn_net_init(wdn_daemon_t *d, hc_err_t *err);
 void wdn_net_fini(wdn_daemon_t *d);

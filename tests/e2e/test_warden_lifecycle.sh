@@ -22,6 +22,8 @@ n=$(wdn run lc1 -- ps -e -o pid= | wc -l)
 [ "$n" -le 2 ] || wdn_fail "ps sees $n processes (expected init + ps)"
 echo "ok - ps sees only the container's processes ($n)"
 expect_eq "pid 1 is the tiny init" "$(wdn run lc1 -- ps -o comm= -p 1)" "hearth-init"
+wdn run lc1 -- ps -e -o args= | grep -qF "$T" && wdn_fail "host paths visible in ps"
+echo "ok - no host paths in the container's process list"
 
 wdn run lc1 -- sh -c 'echo x > /usr/bin/hearth-test' 2>/dev/null && wdn_fail "base is writable"
 [ ! -e /usr/bin/hearth-test ] || wdn_fail "wrote into the host's /usr"
