@@ -15,6 +15,7 @@
 #include "wdn_daemon.h"
 
 static void conn_pump(wdn_conn_t *c);
+static void call_finish(wdn_call_t *call);
 
 typedef struct wdn_write_s {
     uv_write_t w;
@@ -47,8 +48,13 @@ static void conn_close(wdn_conn_t *c)
     if (c->call) {
         wdn_call_t *call = c->call;
         c->call = NULL;
+        bool waiting = call->job != NULL; /* link/run waiting on a job, or a stream */
         wdn_job_call_abort(call);
-        call->conn = NULL; /* a helper still running finishes the call and drops the reply */
+        call->conn = NULL;
+        if (waiting)
+            call_finish(call); /* nothing else refers to it */
+        /* otherwise a helper or the stop timer still runs: it finishes the call and the
+         * reply is dropped */
     }
     /* Grace time: containers this connection used lose a reference. */
     size_t i;
