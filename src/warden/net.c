@@ -153,15 +153,17 @@ char *wdn_net_setup_script(wdn_daemon_t *d, wdn_ctr_t *c)
     const char *f = d->conf.iface_prefix, *t = d->conf.nft_table;
     unsigned s = c->slot;
     int pid = (int)c->init_pid;
+    /* Five programs in all; IPv6 in the container's namespace is already off (its init
+     * turned it off), and the host end gets it off here. */
     return hc_asprintf("set -e\n"
-                       "ip link del %s%u-0 2>/dev/null || true\n"
-                       "ip link add %s%u-0 type veth peer name %s%u-1 netns %d\n"
+                       "[ ! -e /sys/class/net/%s%u-0 ] || ip link del %s%u-0\n"
+                       "ip -b - <<EOF\n"
+                       "link add %s%u-0 type veth peer name %s%u-1 netns %d\n"
+                       "addr add %s/30 dev %s%u-0\n"
+                       "link set %s%u-0 up\n"
+                       "EOF\n"
                        "echo 1 > /proc/sys/net/ipv6/conf/%s%u-0/disable_ipv6\n"
-                       "ip addr add %s/30 dev %s%u-0\n"
-                       "ip link set %s%u-0 up\n"
                        "echo 1 > /proc/sys/net/ipv4/conf/%s%u-0/route_localnet\n"
-                       "nsenter --net=/proc/%d/ns/net sh -c "
-                       "'echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6'\n"
                        "nsenter --net=/proc/%d/ns/net ip -b - <<EOF\n"
                        "link set %s%u-1 name eth0\n"
                        "addr add %s/30 dev eth0\n"
@@ -173,7 +175,7 @@ char *wdn_net_setup_script(wdn_daemon_t *d, wdn_ctr_t *c)
                        "flush chain ip %s c%u\n"
                        "add element ip %s outmap { \"%s%u-0\" : jump c%u }\n"
                        "EOF\n",
-                       f, s, f, s, f, s, pid, f, s, host, f, s, f, s, f, s, pid, pid, f, s, ctr,
+                       f, s, f, s, f, s, f, s, pid, host, f, s, f, s, f, s, f, s, pid, f, s, ctr,
                        host, t, s, t, s, t, f, s, s);
 }
 

@@ -181,6 +181,11 @@ static int init_main(const char *cdir)
         int r = 0;
         if (sethostname(hostname, strlen(hostname)) < 0)
             r = hc_err_set(&err, -errno, "sethostname");
+        /* No IPv6 in the container: warden's firewall rules are IPv4 only. /proc/sys/net
+         * shows the network namespace of the writer, so this touches only ours; it must
+         * happen before the pivot, after which /proc/sys is read-only. */
+        (void)wdn_write_str("/proc/sys/net/ipv6/conf/all/disable_ipv6", "1");
+        (void)wdn_write_str("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1");
         if (r == 0)
             r = wdn_rootfs_enter(base, disk, rootfs, overlay, binds, nbinds, &err);
         if (r < 0) {
@@ -190,6 +195,7 @@ static int init_main(const char *cdir)
             _exit(1);
         }
         lo_up();
+
         (void)!write(ready_p[1], "K", 1);
         close(ready_p[1]);
         init_loop();
