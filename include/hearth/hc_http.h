@@ -41,10 +41,10 @@ typedef struct hc_http_req_s {
     hc_str_t host;       /* Host header, as sent (may include :port) */
     hc_http_body_t body; /* framing of the request body */
     uint64_t content_length;
-    bool keep_alive;   /* HTTP/1.1 unless "Connection: close"; 1.0 only with keep-alive */
-    bool upgrade;      /* Connection: upgrade with an Upgrade header (WebSocket etc.) */
+    bool keep_alive;      /* HTTP/1.1 unless "Connection: close"; 1.0 only with keep-alive */
+    bool upgrade;         /* Connection: upgrade with an Upgrade header (WebSocket etc.) */
     bool expect_continue; /* Expect: 100-continue */
-    int status;        /* on error: the status to answer with */
+    int status;           /* on error: the status to answer with */
 } hc_http_req_t;
 
 typedef struct hc_http_resp_s {

@@ -27,7 +27,8 @@ extern int hc_log_level;
  * stderr, otherwise the file is opened for appending (created 0640). Returns 0 or -errno.
  */
 int hc_log_open(const char *comp, const char *path);
-/* Re-opens the log file (after rotation); call from the SIGHUP loop callback. Returns 0 or -errno. */
+/* Re-opens the log file (after rotation); call from the SIGHUP loop callback. Returns 0 or -errno.
+ */
 int hc_log_reopen(void);
 /* Closes the file, if any; later lines go to stderr. */
 void hc_log_close(void);

@@ -1,4 +1,5 @@
-/* The logfmt logger (STYLE R25). One write(2) per line so lines from one process never interleave. */
+/* The logfmt logger (STYLE R25). One write(2) per line so lines from one process never interleave.
+ */
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 #include "hc_buf.h"
 #include "hc_log.h"
 #include "hc_time.h"
+#include "hc_utf8.h"
 
 int hc_log_level = HC_LOG_INFO;
 
@@ -79,103 +81,180 @@ void hc_log_close(void)
     log_path = NULL;
 }
 
-/* Appends a value, quoted when it is empty or holds a space, quote, '=' or a control byte. */
-static void log_append_value(hc_buf_t *b, const char *v)
+/*
+ * One line under construction. The buffer may hold LOG_LINE_MAX bytes of fields plus a small
+ * tail that is only used to close a cut value and to add " truncated=1\n", so a long line is
+ * cut cleanly: quotes stay balanced and the newline is always there.
+ */
+#define LOG_LINE_MAX (16 * 1024)
+#define LOG_TAIL 32
+
+typedef struct line_s {
+    hc_buf_t b;
+    bool cut;
+} line_t;
+
+static size_t line_room(const line_t *l)
 {
-    if (!v)
-        v = "";
-    bool quote = *v == '\0';
-    for (const unsigned char *p = (const unsigned char *)v; *p && !quote; p++)
-        quote = *p <= ' ' || *p == '"' || *p == '=' || *p == '\\' || *p == 0x7f;
-    if (!quote) {
-        hc_buf_append_str(b, v);
+    return l->b.len < LOG_LINE_MAX ? LOG_LINE_MAX - l->b.len : 0;
+}
+
+static void line_raw(line_t *l, const char *s, size_t n)
+{
+    if (l->cut)
+        return;
+    if (n > line_room(l)) {
+        l->cut = true;
         return;
     }
-    hc_buf_append_byte(b, '"');
-    for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
-        switch (*p) {
-        case '"':
-            hc_buf_append(b, "\\\"", 2);
-            break;
-        case '\\':
-            hc_buf_append(b, "\\\\", 2);
-            break;
-        case '\n':
-            hc_buf_append(b, "\\n", 2);
-            break;
-        case '\r':
-            hc_buf_append(b, "\\r", 2);
-            break;
-        case '\t':
-            hc_buf_append(b, "\\t", 2);
-            break;
-        default:
-            if (*p < ' ' || *p == 0x7f)
-                hc_buf_appendf(b, "\\x%02x", *p);
-            else
-                hc_buf_append_byte(b, (char)*p);
-        }
-    }
-    hc_buf_append_byte(b, '"');
+    hc_buf_append(&l->b, s, n);
 }
 
-static void log_emit(hc_buf_t *b)
+/* Is the byte sequence at p (of n bytes) safe to copy raw into a quoted value? */
+static size_t safe_seq(const unsigned char *p, size_t n)
 {
-    if (b->overflow) {
-        /* Keep what fits; a truncated line is better than none. */
-        b->overflow = false;
-        hc_buf_append(b, " truncated=1", 12);
-    }
-    hc_buf_append_byte(b, '\n');
-    const char *p = b->data;
-    size_t left = b->len;
-    while (left > 0) {
-        ssize_t n = write(log_fd, p, left);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return;
-        }
-        p += n;
-        left -= (size_t)n;
-    }
+    if (*p < 0x80)
+        return *p >= ' ' && *p != 0x7f && *p != '"' && *p != '\\' ? 1 : 0;
+    size_t len = hc_utf8_seq(p, n);
+    /* C1 controls (U+0080..U+009F, encoded C2 80..C2 9F) act on some terminals. */
+    if (len == 2 && p[0] == 0xc2 && p[1] < 0xa0)
+        return 0;
+    return len;
 }
 
-static void log_begin(hc_buf_t *b, hc_log_level_t level)
+/*
+ * Appends a value: bare when it is non-empty printable ASCII without space, quote, '=' or
+ * backslash (and fits), otherwise double-quoted with \" \\ \n \r \t and \xNN escapes for
+ * control bytes and bytes that are not valid UTF-8. Nothing a peer sends can break the line.
+ */
+static void line_value(line_t *l, const char *v, bool force_quote)
 {
+    if (l->cut)
+        return;
+    if (!v)
+        v = "";
+    size_t len = strlen(v);
+    bool quote = force_quote || len == 0 || len > line_room(l);
+    for (size_t i = 0; i < len && !quote; i++) {
+        unsigned char c = (unsigned char)v[i];
+        quote = c <= ' ' || c >= 0x7f || c == '"' || c == '=' || c == '\\';
+    }
+    if (!quote) {
+        hc_buf_append(&l->b, v, len);
+        return;
+    }
+    if (line_room(l) < 2) {
+        l->cut = true;
+        return;
+    }
+    hc_buf_append_byte(&l->b, '"');
+    const unsigned char *p = (const unsigned char *)v;
+    for (size_t i = 0; i < len;) {
+        char esc[8];
+        const char *piece = esc;
+        size_t plen, used;
+        size_t n = safe_seq(p + i, len - i);
+        if (n > 0) {
+            piece = v + i;
+            plen = used = n;
+        } else {
+            used = 1;
+            switch (p[i]) {
+            case '"':
+                piece = "\\\"";
+                break;
+            case '\\':
+                piece = "\\\\";
+                break;
+            case '\n':
+                piece = "\\n";
+                break;
+            case '\r':
+                piece = "\\r";
+                break;
+            case '\t':
+                piece = "\\t";
+                break;
+            default:
+                snprintf(esc, sizeof(esc), "\\x%02x", p[i]);
+            }
+            plen = strlen(piece);
+        }
+        /* Keep one byte of room for the closing quote. */
+        if (plen + 1 > line_room(l)) {
+            l->cut = true;
+            break;
+        }
+        hc_buf_append(&l->b, piece, plen);
+        i += used;
+    }
+    hc_buf_append_byte(&l->b, '"'); /* fits: room was kept, or the tail takes it */
+}
+
+/* Keys are ours, but a bad one must not break the line either: [A-Za-z0-9_.-] only. */
+static void line_key(line_t *l, const char *key)
+{
+    char k[64];
+    size_t n = 0;
+    for (const char *p = key; *p && n < sizeof(k) - 1; p++) {
+        char c = *p;
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '_' || c == '.' || c == '-';
+        k[n++] = ok ? c : '_';
+    }
+    if (n == 0)
+        k[n++] = '_';
+    line_raw(l, " ", 1);
+    line_raw(l, k, n);
+    line_raw(l, "=", 1);
+}
+
+static void log_line(hc_log_level_t level, const char *msg, const char *err_text, va_list kv)
+{
+    line_t l;
+    hc_buf_init(&l.b, LOG_LINE_MAX + LOG_TAIL);
+    l.cut = false;
     char ts[32];
     hc_time_format_rfc3339(hc_wall_ms(), ts, sizeof(ts));
-    hc_buf_appendf(b, "ts=%s lvl=%s comp=%s msg=", ts, hc_log_level_name(level), log_comp);
-}
-
-void hc_log_vwrite(hc_log_level_t level, const char *msg, va_list kv)
-{
-    hc_buf_t b;
-    hc_buf_init(&b, 16 * 1024);
-    log_begin(&b, level);
-    if (!msg)
-        msg = "";
+    hc_buf_appendf(&l.b, "ts=%s lvl=%s comp=%s msg=", ts, hc_log_level_name(level), log_comp);
     /* The message is always quoted so a reader can split the line on spaces safely. */
-    hc_buf_t tmp;
-    hc_buf_init(&tmp, 16 * 1024);
-    log_append_value(&tmp, msg);
-    if (tmp.len > 0 && tmp.data[0] != '"')
-        hc_buf_appendf(&b, "\"%s\"", tmp.data);
-    else
-        hc_buf_append(&b, tmp.data, tmp.len);
-    hc_buf_release(&tmp);
+    line_value(&l, msg, true);
+    if (err_text) {
+        line_key(&l, "err");
+        line_value(&l, err_text, false);
+    }
     for (;;) {
         const char *key = va_arg(kv, const char *);
         if (!key)
             break;
         const char *value = va_arg(kv, const char *);
-        hc_buf_append_byte(&b, ' ');
-        hc_buf_append_str(&b, key);
-        hc_buf_append_byte(&b, '=');
-        log_append_value(&b, value);
+        line_key(&l, key);
+        line_value(&l, value, false);
     }
-    log_emit(&b);
-    hc_buf_release(&b);
+    if (l.cut)
+        hc_buf_append_str(&l.b, " truncated=1");
+    hc_buf_append_byte(&l.b, '\n');
+    const char *p = l.b.data;
+    size_t left = l.b.len;
+    while (left > 0) {
+        ssize_t n = write(log_fd, p, left);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        p += n;
+        left -= (size_t)n;
+    }
+    hc_buf_release(&l.b);
+}
+
+void hc_log_vwrite(hc_log_level_t level, const char *msg, va_list kv)
+{
+    /* The macros check first to skip argument evaluation; direct calls are filtered here. */
+    if ((int)level > hc_log_level)
+        return;
+    log_line(level, msg, NULL, kv);
 }
 
 void hc_log_write(hc_log_level_t level, const char *msg, ...)
@@ -188,6 +267,8 @@ void hc_log_write(hc_log_level_t level, const char *msg, ...)
 
 void hc_log_printf(hc_log_level_t level, const char *fmt, ...)
 {
+    if ((int)level > hc_log_level)
+        return;
     char msg[4096];
     va_list ap;
     va_start(ap, fmt);
@@ -200,30 +281,10 @@ int hc_log_errno(int code, const char *msg, ...)
 {
     if (HC_LOG_ERROR > hc_log_level)
         return code;
-    /* Rebuild the pair list with err=... in front. */
-    hc_buf_t b;
-    hc_buf_init(&b, 16 * 1024);
-    log_begin(&b, HC_LOG_ERROR);
-    hc_buf_append_byte(&b, '"');
-    hc_buf_append_str(&b, msg ? msg : "");
-    hc_buf_append_byte(&b, '"');
-    hc_buf_append_str(&b, " err=");
-    log_append_value(&b, strerror(code < 0 ? -code : code));
     va_list ap;
     va_start(ap, msg);
-    for (;;) {
-        const char *key = va_arg(ap, const char *);
-        if (!key)
-            break;
-        const char *value = va_arg(ap, const char *);
-        hc_buf_append_byte(&b, ' ');
-        hc_buf_append_str(&b, key);
-        hc_buf_append_byte(&b, '=');
-        log_append_value(&b, value);
-    }
+    log_line(HC_LOG_ERROR, msg, strerror(code < 0 ? -code : code), ap);
     va_end(ap);
-    log_emit(&b);
-    hc_buf_release(&b);
     return code;
 }
 
