@@ -298,7 +298,8 @@ int wdn_daemon_init(wdn_daemon_t *d, uv_loop_t *loop, const wdn_conf_t *conf, hc
         return hc_err_wrap(err, "build base rootfs");
     d->overlay = wdn_rootfs_have_overlay();
     r = wdn_cg_init(&d->cg, conf->cgroup_parent,
-                    conf->cgroup_version[0] ? conf->cgroup_version : NULL, err);
+                    conf->cgroup_version && conf->cgroup_version[0] ? conf->cgroup_version : NULL,
+                    err);
     if (r < 0)
         return hc_err_wrap(err, "cgroups");
     if (d->cg.ops == &wdn_cg_v2_ops &&

@@ -86,8 +86,7 @@ int wdn_net_init(wdn_daemon_t *d, hc_err_t *err)
     if (pool_base(d) == 0 || (pool_base(d) & 3))
         return hc_err_set(err, -EINVAL, "net_pool `%s` must be an IPv4 address on a /30 boundary",
                           d->conf.net_pool);
-    if (strlen(d->conf.iface_prefix) + 8 > 15)
-        return hc_err_set(err, -EINVAL, "iface_prefix too long");
+
     char *list[] = {"/usr/sbin/nft", "list", "table", "ip", d->conf.nft_table, NULL};
     int devnull = dup(1);
     (void)devnull;
