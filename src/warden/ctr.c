@@ -454,6 +454,12 @@ static json_t *ctr_info(wdn_ctr_t *c)
     wdn_cg_stats_t st = {0};
     hc_err_t err;
     wdn_ctr_check_oom(c);
+    if (c->state == WDN_ACTIVE && !wdn_ctr_alive(c)) {
+        /* Someone killed the init from the host: every process of the container is gone. */
+        c->state = WDN_STOPPED;
+        json_array_append_new(c->events, json_string("container init exited"));
+        wdn_ctr_save(c);
+    }
     (void)d->cg.ops->stats(&d->cg, c->handle, &st, &err);
     uint64_t used = 0, inodes = 0, limit = 0;
     char p[PATH_MAX], host_ip[16] = "", ctr_ip[16] = "";

@@ -40,6 +40,7 @@ rc=$?
 expect_eq "memory hog is SIGKILLed" "$rc" "137"
 wdn info lc1 | grep -q '"out of memory"' || wdn_fail "no out of memory event in info"
 echo "ok - out of memory event reported"
+expect_eq "the OOM killer spares the init" "$(wdn info lc1 | json_get 'd["state"]')" "active"
 
 # Pids: a fork bomb hits the limit, the host and the container survive it, stop ends it.
 wdn create --handle lc3 --pids 64 --network none >/dev/null || wdn_fail "create lc3"

@@ -185,6 +185,8 @@ static int init_main(const char *cdir)
          * shows the network namespace of the writer, so this touches only ours; it must
          * happen before the pivot, after which /proc/sys is read-only. */
         (void)wdn_write_str("/proc/sys/net/ipv6/conf/all/disable_ipv6", "1");
+        /* The OOM killer must pick the app, never the init that holds the namespaces. */
+        (void)wdn_write_str("/proc/self/oom_score_adj", "-1000");
         (void)wdn_write_str("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1");
         if (r == 0)
             r = wdn_rootfs_enter(base, disk, rootfs, overlay, binds, nbinds, &err);
