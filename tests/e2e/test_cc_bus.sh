@@ -34,19 +34,17 @@ wait_msg() {
 count_msgs() { jq -c "select($1)" "$MSGS" | wc -l; }
 pub() { python3 "$HERE/cc_fake_dea.py" pub "127.0.0.1:$NATS_PORT" "$1" "$2"; }
 
+wait_msg '.subject == "dea.locate"' > /dev/null
 wait_msg '.subject == "router.register" and (.data | fromjson | .uris == ["api.hearth.local"] and .port == '"$CC_PORT"')' > /dev/null
 
 A=$(wait_msg '.subject == "vcap.component.announce" and (.data | fromjson | .type == "CloudController")')
 CRED=$(printf '%s' "$A" | jq -r '.data | fromjson | .credentials | join(":")')
 [ "$(curl -s -u "$CRED" "http://127.0.0.1:$CC_STATUS_PORT/healthz")" = ok ] || fail "healthz"
-# The stand-in DEA advertises every 0.5 s: wait until the CC has counted it.
-deas=""
 for _ in $(seq 1 50); do
-    deas=$(curl -s -u "$CRED" "http://127.0.0.1:$CC_STATUS_PORT/varz" | jq -r .deas)
-    [ "$deas" = 1 ] && break
+    [ "$(curl -s -u "$CRED" "http://127.0.0.1:$CC_STATUS_PORT/varz" | jq -r .deas)" = 1 ] && break
     sleep 0.1
 done
-[ "$deas" = 1 ] || fail "varz deas: $deas"
+[ "$(curl -s -u "$CRED" "http://127.0.0.1:$CC_STATUS_PORT/varz" | jq -r .deas)" = 1 ] || fail "varz deas"
 
 register alice@x.com pw
 register bob@x.com pw
