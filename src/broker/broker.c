@@ -1,0 +1,101 @@
+/* hearth-broker's start and stop: broker.db, the tables, the HTTP listener. */
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "hc_json.h"
+#include "req.h"
+#include "store.h"
+
+int brk_check(hc_daemon_t *d, hc_err_t *err)
+{
+    brk_conf_t *c = d->conf;
+    if (!c->password || !*c->password)
+        return hc_err_set(err, -EINVAL, "auth.password: required");
+    if (!brk_api_version_ok(hc_str_c(c->api_version_min), c->api_version_min))
+        return hc_err_set(err, -EINVAL, "api_version_min: expected MAJOR.MINOR");
+    return 0;
+}
+
+static char *basic_auth(const char *user, const char *password)
+{
+    char *pair = hc_asprintf("%s:%s", user, password);
+    size_t plen = strlen(pair);
+    size_t b64len = sodium_base64_encoded_len(plen, sodium_base64_VARIANT_ORIGINAL);
+    char *auth = hc_malloc(6 + b64len);
+    memcpy(auth, "Basic ", 6);
+    sodium_bin2base64(auth + 6, b64len, (const unsigned char *)pair, plen,
+                      sodium_base64_VARIANT_ORIGINAL);
+    sodium_memzero(pair, plen);
+    free(pair);
+    return auth;
+}
+
+int brk_start(hc_daemon_t *d, hc_err_t *err)
+{
+    brk_t *b = d->data;
+    brk_conf_t *c = d->conf;
+    int r;
+
+    b->d = d;
+    b->conf = c;
+    b->loop = d->loop;
+    b->enabled[BRK_SVC_POSTGRESQL] = c->pg_host && *c->pg_host;
+    b->enabled[BRK_SVC_MYSQL] = c->my_host && *c->my_host;
+    b->enabled[BRK_SVC_REDIS] = c->redis_enabled;
+    b->enabled[BRK_SVC_RABBITMQ] = c->rmq_host && *c->rmq_host;
+    b->auth = basic_auth(c->user, c->password);
+    json_t *cat = brk_catalog_json(b->enabled);
+    b->json_catalog = json_dumps(cat, JSON_COMPACT);
+    json_decref(cat);
+    hc_assert(b->json_catalog);
+
+    /* Startup, before the loop serves anything: blocking file work is fine here. */
+    if (mkdir(c->data_dir, 0700) < 0 && errno != EEXIST)
+        return hc_err_set(err, -errno, "%s: %s", c->data_dir, strerror(errno));
+    char *path = hc_asprintf("%s/broker.db", c->data_dir);
+    r = brk_store_open(path, &b->db, err);
+    free(path);
+    if (r < 0 || (r = brk_store_load(b, err)) < 0)
+        return r;
+
+    hc_http_server_conf_t hconf = {.host = c->host, .port = c->port, .max_body = BRK_MAX_BODY};
+    if ((r = hc_http_server_new(b->loop, &hconf, &b->http, err)) < 0)
+        return r;
+    brk_routes(b);
+    brk_resume(b);
+    char port[16], n[16];
+    snprintf(port, sizeof(port), "%d", hc_http_server_port(b->http));
+    snprintf(n, sizeof(n), "%zu", b->num_insts);
+    hc_log_info("listening", "port", port, "instances", n, NULL);
+    return 0;
+}
+
+static void http_closed(hc_http_server_t *srv, void *data)
+{
+    brk_t *b = data;
+    hc_http_server_free(srv);
+    b->http = NULL;
+}
+
+void brk_stop(hc_daemon_t *d)
+{
+    brk_t *b = d->data;
+    if (b->http)
+        hc_http_server_close(b->http, 5000, http_closed, b);
+}
+
+void brk_release(brk_t *b)
+{
+    while (b->insts)
+        brk_inst_remove(b, b->insts);
+    while (b->bindings)
+        brk_binding_remove(b, b->bindings);
+    if (b->db)
+        sqlite3_close(b->db);
+    b->db = NULL;
+    free(b->json_catalog);
+    free(b->auth);
+    b->json_catalog = b->auth = NULL;
+}
