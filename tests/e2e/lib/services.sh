@@ -69,7 +69,7 @@ start_mariadb() {
     fi
     /usr/sbin/mariadbd --no-defaults --datadir="$d/data" --user=mysql --port="$MY_PORT" \
         --bind-address=127.0.0.1 --socket="$d/run/sock" --pid-file="$d/run/pid" \
-        --skip-name-resolve --log-error="$d/log" &
+        --skip-name-resolve --log-error="$d/log" 2>>"$d/stderr" &
     SVC_PIDS+=($!)
     if ! svc_wait 60 mariadb --no-defaults --socket="$d/run/sock" -uroot -e 'SELECT 1'; then
         SVC_WHY="mariadbd did not start: $(tail -3 "$d/log")"
