@@ -1,6 +1,8 @@
 /* hearth-broker's start and stop: broker.db, the tables, the HTTP listener. */
+#include <limits.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -54,6 +56,12 @@ int brk_start(hc_daemon_t *d, hc_err_t *err)
     /* Startup, before the loop serves anything: blocking file work is fine here. */
     if (mkdir(c->data_dir, 0700) < 0 && errno != EEXIST)
         return hc_err_set(err, -errno, "%s: %s", c->data_dir, strerror(errno));
+    /* Absolute, for the per-instance servers that run with another working directory. */
+    char *abs = realpath(c->data_dir, NULL);
+    if (!abs)
+        return hc_err_set(err, -errno, "%s: %s", c->data_dir, strerror(errno));
+    free(c->data_dir);
+    c->data_dir = abs;
     char *path = hc_asprintf("%s/broker.db", c->data_dir);
     r = brk_store_open(path, &b->db, err);
     free(path);

@@ -29,5 +29,4 @@ static int nope4(const brk_conf_t *c, const brk_inst_t *i, const brk_binding_t *
     (void)b;
     return hc_err_set(err, -ENOSYS, "not implemented");
 }
-const brk_svc_ops_t brk_redis_ops = {nope, nope2, nope3, nope4, NULL};
 const brk_svc_ops_t brk_rabbitmq_ops = {nope, nope2, nope3, nope4, NULL};

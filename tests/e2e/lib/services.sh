@@ -125,9 +125,14 @@ CONF
     [ -s "$d/pid" ] && SVC_PIDS+=("$(cat "$d/pid")")
 }
 
-# Stops what this file started: only the PIDs recorded above, then removes $SVC_DIR.
+# Stops what this file started: only the PIDs recorded above (and the redis-servers of a broker
+# whose data dir is under $SVC_DIR), then removes $SVC_DIR.
 stop_all() {
-    local p
+    local p f
+    # Per-instance redis-servers a broker under test started, by their pid files.
+    for f in "$SVC_DIR"/*/redis/*/redis.pid; do
+        [ -f "$f" ] && SVC_PIDS+=("$(cat "$f")")
+    done
     for p in "${SVC_PIDS[@]}"; do kill "$p" 2>/dev/null; done
     for p in "${SVC_PIDS[@]}"; do
         for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
