@@ -1,4 +1,5 @@
 /* hearth-broker's start and stop: broker.db, the tables, the HTTP listener. */
+#include <curl/curl.h>
 #include <limits.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -48,6 +49,8 @@ int brk_start(hc_daemon_t *d, hc_err_t *err)
     b->enabled[BRK_SVC_REDIS] = c->redis_enabled;
     b->enabled[BRK_SVC_RABBITMQ] = c->rmq_host && *c->rmq_host;
     b->auth = basic_auth(c->user, c->password);
+    curl_global_init(CURL_GLOBAL_DEFAULT); /* before any job thread uses libcurl */
+    b->curl_inited = true;
     json_t *cat = brk_catalog_json(b->enabled);
     b->json_catalog = json_dumps(cat, JSON_COMPACT);
     json_decref(cat);
@@ -106,4 +109,7 @@ void brk_release(brk_t *b)
     free(b->json_catalog);
     free(b->auth);
     b->json_catalog = b->auth = NULL;
+    if (b->curl_inited)
+        curl_global_cleanup();
+    b->curl_inited = false;
 }

@@ -131,6 +131,7 @@ typedef struct brk_s {
     brk_job_t *jobs_head, *jobs_tail; /* queued; the head is the running one */
     bool job_running;
     bool enabled[BRK_SVC_COUNT];
+    bool curl_inited;
     char *json_catalog; /* built once */
     char *auth;         /* expected Authorization value: "Basic <base64(user:password)>" */
 } brk_t;

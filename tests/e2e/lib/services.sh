@@ -133,9 +133,12 @@ stop_all() {
     for f in "$SVC_DIR"/*/redis/*/redis.pid; do
         [ -f "$f" ] && SVC_PIDS+=("$(cat "$f")")
     done
-    for p in "${SVC_PIDS[@]}"; do kill "$p" 2>/dev/null; done
-    for p in "${SVC_PIDS[@]}"; do
-        for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    local i
+    # Newest first (a server's own pid after its wrapper), then give each time to stop.
+    for ((i = ${#SVC_PIDS[@]} - 1; i >= 0; i--)); do kill "${SVC_PIDS[i]}" 2>/dev/null; done
+    for ((i = ${#SVC_PIDS[@]} - 1; i >= 0; i--)); do
+        p=${SVC_PIDS[i]}
+        for _ in $(seq 150); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
         kill -9 "$p" 2>/dev/null
     done
     SVC_PIDS=()
