@@ -1,13 +1,14 @@
 /*
  * libFuzzer target for hc_http_parse_request. The first input byte picks options (header
- * capacity, a split point), the rest is the head. Besides crashes it checks invariants:
- * slices inside the head, consumed <= len, and that parsing in two reads (with last_len)
- * agrees with parsing the whole.
+ * capacity, a split point; 0xff: see fuzz_http_expand.h), the rest is the head. Besides crashes it
+ * checks invariants: slices inside the head, consumed <= len, and that parsing in two reads (with
+ * last_len) agrees with parsing the whole.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_http_expand.h"
 #include "hc_http.h"
 
 #define CHECK(c)                                                                                   \
@@ -94,8 +95,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t len = size - 1;
     size_t cap = (opt & 0x80) ? (size_t)(opt & 0x0f) : HC_HTTP_MAX_HEADERS;
     /* exact-size heap copies, so any read past len is caught by ASan */
-    char *buf = malloc(len ? len : 1);
-    memcpy(buf, data + 1, len);
+    char *buf = NULL;
+    if (opt == 0xff) {
+        buf = fuzz_expand(data + 1, len, &len);
+        cap = HC_HTTP_MAX_HEADERS;
+    }
+    if (!buf) {
+        len = size - 1;
+        buf = malloc(len ? len : 1);
+        memcpy(buf, data + 1, len);
+    }
     int r = parse(buf, len, 0, cap, hdrs_a, &a);
 
     size_t k = len ? (size_t)(opt & 0x7f) * len / 128 : 0;

@@ -1,12 +1,13 @@
 /*
  * libFuzzer target for hc_http_parse_response. The first input byte picks options (HEAD
- * request, header capacity, a split point); the rest is the head. Checks the same
- * invariants as fuzz_http_request.c.
+ * request, header capacity, a split point; 0xff: see fuzz_http_expand.h); the rest is the head.
+ * Checks the same invariants as fuzz_http_request.c.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_http_expand.h"
 #include "hc_http.h"
 
 #define CHECK(c)                                                                                   \
@@ -83,8 +84,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     bool head = opt & 0x40;
     size_t len = size - 1;
     size_t cap = (opt & 0x80) ? (size_t)(opt & 0x0f) : HC_HTTP_MAX_HEADERS;
-    char *buf = malloc(len ? len : 1);
-    memcpy(buf, data + 1, len);
+    char *buf = NULL;
+    if (opt == 0xff) {
+        buf = fuzz_expand(data + 1, len, &len);
+        cap = HC_HTTP_MAX_HEADERS;
+    }
+    if (!buf) {
+        len = size - 1;
+        buf = malloc(len ? len : 1);
+        memcpy(buf, data + 1, len);
+    }
     int r = parse(buf, len, 0, head, cap, hdrs_a, &a);
 
     size_t k = len ? (size_t)(opt & 0x3f) * len / 64 : 0;

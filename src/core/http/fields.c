@@ -122,11 +122,12 @@ static int interpret_field(const char *name, size_t name_len, const char *v, siz
 {
     switch (name_len) {
     case 4:
-        if (HC__HTTP_EQ(name, name_len, "host"))
+        if (f->request && HC__HTTP_EQ(name, name_len, "host"))
             return parse_host(v, len, f);
         break;
     case 6:
-        if (HC__HTTP_EQ(name, name_len, "expect") && HC__HTTP_EQ(v, len, "100-continue"))
+        if (f->request && HC__HTTP_EQ(name, name_len, "expect") &&
+            HC__HTTP_EQ(v, len, "100-continue"))
             f->expect_continue = true;
         break;
     case 7:
@@ -154,59 +155,79 @@ static int interpret_field(const char *name, size_t name_len, const char *v, siz
 int hc__http_parse_fields(const char **pp, const char *end, hc__http_fields_t *f)
 {
     const char *p = *pp;
-    int r;
+    hc_http_header_t *h = f->headers;
+    size_t n = f->n, cap = f->cap; /* locals: stores into h cannot alias them */
+    int r = 0;
 
     for (;;) {
-        if (p == end)
-            return HC_AGAIN;
-        if (*p == '\r') {
-            if (p + 1 == end)
-                return HC_AGAIN;
-            if (p[1] != '\n')
-                return HC_EPROTO;
-            *pp = p + 2;
-            return 0;
+        if (p == end) {
+            r = HC_AGAIN;
+            break;
         }
-        if (f->n == f->cap)
-            return HC_ETOOBIG;
+        if (*p == '\r') {
+            if (p + 1 == end) {
+                r = HC_AGAIN;
+                break;
+            }
+            if (p[1] != '\n') {
+                r = HC_EPROTO;
+                break;
+            }
+            *pp = p + 2;
+            break;
+        }
+        if (n == cap) {
+            r = HC_ETOOBIG;
+            break;
+        }
         /*
          * field-name is a token directly followed by ':'. A line that starts with SP or
          * HTAB (obs-fold, or whitespace after the start-line) and whitespace before the
          * colon both fail here (RFC 9112 §5.1, §5.2).
          */
         const char *name = p;
-        while (p < end && hc__http_tchar[(unsigned char)*p])
-            p++;
-        if (p == end)
-            return HC_AGAIN;
-        if (*p != ':' || p == name)
-            return HC_EPROTO;
+        p = hc__http_find_token_end(p, end);
+        if (p == end) {
+            r = HC_AGAIN;
+            break;
+        }
+        if (*p != ':' || p == name) {
+            r = HC_EPROTO;
+            break;
+        }
         size_t name_len = (size_t)(p - name);
         p++;
         while (p < end && (*p == ' ' || *p == '\t'))
             p++;
         const char *value = p;
         p = hc__http_find_value_end(p, end);
-        if (p == end)
-            return HC_AGAIN;
-        if (*p != '\r')
-            return HC_EPROTO; /* a CTL in the value, or a bare LF */
-        if (p + 1 == end)
-            return HC_AGAIN;
-        if (p[1] != '\n')
-            return HC_EPROTO; /* bare CR */
+        if (p == end) {
+            r = HC_AGAIN;
+            break;
+        }
+        /* A CTL in the value, a bare LF, or a bare CR. */
+        if (*p != '\r' || (p + 1 < end && p[1] != '\n')) {
+            r = HC_EPROTO;
+            break;
+        }
+        if (p + 1 == end) {
+            r = HC_AGAIN;
+            break;
+        }
         const char *vend = p;
         while (vend > value && (vend[-1] == ' ' || vend[-1] == '\t'))
             vend--;
         p += 2;
         size_t value_len = (size_t)(vend - value);
-        f->headers[f->n].name = hc_str(name, name_len);
-        f->headers[f->n].value = hc_str(value, value_len);
-        f->n++;
+        h[n].name = hc_str(name, name_len);
+        h[n].value = hc_str(value, value_len);
+        n++;
         r = interpret_field(name, name_len, value, value_len, f);
         if (r < 0)
-            return r;
+            break;
     }
+    f->n = n;
+    return r;
 }
 
 bool hc__http_head_may_end(const char *buf, size_t len, size_t last_len)

@@ -60,10 +60,13 @@ static int split_target(hc_http_req_t *req)
         const char *a = p;
         while (p < end && *p != '/' && *p != '?')
             p++;
-        req->authority = hc_str(a, (size_t)(p - a));
+        /* RFC 9110 §4.2.4: userinfo ('@' is not a host byte) is an error, so is no host. */
+        if (p == a)
+            return HC_EPROTO;
         for (const char *q = a; q < p; q++)
-            if (!hc__http_hostchar[(unsigned char)*q] && *q != '@')
+            if (!hc__http_hostchar[(unsigned char)*q])
                 return HC_EPROTO;
+        req->authority = hc_str(a, (size_t)(p - a));
     }
     const char *q = memchr(p, '?', (size_t)(end - p));
     if (q) {
@@ -109,7 +112,8 @@ static int derive(hc_http_req_t *req, const hc__http_fields_t *f)
 int hc_http_parse_request(const char *buf, size_t len, size_t last_len, hc_http_req_t *req)
 {
     hc__http_fields_t f = {.headers = req->headers,
-                           .cap = HC_MIN(req->num_headers, (size_t)HC_HTTP_MAX_HEADERS)};
+                           .cap = HC_MIN(req->num_headers, (size_t)HC_HTTP_MAX_HEADERS),
+                           .request = true};
     const char *p, *end, *line_end, *m, *t;
     int r;
 
@@ -149,8 +153,7 @@ int hc_http_parse_request(const char *buf, size_t len, size_t last_len, hc_http_
     if (line_end - p >= 4 && memcmp(p, "GET ", 4) == 0)
         p += 3;
     else
-        while (p < line_end && hc__http_tchar[(unsigned char)*p])
-            p++;
+        p = hc__http_find_token_end(p, line_end);
     if (p >= line_end)
         goto line_short;
     if (*p != ' ' || p == m)
@@ -189,6 +192,9 @@ int hc_http_parse_request(const char *buf, size_t len, size_t last_len, hc_http_
     if (p[1] != '\n')
         return fail(req, 400, HC_EPROTO);
     p += 2;
+    /* The request line is complete: a target of the wrong form fails now, not later. */
+    if (split_target(req) < 0)
+        return fail(req, 400, HC_EPROTO);
 
     r = hc__http_parse_fields(&p, end, &f);
     if (r == HC_AGAIN)
@@ -196,8 +202,6 @@ int hc_http_parse_request(const char *buf, size_t len, size_t last_len, hc_http_
     if (r == HC_ETOOBIG)
         return fail(req, 431, HC_ETOOBIG);
     if (r < 0)
-        return fail(req, 400, HC_EPROTO);
-    if (split_target(req) < 0)
         return fail(req, 400, HC_EPROTO);
     r = derive(req, &f);
     if (r < 0)

@@ -222,7 +222,17 @@ static void test_request_incomplete_returns_again(void **state)
     assert_int_equal(req_parse("G", &req), HC_AGAIN);
     assert_int_equal(req_parse("GET / HTTP/1.1\r\nHost: exa", &req), HC_AGAIN);
     assert_int_equal(req_parse("GET / HTTP/1.1\r\nHost: example\r\n\r", &req), HC_AGAIN);
-    assert_int_equal(req.status, 0);
+    /* a complete request line is judged at once */
+    assert_int_equal(req_parse("GET / HTTP/2.0\r\nHo", &req), HC_EPROTO);
+    assert_int_equal(req.status, 505);
+    assert_int_equal(req_parse("GET apps HTTP/1.1\r\nHo", &req), HC_EPROTO);
+    assert_int_equal(req.status, 400);
+    assert_int_equal(req_parse("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", &req), HC_EPROTO);
+    assert_int_equal(req.status, 400);
+    assert_int_equal(req_parse("GET / HTTP/1.1\r\nHost: h\r\nX: \x01", &req), HC_EPROTO);
+    assert_int_equal(req.status, 400);
+    assert_int_equal(req_parse("GET / HTTP/1.1\r\nHost: h\r\nX: a\rb", &req), HC_EPROTO);
+    assert_int_equal(req_parse("GET / HTTP/1.1\r\nHost: h\r\nX: a\r", &req), HC_AGAIN);
     hc_test_guard_free_all();
 }
 
@@ -377,6 +387,9 @@ static void test_request_malformed_is_400(void **state)
         "GET / HTTP/1.1\r\nHost: user@h\r\n\r\n",
         "GET / HTTP/1.1\r\nHost: h/x\r\n\r\n",
         "GET http://a b/ HTTP/1.1\r\nHost: h\r\n\r\n",
+        "GET http://user:pw@h/ HTTP/1.1\r\nHost: h\r\n\r\n",
+        "GET http:///x HTTP/1.1\r\nHost: h\r\n\r\n",
+        "GET http:/x HTTP/1.1\r\nHost: h\r\n\r\n",
     };
     for (size_t i = 0; i < HC_ARRAY_SIZE(bad); i++)
         expect_req_error(bad[i], HC_EPROTO, 400);
@@ -539,6 +552,78 @@ static void test_request_head_limits_are_431(void **state)
     hc_test_guard_free_all();
 }
 
+static void test_request_trickled_big_head_with_last_len(void **state)
+{
+    (void)state;
+    static char buf[HC_HTTP_MAX_HEAD + 8192];
+    static hc_http_header_t h[HC_HTTP_MAX_HEADERS];
+    hc_http_req_t req;
+    size_t n = (size_t)sprintf(buf, "GET /big HTTP/1.1\r\nHost: h\r\n");
+    for (int i = 0; i < 60; i++) {
+        n += (size_t)sprintf(buf + n, "X-Pad-%02d: ", i);
+        memset(buf + n, 'a' + i % 26, 900);
+        n += 900;
+        n += (size_t)sprintf(buf + n, "\r\n");
+    }
+    n += (size_t)sprintf(buf + n, "\r\n");
+    assert_true(n < HC_HTTP_MAX_HEAD);
+    /* fed in 997-byte reads, the head completes only at the last one */
+    size_t last = 0;
+    for (size_t k = 997;; k += 997) {
+        size_t len = HC_MIN(k, n);
+        const char *g = hc_test_guard(buf, len);
+        memset(&req, 0, sizeof(req));
+        req.headers = h;
+        req.num_headers = HC_ARRAY_SIZE(h);
+        int r = hc_http_parse_request(g, len, last, &req);
+        if (len < n) {
+            assert_int_equal(r, HC_AGAIN);
+            last = len;
+            continue;
+        }
+        assert_int_equal(r, (int)n);
+        assert_int_equal(req.num_headers, 61);
+        assert_int_equal(req.headers[60].value.len, 900);
+        break;
+    }
+    /* growing past the limit without an end gives 431 at once */
+    memset(buf + n - 2, 'z', sizeof(buf) - n + 2);
+    const char *g = hc_test_guard(buf, HC_HTTP_MAX_HEAD + 1);
+    memset(&req, 0, sizeof(req));
+    req.headers = h;
+    req.num_headers = HC_ARRAY_SIZE(h);
+    assert_int_equal(hc_http_parse_request(g, HC_HTTP_MAX_HEAD + 1, HC_HTTP_MAX_HEAD - 10, &req),
+                     HC_ETOOBIG);
+    assert_int_equal(req.status, 431);
+    hc_test_guard_free_all();
+}
+
+static void test_request_max_headers_fit(void **state)
+{
+    (void)state;
+    static char buf[8192];
+    static hc_http_header_t h[HC_HTTP_MAX_HEADERS];
+    hc_http_req_t req;
+    size_t n = (size_t)sprintf(buf, "GET / HTTP/1.1\r\nHost: h\r\n");
+    for (int i = 1; i < HC_HTTP_MAX_HEADERS; i++)
+        n += (size_t)sprintf(buf + n, "X-%d: %d\r\n", i, i);
+    n += (size_t)sprintf(buf + n, "\r\n");
+    const char *g = hc_test_guard(buf, n);
+    memset(&req, 0, sizeof(req));
+    req.headers = h;
+    req.num_headers = HC_ARRAY_SIZE(h);
+    assert_int_equal(hc_http_parse_request(g, n, 0, &req), (int)n);
+    assert_int_equal(req.num_headers, HC_HTTP_MAX_HEADERS);
+    assert_str(req.headers[99].value, "99");
+    /* on HC_AGAIN and errors num_headers keeps the capacity */
+    req.num_headers = 7;
+    assert_int_equal(hc_http_parse_request(g, 40, 0, &req), HC_AGAIN);
+    assert_int_equal(req.num_headers, 7);
+    assert_int_equal(hc_http_parse_request(g, n, 0, &req), HC_ETOOBIG);
+    assert_int_equal(req.num_headers, 7);
+    hc_test_guard_free_all();
+}
+
 /* ---- responses ---- */
 
 static int resp_parse(const char *s, bool head, hc_http_resp_t *resp)
@@ -594,6 +679,10 @@ static void test_response_framing(void **state)
                            false, &r) > 0);
     assert_true(r.upgrade);
     assert_int_equal(r.body, HC_HTTP_BODY_NONE);
+    /* request-only fields mean nothing in a response */
+    assert_true(resp_parse("HTTP/1.1 200 OK\r\nHost: not a host\r\nHost: x\r\n"
+                           "Expect: 100-continue\r\nContent-Length: 0\r\n\r\n",
+                           false, &r) > 0);
     assert_true(resp_parse("HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n", false, &r) > 0);
     assert_false(r.keep_alive);
     assert_int_equal(r.minor_version, 0);
@@ -739,6 +828,8 @@ int main(void)
         cmocka_unit_test(test_request_values_are_trimmed),
         cmocka_unit_test(test_request_line_limit_is_414),
         cmocka_unit_test(test_request_head_limits_are_431),
+        cmocka_unit_test(test_request_trickled_big_head_with_last_len),
+        cmocka_unit_test(test_request_max_headers_fit),
         cmocka_unit_test(test_response_framing),
         cmocka_unit_test(test_response_status_line_forms),
         cmocka_unit_test(test_response_split_and_pipelined),
