@@ -120,6 +120,9 @@ static void job_work(uv_work_t *w)
         if (job->result == 0)
             job->result = brk_store_del_binding(job->b->db, job->bd->id, &job->err);
         break;
+    case BRK_JOB_RECORD:
+        job->result = brk_store_put_inst(job->b->db, job->inst, &job->err);
+        break;
     case BRK_JOB_RECOVER:
         job->result = ops->recover ? ops->recover(job->b->conf, job->inst, &job->err) : 0;
         break;

@@ -14,6 +14,7 @@ typedef enum brk_job_kind_e {
     BRK_JOB_BIND,
     BRK_JOB_UNBIND,
     BRK_JOB_RECOVER,
+    BRK_JOB_RECORD, /* only saves the instance as it is (before a 202 is sent) */
 } brk_job_kind_t;
 
 typedef void (*brk_job_done_fn)(brk_job_t *job);

@@ -111,6 +111,27 @@ static void provision_done(brk_job_t *job)
         reply_empty(job->res, 201);
 }
 
+static void record_done(brk_job_t *job)
+{
+    const char *op = job->inst->state == BRK_ST_DEPROVISIONING ? "deprovision" : "provision";
+    if (job->result < 0) {
+        /* The operation queued behind still runs; the platform polls last_operation. */
+        hc_log_warn("could not save the instance", "instance", job->inst->id, "err", job->err.msg);
+    }
+    reply_op(job->res, op);
+}
+
+/*
+ * An asynchronous operation is acknowledged (202) only once broker.db knows about it, so a
+ * broker killed right after the 202 finds the operation at start and finishes it.
+ */
+static void record_then_accept(brk_t *b, brk_inst_t *inst, hc_http_res_t *res)
+{
+    brk_job_t *job = brk_job_new(b, BRK_JOB_RECORD, inst, NULL, record_done);
+    job->res = hc_http_res_ref(res);
+    brk_job_submit(job);
+}
+
 static void on_provision(const hc_http_request_t *req, hc_http_res_t *res, void *data)
 {
     brk_t *b = data;
@@ -171,10 +192,10 @@ static void on_provision(const hc_http_request_t *req, hc_http_res_t *res, void 
     hc_random_hex(inst->key, BRK_KEY_LEN / 2);
     hc_random_hex(inst->secret, BRK_PASS_LEN / 2);
     brk_inst_add(b, inst);
-    brk_job_t *job = brk_job_new(b, BRK_JOB_PROVISION, inst, NULL, provision_done);
     if (async)
-        reply_op(res, "provision");
-    else
+        record_then_accept(b, inst, res);
+    brk_job_t *job = brk_job_new(b, BRK_JOB_PROVISION, inst, NULL, provision_done);
+    if (!async)
         job->res = hc_http_res_ref(res);
     brk_job_submit(job);
 out:
@@ -224,8 +245,12 @@ static bool delete_query_ok(const hc_http_request_t *req, hc_http_res_t *res)
     return true;
 }
 
-/* Queues a deprovision of inst (with its bindings); res NULL: nobody waits. */
-static void start_deprovision(brk_t *b, brk_inst_t *inst, hc_http_res_t *res)
+/*
+ * Queues a deprovision of inst (with its bindings). res: a synchronous client waiting for the
+ * end; accept_res: an asynchronous one that gets its 202 once the state is saved.
+ */
+static void start_deprovision(brk_t *b, brk_inst_t *inst, hc_http_res_t *res,
+                              hc_http_res_t *accept_res)
 {
     brk_job_t *job = brk_job_new(b, BRK_JOB_DEPROVISION, inst, NULL, deprovision_done);
     size_t n = 0;
@@ -242,6 +267,8 @@ static void start_deprovision(brk_t *b, brk_inst_t *inst, hc_http_res_t *res)
     inst->state = BRK_ST_DEPROVISIONING;
     free(inst->descr);
     inst->descr = hc_strdup("deprovisioning");
+    if (accept_res)
+        record_then_accept(b, inst, accept_res);
     job->res = res ? hc_http_res_ref(res) : NULL;
     brk_job_submit(job);
 }
@@ -278,9 +305,7 @@ static void on_deprovision(const hc_http_request_t *req, hc_http_res_t *res, voi
         reply_err(res, 422, "AsyncRequired", "this broker deprovisions asynchronously only");
         return;
     }
-    start_deprovision(b, inst, async ? NULL : res);
-    if (async)
-        reply_op(res, "deprovision");
+    start_deprovision(b, inst, async ? NULL : res, async ? res : NULL);
 }
 
 static void on_last_operation(const hc_http_request_t *req, hc_http_res_t *res, void *data)
@@ -439,7 +464,7 @@ void brk_resume(brk_t *b)
             inst->busy = true;
             brk_job_submit(brk_job_new(b, BRK_JOB_PROVISION, inst, NULL, provision_done));
         } else if (inst->state == BRK_ST_DEPROVISIONING) {
-            start_deprovision(b, inst, NULL);
+            start_deprovision(b, inst, NULL, NULL);
         } else if (inst->state == BRK_ST_READY) {
             brk_job_submit(brk_job_new(b, BRK_JOB_RECOVER, inst, NULL, NULL));
         }
