@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "hc_json.h"
+#include "jobs.h"
 #include "req.h"
 #include "store.h"
 
@@ -35,6 +36,24 @@ static char *basic_auth(const char *user, const char *password)
     return auth;
 }
 
+static void varz(json_t *v, void *data)
+{
+    brk_t *b = data;
+    json_t *svcs = hc_json_obj();
+    for (int s = 0; s < BRK_SVC_COUNT; s++) {
+        if (!b->enabled[s])
+            continue;
+        size_t n = 0;
+        for (brk_inst_t *i = b->insts; i; i = i->next)
+            n += i->svc == s;
+        hc_json_set_int(svcs, brk_service(s)->name, (int64_t)n);
+    }
+    hc_json_set_new(v, "instances_by_service", svcs);
+    hc_json_set_int(v, "instances", (int64_t)b->num_insts);
+    hc_json_set_int(v, "bindings", (int64_t)b->num_bindings);
+    hc_json_set_int(v, "jobs_pending", (int64_t)brk_jobs_pending(b));
+}
+
 int brk_start(hc_daemon_t *d, hc_err_t *err)
 {
     brk_t *b = d->data;
@@ -57,24 +76,32 @@ int brk_start(hc_daemon_t *d, hc_err_t *err)
     hc_assert(b->json_catalog);
 
     /* Startup, before the loop serves anything: blocking file work is fine here. */
-    if (mkdir(c->data_dir, 0700) < 0 && errno != EEXIST)
-        return hc_err_set(err, -errno, "%s: %s", c->data_dir, strerror(errno));
+    if (mkdir(c->common.data_dir, 0700) < 0 && errno != EEXIST)
+        return hc_err_set(err, -errno, "%s: %s", c->common.data_dir, strerror(errno));
     /* Absolute, for the per-instance servers that run with another working directory. */
-    char *abs = realpath(c->data_dir, NULL);
+    char *abs = realpath(c->common.data_dir, NULL);
     if (!abs)
-        return hc_err_set(err, -errno, "%s: %s", c->data_dir, strerror(errno));
-    free(c->data_dir);
-    c->data_dir = abs;
-    char *path = hc_asprintf("%s/broker.db", c->data_dir);
+        return hc_err_set(err, -errno, "%s: %s", c->common.data_dir, strerror(errno));
+    free(c->common.data_dir);
+    c->common.data_dir = abs;
+    char *path = hc_asprintf("%s/broker.db", c->common.data_dir);
     r = brk_store_open(path, &b->db, err);
     free(path);
     if (r < 0 || (r = brk_store_load(b, err)) < 0)
         return r;
 
-    hc_http_server_conf_t hconf = {.host = c->host, .port = c->port, .max_body = BRK_MAX_BODY};
+    hc_http_server_conf_t hconf = {
+        .host = c->host, .port = c->common.port, .max_body = BRK_MAX_BODY};
     if ((r = hc_http_server_new(b->loop, &hconf, &b->http, err)) < 0)
         return r;
     brk_routes(b);
+    hc_status_conf_t sconf = {.type = "ServiceBroker",
+                              .host = c->host,
+                              .port = c->common.status_port,
+                              .user = c->status_user,
+                              .password = c->status_password};
+    if ((r = hc_status_new(b->loop, &sconf, varz, b, &b->status, err)) < 0)
+        return r;
     brk_resume(b);
     char port[16], n[16];
     snprintf(port, sizeof(port), "%d", hc_http_server_port(b->http));
@@ -90,11 +117,20 @@ static void http_closed(hc_http_server_t *srv, void *data)
     b->http = NULL;
 }
 
+static void status_closed(hc_status_t *st, void *data)
+{
+    brk_t *b = data;
+    hc_status_free(st);
+    b->status = NULL;
+}
+
 void brk_stop(hc_daemon_t *d)
 {
     brk_t *b = d->data;
     if (b->http)
         hc_http_server_close(b->http, 5000, http_closed, b);
+    if (b->status)
+        hc_status_close(b->status, status_closed, b);
 }
 
 void brk_release(brk_t *b)

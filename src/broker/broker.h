@@ -4,8 +4,8 @@
  *
  * Threads: the HTTP server, the in-memory tables and every reply live on the loop thread. The
  * work that talks to a backing server (libpq, child processes, HTTP to RabbitMQ) and every write
- * to broker.db runs in a job on the libuv thread pool, one job at a time (jobs.c), so two
- * operations never race on the same resource and the loop never blocks.
+ * to broker.db runs in a job on the libuv thread pool, one job at a time per service (jobs.c),
+ * so two operations never race on the same resource and the loop never blocks.
  */
 #ifndef HEARTH_BROKER_H
 #define HEARTH_BROKER_H
@@ -17,6 +17,7 @@
 #include "hc_base.h"
 #include "hc_daemon.h"
 #include "hc_http_server.h"
+#include "hc_status.h"
 
 #define BRK_MAX_ID 64            /* instance and binding ids from the platform */
 #define BRK_KEY_LEN 16           /* hex chars of the generated resource names */
@@ -25,11 +26,9 @@
 #define BRK_MAX_BODY (64 * 1024) /* request bodies */
 
 typedef struct brk_conf_s {
-    int port;
+    hc_daemon_conf_t common; /* port, status.port, data_dir, log.*, nats.urls (unused) */
     char *host;
-    char *data_dir;
-    int log_level;
-    char *log_file;
+    char *status_user, *status_password;
     char *user, *password; /* basic auth */
     char *api_version_min; /* "2.12" */
     bool async_only;       /* provision/deprovision without accepts_incomplete: 422 */
@@ -128,8 +127,12 @@ typedef struct brk_s {
     brk_inst_t *insts;
     brk_binding_t *bindings;
     size_t num_insts, num_bindings;
-    brk_job_t *jobs_head, *jobs_tail; /* queued; the head is the running one */
-    bool job_running;
+    /* One queue per service: its jobs run one at a time, services in parallel. */
+    struct {
+        brk_job_t *head, *tail; /* the head is the running one */
+        bool running;
+    } queues[BRK_SVC_COUNT];
+    hc_status_t *status;
     bool enabled[BRK_SVC_COUNT];
     bool curl_inited;
     char *json_catalog; /* built once */

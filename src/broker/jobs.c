@@ -1,4 +1,4 @@
-/* The serial job queue over uv_queue_work, and what each job does on the worker thread. */
+/* The job queues over uv_queue_work, and what each job does on the worker thread. */
 #include <string.h>
 
 #include "jobs.h"
@@ -81,22 +81,32 @@ static int do_deprovision(brk_job_t *job, const brk_svc_ops_t *ops)
     return r;
 }
 
+/*
+ * The binding is saved without credentials first: a broker killed before the end finds it at
+ * start and removes whatever the service had created (brk_resume), so no user leaks.
+ */
 static int do_bind(brk_job_t *job, const brk_svc_ops_t *ops)
 {
     brk_t *b = job->b;
     json_t *creds = NULL;
-    int r = ops->bind(b->conf, job->inst, job->bd, &creds, &job->err);
+    hc_err_t serr = {0};
+    free(job->bd->creds);
+    job->bd->creds = NULL;
+    int r = brk_store_put_binding(b->db, job->bd, &job->err);
     if (r < 0)
         return r;
-    free(job->bd->creds);
-    job->bd->creds = json_dumps(creds, JSON_COMPACT | JSON_SORT_KEYS);
-    json_decref(creds);
-    if (!job->bd->creds)
-        return hc_err_set(&job->err, -ENOMEM, "could not encode the credentials");
-    r = brk_store_put_binding(b->db, job->bd, &job->err);
+    r = ops->bind(b->conf, job->inst, job->bd, &creds, &job->err);
+    if (r == 0) {
+        job->bd->creds = json_dumps(creds, JSON_COMPACT | JSON_SORT_KEYS);
+        json_decref(creds);
+        if (!job->bd->creds)
+            r = hc_err_set(&job->err, -ENOMEM, "could not encode the credentials");
+    }
+    if (r == 0)
+        r = brk_store_put_binding(b->db, job->bd, &job->err);
     if (r < 0) {
-        hc_err_t serr = {0};
         ops->unbind(b->conf, job->inst, job->bd, &serr);
+        brk_store_del_binding(b->db, job->bd->id, &serr);
     }
     return r;
 }
@@ -129,48 +139,51 @@ static void job_work(uv_work_t *w)
     }
 }
 
-static void run_next(brk_t *b);
+static void run_next(brk_t *b, int q);
 
 static void job_after(uv_work_t *w, int status)
 {
     brk_job_t *job = w->data;
     brk_t *b = job->b;
+    int q = job->inst->svc;
     if (status < 0 && job->result == 0)
         job->result = hc_err_set(&job->err, status, "job cancelled");
-    b->jobs_head = job->next;
-    if (!b->jobs_head)
-        b->jobs_tail = NULL;
-    b->job_running = false;
+    b->queues[q].head = job->next;
+    if (!b->queues[q].head)
+        b->queues[q].tail = NULL;
+    b->queues[q].running = false;
     if (job->done)
         job->done(job);
     job_free(job);
-    run_next(b);
+    run_next(b, q);
 }
 
-static void run_next(brk_t *b)
+static void run_next(brk_t *b, int q)
 {
-    if (b->job_running || !b->jobs_head)
+    if (b->queues[q].running || !b->queues[q].head)
         return;
-    b->job_running = true;
-    int r = uv_queue_work(b->loop, &b->jobs_head->work, job_work, job_after);
+    b->queues[q].running = true;
+    int r = uv_queue_work(b->loop, &b->queues[q].head->work, job_work, job_after);
     hc_assert(r == 0);
 }
 
 void brk_job_submit(brk_job_t *job)
 {
     brk_t *b = job->b;
-    if (b->jobs_tail)
-        b->jobs_tail->next = job;
+    int q = job->inst->svc;
+    if (b->queues[q].tail)
+        b->queues[q].tail->next = job;
     else
-        b->jobs_head = job;
-    b->jobs_tail = job;
-    run_next(b);
+        b->queues[q].head = job;
+    b->queues[q].tail = job;
+    run_next(b, q);
 }
 
 size_t brk_jobs_pending(const brk_t *b)
 {
     size_t n = 0;
-    for (const brk_job_t *j = b->jobs_head; j; j = j->next)
-        n++;
+    for (int q = 0; q < BRK_SVC_COUNT; q++)
+        for (const brk_job_t *j = b->queues[q].head; j; j = j->next)
+            n++;
     return n;
 }

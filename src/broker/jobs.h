@@ -1,6 +1,7 @@
 /*
  * jobs.h - the broker's work queue: operations on backing servers and broker.db writes run
- * on the libuv thread pool, one job at a time in FIFO order. A job owns copies of the
+ * on the libuv thread pool, one job at a time per service in FIFO order (an instance's jobs
+ * always go to its service's queue, so they never overlap). A job owns copies of the
  * instance/binding it works on, so the worker never touches the loop's tables.
  */
 #ifndef HEARTH_BROKER_JOBS_H

@@ -2,11 +2,10 @@
 #include "broker.h"
 
 static const hc_conf_opt_t brk_conf_opts[] = {
-    HC_CONF_INT(HC_DAEMON_KEY_PORT, brk_conf_t, port, 9025, 0, 65535, "listen port (0: any)"),
-    HC_CONF_STR("host", brk_conf_t, host, "127.0.0.1", "listen address"),
-    HC_CONF_STR(HC_DAEMON_KEY_DATA_DIR, brk_conf_t, data_dir, "/var/lib/hearth/broker",
-                "data directory (broker.db, per-instance redis servers)"),
-    HC_CONF_LOG_ENTRIES(brk_conf_t, log_level, log_file),
+    HC_DAEMON_CONF_ENTRIES(brk_conf_t, common, 9025, 9026, "/var/lib/hearth/broker"),
+    HC_CONF_STR("host", brk_conf_t, host, "127.0.0.1", "listen address (OSBAPI and status)"),
+    HC_CONF_STR("status.user", brk_conf_t, status_user, NULL, "/varz user (unset: random)"),
+    HC_CONF_STR("status.password", brk_conf_t, status_password, NULL, "(unset: random)"),
     HC_CONF_STR("auth.user", brk_conf_t, user, "broker", "basic auth user"),
     HC_CONF_STR("auth.password", brk_conf_t, password, NULL, "basic auth password (required)"),
     HC_CONF_STR("api_version_min", brk_conf_t, api_version_min, "2.12",

@@ -457,8 +457,30 @@ static void on_unbind(const hc_http_request_t *req, hc_http_res_t *res, void *da
     brk_job_submit(job);
 }
 
+static void cleanup_done(brk_job_t *job)
+{
+    brk_binding_t *bd = brk_binding_find(job->b, job->bd->id);
+    if (!bd)
+        return;
+    if (job->result < 0) {
+        /* Stays busy (so unusable) until the next start tries again. */
+        hc_log_warn("could not clean up an unfinished bind", "binding", bd->id, "err",
+                    job->err.msg);
+        return;
+    }
+    hc_log_info("removed an unfinished bind", "binding", bd->id);
+    brk_binding_remove(job->b, bd);
+}
+
 void brk_resume(brk_t *b)
 {
+    for (brk_binding_t *bd = b->bindings; bd; bd = bd->next) {
+        brk_inst_t *inst = brk_inst_find(b, bd->inst_id);
+        if (bd->creds || !inst)
+            continue;
+        bd->busy = true;
+        brk_job_submit(brk_job_new(b, BRK_JOB_UNBIND, inst, bd, cleanup_done));
+    }
     for (brk_inst_t *inst = b->insts; inst; inst = inst->next) {
         if (inst->state == BRK_ST_PROVISIONING) {
             inst->busy = true;

@@ -110,6 +110,10 @@ static int load_bindings(brk_t *b, hc_err_t *err)
         col_copy(st, 4, bd->key, sizeof(bd->key));
         col_copy(st, 5, bd->password, sizeof(bd->password));
         bd->creds = col_dup(st, 6);
+        if (bd->creds && !*bd->creds) {
+            free(bd->creds);
+            bd->creds = NULL; /* a bind that did not finish */
+        }
         brk_binding_add(b, bd);
     }
     int r = rc == SQLITE_DONE ? 0 : db_error(b->db, err, "load bindings");
@@ -189,7 +193,7 @@ int brk_store_put_binding(sqlite3 *db, const brk_binding_t *bd, hc_err_t *err)
     bind_text(st, 4, bd->params ? bd->params : "{}");
     bind_text(st, 5, bd->key);
     bind_text(st, 6, bd->password);
-    bind_text(st, 7, bd->creds ? bd->creds : "{}");
+    bind_text(st, 7, bd->creds ? bd->creds : ""); /* "": not finished */
     return step_once(db, st, err, "save binding");
 }
 

@@ -28,7 +28,7 @@
 static char *inst_dir(const brk_conf_t *c, const brk_inst_t *inst)
 {
     hc_assert(brk_safe_name(inst->key));
-    return hc_asprintf("%s/redis/%s", c->data_dir, inst->key);
+    return hc_asprintf("%s/redis/%s", c->common.data_dir, inst->key);
 }
 
 /*
@@ -159,7 +159,7 @@ out:
 
 static int redis_provision(const brk_conf_t *c, brk_inst_t *inst, hc_err_t *err)
 {
-    char *top = hc_asprintf("%s/redis", c->data_dir), *dir = inst_dir(c, inst);
+    char *top = hc_asprintf("%s/redis", c->common.data_dir), *dir = inst_dir(c, inst);
     int r = 0;
     if ((mkdir(top, 0700) < 0 && errno != EEXIST) || (mkdir(dir, 0700) < 0 && errno != EEXIST))
         r = hc_err_set(err, -errno, "%s: %s", dir, strerror(errno));

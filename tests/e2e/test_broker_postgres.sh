@@ -119,6 +119,11 @@ ok "an open session of the unbound role is terminated"
 unbind pa ba2 postgresql
 expect_code 410 "unbind again is 410"
 
+v=$(varz)
+[ "$(jq -r .instances <<<"$v")" = 2 ] && [ "$(jq -r .bindings <<<"$v")" = 2 ] || fail "varz: $v"
+[ "$(jq -r .instances_by_service.postgresql <<<"$v")" = 2 ] || fail "varz: $v"
+ok "/varz counts instances and bindings"
+
 # --- restart: nothing lost ---
 broker_stop
 BRK_EXTRA_CONF="async_only: true" broker_start

@@ -12,6 +12,7 @@ BRK_API_VERSION=2.14
 BRK_PID=
 BRK_DATA=
 BRK_PORT=
+BRK_STATUS_PORT=
 BRK_EXTRA_CONF=
 PG_PORT= MY_PORT= RMQ_PORT= REDIS_OK=
 FAILS=0
@@ -26,6 +27,7 @@ ok() { echo "ok - $*"; }
 broker_config() {
     {
         echo "port: $BRK_PORT"
+        echo "status: {port: $BRK_STATUS_PORT, user: status, password: $BRK_PASSWORD}"
         echo "data_dir: $BRK_DATA"
         echo "auth: {user: $BRK_USER, password: $BRK_PASSWORD}"
         [ -n "$PG_PORT" ] && echo "postgresql: {host: 127.0.0.1, port: $PG_PORT, user: $PG_USER, password: $PG_PASSWORD}"
@@ -40,6 +42,7 @@ broker_start() {
     [ -n "$BRK_DATA" ] || BRK_DATA="$SVC_DIR/broker"
     mkdir -p "$BRK_DATA"
     [ -n "$BRK_PORT" ] || BRK_PORT=$(svc_free_port)
+    [ -n "$BRK_STATUS_PORT" ] || BRK_STATUS_PORT=$(svc_free_port)
     broker_config
     "$BRK_BIN" -c "$BRK_DATA/broker.yml" >>"$BRK_DATA/broker.log" 2>&1 &
     BRK_PID=$!
@@ -97,4 +100,5 @@ unbind() { # unbind INSTANCE BINDING SERVICE [PLAN]
 deprovision() { # deprovision INSTANCE SERVICE [PLAN]
     osb DELETE "/v2/service_instances/$1?service_id=$(svc_id "$2")&plan_id=$(plan_id "$2" "${3:-default}")"
 }
+varz() { curl -s -u "status:$BRK_PASSWORD" "http://127.0.0.1:$BRK_STATUS_PORT/varz"; }
 cred() { echo "$BODY" | jq -r ".credentials.$1"; }
