@@ -54,7 +54,10 @@ broker_stop() {
     [ -n "$BRK_PID" ] || return 0
     kill "$BRK_PID" 2>/dev/null
     wait "$BRK_PID" 2>/dev/null
+    local rc=$?
     BRK_PID=
+    # A clean stop exits 0 (under ASan this also says: no leak, no memory error).
+    [ "$rc" = 0 ] || fail "the broker exited with status $rc on SIGTERM"
 }
 
 # osb METHOD PATH [BODY] [extra curl args...]
