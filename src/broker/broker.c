@@ -77,11 +77,11 @@ int brk_start(hc_daemon_t *d, hc_err_t *err)
 
     /* Startup, before the loop serves anything: blocking file work is fine here. */
     if (mkdir(c->common.data_dir, 0700) < 0 && errno != EEXIST)
-        return hc_err_set(err, -errno, "%s: %s", c->common.data_dir, strerror(errno));
+        return hc_err_set(err, -errno, "%s", c->common.data_dir);
     /* Absolute, for the per-instance servers that run with another working directory. */
     char *abs = realpath(c->common.data_dir, NULL);
     if (!abs)
-        return hc_err_set(err, -errno, "%s: %s", c->common.data_dir, strerror(errno));
+        return hc_err_set(err, -errno, "%s", c->common.data_dir);
     free(c->common.data_dir);
     c->common.data_dir = abs;
     char *path = hc_asprintf("%s/broker.db", c->common.data_dir);

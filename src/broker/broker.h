@@ -139,6 +139,12 @@ typedef struct brk_s {
     char *auth;         /* expected Authorization value: "Basic <base64(user:password)>" */
 } brk_t;
 
+/*
+ * err.c: sets err to code with exactly the message given (hc_err_set would append the code's
+ * strerror), for messages that carry their own reason ("postgresql: role ... does not exist").
+ */
+int brk_err_set(hc_err_t *err, int code, const char *fmt, ...) HC_PRINTF(3, 4);
+
 /* catalog.c */
 const brk_service_t *brk_service(int svc);
 int brk_service_find(const char *service_id, const char *plan_id, int *ret_svc, int *ret_plan);

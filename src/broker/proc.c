@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "broker.h"
 #include "hc_time.h"
 #include "proc.h"
 
@@ -64,7 +65,7 @@ int brk_run(const char *const argv[], const char *const extra_env[], const char 
         out = &local;
     }
     if (pipe2(in, O_CLOEXEC) < 0 || pipe2(outp, O_CLOEXEC) < 0) {
-        r = hc_err_set(err, -errno, "pipe: %s", strerror(errno));
+        r = hc_err_set(err, -errno, "pipe");
         goto out;
     }
     posix_spawn_file_actions_init(&fa);
@@ -76,7 +77,7 @@ int brk_run(const char *const argv[], const char *const extra_env[], const char 
     int rc = posix_spawnp(&pid, argv[0], &fa, NULL, (char *const *)argv, env);
     if (rc != 0) {
         pid = -1;
-        r = hc_err_set(err, -rc, "%s: %s", argv[0], strerror(rc));
+        r = hc_err_set(err, -rc, "%s", argv[0]);
         goto out;
     }
     close(in[0]);
@@ -97,8 +98,8 @@ int brk_run(const char *const argv[], const char *const extra_env[], const char 
             kill(pid, SIGKILL);
             waitpid(pid, NULL, 0);
             pid = -1;
-            r = hc_err_set(err, -ETIMEDOUT, "%s: killed after %llu ms", argv[0],
-                           (unsigned long long)timeout_ms);
+            r = brk_err_set(err, -ETIMEDOUT, "%s: killed after %llu ms", argv[0],
+                            (unsigned long long)timeout_ms);
             goto out;
         }
         struct pollfd pfd[2] = {{.fd = outp[0], .events = POLLIN},
@@ -131,8 +132,8 @@ int brk_run(const char *const argv[], const char *const extra_env[], const char 
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         char line[200];
         first_line(out, line, sizeof(line));
-        r = hc_err_set(err, -EIO, "%s: exit %d: %s", argv[0],
-                       WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), line);
+        r = brk_err_set(err, -EIO, "%s: exit %d: %s", argv[0],
+                        WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), line);
     }
 out:
     if (pid > 0) {

@@ -62,7 +62,7 @@ int brk_req_parse(const char *body, size_t len, bool bind, brk_req_t *out, hc_er
         hc_buf_append_str(&buf, "{}");
     if (r < 0 || buf.overflow) {
         hc_buf_release(&buf);
-        r = hc_err_set(err, HC_ETOOBIG, "parameters: larger than %d bytes", BRK_MAX_PARAMS);
+        r = brk_err_set(err, HC_ETOOBIG, "parameters: larger than %d bytes", BRK_MAX_PARAMS);
         goto out;
     }
     out->params = hc_buf_detach(&buf, NULL);

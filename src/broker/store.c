@@ -16,7 +16,7 @@ static const char schema[] =
 
 static int db_error(sqlite3 *db, hc_err_t *err, const char *what)
 {
-    return hc_err_set(err, -EIO, "%s: %s", what, sqlite3_errmsg(db));
+    return brk_err_set(err, -EIO, "%s: %s", what, sqlite3_errmsg(db));
 }
 
 int brk_store_open(const char *path, sqlite3 **ret_db, hc_err_t *err)
@@ -25,14 +25,14 @@ int brk_store_open(const char *path, sqlite3 **ret_db, hc_err_t *err)
     int rc = sqlite3_open_v2(
         path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL);
     if (rc != SQLITE_OK) {
-        int r = hc_err_set(err, -EIO, "%s: %s", path, db ? sqlite3_errmsg(db) : "out of memory");
+        int r = brk_err_set(err, -EIO, "%s: %s", path, db ? sqlite3_errmsg(db) : "out of memory");
         sqlite3_close(db);
         return r;
     }
     sqlite3_busy_timeout(db, 5000);
     char *msg = NULL;
     if (sqlite3_exec(db, schema, NULL, NULL, &msg) != SQLITE_OK) {
-        int r = hc_err_set(err, -EIO, "%s: %s", path, msg ? msg : "schema failed");
+        int r = brk_err_set(err, -EIO, "%s: %s", path, msg ? msg : "schema failed");
         sqlite3_free(msg);
         sqlite3_close(db);
         return r;

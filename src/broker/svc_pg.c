@@ -23,8 +23,14 @@ static int pg_connect(const brk_conf_t *c, const char *dbname, PGconn **ret, hc_
         NULL};
     PGconn *conn = PQconnectdbParams(keys, vals, 0);
     if (!conn || PQstatus(conn) != CONNECTION_OK) {
+        if (conn) { /* libpq ends its messages with a newline */
+            char *m = PQerrorMessage(conn);
+            size_t n = strlen(m);
+            while (n > 0 && (m[n - 1] == '\n' || m[n - 1] == ' '))
+                m[--n] = '\0';
+        }
         int r =
-            hc_err_set(err, -EIO, "postgresql: %s", conn ? PQerrorMessage(conn) : "out of memory");
+            brk_err_set(err, -EIO, "postgresql: %s", conn ? PQerrorMessage(conn) : "out of memory");
         PQfinish(conn);
         return r;
     }
@@ -43,7 +49,7 @@ static int pg_exec(PGconn *conn, const char *sql, int *ret_rows, hc_err_t *err)
         size_t n = strlen(msg);
         while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
             n--;
-        r = hc_err_set(err, -EIO, "postgresql: %.*s", (int)n, msg);
+        r = brk_err_set(err, -EIO, "postgresql: %.*s", (int)n, msg);
     } else if (ret_rows) {
         *ret_rows = PQntuples(res);
     }

@@ -54,13 +54,13 @@ static int rmq_call(const brk_conf_t *c, const char *method, const char *path, c
         curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
     CURLcode cc = curl_easy_perform(h);
     if (cc != CURLE_OK) {
-        r = hc_err_set(err, -EIO, "rabbitmq: %s %s: %s", method, path, curl_easy_strerror(cc));
+        r = brk_err_set(err, -EIO, "rabbitmq: %s %s: %s", method, path, curl_easy_strerror(cc));
         goto out;
     }
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
     if (!((status >= 200 && status < 300) || (ok_404 && status == 404))) {
-        r = hc_err_set(err, -EIO, "rabbitmq: %s %s: HTTP %ld %.*s", method, path, status,
-                       (int)HC_MIN(out.len, 200), out.data ? out.data : "");
+        r = brk_err_set(err, -EIO, "rabbitmq: %s %s: HTTP %ld %.*s", method, path, status,
+                        (int)HC_MIN(out.len, 200), out.data ? out.data : "");
         goto out;
     }
     if (ret_json) {

@@ -59,7 +59,7 @@ static int cli(const brk_conf_t *c, const brk_inst_t *inst, const char *want, hc
         size_t len = out.len;
         while (len > 0 && (out.data[len - 1] == '\n' || out.data[len - 1] == '\r'))
             len--;
-        r = hc_err_set(err, -EIO, "redis %s: %.*s", cmd[0], (int)HC_MIN(len, 200), out.data);
+        r = brk_err_set(err, -EIO, "redis %s: %.*s", cmd[0], (int)HC_MIN(len, 200), out.data);
     }
     hc_buf_release(&out);
     free(auth);
@@ -74,11 +74,11 @@ static int pick_port(const char *host, int *ret_port, hc_err_t *err)
         return hc_err_set(err, -EINVAL, "redis.host: %s is not an IPv4 address", host);
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
-        return hc_err_set(err, -errno, "socket: %s", strerror(errno));
+        return hc_err_set(err, -errno, "socket");
     int r = 0;
     if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
         getsockname(fd, (struct sockaddr *)&sa, &len) < 0)
-        r = hc_err_set(err, -errno, "redis: picking a port: %s", strerror(errno));
+        r = hc_err_set(err, -errno, "redis: picking a port");
     else
         *ret_port = ntohs(sa.sin_port);
     close(fd);
@@ -91,19 +91,19 @@ static int write_file(const char *path, const char *text, bool keep, hc_err_t *e
     if (fd < 0) {
         if (keep && errno == EEXIST)
             return 0;
-        return hc_err_set(err, -errno, "%s: %s", path, strerror(errno));
+        return hc_err_set(err, -errno, "%s", path);
     }
     size_t len = strlen(text), off = 0;
     while (off < len) {
         ssize_t w = write(fd, text + off, len - off);
         if (w < 0) {
-            int r = hc_err_set(err, -errno, "%s: %s", path, strerror(errno));
+            int r = hc_err_set(err, -errno, "%s", path);
             close(fd);
             return r;
         }
         off += (size_t)w;
     }
-    return close(fd) < 0 ? hc_err_set(err, -errno, "%s: %s", path, strerror(errno)) : 0;
+    return close(fd) < 0 ? hc_err_set(err, -errno, "%s", path) : 0;
 }
 
 static void sleep_ms(long ms)
@@ -141,8 +141,8 @@ static int start_server(const brk_conf_t *c, const brk_inst_t *inst, hc_err_t *e
         if ((r = ping(c, inst, &perr)) == 0)
             break;
         if (waited >= REDIS_START_WAIT_MS) {
-            r = hc_err_set(err, -ETIMEDOUT, "redis-server on port %d did not start: %s", inst->port,
-                           perr.msg);
+            r = brk_err_set(err, -ETIMEDOUT, "redis-server on port %d did not start: %s",
+                            inst->port, perr.msg);
             break;
         }
         sleep_ms(100);
@@ -162,7 +162,7 @@ static int redis_provision(const brk_conf_t *c, brk_inst_t *inst, hc_err_t *err)
     char *top = hc_asprintf("%s/redis", c->common.data_dir), *dir = inst_dir(c, inst);
     int r = 0;
     if ((mkdir(top, 0700) < 0 && errno != EEXIST) || (mkdir(dir, 0700) < 0 && errno != EEXIST))
-        r = hc_err_set(err, -errno, "%s: %s", dir, strerror(errno));
+        r = hc_err_set(err, -errno, "%s", dir);
     free(top);
     free(dir);
     if (r < 0)
@@ -221,7 +221,7 @@ static int redis_deprovision(const brk_conf_t *c, const brk_inst_t *inst, hc_err
     if (pid > 0 && kill(pid, 0) == 0)
         kill(pid, SIGKILL);
     if (nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS) < 0 && errno != ENOENT)
-        r = hc_err_set(err, -errno, "%s: %s", dir, strerror(errno));
+        r = hc_err_set(err, -errno, "%s", dir);
     free(pidfile);
     free(dir);
     return r;

@@ -59,6 +59,17 @@ provision pa postgresql
 expect_code 200 "identical provision replays 200"
 osb PUT /v2/service_instances/pa "{\"service_id\":\"$SID\",\"plan_id\":\"$PID\",\"organization_guid\":\"other\",\"space_guid\":\"space\"}"
 expect_code 409 "provision with different attributes is 409"
+body() { echo "{\"service_id\":\"$SID\",\"plan_id\":\"$PID\",\"organization_guid\":\"o\",\"space_guid\":\"s\",\"parameters\":$1}"; }
+osb PUT /v2/service_instances/pp "$(body '{"b":2,"a":{"y":1,"x":0}}')"
+expect_code 201 "provision pp with parameters"
+osb PUT /v2/service_instances/pp "$(body '{"a":{"x":0,"y":1},"b":2}')"
+expect_code 200 "the same parameters in another order replay 200"
+osb PUT /v2/service_instances/pp "$(body '{"a":{"x":0,"y":1},"b":3}')"
+expect_code 409 "other parameters are a conflict"
+osb DELETE "/v2/service_instances/pp?service_id=$SID&plan_id=$PID"
+expect_code 200 "deprovision pp"
+osb PATCH /v2/service_instances/pa "{}"
+expect_code 405 "PATCH (plan update) is not offered"
 provision pb postgresql '' '?accepts_incomplete=true'
 expect_code 202 "async provision pb"
 [ "$(jq -r .operation <<<"$BODY")" = provision ] || fail "operation: $BODY"
