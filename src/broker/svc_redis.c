@@ -206,6 +206,19 @@ static pid_t read_pid(const char *path)
     return hc_parse_u64(buf, len, 1u << 22, &v) == 0 && v > 1 ? (pid_t)v : -1;
 }
 
+/* True when pid is a redis-server (so a stale pid file never makes us signal a stranger). */
+static bool is_redis(pid_t pid)
+{
+    char path[64], comm[32] = {0};
+    snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    ssize_t n = read(fd, comm, sizeof(comm) - 1);
+    close(fd);
+    return n > 0 && strncmp(comm, "redis-server", 12) == 0;
+}
+
 static int redis_deprovision(const brk_conf_t *c, const brk_inst_t *inst, hc_err_t *err)
 {
     static const char *const cmd[] = {"SHUTDOWN", "NOSAVE", NULL};
@@ -214,12 +227,19 @@ static int redis_deprovision(const brk_conf_t *c, const brk_inst_t *inst, hc_err
     hc_err_t serr = {0};
     int r = 0;
 
+    if (pid > 0 && !is_redis(pid))
+        pid = -1; /* a stale pid file: that pid is not ours any more */
     cli(c, inst, "", &serr, cmd);
-    /* The pid file names our own redis-server; make sure it is gone before the data is. */
+    /*
+     * After SHUTDOWN NOSAVE nothing is left to write, but redis-server takes over a second to
+     * exit; it is ours (its pid file, its name), so end it and wait until it is gone.
+     */
+    for (int i = 0; pid > 0 && i < 4 && kill(pid, 0) == 0; i++)
+        sleep_ms(50);
+    if (pid > 0 && kill(pid, 0) == 0 && is_redis(pid))
+        kill(pid, SIGKILL);
     for (int i = 0; pid > 0 && i < 100 && kill(pid, 0) == 0; i++)
         sleep_ms(50);
-    if (pid > 0 && kill(pid, 0) == 0)
-        kill(pid, SIGKILL);
     if (nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS) < 0 && errno != ENOENT)
         r = hc_err_set(err, -errno, "%s", dir);
     free(pidfile);
