@@ -115,6 +115,11 @@ size_t hc_http_server_num_conns(const hc_http_server_t *srv);
 /* Request helpers: the capture named `name` (HC_STR_NULL if none), the first header named name. */
 hc_str_t hc_http_req_param(const hc_http_request_t *req, const char *name);
 hc_str_t hc_http_req_header(const hc_http_request_t *req, const char *name);
+/*
+ * The capture named `name`, percent-decoded, as a malloc'd string the caller frees; NULL when
+ * there is no such capture or its encoding is bad (a stray '%' or an encoded NUL).
+ */
+char *hc_http_req_param_decoded(const hc_http_request_t *req, const char *name);
 
 /*
  * Response helpers. Each reply call sends the response once; later calls are ignored. All

@@ -126,6 +126,17 @@ static void h_inject(const hc_http_request_t *req, hc_http_res_t *res, void *dat
     hc_http_reply_text(res, 200, "ok");
 }
 
+static void h_decoded(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+{
+    char *name = hc_http_req_param_decoded(req, "name");
+    (void)data;
+    if (!name) {
+        hc_http_reply_error(res, 400, 400, "bad name");
+        return;
+    }
+    hc_http_reply_take(res, 200, "text/plain", name, strlen(name));
+}
+
 static void h_error(const hc_http_request_t *req, hc_http_res_t *res, void *data)
 {
     (void)req;
@@ -156,6 +167,7 @@ static void fx_start(fx_t *fx, const hc_http_server_conf_t *conf)
     hc_http_server_route(fx->srv, "DELETE", "/error", h_error, fx);
     hc_http_server_route(fx->srv, "GET", "/big", h_big, fx);
     hc_http_server_route(fx->srv, "GET", "/inject", h_inject, fx);
+    hc_http_server_route(fx->srv, "GET", "/dec/:name", h_decoded, fx);
 }
 
 static void on_closed(hc_http_server_t *srv, void *data)
@@ -708,6 +720,32 @@ static void test_route_patterns_edges(void **state)
     fx_stop(&fx);
 }
 
+static void c_decoded(void *p)
+{
+    fx_t *fx = p;
+    int fd = raw_connect(fx->port);
+    raw_send_str(fd, "GET /dec/my%20app%2Fx HTTP/1.1\r\nHost: x\r\n\r\n"
+                     "GET /dec/bad%2 HTTP/1.1\r\nHost: x\r\n\r\n"
+                     "GET /dec/a%00b HTTP/1.1\r\nHost: x\r\n\r\n"
+                     "GET /dec/%zz HTTP/1.1\r\nHost: x\r\n\r\n");
+    fx->nr = raw_read(fd, fx->r, 4);
+    close(fd);
+}
+
+static void test_params_percent_decoded(void **state)
+{
+    fx_t fx;
+    (void)state;
+    fx_start(&fx, NULL);
+    run(&fx, c_decoded);
+    assert_int_equal(fx.nr, 4);
+    assert_int_equal(fx.r[0].status, 200);
+    assert_string_equal(fx.r[0].body, "my app/x");
+    for (int i = 1; i < 4; i++)
+        assert_int_equal(fx.r[i].status, 400);
+    fx_stop(&fx);
+}
+
 static void test_listen_on_used_port_fails(void **state)
 {
     fx_t fx;
@@ -742,6 +780,7 @@ int main(void)
         cmocka_unit_test(test_pipelined_big_responses_under_backpressure),
         cmocka_unit_test(test_connection_header_and_header_injection),
         cmocka_unit_test(test_route_patterns_edges),
+        cmocka_unit_test(test_params_percent_decoded),
         cmocka_unit_test(test_listen_on_used_port_fails),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
