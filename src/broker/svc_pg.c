@@ -150,7 +150,11 @@ static int pg_unbind(const brk_conf_t *c, const brk_inst_t *inst, const brk_bind
     brk_name(db, 'd', inst->key);
     brk_name(owner, 'o', inst->key);
     brk_name(user, 'u', b->key);
-    if ((r = pg_connect(c, db, &conn, err)) < 0)
+    /* In the instance's database, to move what the role owns there; if that database is
+     * gone (dropped outside the broker), from "postgres", where the role owns nothing. */
+    hc_err_t cerr = {0};
+    bool in_db = pg_connect(c, db, &conn, &cerr) == 0;
+    if (!in_db && (r = pg_connect(c, "postgres", &conn, err)) < 0)
         return r;
     if ((r = pg_execf(conn, &rows, err, "SELECT 1 FROM pg_roles WHERE rolname = '%s'", user)) < 0 ||
         rows == 0)
@@ -161,8 +165,8 @@ static int pg_unbind(const brk_conf_t *c, const brk_inst_t *inst, const brk_bind
                       "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
                       " WHERE usename = '%s'",
                       user)) < 0 ||
-        (r = pg_execf(conn, NULL, err, "REASSIGN OWNED BY %s TO %s; DROP OWNED BY %s", user, owner,
-                      user)) < 0)
+        (in_db && (r = pg_execf(conn, NULL, err, "REASSIGN OWNED BY %s TO %s; DROP OWNED BY %s",
+                                user, owner, user)) < 0))
         goto out;
     r = pg_execf(conn, NULL, err, "DROP ROLE IF EXISTS %s", user);
 out:

@@ -168,9 +168,23 @@ ok "deprovision dropped the remaining binding's role"
 pg_as "$CA1" "SELECT 1" postgres >/dev/null && fail "ba1 still logs in"
 osb DELETE "/v2/service_instances/pa?service_id=$SID&plan_id=$PID&accepts_incomplete=true"
 expect_code 410 "deprovision again is 410"
+# pb's database dropped behind the broker's back: unbind and deprovision still clean up
+pg_admin "DROP DATABASE $(jq -r .name <<<"$CB1") WITH (FORCE)" || fail "admin drop"
 unbind pb bb1 postgresql
-expect_code 200 "unbind bb1"
+expect_code 200 "unbind bb1 (its database already gone)"
+[ "$(pg_admin "SELECT count(*) FROM pg_roles WHERE rolname = '$(jq -r .username <<<"$CB1")'")" = 0 ] ||
+    fail "role of bb1 still exists"
 osb DELETE "/v2/service_instances/pb?service_id=$SID&plan_id=$PID&accepts_incomplete=true"
 expect_code 202 "deprovision pb"
+for _ in $(seq 100); do
+    osb GET "/v2/service_instances/pb/last_operation"
+    [ "$CODE" = 410 ] && break
+    sleep 0.1
+done
+expect_code 410 "pb is gone"
+[ "$(pg_admin "SELECT count(*) FROM pg_roles WHERE rolname LIKE 'o%' OR rolname LIKE 'u%'")" = 0 ] ||
+    fail "roles left behind: $(pg_admin "SELECT rolname FROM pg_roles WHERE rolname LIKE 'o%' OR rolname LIKE 'u%'")"
+[ "$(pg_admin "SELECT count(*) FROM pg_database WHERE datname LIKE 'd%'")" = 0 ] || fail "databases left behind"
+ok "nothing left behind on the server"
 broker_stop
 echo "PASS"
