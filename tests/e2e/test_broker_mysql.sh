@@ -91,5 +91,9 @@ unbind mb b1 mysql
 expect_code 200 "unbind b1"
 deprovision mb mysql
 expect_code 200 "deprovision mb"
+[ "$(my_admin "SELECT count(*) FROM mysql.user WHERE user LIKE 'u%'")" = 0 ] || fail "users left behind"
+[ "$(my_admin "SELECT count(*) FROM information_schema.schemata WHERE schema_name LIKE 'd%'")" = 0 ] ||
+    fail "databases left behind"
+ok "nothing left behind on the server"
 broker_stop
 echo PASS

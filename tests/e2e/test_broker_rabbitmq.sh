@@ -87,5 +87,9 @@ unbind qb b1 rabbitmq
 expect_code 200 "unbind b1"
 deprovision qb rabbitmq
 expect_code 200 "deprovision qb"
+users=$(curl -s -u "$RMQ_USER:$RMQ_PASSWORD" "http://127.0.0.1:$RMQ_MGMT_PORT/api/users" | jq -r '[.[].name] | join(",")')
+vhosts=$(curl -s -u "$RMQ_USER:$RMQ_PASSWORD" "http://127.0.0.1:$RMQ_MGMT_PORT/api/vhosts" | jq -r '[.[].name] | join(",")')
+[ "$users" = "$RMQ_USER" ] && [ "$vhosts" = / ] || fail "left behind: users $users, vhosts $vhosts"
+ok "nothing left behind on the server"
 broker_stop
 echo PASS

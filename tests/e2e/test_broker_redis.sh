@@ -113,5 +113,10 @@ unbind rb b1 redis medium
 expect_code 200 "unbind b1"
 deprovision rb redis medium
 expect_code 200 "deprovision rb"
+[ -z "$(ls "$BRK_DATA/redis")" ] || fail "left behind: $(ls "$BRK_DATA/redis")"
+for c in "$CA1" "$CB1"; do
+    redis-cli -p "$(jq -r .port <<<"$c")" PING >/dev/null 2>&1 && fail "a server still listens on $(jq -r .port <<<"$c")"
+done
+ok "no server and no data left behind"
 broker_stop
 echo PASS
