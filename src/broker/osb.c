@@ -2,6 +2,7 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "hc_json.h"
 #include "hc_uuid.h"
@@ -36,7 +37,10 @@ static bool gate(brk_t *b, const hc_http_request_t *req, hc_http_res_t *res)
 {
     hc_str_t auth = hc_http_req_header(req, "Authorization");
     size_t want = strlen(b->auth);
-    if (!auth.p || auth.len != want || sodium_memcmp(auth.p, b->auth, want) != 0) {
+    /* The scheme is case-insensitive (RFC 9110 §11.1), the credentials are compared in
+     * constant time. */
+    if (!auth.p || auth.len != want || strncasecmp(auth.p, "Basic ", 6) != 0 ||
+        sodium_memcmp(auth.p + 6, b->auth + 6, want - 6) != 0) {
         hc_http_res_set_header(res, "WWW-Authenticate", "Basic realm=\"hearth-broker\"");
         reply_err(res, 401, NULL, "bad or missing credentials");
         return false;

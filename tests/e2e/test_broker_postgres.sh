@@ -32,6 +32,9 @@ CODE=$(curl -s -o /dev/null -w '%{http_code}' -u "$BRK_USER:$BRK_PASSWORD" "http
 CODE=$(curl -s -o /dev/null -w '%{http_code}' -u "$BRK_USER:$BRK_PASSWORD" -H "X-Broker-API-Version: 2.1" "http://127.0.0.1:$BRK_PORT/v2/catalog")
 [ "$CODE" = 412 ] || fail "old version: $CODE"; ok "X-Broker-API-Version 2.1 is 412"
 
+CODE=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: basic $(printf '%s' "$BRK_USER:$BRK_PASSWORD" | base64 -w0)" \
+    -H "X-Broker-API-Version: 2.14" "http://127.0.0.1:$BRK_PORT/v2/catalog")
+[ "$CODE" = 200 ] || fail "lowercase scheme: $CODE"; ok "the auth scheme is case-insensitive"
 osb GET /v2/catalog
 expect_code 200 "catalog"
 [ "$(jq -r '.services[].name' <<<"$BODY")" = postgresql ] || fail "catalog lists only configured services: $BODY"
