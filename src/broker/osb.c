@@ -347,7 +347,6 @@ static void bind_done(brk_job_t *job)
     brk_binding_t *bd = brk_binding_find(b, job->bd->id);
     brk_inst_t *inst = brk_inst_find(b, job->inst->id);
     hc_assert(bd && inst);
-    inst->busy = false;
     if (job->result < 0) {
         hc_log_warn("bind failed", "binding", bd->id, "err", job->err.msg);
         brk_binding_remove(b, bd);
@@ -411,8 +410,7 @@ static void on_bind(const hc_http_request_t *req, hc_http_res_t *res, void *data
     bd->params = HC_TAKE_PTR(r.params);
     hc_random_hex(bd->key, BRK_KEY_LEN / 2);
     hc_random_hex(bd->password, BRK_PASS_LEN / 2);
-    bd->busy = true;
-    inst->busy = true;
+    bd->busy = true; /* also keeps a deprovision of the instance away until it is done */
     brk_binding_add(b, bd);
     brk_job_t *job = brk_job_new(b, BRK_JOB_BIND, inst, bd, bind_done);
     job->res = hc_http_res_ref(res);

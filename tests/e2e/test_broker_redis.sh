@@ -84,6 +84,30 @@ wait "$SLEEPER"
 [ "$(cat "$SVC_DIR/blpop")" != "rc=0" ] || fail "a2's blocked connection survived"
 ok "an open connection of the unbound user is closed"
 
+# concurrent binds are queued, none is lost or mixed up
+SR=$(svc_id redis) PR=$(plan_id redis small) PAR=()
+for i in $(seq 8); do
+    curl -s -o "$SVC_DIR/par$i" -w '%{http_code}' -X PUT -u "$BRK_USER:$BRK_PASSWORD" \
+        -H "X-Broker-API-Version: $BRK_API_VERSION" -H 'Content-Type: application/json' \
+        --data-binary "{\"service_id\":\"$SR\",\"plan_id\":\"$PR\"}" \
+        "http://127.0.0.1:$BRK_PORT/v2/service_instances/ra/service_bindings/par$i" >"$SVC_DIR/par$i.code" &
+    PAR+=($!)
+done
+wait "${PAR[@]}"
+users=""
+for i in $(seq 8); do
+    [ "$(cat "$SVC_DIR/par$i.code")" = 201 ] || fail "parallel bind $i: $(cat "$SVC_DIR/par$i.code") $(cat "$SVC_DIR/par$i")"
+    c=$(jq -c .credentials "$SVC_DIR/par$i")
+    [ "$(r_as "$c" GET k)" = hello ] || fail "parallel binding $i does not work"
+    users="$users $(jq -r .username <<<"$c")"
+done
+[ "$(tr ' ' '\n' <<<"$users" | sed '/^$/d' | sort -u | wc -l)" = 8 ] || fail "users: $users"
+ok "8 concurrent binds all succeed with distinct users"
+for i in $(seq 8); do
+    unbind ra "par$i" redis small
+    expect_code 200 "unbind par$i" >/dev/null
+done
+
 broker_stop
 broker_start
 bind ra a1 redis small
