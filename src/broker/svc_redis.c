@@ -157,6 +157,27 @@ out:
     return r;
 }
 
+/* The port in the instance's redis.conf, or 0. */
+static int conf_port(const brk_conf_t *c, const brk_inst_t *inst)
+{
+    char *dir = inst_dir(c, inst), *path = hc_asprintf("%s/redis.conf", dir), buf[4096] = {0};
+    int fd = open(path, O_RDONLY | O_CLOEXEC), port = 0;
+    free(dir);
+    free(path);
+    if (fd < 0)
+        return 0;
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    const char *p = n > 0 ? strstr(buf, "\nport ") : NULL;
+    if (p) {
+        uint64_t v;
+        size_t len = strspn(p + 6, "0123456789");
+        if (hc_parse_u64(p + 6, len, 65535, &v) == 0)
+            port = (int)v;
+    }
+    return port;
+}
+
 static int redis_provision(const brk_conf_t *c, brk_inst_t *inst, hc_err_t *err)
 {
     char *top = hc_asprintf("%s/redis", c->common.data_dir), *dir = inst_dir(c, inst);
@@ -167,6 +188,12 @@ static int redis_provision(const brk_conf_t *c, brk_inst_t *inst, hc_err_t *err)
     free(dir);
     if (r < 0)
         return r;
+    /*
+     * Run again after a broker crash, the port may not have been saved yet, but the server
+     * may be running: its config says which port it has, so it is found, not doubled.
+     */
+    if (inst->port == 0)
+        inst->port = conf_port(c, inst);
     if (inst->port == 0 && (r = pick_port(c->redis_host, &inst->port, err)) < 0)
         return r;
     hc_err_t perr = {0};
@@ -206,6 +233,22 @@ static pid_t read_pid(const char *path)
     return hc_parse_u64(buf, len, 1u << 22, &v) == 0 && v > 1 ? (pid_t)v : -1;
 }
 
+/* True while pid runs; an exited child waiting to be reaped by init (a zombie) is gone. */
+static bool alive(pid_t pid)
+{
+    char path[64], stat[256] = {0};
+    if (kill(pid, 0) < 0)
+        return false;
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    ssize_t n = read(fd, stat, sizeof(stat) - 1);
+    close(fd);
+    const char *rp = n > 0 ? strrchr(stat, ')') : NULL; /* "pid (comm) S ..." */
+    return !(rp && rp[1] == ' ' && rp[2] == 'Z');
+}
+
 /* True when pid is a redis-server (so a stale pid file never makes us signal a stranger). */
 static bool is_redis(pid_t pid)
 {
@@ -234,11 +277,11 @@ static int redis_deprovision(const brk_conf_t *c, const brk_inst_t *inst, hc_err
      * After SHUTDOWN NOSAVE nothing is left to write, but redis-server takes over a second to
      * exit; it is ours (its pid file, its name), so end it and wait until it is gone.
      */
-    for (int i = 0; pid > 0 && i < 4 && kill(pid, 0) == 0; i++)
+    for (int i = 0; pid > 0 && i < 4 && alive(pid); i++)
         sleep_ms(50);
-    if (pid > 0 && kill(pid, 0) == 0 && is_redis(pid))
+    if (pid > 0 && alive(pid) && is_redis(pid))
         kill(pid, SIGKILL);
-    for (int i = 0; pid > 0 && i < 100 && kill(pid, 0) == 0; i++)
+    for (int i = 0; pid > 0 && i < 100 && alive(pid); i++)
         sleep_ms(50);
     if (nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS) < 0 && errno != ENOENT)
         r = hc_err_set(err, -errno, "%s", dir);

@@ -46,6 +46,8 @@ for i in $(seq $N); do
 done
 ok "every instance is usable"
 [ "$(ls "$BRK_DATA/redis" | wc -l)" = $N ] || fail "instance dirs: $(ls "$BRK_DATA/redis")"
+[ "$(svc_redis_under "$BRK_DATA" | wc -l)" = $N ] || fail "not one server per instance: $(svc_redis_under "$BRK_DATA")"
+ok "exactly one redis-server per instance"
 
 for i in $(seq $N); do
     osb DELETE "/v2/service_instances/r$i?service_id=$(svc_id redis)&plan_id=$(plan_id redis small)&accepts_incomplete=true"
@@ -60,6 +62,9 @@ for i in $(seq $N); do wait_state "r$i" gone; done
 ok "every accepted deprovision finished after the restart"
 [ -z "$(ls "$BRK_DATA/redis")" ] || fail "left behind: $(ls "$BRK_DATA/redis")"
 ok "no instance data left behind"
+left=$(svc_redis_under "$BRK_DATA")
+[ -z "$left" ] || fail "redis-server processes left running: $left"
+ok "no instance server left running"
 bind r1 bx redis small
 expect_code 404 "the instances are gone for good"
 broker_stop

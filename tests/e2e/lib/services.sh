@@ -125,6 +125,15 @@ CONF
     [ -s "$d/pid" ] && SVC_PIDS+=("$(cat "$d/pid")")
 }
 
+# PIDs of the redis-servers whose working directory is under DIR (a broker's instance servers).
+svc_redis_under() {
+    local p cwd
+    for p in $(pgrep -x redis-server); do
+        cwd=$(readlink "/proc/$p/cwd" 2>/dev/null) || continue
+        case "$cwd" in "$1"/*) echo "$p" ;; esac
+    done
+}
+
 # Stops what this file started: only the PIDs recorded above (and the redis-servers of a broker
 # whose data dir is under $SVC_DIR), then removes $SVC_DIR.
 stop_all() {
@@ -133,6 +142,8 @@ stop_all() {
     for f in "$SVC_DIR"/*/redis/*/redis.pid; do
         [ -f "$f" ] && SVC_PIDS+=("$(cat "$f")")
     done
+    # and any of them whose pid file is gone: they run in their instance dir under $SVC_DIR
+    [ -n "$SVC_DIR" ] && for p in $(svc_redis_under "$SVC_DIR"); do SVC_PIDS+=("$p"); done
     local i
     # Newest first (a server's own pid after its wrapper), then give each time to stop.
     for ((i = ${#SVC_PIDS[@]} - 1; i >= 0; i--)); do kill "${SVC_PIDS[i]}" 2>/dev/null; done
