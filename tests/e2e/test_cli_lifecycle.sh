@@ -109,9 +109,13 @@ has "[0 out] file /droplets/st-0/logs/stdout.log"
 has "[0 err] file /droplets/st-0/logs/stderr.log"
 has "[staging] -----> fake buildpack"
 # Following: the recent part, then the tail until Ctrl-C, which ends it with status 0.
-timeout --preserve-status -s INT 3 "$BIN/hearth" logs web > "$T/out" 2> "$T/err" < /dev/null \
+# The stand-in's files have no final newline: following shows such a line once it stayed
+# unchanged for two polls, exactly once.
+timeout --preserve-status -s INT 5 "$BIN/hearth" logs web > "$T/out" 2> "$T/err" < /dev/null \
     || fail "logs (follow) stopped by SIGINT exited $?: $(cat "$T/err")"
 has "[staging] -----> fake buildpack"
+[ "$(grep -cF '[0 out] file /droplets/st-0/logs/stdout.log' "$T/out")" = 1 ] \
+    || fail "follow did not show the unterminated line once: $(cat "$T/out")"
 expect_rc 1 files web -i 5
 grep -q "instance" "$T/err" || fail "files -i 5 error: $(cat "$T/err")"
 

@@ -26,6 +26,8 @@ typedef struct stream_s {
     const char *file; /* logs/stdout.log ... */
     const char *tag;
     uint64_t offset; /* bytes already printed */
+    size_t held;     /* bytes of an unterminated last line seen at the last poll */
+    int held_polls;  /* polls that saw the same unterminated line */
 } stream_t;
 
 static volatile sig_atomic_t stop;
@@ -89,7 +91,20 @@ static int poll_stream(cli_t *cli, const char *app, stream_t *s, size_t recent, 
             lines += p[i] == '\n';
         skip = lines > recent ? lines - recent : 0;
     }
-    s->offset += print_lines(prefix, p, len, skip, final);
+    size_t done = print_lines(prefix, p, len, skip, final);
+    /* A last line that stays unterminated for two polls (a prompt, a progress line) is shown
+     * as it is rather than held back for ever. */
+    size_t rest = len - done;
+    if (rest == 0 || rest != s->held) {
+        s->held = rest;
+        s->held_polls = rest ? 1 : 0;
+    } else if (++s->held_polls >= 2) {
+        printf("%s %.*s\n", prefix, (int)rest, p + done);
+        done = len;
+        s->held = 0;
+        s->held_polls = 0;
+    }
+    s->offset += done;
     fflush(stdout);
     cli_resp_release(&resp);
     return 0;
@@ -141,8 +156,8 @@ static int run(cli_t *cli, const cli_args_t *a)
     for (json_int_t i = 0; i < n && ns + 2 <= LOGS_MAX_STREAMS; i++) {
         if (inst && (uint64_t)i != only)
             continue;
-        streams[ns++] = (stream_t){(unsigned)i, "logs/stdout.log", "out", 0};
-        streams[ns++] = (stream_t){(unsigned)i, "logs/stderr.log", "err", 0};
+        streams[ns++] = (stream_t){(unsigned)i, "logs/stdout.log", "out", 0, 0, 0};
+        streams[ns++] = (stream_t){(unsigned)i, "logs/stderr.log", "err", 0, 0, 0};
     }
     for (size_t i = 0; i < ns && !stop; i++)
         if (poll_stream(cli, name, &streams[i], lines, cli_args_has(opts, a, "recent")) < 0)
