@@ -18,7 +18,8 @@ void hd_ports_init(hd_ports_t *p, int base)
                           .cc = 9022,
                           .dea = 9023,
                           .hm = 9024,
-                          .broker = 9025};
+                          .broker = 9025,
+                          .broker_status = 9026};
         return;
     }
     *p = (hd_ports_t){.router = base,
@@ -29,7 +30,8 @@ void hd_ports_init(hd_ports_t *p, int base)
                       .cc = base + 5,
                       .dea = base + 6,
                       .hm = base + 7,
-                      .broker = base + 8};
+                      .broker = base + 8,
+                      .broker_status = base + 9};
 }
 
 static void child_arg(hd_child_t *c, const char *fmt, ...) HC_PRINTF(2, 3);
@@ -60,7 +62,7 @@ static bool component_built(const char *bin)
     return ok;
 }
 
-/* Appends the child's arguments; returns false for an unknown component. */
+/* Appends the child's command line: its binary, then its flags. */
 static void component_args(hd_t *hd, hd_child_t *c, const char *data_dir)
 {
     const hd_ports_t *p = &hd->ports;
@@ -78,6 +80,15 @@ static void component_args(hd_t *hd, hd_child_t *c, const char *data_dir)
         child_arg(c, "%d", p->bus_monitor);
         return;
     }
+    if (strcmp(c->name, "warden") == 0) {
+        child_arg(c, "--socket");
+        child_arg(c, "%s/warden.sock", data_dir);
+        child_arg(c, "--data-dir");
+        child_arg(c, "%s/warden", data_dir);
+        child_arg(c, "--log-level");
+        child_arg(c, "%s", level);
+        return;
+    }
     child_arg(c, "--nats");
     child_arg(c, "%s", nats);
     child_arg(c, "--log-level");
@@ -88,6 +99,8 @@ static void component_args(hd_t *hd, hd_child_t *c, const char *data_dir)
         child_arg(c, "--status-port");
         child_arg(c, "%d", p->router_status);
     } else if (strcmp(c->name, "cc") == 0) {
+        child_arg(c, "-c");
+        child_arg(c, "%s/cc.yml", hd->conf_dir);
         child_arg(c, "--port");
         child_arg(c, "%d", p->cc);
         child_arg(c, "--data-dir");
@@ -101,13 +114,14 @@ static void component_args(hd_t *hd, hd_child_t *c, const char *data_dir)
         child_arg(c, "--status-port");
         child_arg(c, "%d", p->hm);
     } else if (strcmp(c->name, "broker") == 0) {
+        child_arg(c, "-c");
+        child_arg(c, "%s/broker.yml", hd->conf_dir);
         child_arg(c, "--port");
         child_arg(c, "%d", p->broker);
+        child_arg(c, "--status-port");
+        child_arg(c, "%d", p->broker_status);
         child_arg(c, "--data-dir");
         child_arg(c, "%s/broker", data_dir);
-    } else if (strcmp(c->name, "warden") == 0) {
-        child_arg(c, "--data-dir");
-        child_arg(c, "%s/warden", data_dir);
     }
 }
 
@@ -145,6 +159,14 @@ int hd_components_plan(hd_t *hd, hc_err_t *err)
     if (hd->nchildren == 0)
         return hc_err_set(err, -ENOENT, "no hearth daemon found in `%s`", hd->conf->bin_dir);
     return 0;
+}
+
+bool hd_component_planned(const hd_t *hd, const char *name)
+{
+    for (size_t i = 0; i < hd->nchildren; i++)
+        if (strcmp(hd->children[i].name, name) == 0)
+            return true;
+    return false;
 }
 
 void hd_components_release(hd_t *hd)

@@ -27,8 +27,16 @@ typedef struct hd_conf_s {
 
 /* Every port of the micro cloud, derived once from port_base. */
 typedef struct hd_ports_s {
-    int router, router_tls, router_status, bus, bus_monitor, cc, dea, hm, broker;
+    int router, router_tls, router_status, bus, bus_monitor, cc, dea, hm, broker, broker_status;
 } hd_ports_t;
+
+/* Secrets the daemons share, made once and kept in DATA/secrets.json (0600). */
+typedef struct hd_secrets_s {
+    char admin_email[128];
+    char admin_password[33];
+    char bulk_user[33], bulk_password[33];
+    char broker_password[33];
+} hd_secrets_t;
 
 typedef struct hd_s hd_t;
 
@@ -51,7 +59,13 @@ struct hd_s {
     hc_daemon_t *daemon;
     hd_conf_t *conf;
     hd_ports_t ports;
+    hd_secrets_t secrets;
     char *logs_dir;
+    char *conf_dir; /* generated configs: DATA/config */
+    struct hc_http_client_s *http;
+    uv_timer_t admin_timer;
+    unsigned admin_tries;
+    bool admin_started, admin_done;
     hd_child_t *children;
     size_t nchildren;
     size_t running;
@@ -67,8 +81,23 @@ void hd_ports_init(hd_ports_t *ports, int port_base);
  * (runs each binary once): call before the loop. Returns 0 or -errno with err set.
  */
 int hd_components_plan(hd_t *hd, hc_err_t *err);
+/* True when the component called name will run. */
+bool hd_component_planned(const hd_t *hd, const char *name);
 /* Frees what hd_components_plan allocated. */
 void hd_components_release(hd_t *hd);
+
+/*
+ * Loads DATA/secrets.json, or makes new secrets and writes it (atomically, 0600), then
+ * writes every daemon's generated config into conf_dir. Blocking: call before the loop.
+ */
+int hd_config_write(hd_t *hd, hc_err_t *err);
+
+/*
+ * Once the CC answers, registers the admin user (admins: the email in the CC's config) and
+ * prints the credentials; retried every 500 ms for a minute. Loop thread.
+ */
+void hd_admin_start(hd_t *hd);
+void hd_admin_stop(hd_t *hd);
 
 /* Starts every planned child; a failure to spawn is retried with backoff. */
 int hd_supervise_start(hd_t *hd, hc_err_t *err);

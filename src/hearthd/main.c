@@ -54,7 +54,11 @@ static int hd_start(hc_daemon_t *d, hc_err_t *err)
     hd->conf = d->conf;
     hd_ports_init(&hd->ports, hd->conf->port_base);
     hd->logs_dir = hc_asprintf("%s/logs", hd->conf->data_dir);
-    int r = hd_components_plan(hd, err);
+    hd->conf_dir = hc_asprintf("%s/config", hd->conf->data_dir);
+    int r = hd_config_write(hd, err);
+    if (r < 0)
+        return r;
+    r = hd_components_plan(hd, err);
     if (r < 0)
         return r;
     r = hd_supervise_start(hd, err);
@@ -68,12 +72,15 @@ static int hd_start(hc_daemon_t *d, hc_err_t *err)
     printf("  push:   hearth target http://api.%s:%d && hearth push NAME\n", hd->conf->domain,
            hd->ports.router);
     fflush(stdout);
+    if (hd_component_planned(hd, "cc"))
+        hd_admin_start(hd);
     return 0;
 }
 
 static void hd_stop(hc_daemon_t *d)
 {
     hd_supervise_stop(d->data);
+    hd_admin_stop(d->data);
 }
 
 static const hc_daemon_spec_t hd_spec = {
@@ -95,5 +102,6 @@ int main(int argc, char **argv)
     int status = hc_daemon_main(&hd_spec, &conf, &hd, argc, argv);
     hd_components_release(&hd);
     free(hd.logs_dir);
+    free(hd.conf_dir);
     return status;
 }

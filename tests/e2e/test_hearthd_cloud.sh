@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# The micro cloud with the real daemons: hearthd starts every built daemon on a shifted port
+# range, the API answers through the router at api.localhost, the admin it created can log in
+# with the CLI, and SIGTERM stops every daemon it started.
+set -euo pipefail
+bin=${HEARTH_BIN_DIR:?}
+tmp=$(mktemp -d)
+hd_pid=""
+cleanup() {
+    if [ -n "$hd_pid" ]; then
+        kill -TERM "$hd_pid" 2>/dev/null || true
+        for _ in $(seq 1 100); do kill -0 "$hd_pid" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$hd_pid" 2>/dev/null || true
+    fi
+    # Children hearthd reported starting, in case it died first.
+    for pid in $(sed -n 's/.*msg="component started".* pid=\([0-9]*\).*/\1/p' "$tmp/out" 2>/dev/null); do
+        kill -KILL "$pid" 2>/dev/null || true
+    done
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+fail() {
+    echo "FAIL: $*" >&2
+    cat "$tmp/out" >&2 || true
+    for f in "$tmp"/data/logs/*.log; do echo "--- $f" >&2; tail -n 15 "$f" >&2; done
+    exit 1
+}
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# A base with ten free ports after it.
+base=""
+for _ in $(seq 1 50); do
+    b=$((20000 + RANDOM % 30000))
+    ok=1
+    for i in $(seq 0 9); do port_free $((b + i)) || { ok=0; break; }; done
+    [ "$ok" = 1 ] && { base=$b; break; }
+done
+[ -n "$base" ] || fail "no free port range"
+
+"$bin/hearthd" --data-dir "$tmp/data" --port-base "$base" >"$tmp/out" 2>&1 &
+hd_pid=$!
+for _ in $(seq 1 300); do grep -q "hearthd: ready" "$tmp/out" && break; sleep 0.1; done
+grep -q "hearthd: ready" "$tmp/out" || fail "hearthd never reported ready"
+
+# The CC's route reaches the router over the bus.
+info=""
+for _ in $(seq 1 100); do
+    info=$(curl -s -H "Host: api.localhost" "http://127.0.0.1:$base/info" || true)
+    grep -q '"name":"hearth"' <<<"$info" && break
+    sleep 0.1
+done
+grep -q '"name":"hearth"' <<<"$info" || fail "API not reachable through the router: $info"
+
+# The admin hearthd made can log in and list (no) apps.
+email=$(jq -r .admin_email "$tmp/data/secrets.json")
+password=$(jq -r .admin_password "$tmp/data/secrets.json")
+[ "$(stat -c %a "$tmp/data/secrets.json")" = 600 ] || fail "secrets.json is not 0600"
+export HEARTH_HOME="$tmp/home"
+"$bin/hearth" target "http://127.0.0.1:$((base + 5))" >/dev/null || fail "hearth target"
+"$bin/hearth" login "$email" -p "$password" >/dev/null || fail "hearth login as the admin"
+[ "$("$bin/hearth" apps --json)" = "[]" ] || fail "apps: $("$bin/hearth" apps --json)"
+if "$bin/hearth" login "$email" -p wrong >/dev/null 2>&1; then fail "wrong password accepted"; fi
+
+# SIGTERM: hearthd exits 0 and every daemon it started is gone.
+pids=$(sed -n 's/.*msg="component started".* pid=\([0-9]*\).*/\1/p' "$tmp/out")
+[ -n "$pids" ] || fail "no component started"
+kill -TERM "$hd_pid"
+status=0
+wait "$hd_pid" || status=$?
+hd_pid=""
+[ "$status" -eq 0 ] || fail "hearthd exited $status"
+for pid in $pids; do
+    kill -0 "$pid" 2>/dev/null && fail "daemon $pid still running after hearthd stopped"
+done
+echo "hearthd micro cloud: ok"
