@@ -57,6 +57,18 @@ int hc_mkdir_p(int dirfd, const char *path, mode_t mode, hc_err_t *err);
 int hc_read_file(int dirfd, const char *path, size_t max, char **ret_data, size_t *ret_len,
                  hc_err_t *err);
 
+#define HC_SHA1_HEX 40
+
+/*
+ * SHA-1 of a file's content as 40 lowercase hex digits and its NUL in out; its size in
+ * *ret_size when not NULL. open_flags are added to O_RDONLY | O_CLOEXEC (O_NOFOLLOW to refuse
+ * a link). Blocking: run it off the loop for large files. Returns 0 or -errno with err set.
+ */
+int hc_sha1_file(const char *path, int open_flags, char out[HC_SHA1_HEX + 1], uint64_t *ret_size,
+                 hc_err_t *err);
+/* SHA-1 of a buffer as hex, like hc_sha1_file. */
+void hc_sha1_hex(const void *data, size_t len, char out[HC_SHA1_HEX + 1]);
+
 /*
  * Fault injection, for tests only. hc_fs_fault_set(op, n, errnum) makes the n-th call
  * (counted from this call, starting at 1) of `op` fail with errnum, once; n == 0 disarms

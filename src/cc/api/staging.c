@@ -85,7 +85,7 @@ static void droplet_work(void *data)
     hc_autofree char *tmp = hc_asprintf("%s/droplet-%s", j->cc->tmp_dir, rnd);
     j->error = hc_atomic_write_file(AT_FDCWD, tmp, j->body.p, j->body.len, 0600, &j->err);
     if (j->error == 0)
-        j->error = cc_sha1_file(tmp, j->sha1, NULL, &j->err);
+        j->error = hc_sha1_file(tmp, 0, j->sha1, NULL, &j->err);
     if (j->error == 0) {
         snprintf(key, sizeof(key), "drop/%s", j->sha1);
         j->error = cc_blob_put(j->cc->blob, key, tmp, &j->err);

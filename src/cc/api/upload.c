@@ -142,7 +142,7 @@ static int pool_one(cc_blob_t *blob, const char *path, hc_err_t *err)
 {
     char sha1[CC_SHA1_HEX + 1], key[CC_SHA1_HEX + 8];
     uint64_t size;
-    int r = cc_sha1_file(path, sha1, &size, err);
+    int r = hc_sha1_file(path, 0, sha1, &size, err);
     if (r < 0)
         return r;
     snprintf(key, sizeof(key), "res/%s", sha1);
@@ -245,7 +245,7 @@ static void upload_work(void *data)
     r = cc_archive_pack(root, pkg, &j->err);
     if (r < 0)
         goto out;
-    r = cc_sha1_file(pkg, j->sha1, NULL, &j->err);
+    r = hc_sha1_file(pkg, 0, j->sha1, NULL, &j->err);
     if (r < 0)
         goto out;
     char key[CC_SHA1_HEX + 8];

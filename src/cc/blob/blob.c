@@ -2,8 +2,6 @@
 #include <fcntl.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-
 #include "blob/blob.h"
 
 int cc_blob_open(cc_ctx_t *cc, cc_blob_t **ret, hc_err_t *err)
@@ -35,42 +33,4 @@ bool cc_sha1_valid(const char *s)
         if (!((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'f')))
             return false;
     return n == CC_SHA1_HEX;
-}
-
-int cc_sha1_file(const char *path, char out[CC_SHA1_HEX + 1], uint64_t *ret_size, hc_err_t *err)
-{
-    hc_autoclose int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return hc_err_set(err, -errno, "open `%s`", path);
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int mdlen = 0;
-    uint64_t total = 0;
-    char buf[64 * 1024];
-    int r = 0;
-    if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha1(), NULL) != 1) {
-        r = hc_err_set(err, -ENOMEM, "sha1 init");
-        goto out;
-    }
-    for (;;) {
-        ssize_t n = read(fd, buf, sizeof(buf));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            r = hc_err_set(err, -errno, "read `%s`", path);
-            goto out;
-        }
-        if (n == 0)
-            break;
-        EVP_DigestUpdate(ctx, buf, (size_t)n);
-        total += (uint64_t)n;
-    }
-    EVP_DigestFinal_ex(ctx, md, &mdlen);
-    for (unsigned i = 0; i < mdlen && i < 20; i++)
-        snprintf(out + 2 * i, 3, "%02x", md[i]);
-    if (ret_size)
-        *ret_size = total;
-out:
-    EVP_MD_CTX_free(ctx);
-    return r;
 }

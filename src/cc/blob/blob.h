@@ -14,8 +14,9 @@
 #include <stdio.h>
 
 #include "cc.h"
+#include "hc_fs.h"
 
-#define CC_SHA1_HEX 40
+#define CC_SHA1_HEX HC_SHA1_HEX
 
 typedef struct cc_blob_ops_s {
     /*
@@ -64,7 +65,5 @@ static inline int cc_blob_remove(cc_blob_t *b, const char *key, hc_err_t *err)
 
 /* True for 40 lowercase hex digits. */
 bool cc_sha1_valid(const char *s);
-/* SHA-1 of a file as 40 hex digits + NUL, with its size. Blocking. Returns 0 or -errno. */
-int cc_sha1_file(const char *path, char out[CC_SHA1_HEX + 1], uint64_t *ret_size, hc_err_t *err);
 
 #endif

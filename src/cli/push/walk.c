@@ -7,46 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
+#include "hc_fs.h"
 #include "push/walk.h"
-
-int cli_sha1_file(const char *path, char out[41], uint64_t *ret_size, hc_err_t *err)
-{
-    hc_autoclose int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0)
-        return hc_err_set(err, -errno, "open `%s`", path);
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    unsigned char md[EVP_MAX_MD_SIZE], buf[65536];
-    unsigned int mdlen = 0;
-    uint64_t size = 0;
-    int r = 0;
-    if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha1(), NULL) != 1) {
-        r = hc_err_set(err, -ENOMEM, "SHA-1 unavailable");
-        goto out;
-    }
-    for (;;) {
-        ssize_t n = read(fd, buf, sizeof(buf));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            r = hc_err_set(err, -errno, "read `%s`", path);
-            goto out;
-        }
-        if (n == 0)
-            break;
-        EVP_DigestUpdate(ctx, buf, (size_t)n);
-        size += (uint64_t)n;
-    }
-    EVP_DigestFinal_ex(ctx, md, &mdlen);
-    for (unsigned i = 0; i < mdlen && i < 20; i++)
-        snprintf(out + 2 * i, 3, "%02x", md[i]);
-    if (ret_size)
-        *ret_size = size;
-out:
-    EVP_MD_CTX_free(ctx);
-    return r;
-}
 
 static int add(cli_files_t *fs, const char *rel, hc_err_t *err)
 {
@@ -98,7 +60,7 @@ static int walk(const char *root, const char *rel, int depth, const cli_ignore_t
             f->mode = (int)(st.st_mode & 07777);
             f->link = S_ISLNK(st.st_mode);
             if (!f->link) {
-                r = cli_sha1_file(full, f->sha1, &f->size, err);
+                r = hc_sha1_file(full, O_NOFOLLOW, f->sha1, &f->size, err);
                 fs->bytes += f->size;
             }
         }

@@ -29,7 +29,5 @@ typedef struct cli_files_s {
 /* Lists root's files. Returns 0, or -errno / HC_ETOOBIG with err naming the file. */
 int cli_walk(const char *root, const cli_ignore_t *ig, cli_files_t *ret, hc_err_t *err);
 void cli_files_release(cli_files_t *fs);
-/* SHA-1 (hex) and size of one file. Returns 0 or -errno. */
-int cli_sha1_file(const char *path, char out[41], uint64_t *ret_size, hc_err_t *err);
 
 #endif

@@ -63,7 +63,7 @@ static void test_round_trip(void **state)
     int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
     assert_int_equal(cc_blob_get(b, key, fd, &err), 0);
     close(fd);
-    assert_int_equal(cc_sha1_file(out, sha, NULL, &err), 0);
+    assert_int_equal(hc_sha1_file(out, 0, sha, NULL, &err), 0);
     assert_string_equal(sha, src_sha);
     assert_int_equal(cc_blob_remove(b, key, &err), 0);
     assert_int_equal(cc_blob_stat(b, key, &size, &err), 0);
@@ -131,7 +131,7 @@ static void test_killed_writer_leaves_blob_whole_or_absent(void **state)
             int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
             assert_int_equal(cc_blob_get(b, key, fd, &err), 0);
             close(fd);
-            assert_int_equal(cc_sha1_file(out, sha, NULL, &err), 0);
+            assert_int_equal(hc_sha1_file(out, 0, sha, NULL, &err), 0);
             assert_string_equal(sha, src_sha);
             cc_blob_remove(b, key, &err);
         } else {
@@ -152,7 +152,7 @@ int main(void)
     for (int i = 0; i < (3 << 20) / 16; i++)
         fprintf(f, "%015d\n", i);
     fclose(f);
-    assert_int_equal(cc_sha1_file(src, src_sha, NULL, &err), 0);
+    assert_int_equal(hc_sha1_file(src, 0, src_sha, NULL, &err), 0);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_faults_leave_no_partial_blob),
