@@ -22,10 +22,11 @@
  * CTL except HTAB (obs-text is allowed) and lose their leading and trailing SP/HTAB. Empty
  * lines before a request line are skipped (§2.2) and count towards its limit.
  *
- * Out-fields are written on success; on HC_AGAIN or an error only `status` is meaningful
- * (0 on HC_AGAIN) and num_headers keeps its input value (the capacity), so a caller can
- * call again without resetting it. Every slice points into [buf, buf+len). Thread-safe:
- * no state outside the arguments.
+ * Out-fields are valid only on success (they may be overwritten otherwise); on HC_AGAIN or
+ * an error only `status` is meaningful (0 on HC_AGAIN) and num_headers keeps its input
+ * value (the capacity), so a caller can call again without resetting it. The parsers
+ * borrow buf: every non-empty slice points into the head, so it lives as long as buf;
+ * absent fields are empty slices. Thread-safe: no state outside the arguments.
  */
 #ifndef HEARTH_CORE_HTTP_H
 #define HEARTH_CORE_HTTP_H
@@ -150,7 +151,7 @@ int64_t hc_http_chunked_scan(hc_http_chunked_t *c, const char *buf, size_t len);
 /* First header named `name` (ASCII case-insensitive), or NULL. */
 const hc_http_header_t *hc_http_header_find(const hc_http_header_t *headers, size_t n,
                                             hc_str_t name);
-/* The standard reason phrase for a status code ("Not Found"), "Unknown" if none. */
+/* The standard reason phrase for a status code ("Not Found"), "Unknown" if none; static. */
 const char *hc_http_reason(int status);
 
 #endif

@@ -186,8 +186,7 @@ int hc__http_parse_fields(const char **pp, const char *end, hc__http_fields_t *f
          * colon both fail here (RFC 9112 §5.1, §5.2).
          */
         const char *name = p;
-        while (p < end && hc__http_tchar[(unsigned char)*p])
-            p++;
+        p = hc__http_find_token_end(p, end);
         if (p == end) {
             r = HC_AGAIN;
             break;

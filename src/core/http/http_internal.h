@@ -1,7 +1,8 @@
 /*
  * http_internal.h - helpers shared by the files of src/core/http/: byte classes of the
  * HTTP grammar, vector scans for the bytes that end a target or a field value, and the
- * header-field loop common to requests and responses.
+ * header-field loop common to requests and responses. The vector paths use SSE2 (baseline
+ * on x86-64); define HC_HTTP_NO_SIMD to build and test the portable byte loops alone.
  */
 #ifndef HEARTH_CORE_HTTP_INTERNAL_H
 #define HEARTH_CORE_HTTP_INTERNAL_H
@@ -10,7 +11,7 @@
 
 #include "hc_http.h"
 
-#if defined(__SSE2__)
+#if defined(__SSE2__) && !defined(HC_HTTP_NO_SIMD)
 #include <emmintrin.h>
 #endif
 
@@ -30,7 +31,7 @@ extern const uint8_t hc__http_hostchar[256];
  */
 static inline const char *hc__http_find_value_end(const char *p, const char *end)
 {
-#if defined(__SSE2__)
+#if defined(__SSE2__) && !defined(HC_HTTP_NO_SIMD)
     const __m128i c1f = _mm_set1_epi8(0x1f), tab = _mm_set1_epi8(0x09), del = _mm_set1_epi8(0x7f);
     while (end - p >= 16) {
         __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
@@ -49,10 +50,26 @@ static inline const char *hc__http_find_value_end(const char *p, const char *end
     return p;
 }
 
+/*
+ * Returns the first byte in [p, end) that is not a token character, or end. Field names
+ * are short and vary, so a vector loop does not pay; looking up four bytes per branch
+ * does (fewer, better predicted branches, independent loads).
+ */
+static inline const char *hc__http_find_token_end(const char *p, const char *end)
+{
+    const uint8_t *t = hc__http_tchar;
+    while (end - p >= 4 && (t[(unsigned char)p[0]] & t[(unsigned char)p[1]] &
+                            t[(unsigned char)p[2]] & t[(unsigned char)p[3]]))
+        p += 4;
+    while (p < end && t[(unsigned char)*p])
+        p++;
+    return p;
+}
+
 /* Returns the first byte in [p, end) that may not appear in a request-target, or end. */
 static inline const char *hc__http_find_target_end(const char *p, const char *end)
 {
-#if defined(__SSE2__)
+#if defined(__SSE2__) && !defined(HC_HTTP_NO_SIMD)
     const __m128i c20 = _mm_set1_epi8(0x20), del = _mm_set1_epi8(0x7f);
     while (end - p >= 16) {
         __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);

@@ -153,8 +153,7 @@ int hc_http_parse_request(const char *buf, size_t len, size_t last_len, hc_http_
     if (line_end - p >= 4 && memcmp(p, "GET ", 4) == 0)
         p += 3;
     else
-        while (p < line_end && hc__http_tchar[(unsigned char)*p])
-            p++;
+        p = hc__http_find_token_end(p, line_end);
     if (p >= line_end)
         goto line_short;
     if (*p != ' ' || p == m)

@@ -73,19 +73,22 @@ void hc__http_res_detach(hc_http_res_t *res)
     hc_http_res_unref(res);
 }
 
-/* Header names and values from handlers are ours, but refuse CR/LF so none can split a head. */
-static bool header_token_ok(const char *s)
+/*
+ * Values may carry what a peer sent (a name from a JSON body...): control characters become
+ * spaces so nothing can split the head or inject a header.
+ */
+static void append_header_text(hc_buf_t *b, const char *s)
 {
     for (; *s; s++)
-        if (*s == '\r' || *s == '\n')
-            return false;
-    return true;
+        hc_buf_append_byte(b, (unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s);
 }
 
 void hc_http_res_set_header(hc_http_res_t *res, const char *name, const char *value)
 {
-    hc_assert(header_token_ok(name) && header_token_ok(value));
-    hc_buf_appendf(&res->extra_headers, "%s: %s\r\n", name, value);
+    append_header_text(&res->extra_headers, name);
+    hc_buf_append_str(&res->extra_headers, ": ");
+    append_header_text(&res->extra_headers, value);
+    hc_buf_append_str(&res->extra_headers, "\r\n");
 }
 
 static void format_date(char *buf, size_t size)
@@ -132,6 +135,9 @@ void hc_http_reply(hc_http_res_t *res, int status, const char *content_type, con
     hc_http_server_t *srv = c->srv;
     bool keep_alive = res->keep_alive && !srv->closing && !c->peer_eof;
     hc_buf_t out;
+    /* An HTTP/1.0 client keeps the connection only when told so (RFC 9112 §C.2.2). */
+    if (keep_alive && res->req.minor_version == 0)
+        hc_buf_append_str(&res->extra_headers, "Connection: keep-alive\r\n");
     if (res->extra_headers.overflow) {
         /* The handler set more headers than we allow: a bug of ours, answered as such. */
         status = 500;

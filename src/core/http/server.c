@@ -17,10 +17,12 @@ static void server_check_done(hc_http_server_t *srv)
     if (srv->open_handles > 0)
         return;
     srv->close_done = true;
+    if (srv->free_when_closed) {
+        hc_http_server_free(srv); /* a server that failed to start: nobody else holds it */
+        return;
+    }
     if (srv->done)
-        srv->done(srv, srv->done_data);
-    if (srv->free_when_closed)
-        hc_http_server_free(srv);
+        srv->done(srv, srv->done_data); /* may free srv: touch nothing after */
 }
 
 void hc__http_server_conn_gone(hc_http_server_t *srv, hc__http_conn_t *c)

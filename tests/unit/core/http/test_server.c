@@ -114,6 +114,14 @@ static void h_big(const hc_http_request_t *req, hc_http_res_t *res, void *data)
     hc_http_reply(res, 200, "text/plain", big, sizeof(big));
 }
 
+static void h_inject(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+{
+    (void)req;
+    (void)data;
+    hc_http_res_set_header(res, "X-Name", "a\r\nX-Evil: 1");
+    hc_http_reply_text(res, 200, "ok");
+}
+
 static void h_error(const hc_http_request_t *req, hc_http_res_t *res, void *data)
 {
     (void)req;
@@ -143,6 +151,7 @@ static void fx_start(fx_t *fx, const hc_http_server_conf_t *conf)
     hc_http_server_route(fx->srv, "GET", "/noreply", h_noreply, fx);
     hc_http_server_route(fx->srv, "DELETE", "/error", h_error, fx);
     hc_http_server_route(fx->srv, "GET", "/big", h_big, fx);
+    hc_http_server_route(fx->srv, "GET", "/inject", h_inject, fx);
 }
 
 static void on_closed(hc_http_server_t *srv, void *data)
@@ -646,6 +655,37 @@ static void test_pipelined_big_responses_under_backpressure(void **state)
     fx_stop(&fx);
 }
 
+static void c_connection_headers(void *p)
+{
+    fx_t *fx = p;
+    int fd = raw_connect(fx->port);
+    raw_send_str(fd, "GET /hello HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+    fx->nr = raw_read(fd, &fx->r[0], 1);
+    raw_send_str(fd, "GET /inject HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    fx->nr += raw_read(fd, &fx->r[1], 1);
+    fx->eof = raw_wait_eof(fd);
+    close(fd);
+}
+
+static void test_connection_header_and_header_injection(void **state)
+{
+    fx_t fx;
+    char v[64];
+    (void)state;
+    fx_start(&fx, NULL);
+    run(&fx, c_connection_headers);
+    assert_int_equal(fx.nr, 2);
+    /* HTTP/1.0 with keep-alive: told so, and the same connection serves the next request. */
+    assert_string_equal(raw_header(&fx.r[0], "Connection", v, sizeof(v)), "keep-alive");
+    assert_string_equal(fx.r[0].body, "hello");
+    /* Connection: close is honoured; CR/LF in a handler's header value cannot add a header. */
+    assert_string_equal(raw_header(&fx.r[1], "Connection", v, sizeof(v)), "close");
+    assert_string_equal(raw_header(&fx.r[1], "X-Evil", v, sizeof(v)), "");
+    assert_string_equal(raw_header(&fx.r[1], "X-Name", v, sizeof(v)), "a  X-Evil: 1");
+    assert_true(fx.eof);
+    fx_stop(&fx);
+}
+
 static void test_listen_on_used_port_fails(void **state)
 {
     fx_t fx;
@@ -678,6 +718,7 @@ int main(void)
         cmocka_unit_test(test_graceful_close_finishes_in_flight_request),
         cmocka_unit_test(test_connections_over_the_limit_are_closed),
         cmocka_unit_test(test_pipelined_big_responses_under_backpressure),
+        cmocka_unit_test(test_connection_header_and_header_injection),
         cmocka_unit_test(test_listen_on_used_port_fails),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
