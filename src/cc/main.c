@@ -1,15 +1,29 @@
-/* hearth-cc: placeholder entry point until its component lands. */
-#include <stdio.h>
-#include <string.h>
+/* hearth-cc: the Cloud Controller (REST API, users, apps, blob store, staging orchestration). */
+#include "cc.h"
 
-#include "hc_base.h"
+static const hc_daemon_opt_t cc_opts[] = {
+    {.name = "database-url",
+     .arg = "URL",
+     .help = "postgres://... (default: SQLite in data dir)",
+     .key = "database_url"},
+    {NULL},
+};
+
+static const hc_daemon_spec_t cc_spec = {
+    .name = "hearth-cc",
+    .comp = "cc",
+    .summary = "Cloud Controller: REST API, users, apps, blob store, staging orchestration",
+    .conf_opts = cc_conf_opts,
+    .opts = cc_opts,
+    .start = cc_start,
+    .stop = cc_stop,
+};
 
 int main(int argc, char **argv)
 {
-    if (argc > 1 && strcmp(argv[1], "--version") == 0) {
-        printf("hearth-cc %s\n", HEARTH_VERSION);
-        return 0;
-    }
-    fprintf(stderr, "hearth-cc: not built yet in this version of hearth\n");
-    return 2;
+    cc_conf_t conf;
+    cc_ctx_t cc = {0};
+    int rc = hc_daemon_main(&cc_spec, &conf, &cc, argc, argv);
+    cc_release(&cc);
+    return rc;
 }

@@ -1,0 +1,121 @@
+/*
+ * api.h - what every REST handler of the CC shares: the v1 error replies, the logged-in
+ * user, JSON bodies, path parameters, thread-pool work and audit events.
+ */
+#ifndef HEARTH_CC_API_H
+#define HEARTH_CC_API_H
+
+#include <jansson.h>
+
+#include "cc.h"
+#include "hc_http_server.h"
+
+/* v1 error codes (cf-v1.md §1.2); cc_reply_error picks the HTTP status. */
+enum {
+    CC_E_BAD_REQUEST = 100,
+    CC_E_DATABASE = 101,
+    CC_E_LOCKING = 102,
+    CC_E_SYSTEM = 111,
+    CC_E_FORBIDDEN = 200,
+    CC_E_USER_NOT_FOUND = 201,
+    CC_E_APP_INVALID = 300,
+    CC_E_APP_NOT_FOUND = 301,
+    CC_E_NO_PLACEMENT = 302,
+    CC_E_NOT_FOUND = 303,
+    CC_E_INSTANCE_NOT_FOUND = 304,
+    CC_E_APP_STOPPED = 305,
+    CC_E_FILE_ERROR = 306,
+    CC_E_FRAMEWORK_INVALID = 308,
+    CC_E_STAGING_FAILED = 310,
+    CC_E_RESOURCE_NOT_FOUND = 401,
+    CC_E_PACKAGING_FAILED = 402,
+    CC_E_SERVICE_NOT_FOUND = 500,
+    CC_E_BINDING_NOT_FOUND = 501,
+    CC_E_SERVICE_GATEWAY = 503,
+    CC_E_QUOTA_SERVICES = 504,
+    CC_E_QUOTA_MEMORY = 600,
+    CC_E_QUOTA_APPS = 601,
+    CC_E_QUOTA_URIS = 602,
+    CC_E_URI_INVALID = 700,
+    CC_E_URI_TAKEN = 701,
+    CC_E_STAGING_TIMEOUT = 800,
+};
+
+typedef struct cc_user_s {
+    char email[CC_MAX_EMAIL + 1];
+    bool admin;
+} cc_user_t;
+
+/* HTTP status of a v1 error code (500 for unknown codes). */
+int cc_error_status(int code);
+/* Replies {"code":code,"description":"<fmt...>"} with the code's HTTP status. */
+void cc_reply_error(hc_http_res_t *res, int code, const char *fmt, ...) HC_PRINTF(3, 4);
+/* Replies 101 (database) or 111 and logs err once. */
+void cc_reply_db_error(hc_http_res_t *res, const char *what, const hc_err_t *err);
+/* 204 No Content. */
+void cc_reply_empty(hc_http_res_t *res, int status);
+
+/*
+ * Reads the bearer token (Authorization: "bearer TOKEN", "Bearer TOKEN" or the bare token
+ * as v1 clients send it), finds the unexpired token and its user, applies Proxy-User for
+ * admins. Returns 0 with *user filled, or -EACCES after replying 403/200 (or 403/201).
+ */
+int cc_api_auth(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res, cc_user_t *user);
+/* Like cc_api_auth without replying: 0 when a valid token is present, else -EACCES. */
+int cc_api_auth_quiet(cc_ctx_t *cc, const hc_http_request_t *req, cc_user_t *user);
+/* True when email is an admin by configuration. */
+bool cc_is_conf_admin(const cc_ctx_t *cc, const char *email);
+
+/*
+ * Parses the body as a JSON object (bounded by CC_MAX_JSON_BODY). Returns 0 and a new
+ * reference, or -EINVAL after replying 400/100 with the parser's message.
+ */
+int cc_api_body_obj(const hc_http_request_t *req, hc_http_res_t *res, json_t **ret);
+
+/*
+ * Copies the percent-decoded path parameter `name` into out (size bytes). Returns 0, or
+ * -EINVAL (missing, too long, bad escape, NUL or '/' after decoding).
+ */
+int cc_api_param(const hc_http_request_t *req, const char *name, char *out, size_t size);
+/* The value of query parameter `name` (percent-decoded) into out; -ENOENT when absent. */
+int cc_api_query(const hc_http_request_t *req, const char *name, char *out, size_t size);
+
+/* App names: ^[A-Za-z0-9_-]{1,CC_MAX_NAME}$. */
+bool cc_valid_name(const char *s);
+/* Emails: 3..CC_MAX_EMAIL printable bytes with one '@', no '/', no spaces. */
+bool cc_valid_email(const char *s);
+
+/*
+ * Runs work(data) on the libuv thread pool, then done(data, status) on the loop (status 0,
+ * or UV_ECANCELED). Keeps the CC's pending count so a stop waits for it.
+ */
+typedef void (*cc_work_fn)(void *data);
+typedef void (*cc_done_fn)(void *data, int status);
+void cc_queue_work(cc_ctx_t *cc, cc_work_fn work, cc_done_fn done, void *data);
+
+/* Records an audit event for an app (inside or outside a transaction). */
+int cc_event_add(cc_ctx_t *cc, const char *app_guid, const char *email, const char *action,
+                 const char *detail, hc_err_t *err);
+
+/*
+ * Authenticates and loads the caller's app named by the NAME path parameter. Returns 0, or
+ * < 0 after replying (403/200, 404/301, 500/101). Release the app with cc_app_release.
+ */
+struct cc_app_s;
+int cc_api_load_app(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res, cc_user_t *user,
+                    struct cc_app_s *app);
+
+/* Sends blob `key` as a 200 response body (read on the thread pool), or 404/401. */
+void cc_api_send_blob(cc_ctx_t *cc, hc_http_res_t *res, const char *key);
+
+/* Route registration per resource file. */
+void cc_api_info_routes(cc_ctx_t *cc, hc_http_server_t *srv);
+void cc_api_users_routes(cc_ctx_t *cc, hc_http_server_t *srv);
+void cc_api_apps_routes(cc_ctx_t *cc, hc_http_server_t *srv);
+void cc_api_upload_routes(cc_ctx_t *cc, hc_http_server_t *srv);
+void cc_api_instances_routes(cc_ctx_t *cc, hc_http_server_t *srv);
+void cc_api_services_routes(cc_ctx_t *cc, hc_http_server_t *srv);
+void cc_api_bulk_routes(cc_ctx_t *cc, hc_http_server_t *srv);
+void cc_api_staging_routes(cc_ctx_t *cc, hc_http_server_t *srv);
+
+#endif

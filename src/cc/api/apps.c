@@ -1,0 +1,582 @@
+/*
+ * Apps: GET/POST /apps, GET/PUT/DELETE /apps/NAME, GET/PUT /apps/NAME/env,
+ * GET /apps/NAME/events. Each user sees only their own apps: every lookup is by (owner,
+ * name), so another user's app is simply not found (404/301).
+ */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "api/api.h"
+#include "app.h"
+#include "db/db.h"
+#include "hc_json.h"
+#include "hc_log.h"
+#include "hc_time.h"
+#include "hc_uuid.h"
+#include "orch.h"
+
+#define CC_MAX_INSTANCES 512
+#define CC_MAX_MEMORY_MB (64 * 1024)
+#define CC_MAX_STR_FIELD 255
+#define CC_MAX_ENV_ENTRY 4096
+
+/* A validation failure: the v1 code and its message. */
+typedef struct app_err_s {
+    int code;
+    char msg[300];
+} app_err_t;
+
+static int fail(app_err_t *e, int code, const char *fmt, ...) HC_PRINTF(3, 4);
+static int fail(app_err_t *e, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    e->code = code;
+    vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+    va_end(ap);
+    return -EINVAL;
+}
+
+static void set_str(char **field, const char *v)
+{
+    free(*field);
+    *field = v ? hc_strdup(v) : NULL;
+}
+
+/* Lower-cases, strips a scheme and a trailing '/', checks host syntax. */
+static int normalize_uri(const char *in, char *out, size_t size)
+{
+    if (strncasecmp(in, "http://", 7) == 0)
+        in += 7;
+    else if (strncasecmp(in, "https://", 8) == 0)
+        in += 8;
+    size_t n = strlen(in);
+    while (n && in[n - 1] == '/')
+        n--;
+    if (n == 0 || n >= size || n > 253)
+        return -EINVAL;
+    for (size_t i = 0; i < n; i++) {
+        char c = (char)tolower((unsigned char)in[i]);
+        if (!isalnum((unsigned char)c) && c != '-' && c != '.')
+            return -EINVAL;
+        out[i] = c;
+    }
+    out[n] = '\0';
+    if (out[0] == '.' || out[0] == '-' || out[n - 1] == '.' || strstr(out, ".."))
+        return -EINVAL;
+    return 0;
+}
+
+static int parse_staging(json_t *st, cc_app_t *app, app_err_t *e)
+{
+    static const char *const keys[][2] = {
+        {"framework", "model"}, {"runtime", "stack"}, {"command", NULL}};
+    char **fields[] = {&app->framework, &app->runtime, &app->command};
+    if (!json_is_object(st))
+        return fail(e, CC_E_FRAMEWORK_INVALID, "Invalid framework description: 'staging'");
+    for (size_t i = 0; i < HC_ARRAY_SIZE(keys); i++) {
+        json_t *v = json_object_get(st, keys[i][0]);
+        if (!v && keys[i][1])
+            v = json_object_get(st, keys[i][1]);
+        if (!v || json_is_null(v))
+            continue;
+        if (!json_is_string(v) || json_string_length(v) > CC_MAX_STR_FIELD)
+            return fail(e, CC_E_FRAMEWORK_INVALID, "Invalid framework description: '%s'",
+                        keys[i][0]);
+        set_str(fields[i], json_string_value(v));
+    }
+    return 0;
+}
+
+static int parse_uris(cc_ctx_t *cc, json_t *v, cc_app_t *app, app_err_t *e)
+{
+    if (!json_is_array(v) || json_array_size(v) > CC_MAX_URIS)
+        return fail(e, CC_E_APP_INVALID, "Invalid application description: uris");
+    if ((int64_t)json_array_size(v) > cc->conf->quota_uris)
+        return fail(e, CC_E_QUOTA_URIS, "Too many URIs: %zu, you're allowed: %lld",
+                    json_array_size(v), (long long)cc->conf->quota_uris);
+    json_t *uris = hc_json_arr(), *u;
+    size_t i;
+    json_array_foreach(v, i, u)
+    {
+        char norm[256];
+        if (!json_is_string(u) || normalize_uri(json_string_value(u), norm, sizeof(norm)) < 0) {
+            json_decref(uris);
+            return fail(e, CC_E_URI_INVALID, "Invalid URI: \"%.200s\"",
+                        json_is_string(u) ? json_string_value(u) : "?");
+        }
+        bool dup = false;
+        json_t *x;
+        size_t k;
+        json_array_foreach(uris, k, x) dup |= strcmp(json_string_value(x), norm) == 0;
+        if (!dup)
+            hc_json_append_str(uris, norm);
+    }
+    json_decref(app->uris);
+    app->uris = uris;
+    return 0;
+}
+
+static int parse_env(json_t *v, cc_app_t *app, app_err_t *e)
+{
+    if (!json_is_array(v) || json_array_size(v) > CC_MAX_ENV)
+        return fail(e, CC_E_APP_INVALID, "Invalid application description: env");
+    json_t *x;
+    size_t i;
+    json_array_foreach(v, i, x)
+    {
+        const char *s = json_string_value(x);
+        const char *eq = s ? strchr(s, '=') : NULL;
+        if (!s || !eq || eq == s || json_string_length(x) > CC_MAX_ENV_ENTRY ||
+            strlen(s) != json_string_length(x))
+            return fail(e, CC_E_APP_INVALID, "Invalid application description: env entry %zu", i);
+        if (strncasecmp(s, "vcap_", 5) == 0 || strncasecmp(s, "vmc_", 4) == 0)
+            return fail(e, CC_E_FORBIDDEN, "Operation not permitted: env %.*s is reserved",
+                        (int)(eq - s), s);
+    }
+    json_decref(app->env);
+    app->env = json_incref(v);
+    return 0;
+}
+
+static int parse_services(cc_ctx_t *cc, json_t *v, cc_app_t *app, app_err_t *e)
+{
+    if (!json_is_array(v) || json_array_size(v) > 64)
+        return fail(e, CC_E_APP_INVALID, "Invalid application description: services");
+    json_t *x;
+    size_t i;
+    json_array_foreach(v, i, x)
+    {
+        cc_db_res_t res = {0};
+        hc_err_t err;
+        if (!json_is_string(x))
+            return fail(e, CC_E_APP_INVALID, "Invalid application description: services");
+        if (cc_db_exec(cc->db, "SELECT guid FROM service_instances WHERE owner = ? AND name = ?",
+                       CC_P(app->owner, json_string_value(x)), &res, &err) < 0)
+            return fail(e, CC_E_DATABASE, "Error talking with the database");
+        size_t n = res.nrows;
+        cc_db_res_release(&res);
+        if (n == 0)
+            return fail(e, CC_E_SERVICE_NOT_FOUND, "Service not found: %.100s",
+                        json_string_value(x));
+    }
+    json_decref(app->services);
+    app->services = json_incref(v);
+    return 0;
+}
+
+/* Applies the create/update body onto app. Unknown keys are ignored, as v1 did. */
+static int apply_body(cc_ctx_t *cc, json_t *body, cc_app_t *app, app_err_t *e)
+{
+    json_t *v;
+    hc_err_t err;
+    int64_t n;
+
+    if ((v = json_object_get(body, "staging")) && parse_staging(v, app, e) < 0)
+        return -EINVAL;
+    if ((v = json_object_get(body, "uris")) && parse_uris(cc, v, app, e) < 0)
+        return -EINVAL;
+    if (hc_json_opt_int(body, "instances", app->instances, 0, CC_MAX_INSTANCES, &n, &err) < 0)
+        return fail(e, CC_E_APP_INVALID, "Invalid application description: %s", err.msg);
+    app->instances = n;
+    if ((v = json_object_get(body, "resources")) && !json_is_null(v)) {
+        if (!json_is_object(v))
+            return fail(e, CC_E_APP_INVALID, "Invalid application description: resources");
+        if (hc_json_opt_int(v, "memory", app->memory, 1, CC_MAX_MEMORY_MB, &app->memory, &err) <
+                0 ||
+            hc_json_opt_int(v, "disk", app->disk, 1, 1024 * 1024, &app->disk, &err) < 0 ||
+            hc_json_opt_int(v, "fds", app->fds, 16, 65536, &app->fds, &err) < 0)
+            return fail(e, CC_E_APP_INVALID, "Invalid application description: resources.%s",
+                        err.msg);
+    }
+    if ((v = json_object_get(body, "env")) && !json_is_null(v) && parse_env(v, app, e) < 0)
+        return -EINVAL;
+    if ((v = json_object_get(body, "services")) && !json_is_null(v) &&
+        parse_services(cc, v, app, e) < 0)
+        return -EINVAL;
+    if ((v = json_object_get(body, "state")) && !json_is_null(v)) {
+        const char *s = json_string_value(v);
+        if (!s || (strcmp(s, "STARTED") != 0 && strcmp(s, "STOPPED") != 0))
+            return fail(e, CC_E_APP_INVALID, "Invalid application description: state");
+        set_str(&app->state, s);
+    }
+    if ((v = json_object_get(body, "debug")) && !json_is_null(v))
+        return fail(e, 309, "Cloud controller has disallowed debugging.");
+    return 0;
+}
+
+/*
+ * Quotas for owner, counting app (its new values) instead of its stored row: apps (601),
+ * memory of STARTED apps (600).
+ */
+static int check_quotas(cc_ctx_t *cc, const cc_user_t *user, const cc_app_t *app, bool creating,
+                        app_err_t *e)
+{
+    cc_db_res_t res = {0};
+    hc_err_t err;
+    int mult = user->admin ? 4 : 1;
+    int r =
+        cc_db_exec(cc->db,
+                   "SELECT COUNT(*), COALESCE(SUM(CASE WHEN state = 'STARTED' THEN"
+                   " memory * instances ELSE 0 END), 0) FROM apps WHERE owner = ? AND guid <> ?",
+                   CC_P(app->owner, app->guid), &res, &err);
+    if (r < 0)
+        return fail(e, CC_E_DATABASE, "Error talking with the database");
+    int64_t count = cc_db_cell_int(&res, 0, 0), mem = cc_db_cell_int(&res, 0, 1);
+    cc_db_res_release(&res);
+    if (creating && count + 1 > cc->conf->quota_apps * mult)
+        return fail(e, CC_E_QUOTA_APPS, "Too many applications: %lld, you're allowed: %lld",
+                    (long long)count + 1, (long long)cc->conf->quota_apps * mult);
+    if (strcmp(app->state, "STARTED") == 0)
+        mem += app->memory * app->instances;
+    if (mem > cc->conf->quota_memory * mult)
+        return fail(e, CC_E_QUOTA_MEMORY, "Not enough memory capacity, you're allowed: %lld MB",
+                    (long long)cc->conf->quota_memory * mult);
+    return 0;
+}
+
+/* Replaces the app's rows in routes; a URI owned by another app is 701. Inside a tx. */
+static int save_routes(cc_ctx_t *cc, const cc_app_t *app, app_err_t *e, hc_err_t *err)
+{
+    int r = cc_db_exec(cc->db, "DELETE FROM routes WHERE app_guid = ?", CC_P(app->guid), NULL, err);
+    if (r < 0)
+        return fail(e, CC_E_DATABASE, "Error talking with the database");
+    json_t *u;
+    size_t i;
+    json_array_foreach(app->uris, i, u)
+    {
+        r = cc_db_exec(cc->db, "INSERT INTO routes (uri, app_guid) VALUES (?, ?)",
+                       CC_P(json_string_value(u), app->guid), NULL, err);
+        if (r == -EEXIST)
+            return fail(e, CC_E_URI_TAKEN, "The URI: \"%s\" has already been taken or reserved",
+                        json_string_value(u));
+        if (r < 0)
+            return fail(e, CC_E_DATABASE, "Error talking with the database");
+    }
+    return 0;
+}
+
+static void reply_app_err(hc_http_res_t *res, const app_err_t *e, const hc_err_t *err)
+{
+    if (e->code == CC_E_DATABASE)
+        cc_reply_db_error(res, "app", err);
+    else
+        cc_reply_error(res, e->code, "%s", e->msg);
+}
+
+static void h_apps_list(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+{
+    cc_ctx_t *cc = data;
+    cc_user_t user;
+    cc_db_res_t rows = {0};
+    hc_err_t err;
+
+    if (cc_api_auth(cc, req, res, &user) < 0)
+        return;
+    if (cc_db_exec(cc->db, "SELECT " CC_APP_COLUMNS " FROM apps WHERE owner = ? ORDER BY name",
+                   CC_P(user.email), &rows, &err) < 0) {
+        cc_reply_db_error(res, "list apps", &err);
+        return;
+    }
+    json_t *arr = hc_json_arr();
+    for (size_t i = 0; i < rows.nrows; i++) {
+        cc_app_t app;
+        cc_app_from_row(&app, &rows, i);
+        hc_json_append_new(arr, cc_app_to_json(&app, -1));
+        cc_app_release(&app);
+    }
+    cc_db_res_release(&rows);
+    hc_http_reply_json(res, 200, arr);
+}
+
+static void h_app_create(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+{
+    cc_ctx_t *cc = data;
+    cc_user_t user;
+    json_t *body = NULL;
+    cc_app_t app = {0};
+    app_err_t e = {0};
+    hc_err_t err = {0};
+    const char *name;
+    char guid[HC_UUID_STR_LEN + 1];
+    int r;
+
+    if (cc_api_auth(cc, req, res, &user) < 0)
+        return;
+    if (cc_api_body_obj(req, res, &body) < 0)
+        return;
+    if (hc_json_get_str(body, "name", &name, &err) < 0 || !cc_valid_name(name)) {
+        cc_reply_error(res, CC_E_APP_INVALID, "Invalid application description: name");
+        goto out;
+    }
+    hc_uuid4(guid);
+    app.guid = hc_strdup(guid);
+    app.name = hc_strdup(name);
+    app.owner = hc_strdup(user.email);
+    app.state = hc_strdup("STOPPED");
+    app.instances = 1;
+    app.memory = 256;
+    app.disk = 2048;
+    app.fds = 256;
+    app.uris = hc_json_arr();
+    app.env = hc_json_arr();
+    app.services = hc_json_arr();
+    app.created = app.updated = hc_wall_s();
+    app.lock_version = 1;
+    if (apply_body(cc, body, &app, &e) < 0 || check_quotas(cc, &user, &app, true, &e) < 0) {
+        reply_app_err(res, &e, &err);
+        goto out;
+    }
+    r = cc_db_begin(cc->db, &err);
+    if (r < 0)
+        goto dbfail;
+    r = cc_app_insert(cc->db, &app, &err);
+    if (r == -EEXIST) {
+        cc_db_rollback(cc->db);
+        cc_reply_error(res, CC_E_APP_INVALID,
+                       "Invalid application description: an app named `%s` already exists", name);
+        goto out;
+    }
+    if (r < 0)
+        goto dbfail;
+    if (save_routes(cc, &app, &e, &err) < 0) {
+        cc_db_rollback(cc->db);
+        reply_app_err(res, &e, &err);
+        goto out;
+    }
+    if (cc_event_add(cc, app.guid, user.email, "app.create", NULL, &err) < 0 ||
+        cc_db_commit(cc->db, &err) < 0)
+        goto dbfail;
+    hc_log_info("app created", "app", name, "guid", app.guid, "owner", user.email);
+    cc_orch_app_changed(cc, NULL, &app);
+    char url[CC_MAX_NAME + 16];
+    snprintf(url, sizeof(url), "/apps/%s", name);
+    json_t *o = hc_json_obj();
+    hc_json_set_str(o, "result", "success");
+    hc_json_set_str(o, "redirect", url);
+    hc_http_res_set_header(res, "Location", url);
+    hc_http_reply_json(res, 302, o);
+    goto out;
+dbfail:
+    cc_db_rollback(cc->db);
+    cc_reply_db_error(res, "create app", &err);
+out:
+    cc_app_release(&app);
+    json_decref(body);
+}
+
+/* Authenticates and loads the app NAME of the caller; replies and returns < 0 on failure. */
+static int load_app(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res, cc_user_t *user,
+                    cc_app_t *app)
+{
+    char name[CC_MAX_NAME + 1];
+    hc_err_t err;
+
+    if (cc_api_auth(cc, req, res, user) < 0)
+        return -EACCES;
+    if (cc_api_param(req, "name", name, sizeof(name)) < 0 || !cc_valid_name(name)) {
+        cc_reply_error(res, CC_E_APP_NOT_FOUND, "Application not found");
+        return -ENOENT;
+    }
+    int r = cc_app_load(cc->db, user->email, name, app, &err);
+    if (r == -ENOENT)
+        cc_reply_error(res, CC_E_APP_NOT_FOUND, "Application not found");
+    else if (r < 0)
+        cc_reply_db_error(res, "load app", &err);
+    return r;
+}
+
+int cc_api_load_app(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res, cc_user_t *user,
+                    cc_app_t *app)
+{
+    return load_app(cc, req, res, user, app);
+}
+
+static void h_app_get(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+{
+    cc_ctx_t *cc = data;
+    cc_user_t user;
+    cc_app_t app = {0};
+    if (load_app(cc, req, res, &user, &app) < 0)
+        return;
+    hc_http_reply_json(res, 200, cc_app_to_json(&app, -1));
+    cc_app_release(&app);
+}
+
+/* Copies the fields cc_orch_app_changed compares. */
+static void app_snapshot(const cc_app_t *a, cc_app_t *s)
+{
+    memset(s, 0, sizeof(*s));
+    s->guid = hc_strdup(a->guid);
+    s->name = hc_strdup(a->name);
+    s->owner = hc_strdup(a->owner);
+    s->state = hc_strdup(a->state);
+    s->instances = a->instances;
+    s->memory = a->memory;
+    s->uris = json_deep_copy(a->uris);
+    s->env = json_deep_copy(a->env);
+    s->services = json_deep_copy(a->services);
+    s->package_hash = a->package_hash ? hc_strdup(a->package_hash) : NULL;
+    s->droplet_hash = a->droplet_hash ? hc_strdup(a->droplet_hash) : NULL;
+    s->run_count = a->run_count;
+}
+
+static void h_app_update(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+{
+    cc_ctx_t *cc = data;
+    cc_user_t user;
+    cc_app_t app = {0}, before = {0};
+    json_t *body = NULL, *meta;
+    app_err_t e = {0};
+    hc_err_t err = {0};
+    char *detail = NULL;
+    int r;
+
+    if (load_app(cc, req, res, &user, &app) < 0)
+        return;
+    if (cc_api_body_obj(req, res, &body) < 0)
+        goto out;
+    app_snapshot(&app, &before);
+    if ((meta = json_object_get(body, "meta")) && json_is_object(meta)) {
+        json_t *v = json_object_get(meta, "version");
+        if (json_is_integer(v) && json_integer_value(v) != app.lock_version) {
+            cc_reply_error(res, CC_E_LOCKING, "Optimistic locking failure");
+            goto out;
+        }
+    }
+    if (apply_body(cc, body, &app, &e) < 0 || check_quotas(cc, &user, &app, false, &e) < 0) {
+        reply_app_err(res, &e, &err);
+        goto out;
+    }
+    /* Every start is a new version, so DEAs and the HM can tell old instances from new. */
+    if (strcmp(before.state, "STARTED") != 0 && strcmp(app.state, "STARTED") == 0)
+        app.run_count++;
+    /* A changed service list needs a new droplet (VCAP_SERVICES changes). */
+    if (!json_equal(before.services, app.services)) {
+        free(app.package_state);
+        app.package_state = hc_strdup("PENDING");
+    }
+    app.updated = hc_wall_s();
+    r = cc_db_begin(cc->db, &err);
+    if (r < 0)
+        goto dbfail;
+    r = cc_app_update(cc->db, &app, &err);
+    if (r == -ESTALE) {
+        cc_db_rollback(cc->db);
+        cc_reply_error(res, CC_E_LOCKING, "Optimistic locking failure");
+        goto out;
+    }
+    if (r < 0)
+        goto dbfail;
+    if (!json_equal(before.uris, app.uris) && save_routes(cc, &app, &e, &err) < 0) {
+        cc_db_rollback(cc->db);
+        reply_app_err(res, &e, &err);
+        goto out;
+    }
+    detail = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
+    if (detail && strlen(detail) > 2048)
+        detail[2048] = '\0';
+    if (cc_event_add(cc, app.guid, user.email, "app.update", detail, &err) < 0 ||
+        cc_db_commit(cc->db, &err) < 0)
+        goto dbfail;
+    cc_orch_app_changed(cc, &before, &app);
+    cc_reply_empty(res, 200);
+    goto out;
+dbfail:
+    cc_db_rollback(cc->db);
+    cc_reply_db_error(res, "update app", &err);
+out:
+    free(detail);
+    cc_app_release(&app);
+    cc_app_release(&before);
+    json_decref(body);
+}
+
+static void h_app_delete(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+{
+    cc_ctx_t *cc = data;
+    cc_user_t user;
+    cc_app_t app = {0};
+    hc_err_t err;
+
+    if (load_app(cc, req, res, &user, &app) < 0)
+        return;
+    if (cc_db_begin(cc->db, &err) < 0 ||
+        cc_db_exec(cc->db, "DELETE FROM routes WHERE app_guid = ?", CC_P(app.guid), NULL, &err) <
+            0 ||
+        cc_db_exec(cc->db, "DELETE FROM apps WHERE guid = ?", CC_P(app.guid), NULL, &err) < 0 ||
+        cc_event_add(cc, app.guid, user.email, "app.delete", NULL, &err) < 0 ||
+        cc_db_commit(cc->db, &err) < 0) {
+        cc_db_rollback(cc->db);
+        cc_reply_db_error(res, "delete app", &err);
+        goto out;
+    }
+    hc_log_info("app deleted", "app", app.name, "guid", app.guid);
+    cc_orch_app_deleted(cc, &app);
+    cc_reply_empty(res, 200);
+out:
+    cc_app_release(&app);
+}
+
+static void h_env_get(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+{
+    cc_ctx_t *cc = data;
+    cc_user_t user;
+    cc_app_t app = {0};
+    if (load_app(cc, req, res, &user, &app) < 0)
+        return;
+    json_t *o = hc_json_obj();
+    hc_json_set_new(o, "env", json_incref(app.env));
+    hc_http_reply_json(res, 200, o);
+    cc_app_release(&app);
+}
+
+static void h_events(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+{
+    cc_ctx_t *cc = data;
+    cc_user_t user;
+    cc_app_t app = {0};
+    cc_db_res_t rows = {0};
+    hc_err_t err;
+
+    if (load_app(cc, req, res, &user, &app) < 0)
+        return;
+    if (cc_db_exec(cc->db,
+                   "SELECT ts, email, action, detail FROM events WHERE app_guid = ?"
+                   " ORDER BY ts, guid LIMIT 500",
+                   CC_P(app.guid), &rows, &err) < 0) {
+        cc_reply_db_error(res, "events", &err);
+        goto out;
+    }
+    json_t *arr = hc_json_arr();
+    for (size_t i = 0; i < rows.nrows; i++) {
+        json_t *ev = hc_json_obj();
+        hc_json_set_int(ev, "ts", cc_db_cell_int(&rows, i, 0));
+        hc_json_set_str(ev, "user", cc_db_cell(&rows, i, 1));
+        hc_json_set_str(ev, "action", cc_db_cell(&rows, i, 2));
+        hc_json_set_str(ev, "detail", cc_db_cell(&rows, i, 3));
+        hc_json_append_new(arr, ev);
+    }
+    json_t *o = hc_json_obj();
+    hc_json_set_new(o, "events", arr);
+    hc_http_reply_json(res, 200, o);
+out:
+    cc_db_res_release(&rows);
+    cc_app_release(&app);
+}
+
+void cc_api_apps_routes(cc_ctx_t *cc, hc_http_server_t *srv)
+{
+    hc_http_server_route(srv, "GET", "/apps", h_apps_list, cc);
+    hc_http_server_route(srv, "POST", "/apps", h_app_create, cc);
+    hc_http_server_route(srv, "GET", "/apps/:name", h_app_get, cc);
+    hc_http_server_route(srv, "PUT", "/apps/:name", h_app_update, cc);
+    hc_http_server_route(srv, "DELETE", "/apps/:name", h_app_delete, cc);
+    hc_http_server_route(srv, "GET", "/apps/:name/env", h_env_get, cc);
+    /* PUT /apps/NAME/env takes {"env": [...]}: the same validation as PUT /apps/NAME. */
+    hc_http_server_route(srv, "PUT", "/apps/:name/env", h_app_update, cc);
+    hc_http_server_route(srv, "GET", "/apps/:name/events", h_events, cc);
+}

@@ -1,0 +1,147 @@
+/* GET /info, /info/runtimes, /info/services (cf-v1.md §1.4). */
+#include <stdio.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "db/db.h"
+#include "hc_json.h"
+
+static void h_info(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+{
+    cc_ctx_t *cc = data;
+    cc_user_t user;
+    json_t *o = hc_json_obj();
+
+    hc_json_set_str(o, "name", "hearth");
+    hc_json_set_int(o, "build", 1);
+    hc_json_set_str(o, "support", "https://github.com/hearth-paas/hearth");
+    hc_json_set_str(o, "version", HEARTH_VERSION);
+    hc_json_set_str(o, "description", "Hearth Platform-as-a-Service");
+    hc_json_set_bool(o, "allow_debug", false);
+    if (cc_api_auth_quiet(cc, req, &user) == 0) {
+        cc_db_res_t rows = {0};
+        hc_err_t err;
+        int mult = user.admin ? 4 : 1;
+        json_t *limits = hc_json_obj(), *usage = hc_json_obj();
+        hc_json_set_str(o, "user", user.email);
+        hc_json_set_bool(o, "admin", user.admin);
+        hc_json_set_int(limits, "memory", cc->conf->quota_memory * mult);
+        hc_json_set_int(limits, "app_uris", cc->conf->quota_uris);
+        hc_json_set_int(limits, "services", cc->conf->quota_services * mult);
+        hc_json_set_int(limits, "apps", cc->conf->quota_apps * mult);
+        hc_json_set_new(o, "limits", limits);
+        if (cc_db_exec(cc->db,
+                       "SELECT COALESCE(SUM(memory * instances), 0), COUNT(*) FROM apps"
+                       " WHERE owner = ? AND state = 'STARTED'",
+                       CC_P(user.email), &rows, &err) == 0) {
+            hc_json_set_int(usage, "memory", cc_db_cell_int(&rows, 0, 0));
+            hc_json_set_int(usage, "apps", cc_db_cell_int(&rows, 0, 1));
+        }
+        cc_db_res_release(&rows);
+        if (cc_db_exec(cc->db, "SELECT COUNT(*) FROM service_instances WHERE owner = ?",
+                       CC_P(user.email), &rows, &err) == 0)
+            hc_json_set_int(usage, "services", cc_db_cell_int(&rows, 0, 0));
+        cc_db_res_release(&rows);
+        hc_json_set_new(o, "usage", usage);
+        hc_json_set_new(o, "frameworks", hc_json_obj());
+    }
+    hc_http_reply_json(res, 200, o);
+}
+
+/* Hearth stages with buildpacks; the runtimes list names what the built-ins provide. */
+static void h_runtimes(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+{
+    (void)req;
+    (void)data;
+    static const char *const names[] = {"static", "python", "node", "ruby", "java", "binary"};
+    json_t *o = hc_json_obj();
+    for (size_t i = 0; i < HC_ARRAY_SIZE(names); i++) {
+        json_t *r = hc_json_obj();
+        hc_json_set_str(r, "version", "buildpack");
+        hc_json_set_new(o, names[i], r);
+    }
+    hc_http_reply_json(res, 200, o);
+}
+
+/* Type from the vendor name, as v1 synthesised it. */
+static const char *service_type(const char *vendor)
+{
+    if (strcmp(vendor, "mysql") == 0 || strcmp(vendor, "postgresql") == 0 ||
+        strcmp(vendor, "mariadb") == 0)
+        return "database";
+    if (strcmp(vendor, "redis") == 0 || strcmp(vendor, "mongodb") == 0)
+        return "key-value";
+    return "generic";
+}
+
+static void h_services(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+{
+    cc_ctx_t *cc = data;
+    cc_user_t user;
+    cc_db_res_t rows = {0};
+    hc_err_t err;
+
+    if (cc_api_auth(cc, req, res, &user) < 0)
+        return;
+    if (cc_db_exec(cc->db, "SELECT label, body FROM service_offerings ORDER BY label", CC_P0, &rows,
+                   &err) < 0) {
+        cc_reply_db_error(res, "offerings", &err);
+        return;
+    }
+    json_t *out = hc_json_obj();
+    for (size_t i = 0; i < rows.nrows; i++) {
+        json_t *off = json_loads(cc_db_cell(&rows, i, 1), 0, NULL);
+        const char *label = cc_db_cell(&rows, i, 0);
+        char vendor[128], version[64] = "";
+        const char *dash = strrchr(label, '-');
+        snprintf(vendor, sizeof(vendor), "%.*s", (int)(dash ? dash - label : (long)strlen(label)),
+                 label);
+        if (dash)
+            snprintf(version, sizeof(version), "%s", dash + 1);
+        const char *type = service_type(vendor);
+        json_t *t = json_object_get(out, type);
+        if (!t)
+            hc_json_set_new(out, type, t = hc_json_obj());
+        json_t *v = json_object_get(t, vendor);
+        if (!v)
+            hc_json_set_new(t, vendor, v = hc_json_obj());
+        json_t *entry = hc_json_obj();
+        hc_json_set_str(entry, "vendor", vendor);
+        hc_json_set_str(entry, "version", version);
+        hc_json_set_str(entry, "type", type);
+        hc_json_set_str(entry, "description",
+                        json_string_value(json_object_get(off, "description")));
+        json_t *plans = json_object_get(off, "plans"), *tiers = hc_json_obj(), *p;
+        size_t k;
+        json_array_foreach(plans, k, p)
+        {
+            json_t *tier = hc_json_obj();
+            hc_json_set_new(tier, "options", hc_json_obj());
+            hc_json_set_int(tier, "order", (int64_t)k + 1);
+            if (json_is_string(p))
+                hc_json_set_new(tiers, json_string_value(p), tier);
+            else
+                json_decref(tier);
+        }
+        hc_json_set_new(entry, "tiers", tiers);
+        hc_json_set_new(v, version[0] ? version : "default", entry);
+        json_decref(off);
+    }
+    cc_db_res_release(&rows);
+    hc_http_reply_json(res, 200, out);
+}
+
+static void h_root(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+{
+    (void)req;
+    (void)data;
+    hc_http_reply_text(res, 200, "Welcome to hearth, the open PaaS.\n");
+}
+
+void cc_api_info_routes(cc_ctx_t *cc, hc_http_server_t *srv)
+{
+    hc_http_server_route(srv, "GET", "/", h_root, cc);
+    hc_http_server_route(srv, "GET", "/info", h_info, cc);
+    hc_http_server_route(srv, "GET", "/info/runtimes", h_runtimes, cc);
+    hc_http_server_route(srv, "GET", "/info/services", h_services, cc);
+}

@@ -1,0 +1,228 @@
+/*
+ * The DEA side of staging: GET /staging/packages/GUID/SHA1/TOKEN (the package to stage),
+ * POST|PUT /staging/droplets/GUID/SHA1/TOKEN (the droplet built from package SHA1), both
+ * with a short-lived signed token from the staging request; GET /staged_droplets/GUID/SHA1
+ * (v1: the droplet's SHA-1 is the capability). For users: GET /apps/NAME/staging_log and
+ * PUT /apps/NAME/update (restage).
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "app.h"
+#include "blob/blob.h"
+#include "blob/multipart.h"
+#include "db/db.h"
+#include "hc_fs.h"
+#include "hc_json.h"
+#include "hc_log.h"
+#include "hc_time.h"
+#include "hc_uuid.h"
+#include "orch.h"
+
+/* Reads the GUID, SHA1 and TOKEN path parameters; replies 404/401 when malformed. */
+static int staging_params(const hc_http_request_t *req, hc_http_res_t *res, char *guid, char *sha1,
+                          char *token)
+{
+    if (cc_api_param(req, "guid", guid, HC_UUID_STR_LEN + 1) < 0 ||
+        !hc_uuid_valid(guid, strlen(guid)) || cc_api_param(req, "sha1", sha1, 41) < 0 ||
+        !cc_sha1_valid(sha1) || (token && cc_api_param(req, "token", token, CC_TOKEN_MAX) < 0)) {
+        cc_reply_error(res, CC_E_RESOURCE_NOT_FOUND, "Could not find the requested resource");
+        return -EINVAL;
+    }
+    return 0;
+}
+
+static void h_package(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+{
+    cc_ctx_t *cc = data;
+    char guid[HC_UUID_STR_LEN + 1], sha1[41], token[CC_TOKEN_MAX], key[48];
+    if (staging_params(req, res, guid, sha1, token) < 0)
+        return;
+    if (!cc_orch_token_ok(cc, "pkg", guid, sha1, token)) {
+        cc_reply_error(res, CC_E_FORBIDDEN, "Operation not permitted: bad or expired token");
+        return;
+    }
+    snprintf(key, sizeof(key), "pkg/%s", sha1);
+    cc_api_send_blob(cc, res, key);
+}
+
+static void h_staged_droplet(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+{
+    cc_ctx_t *cc = data;
+    char guid[HC_UUID_STR_LEN + 1], sha1[41], key[48];
+    cc_app_t app = {0};
+    hc_err_t err;
+    if (staging_params(req, res, guid, sha1, NULL) < 0)
+        return;
+    if (cc_app_load_guid(cc->db, guid, &app, &err) < 0 || !app.droplet_hash ||
+        strcmp(app.droplet_hash, sha1) != 0) {
+        cc_reply_error(res, CC_E_APP_NOT_FOUND, "Application not found");
+    } else {
+        snprintf(key, sizeof(key), "drop/%s", sha1);
+        cc_api_send_blob(cc, res, key);
+    }
+    cc_app_release(&app);
+}
+
+typedef struct droplet_job_s {
+    cc_ctx_t *cc;
+    hc_http_res_t *res;
+    char guid[HC_UUID_STR_LEN + 1];
+    char package[41];
+    char sha1[41];
+    hc_str_t body;
+    int error;
+    hc_err_t err;
+} droplet_job_t;
+
+static void droplet_work(void *data)
+{
+    droplet_job_t *j = data;
+    char rnd[17], key[48];
+    hc_random_hex(rnd, 8);
+    hc_autofree char *tmp = hc_asprintf("%s/droplet-%s", j->cc->tmp_dir, rnd);
+    j->error = hc_atomic_write_file(AT_FDCWD, tmp, j->body.p, j->body.len, 0600, &j->err);
+    if (j->error == 0)
+        j->error = cc_sha1_file(tmp, j->sha1, NULL, &j->err);
+    if (j->error == 0) {
+        snprintf(key, sizeof(key), "drop/%s", j->sha1);
+        j->error = cc_blob_put(j->cc->blob, key, tmp, &j->err);
+    }
+    unlink(tmp);
+}
+
+static void droplet_done(void *data, int status)
+{
+    droplet_job_t *j = data;
+    cc_db_res_t rows = {0};
+    hc_err_t err;
+    if (status != 0 || j->error < 0) {
+        hc_log_error("storing droplet failed", "app", j->guid, "err", j->err.msg);
+        cc_reply_error(j->res, CC_E_SYSTEM, "System error: storing the droplet failed");
+        goto out;
+    }
+    /* Only a droplet of the app's current package makes it STAGED. */
+    if (cc_db_exec(j->cc->db,
+                   "UPDATE apps SET droplet_hash = ?, staged_package = ?, package_state = 'STAGED',"
+                   " lock_version = lock_version + 1 WHERE guid = ? AND package_hash = ?",
+                   CC_P(j->sha1, j->package, j->guid, j->package), &rows, &err) < 0) {
+        cc_reply_db_error(j->res, "droplet", &err);
+        goto out;
+    }
+    if (rows.changes == 0) {
+        cc_reply_error(j->res, CC_E_APP_NOT_FOUND, "Application not found or its bits changed");
+        goto out;
+    }
+    hc_log_info("droplet stored", "app", j->guid, "sha1", j->sha1);
+    json_t *o = hc_json_obj();
+    hc_json_set_str(o, "droplet_sha1", j->sha1);
+    hc_http_reply_json(j->res, 200, o);
+out:
+    cc_db_res_release(&rows);
+    hc_http_res_unref(j->res);
+    free(j);
+}
+
+static void h_droplet_upload(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+{
+    cc_ctx_t *cc = data;
+    char guid[HC_UUID_STR_LEN + 1], sha1[41], token[CC_TOKEN_MAX];
+    hc_str_t body = req->body, boundary;
+    if (staging_params(req, res, guid, sha1, token) < 0)
+        return;
+    if (!cc_orch_token_ok(cc, "drop", guid, sha1, token)) {
+        cc_reply_error(res, CC_E_FORBIDDEN, "Operation not permitted: bad or expired token");
+        return;
+    }
+    /* Raw body, or multipart with the v1 field upload[droplet] (or droplet). */
+    if (cc_mp_boundary(hc_http_req_header(req, "Content-Type"), &boundary) == 0) {
+        cc_mp_part_t parts[CC_MP_MAX_PARTS];
+        size_t n = HC_ARRAY_SIZE(parts);
+        const cc_mp_part_t *p = NULL;
+        if (cc_mp_parse(req->body.p, req->body.len, boundary, parts, &n) == 0 &&
+            !(p = cc_mp_find(parts, n, "upload[droplet]")))
+            p = cc_mp_find(parts, n, "droplet");
+        if (!p) {
+            cc_reply_error(res, CC_E_BAD_REQUEST, "Bad request: no droplet part");
+            return;
+        }
+        body = p->data;
+    }
+    if (body.len == 0) {
+        cc_reply_error(res, CC_E_BAD_REQUEST, "Bad request: empty droplet");
+        return;
+    }
+    droplet_job_t *j = hc_calloc(1, sizeof(*j));
+    j->cc = cc;
+    j->res = hc_http_res_ref(res);
+    snprintf(j->guid, sizeof(j->guid), "%s", guid);
+    snprintf(j->package, sizeof(j->package), "%s", sha1);
+    j->body = body;
+    cc_queue_work(cc, droplet_work, droplet_done, j);
+}
+
+static void h_staging_log(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+{
+    cc_ctx_t *cc = data;
+    cc_user_t user;
+    cc_app_t app = {0};
+    if (cc_api_load_app(cc, req, res, &user, &app) < 0)
+        return;
+    const char *log = cc_orch_staging_log(cc, app.guid);
+    if (!log)
+        cc_reply_error(res, CC_E_NOT_FOUND, "Could not find : 'staging log'");
+    else
+        hc_http_reply(res, 200, "text/plain; charset=utf-8", log, strlen(log));
+    cc_app_release(&app);
+}
+
+/* Restage: the current package is staged again and, when STARTED, the app restarted. */
+static void h_restage(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+{
+    cc_ctx_t *cc = data;
+    cc_user_t user;
+    cc_app_t app = {0}, before = {0};
+    hc_err_t err;
+    if (cc_api_load_app(cc, req, res, &user, &app) < 0)
+        return;
+    if (cc_app_load_guid(cc->db, app.guid, &before, &err) < 0) {
+        cc_reply_db_error(res, "restage", &err);
+        goto out;
+    }
+    free(app.package_state);
+    app.package_state = hc_strdup("PENDING");
+    free(app.staged_package);
+    app.staged_package = NULL;
+    app.run_count++;
+    app.updated = hc_wall_s();
+    if (cc_db_begin(cc->db, &err) < 0 || cc_app_update(cc->db, &app, &err) < 0 ||
+        cc_event_add(cc, app.guid, user.email, "app.restage", NULL, &err) < 0 ||
+        cc_db_commit(cc->db, &err) < 0) {
+        cc_db_rollback(cc->db);
+        if (err.code == -ESTALE)
+            cc_reply_error(res, CC_E_LOCKING, "Optimistic locking failure");
+        else
+            cc_reply_db_error(res, "restage", &err);
+        goto out;
+    }
+    /* Same package, new version: treat it as new bits so running instances are replaced. */
+    free(before.package_hash);
+    before.package_hash = hc_strdup("");
+    cc_orch_app_changed(cc, &before, &app);
+    cc_reply_empty(res, 200);
+out:
+    cc_app_release(&app);
+    cc_app_release(&before);
+}
+
+void cc_api_staging_routes(cc_ctx_t *cc, hc_http_server_t *srv)
+{
+    hc_http_server_route(srv, "GET", "/staging/packages/:guid/:sha1/:token", h_package, cc);
+    hc_http_server_route(srv, "POST", "/staging/droplets/:guid/:sha1/:token", h_droplet_upload, cc);
+    hc_http_server_route(srv, "PUT", "/staging/droplets/:guid/:sha1/:token", h_droplet_upload, cc);
+    hc_http_server_route(srv, "GET", "/staged_droplets/:guid/:sha1", h_staged_droplet, cc);
+    hc_http_server_route(srv, "GET", "/apps/:name/staging_log", h_staging_log, cc);
+    hc_http_server_route(srv, "PUT", "/apps/:name/update", h_restage, cc);
+}

@@ -1,0 +1,503 @@
+/*
+ * App bits: PUT /apps/NAME/application (multipart: the zip of the files the blob store lacks
+ * plus the JSON list of resources it has), GET /apps/NAME/application (the package zip), and
+ * PUT|POST /resources (resource matching). The heavy steps (writing, extracting, hashing,
+ * packing, blob I/O) run on the thread pool; the loop only parses and updates the database.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "api/api.h"
+#include "app.h"
+#include "blob/archive.h"
+#include "blob/blob.h"
+#include "blob/multipart.h"
+#include "db/db.h"
+#include "hc_fs.h"
+#include "hc_json.h"
+#include "hc_log.h"
+#include "hc_time.h"
+#include "hc_uuid.h"
+#include "orch.h"
+
+typedef struct cc_resource_s {
+    char sha1[CC_SHA1_HEX + 1];
+    char *fn; /* NULL in PUT /resources when absent */
+    uint64_t size;
+    int mode; /* 0644 or 0755, from the optional "mode" ("755" or 493) */
+} cc_resource_t;
+
+/* Parses a v1 resource list [{"sha1","size","fn"}...]; replies 400/100 on error. */
+static int parse_resources(json_t *arr, bool need_fn, cc_resource_t **ret, size_t *ret_n,
+                           hc_http_res_t *res)
+{
+    if (!json_is_array(arr) || json_array_size(arr) > CC_MAX_RESOURCES) {
+        cc_reply_error(res, CC_E_BAD_REQUEST,
+                       "Bad request: resources must be an array of at most %d", CC_MAX_RESOURCES);
+        return -EINVAL;
+    }
+    size_t n = json_array_size(arr);
+    cc_resource_t *rs = hc_calloc(n + 1, sizeof(*rs));
+    for (size_t i = 0; i < n; i++) {
+        json_t *o = json_array_get(arr, i);
+        const char *sha1, *fn = NULL;
+        int64_t size;
+        hc_err_t err;
+        if (!json_is_object(o) || hc_json_get_str(o, "sha1", &sha1, &err) < 0 ||
+            !cc_sha1_valid(sha1) ||
+            hc_json_get_int_range(o, "size", 0, INT64_MAX, &size, &err) < 0 ||
+            hc_json_opt_str(o, "fn", NULL, &fn, &err) < 0 || (need_fn && !fn) ||
+            (fn && need_fn && cc_path_check(fn) < 0)) {
+            cc_reply_error(res, CC_E_BAD_REQUEST, "Bad request: resource %zu is invalid", i);
+            for (size_t k = 0; k < i; k++)
+                free(rs[k].fn);
+            free(rs);
+            return -EINVAL;
+        }
+        json_t *mode = json_object_get(o, "mode");
+        int64_t m = json_is_integer(mode)  ? json_integer_value(mode)
+                    : json_is_string(mode) ? strtol(json_string_value(mode), NULL, 8)
+                                           : 0644;
+        rs[i].mode = (m & 0100) ? 0755 : 0644;
+        memcpy(rs[i].sha1, sha1, CC_SHA1_HEX + 1);
+        rs[i].size = (uint64_t)size;
+        rs[i].fn = fn ? hc_strdup(fn) : NULL;
+    }
+    *ret = rs;
+    *ret_n = n;
+    return 0;
+}
+
+static void free_resources(cc_resource_t *rs, size_t n)
+{
+    for (size_t i = 0; rs && i < n; i++)
+        free(rs[i].fn);
+    free(rs);
+}
+
+/* ---- PUT /resources ---- */
+
+typedef struct match_job_s {
+    cc_ctx_t *cc;
+    hc_http_res_t *res;
+    cc_resource_t *rs;
+    size_t n;
+    bool *matched;
+    int error;
+} match_job_t;
+
+static void match_work(void *data)
+{
+    match_job_t *j = data;
+    for (size_t i = 0; i < j->n; i++) {
+        char key[CC_SHA1_HEX + 8];
+        uint64_t size = 0;
+        hc_err_t err;
+        snprintf(key, sizeof(key), "res/%s", j->rs[i].sha1);
+        int r = cc_blob_stat(j->cc->blob, key, &size, &err);
+        if (r < 0) {
+            j->error = r;
+            return;
+        }
+        j->matched[i] = r == 1 && size == j->rs[i].size;
+    }
+}
+
+static void match_done(void *data, int status)
+{
+    match_job_t *j = data;
+    if (status == 0 && j->error == 0) {
+        json_t *arr = hc_json_arr();
+        for (size_t i = 0; i < j->n; i++) {
+            if (!j->matched[i])
+                continue;
+            json_t *o = hc_json_obj();
+            hc_json_set_int(o, "size", (int64_t)j->rs[i].size);
+            hc_json_set_str(o, "sha1", j->rs[i].sha1);
+            if (j->rs[i].fn)
+                hc_json_set_str(o, "fn", j->rs[i].fn);
+            hc_json_append_new(arr, o);
+        }
+        hc_http_reply_json(j->res, 200, arr);
+    } else {
+        cc_reply_error(j->res, CC_E_SYSTEM, "System error: blob store unavailable");
+    }
+    hc_http_res_unref(j->res);
+    free_resources(j->rs, j->n);
+    free(j->matched);
+    free(j);
+}
+
+static void h_resources(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+{
+    cc_ctx_t *cc = data;
+    cc_user_t user;
+    json_t *body = NULL;
+    hc_err_t err;
+
+    if (cc_api_auth(cc, req, res, &user) < 0)
+        return;
+    if (hc_json_parse(req->body.p, req->body.len, CC_MAX_JSON_BODY * 4, &body, &err) < 0) {
+        cc_reply_error(res, CC_E_BAD_REQUEST, "Bad request: %s", err.msg);
+        return;
+    }
+    match_job_t *j = hc_calloc(1, sizeof(*j));
+    if (parse_resources(body, false, &j->rs, &j->n, res) < 0) {
+        free(j);
+        json_decref(body);
+        return;
+    }
+    json_decref(body);
+    j->cc = cc;
+    j->res = hc_http_res_ref(res);
+    j->matched = hc_calloc(j->n + 1, sizeof(bool));
+    cc_queue_work(cc, match_work, match_done, j);
+}
+
+/* ---- PUT /apps/NAME/application ---- */
+
+typedef struct upload_job_s {
+    cc_ctx_t *cc;
+    hc_http_res_t *res;
+    char guid[HC_UUID_STR_LEN + 1];
+    char email[CC_MAX_EMAIL + 1];
+    hc_str_t zip; /* points into the request body, alive while res is referenced */
+    cc_resource_t *rs;
+    size_t n;
+    char sha1[CC_SHA1_HEX + 1];
+    int error; /* < 0: failed; code picks the v1 error */
+    hc_err_t err;
+} upload_job_t;
+
+/* Stores every regular file under dir into the resource pool. */
+static int pool_files(cc_blob_t *blob, const char *dir, const char *rel, int depth, hc_err_t *err);
+
+static int pool_one(cc_blob_t *blob, const char *path, hc_err_t *err)
+{
+    char sha1[CC_SHA1_HEX + 1], key[CC_SHA1_HEX + 8];
+    uint64_t size;
+    int r = cc_sha1_file(path, sha1, &size, err);
+    if (r < 0)
+        return r;
+    snprintf(key, sizeof(key), "res/%s", sha1);
+    return cc_blob_put(blob, key, path, err);
+}
+
+static int pool_files(cc_blob_t *blob, const char *dir, const char *rel, int depth, hc_err_t *err)
+{
+    if (depth > 64)
+        return 0;
+    hc_autofree char *path = rel[0] ? hc_asprintf("%s/%s", dir, rel) : hc_strdup(dir);
+    DIR *d = opendir(path);
+    if (!d)
+        return hc_err_set(err, -errno, "open `%s`", rel);
+    struct dirent *de;
+    int r = 0;
+    while (r == 0 && (de = readdir(d))) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        hc_autofree char *sub =
+            rel[0] ? hc_asprintf("%s/%s", rel, de->d_name) : hc_strdup(de->d_name);
+        hc_autofree char *full = hc_asprintf("%s/%s", dir, sub);
+        struct stat st;
+        if (lstat(full, &st) < 0)
+            continue;
+        if (S_ISDIR(st.st_mode))
+            r = pool_files(blob, dir, sub, depth + 1, err);
+        else if (S_ISREG(st.st_mode))
+            r = pool_one(blob, full, err);
+    }
+    closedir(d);
+    return r;
+}
+
+static void upload_work(void *data)
+{
+    upload_job_t *j = data;
+    cc_ctx_t *cc = j->cc;
+    char rnd[17];
+    hc_random_hex(rnd, 8);
+    hc_autofree char *work = hc_asprintf("%s/up-%s", cc->tmp_dir, rnd);
+    hc_autofree char *zip = hc_asprintf("%s/app.zip", work);
+    hc_autofree char *root = hc_asprintf("%s/root", work);
+    hc_autofree char *pkg = hc_asprintf("%s/package.zip", work);
+    uint64_t files = 0, bytes = 0;
+    int r;
+
+    if (mkdir(work, 0700) < 0 || mkdir(root, 0755) < 0) {
+        r = hc_err_set(&j->err, -errno, "create `%s`", work);
+        goto out;
+    }
+    if (j->zip.len > 0) {
+        r = hc_atomic_write_file(AT_FDCWD, zip, j->zip.p, j->zip.len, 0600, &j->err);
+        if (r < 0)
+            goto out;
+        cc_extract_limits_t lim = {.max_bytes = cc->conf->max_unzipped,
+                                   .max_files = (uint64_t)cc->conf->max_files};
+        r = cc_archive_extract(zip, root, &lim, &files, &bytes, &j->err);
+        if (r < 0)
+            goto out;
+        /* Every uploaded file joins the pool, so the next push can skip it. */
+        r = pool_files(cc->blob, root, "", 0, &j->err);
+        if (r < 0)
+            goto out;
+    }
+    for (size_t i = 0; i < j->n; i++) {
+        cc_resource_t *res = &j->rs[i];
+        char key[CC_SHA1_HEX + 8];
+        uint64_t size = 0;
+        if (++files > (uint64_t)cc->conf->max_files) {
+            r = hc_err_set(&j->err, HC_ETOOBIG, "more than %lld files",
+                           (long long)cc->conf->max_files);
+            goto out;
+        }
+        snprintf(key, sizeof(key), "res/%s", res->sha1);
+        r = cc_blob_stat(cc->blob, key, &size, &j->err);
+        if (r < 0)
+            goto out;
+        if (r == 0 || size != res->size) {
+            r = hc_err_set(&j->err, -ENOENT, "resource `%.200s` (%s) is not in the blob store",
+                           res->fn, res->sha1);
+            goto out;
+        }
+        bytes += size;
+        if (bytes > cc->conf->max_unzipped) {
+            r = hc_err_set(&j->err, HC_ETOOBIG, "app size is over the limit of %llu bytes",
+                           (unsigned long long)cc->conf->max_unzipped);
+            goto out;
+        }
+        int fd = cc_open_beneath(root, res->fn, (mode_t)res->mode);
+        if (fd < 0) {
+            r = hc_err_set(&j->err, fd == -EEXIST ? -EINVAL : fd, "resource `%.200s`", res->fn);
+            goto out;
+        }
+        r = cc_blob_get(cc->blob, key, fd, &j->err);
+        close(fd);
+        if (r < 0)
+            goto out;
+    }
+    r = cc_archive_pack(root, pkg, &j->err);
+    if (r < 0)
+        goto out;
+    r = cc_sha1_file(pkg, j->sha1, NULL, &j->err);
+    if (r < 0)
+        goto out;
+    char key[CC_SHA1_HEX + 8];
+    snprintf(key, sizeof(key), "pkg/%s", j->sha1);
+    r = cc_blob_put(cc->blob, key, pkg, &j->err);
+out:
+    j->error = r;
+    cc_rm_rf(work);
+}
+
+static void upload_done(void *data, int status)
+{
+    upload_job_t *j = data;
+    cc_ctx_t *cc = j->cc;
+    cc_app_t app = {0}, before = {0};
+    hc_err_t err;
+    int r;
+
+    if (hc_http_res_cancelled(j->res))
+        goto out;
+    if (status != 0) {
+        cc_reply_error(j->res, CC_E_SYSTEM, "System error");
+        goto out;
+    }
+    if (j->error < 0) {
+        hc_log_info("upload refused", "app", j->guid, "err", j->err.msg);
+        if (j->error == -EINVAL || j->error == -ENOENT || j->error == HC_ETOOBIG ||
+            j->error == -ELOOP)
+            cc_reply_error(j->res, CC_E_PACKAGING_FAILED, "App packaging failed: '%s'", j->err.msg);
+        else
+            cc_reply_error(j->res, CC_E_SYSTEM, "System error: %s", j->err.msg);
+        goto out;
+    }
+    /* Re-read the app: it may have changed while the upload was processed. */
+    for (int attempt = 0; attempt < 3; attempt++) {
+        cc_app_release(&app);
+        cc_app_release(&before);
+        r = cc_app_load_guid(cc->db, j->guid, &app, &err);
+        if (r == 0)
+            r = cc_app_load_guid(cc->db, j->guid, &before, &err);
+        if (r == -ENOENT) {
+            cc_reply_error(j->res, CC_E_APP_NOT_FOUND, "Application not found");
+            goto out;
+        }
+        if (r < 0)
+            goto dbfail;
+        bool same_droplet =
+            app.droplet_hash && app.staged_package && strcmp(app.staged_package, j->sha1) == 0;
+        free(app.package_hash);
+        app.package_hash = hc_strdup(j->sha1);
+        free(app.package_state);
+        app.package_state = hc_strdup(same_droplet ? "STAGED" : "PENDING");
+        app.updated = hc_wall_s();
+        r = cc_db_begin(cc->db, &err);
+        if (r < 0)
+            goto dbfail;
+        r = cc_app_update(cc->db, &app, &err);
+        if (r == -ESTALE) {
+            cc_db_rollback(cc->db);
+            continue;
+        }
+        if (r < 0 || cc_event_add(cc, app.guid, j->email, "app.upload", j->sha1, &err) < 0 ||
+            cc_db_commit(cc->db, &err) < 0)
+            goto dbfail;
+        hc_log_info("package stored", "app", app.name, "sha1", j->sha1);
+        cc_orch_app_changed(cc, &before, &app);
+        cc_reply_empty(j->res, 200);
+        goto out;
+    }
+    cc_reply_error(j->res, CC_E_LOCKING, "Optimistic locking failure");
+    goto out;
+dbfail:
+    cc_db_rollback(cc->db);
+    cc_reply_db_error(j->res, "upload", &err);
+out:
+    cc_app_release(&app);
+    cc_app_release(&before);
+    free_resources(j->rs, j->n);
+    hc_http_res_unref(j->res);
+    free(j);
+}
+
+static void h_upload(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+{
+    cc_ctx_t *cc = data;
+    cc_user_t user;
+    cc_app_t app = {0};
+    cc_mp_part_t parts[CC_MP_MAX_PARTS];
+    size_t nparts = HC_ARRAY_SIZE(parts);
+    hc_str_t boundary;
+    json_t *list = NULL;
+    hc_err_t err;
+
+    if (cc_api_load_app(cc, req, res, &user, &app) < 0)
+        return;
+    if (cc_mp_boundary(hc_http_req_header(req, "Content-Type"), &boundary) < 0) {
+        cc_reply_error(res, CC_E_BAD_REQUEST, "Bad request: expected multipart/form-data");
+        goto out;
+    }
+    int r = cc_mp_parse(req->body.p, req->body.len, boundary, parts, &nparts);
+    if (r < 0) {
+        cc_reply_error(res, CC_E_BAD_REQUEST, "Bad request: %s",
+                       r == HC_ETOOBIG ? "too many parts" : "malformed multipart body");
+        goto out;
+    }
+    const cc_mp_part_t *zip = cc_mp_find(parts, nparts, "application");
+    const cc_mp_part_t *resources = cc_mp_find(parts, nparts, "resources");
+    if (!zip && !resources) {
+        cc_reply_error(res, CC_E_BAD_REQUEST, "Bad request: no `application` or `resources` part");
+        goto out;
+    }
+    upload_job_t *j = hc_calloc(1, sizeof(*j));
+    if (resources && resources->data.len) {
+        if (hc_json_parse(resources->data.p, resources->data.len, CC_MAX_JSON_BODY * 4, &list,
+                          &err) < 0) {
+            cc_reply_error(res, CC_E_BAD_REQUEST, "Bad request: resources: %s", err.msg);
+            free(j);
+            goto out;
+        }
+        if (parse_resources(list, true, &j->rs, &j->n, res) < 0) {
+            free(j);
+            goto out;
+        }
+    }
+    j->cc = cc;
+    j->res = hc_http_res_ref(res);
+    snprintf(j->guid, sizeof(j->guid), "%s", app.guid);
+    snprintf(j->email, sizeof(j->email), "%s", user.email);
+    if (zip)
+        j->zip = zip->data;
+    cc_queue_work(cc, upload_work, upload_done, j);
+out:
+    json_decref(list);
+    cc_app_release(&app);
+}
+
+/* ---- GET /apps/NAME/application ---- */
+
+typedef struct download_job_s {
+    cc_ctx_t *cc;
+    hc_http_res_t *res;
+    char key[CC_SHA1_HEX + 8];
+    char *data;
+    size_t len;
+    int error;
+} download_job_t;
+
+static void download_work(void *data)
+{
+    download_job_t *j = data;
+    hc_err_t err;
+    char rnd[17];
+    hc_random_hex(rnd, 8);
+    hc_autofree char *tmp = hc_asprintf("%s/dl-%s", j->cc->tmp_dir, rnd);
+    int fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        j->error = -errno;
+        return;
+    }
+    unlink(tmp);
+    j->error = cc_blob_get(j->cc->blob, j->key, fd, &err);
+    if (j->error == 0) {
+        off_t size = lseek(fd, 0, SEEK_CUR);
+        j->len = (size_t)size;
+        j->data = hc_malloc(j->len + 1);
+        if (pread(fd, j->data, j->len, 0) != (ssize_t)j->len)
+            j->error = -EIO;
+    }
+    close(fd);
+}
+
+static void download_done(void *data, int status)
+{
+    download_job_t *j = data;
+    if (status != 0 || j->error < 0)
+        cc_reply_error(j->res, CC_E_RESOURCE_NOT_FOUND, "Could not find the requested resource");
+    else
+        hc_http_reply(j->res, 200, "application/zip", j->data, j->len);
+    hc_http_res_unref(j->res);
+    free(j->data);
+    free(j);
+}
+
+void cc_api_send_blob(cc_ctx_t *cc, hc_http_res_t *res, const char *key)
+{
+    download_job_t *j = hc_calloc(1, sizeof(*j));
+    j->cc = cc;
+    j->res = hc_http_res_ref(res);
+    snprintf(j->key, sizeof(j->key), "%s", key);
+    cc_queue_work(cc, download_work, download_done, j);
+}
+
+static void h_download(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+{
+    cc_ctx_t *cc = data;
+    cc_user_t user;
+    cc_app_t app = {0};
+    if (cc_api_load_app(cc, req, res, &user, &app) < 0)
+        return;
+    if (!app.package_hash) {
+        cc_reply_error(res, CC_E_RESOURCE_NOT_FOUND, "Could not find the requested resource");
+    } else {
+        char key[CC_SHA1_HEX + 8];
+        snprintf(key, sizeof(key), "pkg/%s", app.package_hash);
+        cc_api_send_blob(cc, res, key);
+    }
+    cc_app_release(&app);
+}
+
+void cc_api_upload_routes(cc_ctx_t *cc, hc_http_server_t *srv)
+{
+    hc_http_server_route(srv, "PUT", "/resources", h_resources, cc);
+    hc_http_server_route(srv, "POST", "/resources", h_resources, cc);
+    hc_http_server_route(srv, "PUT", "/apps/:name/application", h_upload, cc);
+    /* vmc sends POST with _method=put */
+    hc_http_server_route(srv, "POST", "/apps/:name/application", h_upload, cc);
+    hc_http_server_route(srv, "GET", "/apps/:name/application", h_download, cc);
+}

@@ -1,0 +1,55 @@
+/*
+ * app.h - the app record: load, list, save and its v1 JSON shape (cf-v1.md §1.6).
+ * Loop thread only.
+ */
+#ifndef HEARTH_CC_APP_H
+#define HEARTH_CC_APP_H
+
+#include <jansson.h>
+
+#include "cc.h"
+#include "db/db.h"
+
+typedef struct cc_app_s {
+    char *guid, *name, *owner;
+    char *framework, *runtime, *command;
+    int64_t instances, memory, disk, fds;
+    char *state;          /* "STARTED" / "STOPPED" */
+    json_t *uris;         /* array of strings */
+    json_t *env;          /* array of "K=V" */
+    json_t *services;     /* array of service instance names */
+    char *package_hash;   /* SHA-1 of the stored package zip, or NULL */
+    char *package_state;  /* PENDING, STAGED, FAILED */
+    char *droplet_hash;   /* SHA-1 of the droplet, or NULL */
+    char *staged_package; /* package_hash the droplet was built from */
+    int64_t run_count, lock_version, created, updated;
+} cc_app_t;
+
+/* The column list every loader selects, in cc_app_t order. */
+#define CC_APP_COLUMNS                                                                             \
+    "guid, name, owner, framework, runtime, command, instances, memory, disk, fds, state, uris,"   \
+    " env, services, package_hash, package_state, droplet_hash, staged_package, run_count,"        \
+    " lock_version, created, updated"
+
+/* Fills app from row `row` of a result selected with CC_APP_COLUMNS. */
+void cc_app_from_row(cc_app_t *app, const cc_db_res_t *res, size_t row);
+void cc_app_release(cc_app_t *app);
+
+/* Loads the app `name` of `owner`. Returns 0, -ENOENT or -EIO (err set). */
+int cc_app_load(cc_db_t *db, const char *owner, const char *name, cc_app_t *app, hc_err_t *err);
+/* Loads by GUID (any owner). Returns 0, -ENOENT or -EIO. */
+int cc_app_load_guid(cc_db_t *db, const char *guid, cc_app_t *app, hc_err_t *err);
+/* Inserts a new app (guid, created set by the caller). -EEXIST when the name is taken. */
+int cc_app_insert(cc_db_t *db, const cc_app_t *app, hc_err_t *err);
+/*
+ * Writes every mutable column where guid and lock_version (the value loaded) match, and bumps
+ * lock_version in app. Returns 0, -ESTALE when another writer got there first, or -EIO.
+ */
+int cc_app_update(cc_db_t *db, cc_app_t *app, hc_err_t *err);
+
+/* The v1 app JSON (new reference). runningInstances is null when unknown (< 0). */
+json_t *cc_app_to_json(const cc_app_t *app, int64_t running);
+/* "<droplet or package sha1 or guid>-<run_count>": every start is a new version. */
+void cc_app_version(const cc_app_t *app, char *out, size_t size);
+
+#endif

@@ -1,0 +1,202 @@
+/*
+ * The local-directory blob backend. Layout: ROOT/<kind>/<2 hex>/<2 hex>/<sha1>, so no
+ * directory grows past 65,536 entries per level. A put copies into ROOT/tmp/<random> with
+ * fsync, then renames into place: a crash leaves at worst a stray temp file, which the
+ * next open sweeps, never a partial blob under a real name.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "blob/blob.h"
+#include "hc_fs.h"
+#include "hc_uuid.h"
+
+typedef struct local_s {
+    char *root;
+} local_t;
+
+/* key "kind/sha1" -> ROOT/kind/ab/cd/sha1; refuses keys that are not of that form. */
+static int key_path(const local_t *l, const char *key, char *out, size_t size, char *dir,
+                    size_t dsize)
+{
+    const char *slash = strchr(key, '/');
+    if (!slash || slash == key || slash - key > 16 || !cc_sha1_valid(slash + 1))
+        return -EINVAL;
+    for (const char *p = key; p < slash; p++)
+        if (*p < 'a' || *p > 'z')
+            return -EINVAL;
+    const char *h = slash + 1;
+    int n = snprintf(dir, dsize, "%s/%.*s/%.2s/%.2s", l->root, (int)(slash - key), key, h, h + 2);
+    if (n < 0 || (size_t)n >= dsize)
+        return -ENAMETOOLONG;
+    n = snprintf(out, size, "%s/%s", dir, h);
+    if (n < 0 || (size_t)n >= size)
+        return -ENAMETOOLONG;
+    return 0;
+}
+
+static int copy_fd(int in, int out)
+{
+    char buf[64 * 1024];
+    for (;;) {
+        ssize_t n = read(in, buf, sizeof(buf));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -errno;
+        if (n == 0)
+            return 0;
+        int r = hc_write_all(out, buf, (size_t)n);
+        if (r < 0)
+            return r;
+    }
+}
+
+/* Copies src to a temp file in the store and renames it to dst (which lives in dir). */
+static int copy_atomic(const local_t *l, const char *src, const char *dir, const char *dst,
+                       hc_err_t *err)
+{
+    char tmp[4096], rnd[17];
+    hc_autoclose int in = -1;
+    hc_autoclose int out = -1;
+    int r;
+
+    hc_random_hex(rnd, 8);
+    snprintf(tmp, sizeof(tmp), "%s/tmp/%s", l->root, rnd);
+    in = open(src, O_RDONLY | O_CLOEXEC);
+    if (in < 0)
+        return hc_err_set(err, -errno, "open `%s`", src);
+    out = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+    if (out < 0)
+        return hc_err_set(err, -errno, "create `%s`", tmp);
+    r = copy_fd(in, out);
+    if (r < 0) {
+        hc_err_set(err, r, "write `%s`", tmp);
+        goto fail;
+    }
+    r = hc_fsync(out);
+    if (r < 0) {
+        hc_err_set(err, r, "fsync `%s`", tmp);
+        goto fail;
+    }
+    r = hc_mkdir_p(AT_FDCWD, dir, 0750, err);
+    if (r < 0)
+        goto fail;
+    r = hc_renameat(AT_FDCWD, tmp, AT_FDCWD, dst);
+    if (r < 0) {
+        hc_err_set(err, r, "rename to `%s`", dst);
+        goto fail;
+    }
+    return 0;
+fail:
+    unlink(tmp);
+    return r;
+}
+
+static int local_put(void *self, const char *key, const char *src, hc_err_t *err)
+{
+    local_t *l = self;
+    char path[4096], dir[4096];
+    struct stat st;
+    int r = key_path(l, key, path, sizeof(path), dir, sizeof(dir));
+    if (r < 0)
+        return hc_err_set(err, r, "blob key `%s`", key);
+    if (stat(path, &st) == 0)
+        return 0;
+    return copy_atomic(l, src, dir, path, err);
+}
+
+static int local_get(void *self, const char *key, int out, hc_err_t *err)
+{
+    local_t *l = self;
+    char path[4096], dir[4096];
+    hc_autoclose int in = -1;
+    int r = key_path(l, key, path, sizeof(path), dir, sizeof(dir));
+    if (r < 0)
+        return hc_err_set(err, r, "blob key `%s`", key);
+    in = open(path, O_RDONLY | O_CLOEXEC);
+    if (in < 0)
+        return hc_err_set(err, -errno, "blob `%s`", key);
+    r = copy_fd(in, out);
+    if (r < 0)
+        return hc_err_set(err, r, "copy blob `%s`", key);
+    return 0;
+}
+
+static int local_stat(void *self, const char *key, uint64_t *ret_size, hc_err_t *err)
+{
+    local_t *l = self;
+    char path[4096], dir[4096];
+    struct stat st;
+    int r = key_path(l, key, path, sizeof(path), dir, sizeof(dir));
+    if (r < 0)
+        return hc_err_set(err, r, "blob key `%s`", key);
+    if (stat(path, &st) < 0) {
+        if (errno == ENOENT)
+            return 0;
+        return hc_err_set(err, -errno, "stat blob `%s`", key);
+    }
+    if (ret_size)
+        *ret_size = (uint64_t)st.st_size;
+    return 1;
+}
+
+static int local_remove(void *self, const char *key, hc_err_t *err)
+{
+    local_t *l = self;
+    char path[4096], dir[4096];
+    int r = key_path(l, key, path, sizeof(path), dir, sizeof(dir));
+    if (r < 0)
+        return hc_err_set(err, r, "blob key `%s`", key);
+    if (unlink(path) < 0 && errno != ENOENT)
+        return hc_err_set(err, -errno, "remove blob `%s`", key);
+    return 0;
+}
+
+static void local_free(void *self)
+{
+    local_t *l = self;
+    free(l->root);
+    free(l);
+}
+
+static const cc_blob_ops_t local_ops = {
+    .put = local_put,
+    .get = local_get,
+    .stat = local_stat,
+    .remove = local_remove,
+    .free = local_free,
+};
+
+/* Removes temp files a crashed process left behind. */
+static void sweep_tmp(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    int fd = dirfd(d);
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (e->d_name[0] != '.')
+            unlinkat(fd, e->d_name, 0);
+    closedir(d);
+}
+
+int cc_blob_local_new(const char *dir, cc_blob_t **ret, hc_err_t *err)
+{
+    hc_autofree char *tmp = hc_asprintf("%s/tmp", dir);
+    int r = hc_mkdir_p(AT_FDCWD, tmp, 0750, err);
+    if (r < 0)
+        return r;
+    sweep_tmp(tmp);
+    local_t *l = hc_calloc(1, sizeof(*l));
+    l->root = hc_strdup(dir);
+    cc_blob_t *b = hc_calloc(1, sizeof(*b));
+    b->ops = &local_ops;
+    b->self = l;
+    *ret = b;
+    return 0;
+}

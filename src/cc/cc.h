@@ -1,0 +1,99 @@
+/*
+ * cc.h - hearth-cc's context and configuration: the Cloud Controller holds the desired state
+ * (users, apps, service instances) in its database, the app bits in the blob store, and
+ * tells the DEAs what to run over the bus. Loop thread only.
+ */
+#ifndef HEARTH_CC_CC_H
+#define HEARTH_CC_CC_H
+
+#include <uv.h>
+
+#include "hc_base.h"
+#include "hc_daemon.h"
+#include "hc_http_server.h"
+
+/* Limits (STYLE R19). Each has a config key. */
+#define CC_MAX_JSON_BODY ((size_t)1024 * 1024)        /* JSON request bodies */
+#define CC_DEFAULT_MAX_UPLOAD ((uint64_t)256 << 20)   /* multipart upload body */
+#define CC_DEFAULT_MAX_UNZIPPED ((uint64_t)512 << 20) /* sum of extracted file sizes */
+#define CC_DEFAULT_MAX_FILES 20000                    /* entries in an uploaded zip */
+#define CC_MAX_RESOURCES 20000                        /* descriptors in PUT /resources */
+#define CC_MAX_NAME 64                                /* app and service names */
+#define CC_MAX_EMAIL 254
+#define CC_MAX_PASSWORD 1024
+#define CC_MAX_URIS 64
+#define CC_MAX_ENV 256
+
+typedef struct cc_db_s cc_db_t;
+typedef struct cc_blob_s cc_blob_t;
+typedef struct cc_ratelimit_s cc_ratelimit_t;
+typedef struct cc_bus_s cc_bus_t;
+typedef struct cc_placement_s cc_placement_t;
+
+typedef struct cc_conf_s {
+    int port;
+    char *host;
+    int status_port;
+    char *data_dir;
+    char **nats_urls;
+    char *database_url;
+    char *domain;        /* apps get NAME.domain; the CC registers api.domain */
+    char *external_host; /* address the router and DEAs reach the CC at */
+    char **admins;       /* emails with the admin role */
+    bool allow_registration;
+    uint64_t token_ttl_ms;
+    uint64_t max_upload;
+    uint64_t max_unzipped;
+    int64_t max_files;
+    int64_t login_max_failures; /* per email and per peer address within login_window */
+    uint64_t login_window_ms;
+    uint64_t pwhash_memlimit; /* argon2id memory per hash, bytes */
+    int64_t pwhash_opslimit;
+    int64_t quota_memory; /* MB, per user (admins: x4) */
+    int64_t quota_apps;
+    int64_t quota_services;
+    int64_t quota_uris; /* per app */
+    char *bulk_user;
+    char *bulk_password;
+    char *blob_backend; /* "local" or "s3" */
+    char *blob_dir;     /* local backend; default data_dir/blobs */
+    char *s3_endpoint;
+    char *s3_bucket;
+    char *s3_region;
+    char *s3_access_key;
+    char *s3_secret_key;
+    char *services_url; /* broker base URL (OSBAPI v2) */
+    int log_level;
+    char *log_file;
+} cc_conf_t;
+
+extern const hc_conf_opt_t cc_conf_opts[];
+
+typedef struct cc_s {
+    hc_daemon_t *d;
+    cc_conf_t *conf;
+    uv_loop_t *loop;
+    hc_http_server_t *http;
+    cc_db_t *db;
+    cc_blob_t *blob;
+    cc_ratelimit_t *login_limit; /* per email */
+    cc_ratelimit_t *peer_limit;  /* per client address: 10x the per-email limit */
+    cc_bus_t *bus;
+    cc_placement_t *placement;
+    char *bulk_user; /* from conf or random at start */
+    char *bulk_password;
+    char *signing_key; /* random per process: signs short-lived download URLs */
+    char *tmp_dir;     /* data_dir/tmp: uploads being processed */
+    int pending_work;  /* uv_queue_work requests in flight */
+} cc_ctx_t;
+
+/* Daemon hooks for hc_daemon_spec_t. */
+int cc_start(hc_daemon_t *d, hc_err_t *err);
+void cc_stop(hc_daemon_t *d);
+/* Frees what cc_start set up, after the loop ended. */
+void cc_release(cc_ctx_t *cc);
+
+/* Adds every REST route to the server (api/routes.c). */
+void cc_api_routes(cc_ctx_t *cc, hc_http_server_t *srv);
+
+#endif

@@ -1,0 +1,630 @@
+/*
+ * Staging and placement. The DEA pool is rebuilt from dea.advertise (entries older than
+ * CC_DEA_PROFILE_TTL_MS are ignored); instances go to the DEA with the fewest instances of
+ * the app, then the most free memory (cluster avoidance), and the chosen DEA's free memory
+ * is debited locally so one burst of starts spreads out. No DEA: the start is dropped and
+ * logged; the HM asks again later (v1 behaviour).
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include <sodium.h>
+
+#include "bus/bus.h"
+#include "db/db.h"
+#include "hc_json.h"
+#include "hc_log.h"
+#include "hc_time.h"
+#include "hc_uuid.h"
+#include "orch.h"
+
+typedef struct dea_s {
+    char id[128];
+    int64_t available_memory; /* MB */
+    uint64_t seen_ms;
+    json_t *app_counts; /* {"<app guid>": n} from the advertisement, may be NULL */
+} dea_t;
+
+typedef struct staging_s {
+    struct staging_s *next;
+    char guid[HC_UUID_STR_LEN + 1];
+    char package[41];
+    char task_id[HC_UUID_STR_LEN + 1];
+    bool done;
+} staging_t;
+
+typedef struct log_s {
+    struct log_s *next;
+    char guid[HC_UUID_STR_LEN + 1];
+    char *text;
+} log_t;
+
+struct cc_placement_s {
+    dea_t deas[CC_MAX_DEAS];
+    size_t num_deas;
+    staging_t *staging; /* tasks waiting for their reply */
+    log_t *logs;
+    size_t num_logs;
+};
+
+static cc_placement_t *pool(cc_ctx_t *cc)
+{
+    if (!cc->placement)
+        cc->placement = hc_calloc(1, sizeof(*cc->placement));
+    return cc->placement;
+}
+
+/* ---- DEA pool ---- */
+
+void cc_orch_advertise(cc_ctx_t *cc, const char *data, size_t len)
+{
+    cc_placement_t *p = pool(cc);
+    json_t *o = NULL;
+    const char *id;
+    int64_t mem;
+    hc_err_t err;
+
+    if (hc_json_parse_obj(data, len, 256 * 1024, &o, &err) < 0 ||
+        hc_json_get_str_len(o, "id", 1, sizeof(p->deas[0].id) - 1, &id, &err) < 0 ||
+        hc_json_get_int(o, "available_memory", &mem, &err) < 0) {
+        hc_log_debug("bad dea.advertise, ignoring", "err", err.msg);
+        json_decref(o);
+        return;
+    }
+    uint64_t now = uv_now(cc->loop);
+    dea_t *d = NULL;
+    for (size_t i = 0; i < p->num_deas && !d; i++)
+        if (strcmp(p->deas[i].id, id) == 0)
+            d = &p->deas[i];
+    if (!d) {
+        /* Reuse the stalest slot when full: the table stays bounded. */
+        if (p->num_deas < CC_MAX_DEAS) {
+            d = &p->deas[p->num_deas++];
+        } else {
+            d = &p->deas[0];
+            for (size_t i = 1; i < p->num_deas; i++)
+                if (p->deas[i].seen_ms < d->seen_ms)
+                    d = &p->deas[i];
+        }
+        json_decref(d->app_counts);
+        memset(d, 0, sizeof(*d));
+        snprintf(d->id, sizeof(d->id), "%s", id);
+    }
+    d->available_memory = mem;
+    d->seen_ms = now;
+    json_decref(d->app_counts);
+    json_t *counts = json_object_get(o, "app_id_to_count");
+    d->app_counts = json_is_object(counts) ? json_incref(counts) : NULL;
+    json_decref(o);
+}
+
+size_t cc_orch_num_deas(cc_ctx_t *cc)
+{
+    cc_placement_t *p = pool(cc);
+    uint64_t now = uv_now(cc->loop);
+    size_t n = 0;
+    for (size_t i = 0; i < p->num_deas; i++)
+        n += now - p->deas[i].seen_ms <= CC_DEA_PROFILE_TTL_MS;
+    return n;
+}
+
+static int64_t app_count(const dea_t *d, const char *guid)
+{
+    json_t *v = d->app_counts ? json_object_get(d->app_counts, guid) : NULL;
+    return json_is_integer(v) ? json_integer_value(v) : 0;
+}
+
+/* Picks a DEA for one instance of guid needing mem MB, or NULL. */
+static dea_t *pick_dea(cc_ctx_t *cc, const char *guid, int64_t mem)
+{
+    cc_placement_t *p = pool(cc);
+    uint64_t now = uv_now(cc->loop);
+    dea_t *best = NULL;
+    uint32_t best_tie = 0;
+    for (size_t i = 0; i < p->num_deas; i++) {
+        dea_t *d = &p->deas[i];
+        if (now - d->seen_ms > CC_DEA_PROFILE_TTL_MS || d->available_memory < mem)
+            continue;
+        uint32_t tie = randombytes_uniform(1u << 30);
+        if (!best) {
+            best = d;
+            best_tie = tie;
+            continue;
+        }
+        int64_t a = app_count(d, guid), b = app_count(best, guid);
+        if (a < b ||
+            (a == b && (d->available_memory > best->available_memory ||
+                        (d->available_memory == best->available_memory && tie < best_tie)))) {
+            best = d;
+            best_tie = tie;
+        }
+    }
+    return best;
+}
+
+/* Counts a placement locally until the DEA's next advertisement. */
+static void debit(dea_t *d, const char *guid, int64_t mem)
+{
+    d->available_memory -= mem;
+    if (!d->app_counts)
+        d->app_counts = hc_json_obj();
+    json_object_set_new(d->app_counts, guid, json_integer(app_count(d, guid) + 1));
+}
+
+/* ---- messages ---- */
+
+static char *base_url(cc_ctx_t *cc)
+{
+    return hc_asprintf("http://%s:%d",
+                       cc->conf->external_host ? cc->conf->external_host : cc->conf->host,
+                       hc_http_server_port(cc->http));
+}
+
+/* The service credentials for the start message (VCAP_SERVICES), from the owner's instances. */
+static json_t *services_json(cc_ctx_t *cc, const cc_app_t *app)
+{
+    json_t *arr = hc_json_arr(), *name;
+    size_t i;
+    json_array_foreach(app->services, i, name)
+    {
+        cc_db_res_t res = {0};
+        hc_err_t err;
+        if (cc_db_exec(cc->db,
+                       "SELECT name, label, plan, credentials FROM service_instances"
+                       " WHERE owner = ? AND name = ?",
+                       CC_P(app->owner, json_string_value(name)), &res, &err) == 0 &&
+            res.nrows == 1) {
+            json_t *s = hc_json_obj();
+            const char *label = cc_db_cell(&res, 0, 1);
+            hc_json_set_str(s, "name", cc_db_cell(&res, 0, 0));
+            hc_json_set_str(s, "label", label);
+            hc_json_set_str(s, "vendor", label);
+            hc_json_set_str(s, "plan", cc_db_cell(&res, 0, 2));
+            json_t *cred =
+                cc_db_cell(&res, 0, 3) ? json_loads(cc_db_cell(&res, 0, 3), 0, NULL) : NULL;
+            hc_json_set_new(s, "credentials", cred ? cred : hc_json_obj());
+            hc_json_set_new(s, "tags", hc_json_arr());
+            hc_json_append_new(arr, s);
+        }
+        cc_db_res_release(&res);
+    }
+    return arr;
+}
+
+/* The start-message body (cf-v1.md §2.3) without the per-instance fields. */
+static json_t *start_body(cc_ctx_t *cc, const cc_app_t *app)
+{
+    json_t *o = hc_json_obj(), *limits = hc_json_obj(), *users = hc_json_arr();
+    char version[128];
+    hc_autofree char *base = base_url(cc);
+    hc_autofree char *uri =
+        hc_asprintf("%s/staged_droplets/%s/%s", base, app->guid, app->droplet_hash);
+
+    cc_app_version(app, version, sizeof(version));
+    hc_json_set_str(o, "droplet", app->guid);
+    hc_json_set_str(o, "name", app->name);
+    hc_json_set_new(o, "uris", json_incref(app->uris));
+    hc_json_set_str(o, "runtime", app->runtime);
+    hc_json_set_str(o, "framework", app->framework);
+    hc_json_set_str(o, "sha1", app->droplet_hash);
+    hc_json_set_str(o, "executableFile", "");
+    hc_json_set_str(o, "executableUri", uri);
+    hc_json_set_str(o, "version", version);
+    hc_json_set_new(o, "services", services_json(cc, app));
+    hc_json_set_int(limits, "mem", app->memory);
+    hc_json_set_int(limits, "disk", app->disk);
+    hc_json_set_int(limits, "fds", app->fds);
+    hc_json_set_new(o, "limits", limits);
+    hc_json_set_new(o, "env", json_incref(app->env));
+    hc_json_append_str(users, app->owner);
+    hc_json_set_new(o, "users", users);
+    hc_json_set_new(o, "debug", NULL);
+    hc_json_set_new(o, "console", NULL);
+    hc_json_set_str(o, "cc_partition", "default");
+    return o;
+}
+
+/* Publishes dea.UUID.start for each index in [from, to) (or the listed ones). */
+static void start_instances(cc_ctx_t *cc, const cc_app_t *app, const int64_t *indices,
+                            size_t n_indices, int64_t from, int64_t to, bool flapping)
+{
+    json_t *body = start_body(cc, app);
+    size_t count = indices ? n_indices : (size_t)(to > from ? to - from : 0);
+    for (size_t k = 0; k < count; k++) {
+        int64_t idx = indices ? indices[k] : from + (int64_t)k;
+        dea_t *d = pick_dea(cc, app->guid, app->memory);
+        char idxs[24];
+        snprintf(idxs, sizeof(idxs), "%lld", (long long)idx);
+        if (!d) {
+            hc_log_warn("no DEA can run the instance, the HM will retry", "app", app->name, "index",
+                        idxs);
+            continue;
+        }
+        debit(d, app->guid, app->memory);
+        json_t *msg = json_deep_copy(body);
+        hc_json_set_int(msg, "index", idx);
+        if (flapping)
+            hc_json_set_bool(msg, "flapping", true);
+        char subject[200];
+        snprintf(subject, sizeof(subject), "dea.%s.start", d->id);
+        if (!hc_bus_subject_valid(subject, false)) {
+            json_decref(msg);
+            continue;
+        }
+        cc_bus_publish(cc, subject, msg);
+        hc_log_info("instance sent to DEA", "app", app->name, "index", idxs, "dea", d->id);
+        json_decref(msg);
+    }
+    json_decref(body);
+}
+
+static void droplet_updated(cc_ctx_t *cc, const cc_app_t *app)
+{
+    json_t *o = json_pack("{s:s, s:s}", "droplet", app->guid, "cc_partition", "default");
+    cc_bus_publish(cc, "droplet.updated", o);
+    json_decref(o);
+}
+
+static void stop_msg(cc_ctx_t *cc, const cc_app_t *app, const char *version, int64_t from,
+                     int64_t to)
+{
+    json_t *o = hc_json_obj();
+    hc_json_set_str(o, "droplet", app->guid);
+    if (version)
+        hc_json_set_str(o, "version", version);
+    if (from >= 0) {
+        json_t *idx = hc_json_arr();
+        for (int64_t i = from; i < to; i++)
+            json_array_append_new(idx, json_integer(i));
+        hc_json_set_new(o, "indices", idx);
+    }
+    cc_bus_publish(cc, "dea.stop", o);
+    json_decref(o);
+}
+
+static bool is_started(const cc_app_t *app)
+{
+    return app->state && strcmp(app->state, "STARTED") == 0;
+}
+
+static bool is_staged(const cc_app_t *app)
+{
+    return app->package_hash && app->droplet_hash && app->staged_package &&
+           strcmp(app->package_hash, app->staged_package) == 0 && app->package_state &&
+           strcmp(app->package_state, "STAGED") == 0;
+}
+
+/* ---- staging ---- */
+
+void cc_orch_token(cc_ctx_t *cc, const char *purpose, const char *guid, const char *sha1,
+                   char out[CC_TOKEN_MAX])
+{
+    long long expiry = (long long)hc_wall_s() + CC_STAGING_TOKEN_TTL_S;
+    unsigned char mac[crypto_auth_hmacsha256_BYTES];
+    char hex[2 * sizeof(mac) + 1];
+    hc_autofree char *msg = hc_asprintf("%s|%s|%s|%lld", purpose, guid, sha1, expiry);
+    crypto_auth_hmacsha256(mac, (const unsigned char *)msg, strlen(msg),
+                           (const unsigned char *)cc->signing_key);
+    sodium_bin2hex(hex, sizeof(hex), mac, sizeof(mac));
+    snprintf(out, CC_TOKEN_MAX, "%lld.%s", expiry, hex);
+}
+
+bool cc_orch_token_ok(cc_ctx_t *cc, const char *purpose, const char *guid, const char *sha1,
+                      const char *token)
+{
+    char *dot;
+    errno = 0;
+    long long expiry = strtoll(token, &dot, 10);
+    if (errno || dot == token || *dot != '.' || expiry < hc_wall_s())
+        return false;
+    unsigned char mac[crypto_auth_hmacsha256_BYTES], got[crypto_auth_hmacsha256_BYTES];
+    size_t n = 0;
+    if (strlen(dot + 1) != 2 * sizeof(got) ||
+        sodium_hex2bin(got, sizeof(got), dot + 1, strlen(dot + 1), NULL, &n, NULL) != 0 ||
+        n != sizeof(got))
+        return false;
+    hc_autofree char *msg = hc_asprintf("%s|%s|%s|%lld", purpose, guid, sha1, expiry);
+    crypto_auth_hmacsha256(mac, (const unsigned char *)msg, strlen(msg),
+                           (const unsigned char *)cc->signing_key);
+    return sodium_memcmp(mac, got, sizeof(mac)) == 0;
+}
+
+static void set_log(cc_ctx_t *cc, const char *guid, const char *text, size_t len)
+{
+    cc_placement_t *p = pool(cc);
+    log_t *l = p->logs;
+    while (l && strcmp(l->guid, guid) != 0)
+        l = l->next;
+    if (!l) {
+        l = hc_calloc(1, sizeof(*l));
+        snprintf(l->guid, sizeof(l->guid), "%s", guid);
+        l->next = p->logs;
+        p->logs = l;
+        p->num_logs++;
+    }
+    free(l->text);
+    l->text = hc_strndup(text, HC_MIN(len, CC_MAX_STAGING_LOG));
+}
+
+const char *cc_orch_staging_log(cc_ctx_t *cc, const char *guid)
+{
+    for (log_t *l = pool(cc)->logs; l; l = l->next)
+        if (strcmp(l->guid, guid) == 0)
+            return l->text;
+    return NULL;
+}
+
+typedef struct stage_req_s {
+    cc_ctx_t *cc;
+    staging_t *task;
+} stage_req_t;
+
+static void unlink_task(cc_ctx_t *cc, staging_t *t)
+{
+    for (staging_t **pp = &pool(cc)->staging; *pp; pp = &(*pp)->next)
+        if (*pp == t) {
+            *pp = t->next;
+            break;
+        }
+    free(t);
+}
+
+/* Marks the app's package FAILED (when it is still the one that was staged). */
+static void mark_failed(cc_ctx_t *cc, const char *guid, const char *package)
+{
+    hc_err_t err;
+    if (cc_db_exec(cc->db,
+                   "UPDATE apps SET package_state = 'FAILED', lock_version = lock_version + 1"
+                   " WHERE guid = ? AND package_hash = ?",
+                   CC_P(guid, package), NULL, &err) < 0)
+        hc_log_error("mark staging failed", "err", err.msg);
+}
+
+static void on_staged(hc_bus_t *bus, int status, const char *data, size_t len, void *ud)
+{
+    stage_req_t *sr = ud;
+    cc_ctx_t *cc = sr->cc;
+    staging_t *t = sr->task;
+    json_t *reply = NULL;
+    cc_app_t app = {0};
+    hc_err_t err;
+    (void)bus;
+
+    free(sr);
+    if (status == HC_BUS_CANCELED)
+        goto out;
+    if (status != HC_BUS_OK) {
+        hc_log_warn("staging got no reply", "app", t->guid, "status", strerror(-status));
+        set_log(cc, t->guid, "staging timed out or no stager answered\n", 41);
+        mark_failed(cc, t->guid, t->package);
+        goto out;
+    }
+    if (hc_json_parse_obj(data, len, CC_MAX_STAGING_LOG * 2, &reply, &err) < 0) {
+        hc_log_warn("bad staging reply", "app", t->guid, "err", err.msg);
+        mark_failed(cc, t->guid, t->package);
+        goto out;
+    }
+    const char *log = json_string_value(json_object_get(reply, "task_log"));
+    if (log)
+        set_log(cc, t->guid, log, strlen(log));
+    const char *error = json_string_value(json_object_get(reply, "error"));
+    if (cc_app_load_guid(cc->db, t->guid, &app, &err) < 0)
+        goto out;
+    if (error || !is_staged(&app) || strcmp(app.package_hash, t->package) != 0) {
+        hc_log_warn("staging failed", "app", app.name, "err", error ? error : "no droplet");
+        mark_failed(cc, t->guid, t->package);
+        goto out;
+    }
+    hc_log_info("staged", "app", app.name, "droplet", app.droplet_hash);
+    if (is_started(&app)) {
+        start_instances(cc, &app, NULL, 0, 0, app.instances, false);
+        droplet_updated(cc, &app);
+    }
+out:
+    json_decref(reply);
+    cc_app_release(&app);
+    unlink_task(cc, t);
+}
+
+/* Sends a staging request for app's package to a DEA, unless one is in flight. */
+static void stage(cc_ctx_t *cc, const cc_app_t *app)
+{
+    cc_placement_t *p = pool(cc);
+    for (staging_t *t = p->staging; t; t = t->next)
+        if (strcmp(t->guid, app->guid) == 0 && strcmp(t->package, app->package_hash) == 0)
+            return;
+    dea_t *d = pick_dea(cc, app->guid, app->memory);
+    hc_bus_t *bus = cc_bus_handle(cc);
+    if (!d || !bus) {
+        hc_log_warn("no DEA to stage on, the start waits for the HM", "app", app->name);
+        return;
+    }
+    staging_t *t = hc_calloc(1, sizeof(*t));
+    snprintf(t->guid, sizeof(t->guid), "%s", app->guid);
+    snprintf(t->package, sizeof(t->package), "%s", app->package_hash);
+    hc_uuid4(t->task_id);
+
+    char tok_dl[CC_TOKEN_MAX], tok_up[CC_TOKEN_MAX], subject[200];
+    cc_orch_token(cc, "pkg", app->guid, app->package_hash, tok_dl);
+    cc_orch_token(cc, "drop", app->guid, app->package_hash, tok_up);
+    hc_autofree char *base = base_url(cc);
+    hc_autofree char *dl =
+        hc_asprintf("%s/staging/packages/%s/%s/%s", base, app->guid, app->package_hash, tok_dl);
+    hc_autofree char *up =
+        hc_asprintf("%s/staging/droplets/%s/%s/%s", base, app->guid, app->package_hash, tok_up);
+    json_t *props = hc_json_obj(), *res = hc_json_obj();
+    hc_json_set_str(props, "framework", app->framework);
+    hc_json_set_str(props, "runtime", app->runtime);
+    hc_json_set_str(props, "command", app->command);
+    hc_json_set_new(props, "environment", json_incref(app->env));
+    hc_json_set_new(props, "services", services_json(cc, app));
+    hc_json_set_int(res, "memory", app->memory);
+    hc_json_set_int(res, "disk", app->disk);
+    hc_json_set_int(res, "fds", app->fds);
+    hc_json_set_new(props, "resources", res);
+    json_t *msg = hc_json_obj();
+    hc_json_set_str(msg, "task_id", t->task_id);
+    hc_json_set_str(msg, "app_id", app->guid);
+    hc_json_set_str(msg, "name", app->name);
+    hc_json_set_str(msg, "package_sha1", app->package_hash);
+    hc_json_set_new(msg, "properties", props);
+    hc_json_set_str(msg, "download_uri", dl);
+    hc_json_set_str(msg, "upload_uri", up);
+    hc_autofree char *s = json_dumps(msg, JSON_COMPACT);
+    json_decref(msg);
+    snprintf(subject, sizeof(subject), "staging.%s.start", d->id);
+    stage_req_t *sr = hc_calloc(1, sizeof(*sr));
+    sr->cc = cc;
+    sr->task = t;
+    int r = hc_bus_subject_valid(subject, false)
+                ? hc_bus_request(bus, subject, s, strlen(s), CC_STAGING_TIMEOUT_MS, on_staged, sr)
+                : -EINVAL;
+    if (r < 0) {
+        hc_log_warn("staging request failed", "app", app->name, "err", strerror(-r));
+        free(sr);
+        free(t);
+        return;
+    }
+    t->next = p->staging;
+    p->staging = t;
+    hc_log_info("staging", "app", app->name, "dea", d->id, "task", t->task_id);
+}
+
+/* Brings instances up for a STARTED app: stage first when the droplet is not current. */
+static void run_app(cc_ctx_t *cc, const cc_app_t *app, int64_t from, int64_t to)
+{
+    if (!app->package_hash) {
+        hc_log_info("app has no bits yet, nothing to start", "app", app->name);
+        return;
+    }
+    if (!is_staged(app)) {
+        stage(cc, app);
+        return;
+    }
+    start_instances(cc, app, NULL, 0, from, to, false);
+}
+
+void cc_orch_app_changed(cc_ctx_t *cc, const cc_app_t *before, const cc_app_t *after)
+{
+    bool was = before && is_started(before), is = is_started(after);
+    bool new_bits = before && after->package_hash &&
+                    (!before->package_hash || strcmp(before->package_hash, after->package_hash));
+    if (!was && is) {
+        run_app(cc, after, 0, after->instances);
+        droplet_updated(cc, after);
+    } else if (was && !is) {
+        stop_msg(cc, after, NULL, -1, -1);
+        droplet_updated(cc, after);
+    } else if (was && is) {
+        char version[128];
+        cc_app_version(after, version, sizeof(version));
+        if (new_bits || !json_equal(before->services, after->services) ||
+            !json_equal(before->env, after->env)) {
+            /* Restart with the new bits or environment: stop the old version, start anew. */
+            stop_msg(cc, after, NULL, -1, -1);
+            run_app(cc, after, 0, after->instances);
+        } else if (after->instances > before->instances) {
+            run_app(cc, after, before->instances, after->instances);
+        } else if (after->instances < before->instances) {
+            stop_msg(cc, after, version, after->instances, before->instances);
+        }
+        if (!json_equal(before->uris, after->uris) && is_staged(after)) {
+            json_t *body = start_body(cc, after);
+            cc_bus_publish(cc, "dea.update", body);
+            json_decref(body);
+        }
+        if (after->instances != before->instances || new_bits)
+            droplet_updated(cc, after);
+    }
+}
+
+void cc_orch_app_deleted(cc_ctx_t *cc, const cc_app_t *app)
+{
+    stop_msg(cc, app, NULL, -1, -1);
+    droplet_updated(cc, app);
+}
+
+void cc_orch_hm_request(cc_ctx_t *cc, const char *data, size_t len)
+{
+    json_t *o = NULL, *list;
+    const char *guid, *op;
+    cc_app_t app = {0};
+    hc_err_t err;
+
+    if (hc_json_parse_obj(data, len, 256 * 1024, &o, &err) < 0 ||
+        hc_json_get_str(o, "droplet", &guid, &err) < 0 || hc_json_get_str(o, "op", &op, &err) < 0) {
+        hc_log_warn("bad HM request, ignoring", "err", err.msg);
+        goto out;
+    }
+    if (cc_app_load_guid(cc->db, guid, &app, &err) < 0) {
+        hc_log_info("HM request for an unknown app, ignoring", "app", guid);
+        goto out;
+    }
+    if (strcmp(op, "START") == 0) {
+        const char *version = json_string_value(json_object_get(o, "version"));
+        char current[128];
+        cc_app_version(&app, current, sizeof(current));
+        if (!is_started(&app) || (version && strcmp(version, current) != 0)) {
+            hc_log_info("HM START for a stopped app or an old version, ignoring", "app", app.name);
+            goto out;
+        }
+        if (!is_staged(&app)) {
+            run_app(cc, &app, 0, app.instances);
+            goto out;
+        }
+        list = json_object_get(o, "indices");
+        size_t n = json_is_array(list) ? HC_MIN(json_array_size(list), (size_t)512) : 0;
+        int64_t idx[512];
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++) {
+            json_t *v = json_array_get(list, i);
+            if (json_is_integer(v) && json_integer_value(v) >= 0 &&
+                json_integer_value(v) < app.instances)
+                idx[k++] = json_integer_value(v);
+        }
+        bool flapping = json_is_true(json_object_get(o, "flapping"));
+        start_instances(cc, &app, idx, k, 0, 0, flapping);
+    } else if (strcmp(op, "STOP") == 0) {
+        list = json_object_get(o, "instances");
+        if (!json_is_array(list) || json_array_size(list) == 0)
+            goto out;
+        json_t *msg = hc_json_obj();
+        hc_json_set_str(msg, "droplet", app.guid);
+        hc_json_set_new(msg, "instances", json_incref(list));
+        cc_bus_publish(cc, "dea.stop", msg);
+        json_decref(msg);
+    } else {
+        hc_log_warn("unknown HM op, ignoring", "op", op);
+    }
+out:
+    cc_app_release(&app);
+    json_decref(o);
+}
+
+void cc_orch_stop(cc_ctx_t *cc)
+{
+    (void)cc; /* pending staging requests get HC_BUS_CANCELED from hc_bus_free */
+}
+
+void cc_orch_free(cc_ctx_t *cc)
+{
+    cc_placement_t *p = cc->placement;
+    if (!p)
+        return;
+    for (size_t i = 0; i < p->num_deas; i++)
+        json_decref(p->deas[i].app_counts);
+    while (p->staging) {
+        staging_t *t = p->staging;
+        p->staging = t->next;
+        free(t);
+    }
+    while (p->logs) {
+        log_t *l = p->logs;
+        p->logs = l->next;
+        free(l->text);
+        free(l);
+    }
+    free(p);
+    cc->placement = NULL;
+}

@@ -1,0 +1,111 @@
+/* hearth-cc's start and stop: database, blob store, REST server, bus. */
+#include <stdio.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "auth/auth.h"
+#include "blob/blob.h"
+#include "bus/bus.h"
+#include "cc.h"
+#include "db/db.h"
+#include "hc_fs.h"
+#include "hc_log.h"
+#include "hc_uuid.h"
+#include "orch.h"
+
+static int open_storage(cc_ctx_t *cc, hc_err_t *err)
+{
+    cc_conf_t *conf = cc->conf;
+    int r = hc_mkdir_p(AT_FDCWD, conf->data_dir, 0750, err);
+    if (r < 0)
+        return r;
+    cc->tmp_dir = hc_asprintf("%s/tmp", conf->data_dir);
+    r = hc_mkdir_p(AT_FDCWD, cc->tmp_dir, 0750, err);
+    if (r < 0)
+        return r;
+    if (conf->database_url) {
+        r = cc_db_open(conf->database_url, &cc->db, err);
+    } else {
+        hc_autofree char *path = hc_asprintf("%s/cc.db", conf->data_dir);
+        r = cc_db_open(path, &cc->db, err);
+    }
+    if (r < 0)
+        return hc_err_wrap(err, "database");
+    r = cc_blob_open(cc, &cc->blob, err);
+    if (r < 0)
+        return hc_err_wrap(err, "blob store");
+    return 0;
+}
+
+int cc_start(hc_daemon_t *d, hc_err_t *err)
+{
+    cc_ctx_t *cc = d->data;
+    cc_conf_t *conf = d->conf;
+    int r;
+
+    cc->d = d;
+    cc->conf = conf;
+    cc->loop = d->loop;
+    if (cc_auth_init() < 0)
+        return hc_err_set(err, -EIO, "libsodium initialisation failed");
+    r = open_storage(cc, err);
+    if (r < 0)
+        return r;
+    cc->login_limit = cc_ratelimit_new((size_t)conf->login_max_failures, conf->login_window_ms);
+    cc->peer_limit = cc_ratelimit_new((size_t)conf->login_max_failures * 10, conf->login_window_ms);
+    char rnd[33];
+    hc_random_hex(rnd, 16);
+    cc->bulk_user = hc_strdup(conf->bulk_user ? conf->bulk_user : "bulk");
+    cc->bulk_password = hc_strdup(conf->bulk_password ? conf->bulk_password : rnd);
+    hc_random_hex(rnd, 16);
+    cc->signing_key = hc_strdup(rnd);
+
+    hc_http_server_conf_t hconf = {
+        .host = conf->host,
+        .port = conf->port,
+        .max_body = (size_t)conf->max_upload,
+        .body_timeout_ms = 300000,
+    };
+    r = hc_http_server_new(cc->loop, &hconf, &cc->http, err);
+    if (r < 0)
+        return hc_err_wrap(err, "REST API on %s:%d", conf->host, conf->port);
+    cc_api_routes(cc, cc->http);
+    char port[16];
+    snprintf(port, sizeof(port), "%d", hc_http_server_port(cc->http));
+    hc_log_info("listening", "host", conf->host, "port", port, "db",
+                cc_db_kind(cc->db) == CC_DB_SQLITE ? "sqlite" : "postgres");
+    r = cc_bus_start(cc, err);
+    if (r < 0)
+        return hc_err_wrap(err, "bus");
+    return 0;
+}
+
+static void on_http_closed(hc_http_server_t *srv, void *data)
+{
+    cc_ctx_t *cc = data;
+    hc_http_server_free(srv);
+    cc->http = NULL;
+}
+
+void cc_stop(hc_daemon_t *d)
+{
+    cc_ctx_t *cc = d->data;
+    cc_bus_stop(cc);
+    if (cc->http)
+        hc_http_server_close(cc->http, 10000, on_http_closed, cc);
+}
+
+void cc_release(cc_ctx_t *cc)
+{
+    cc_bus_free(cc);
+    cc_orch_free(cc);
+    cc_blob_free(cc->blob);
+    cc_db_free(cc->db);
+    cc_ratelimit_free(cc->login_limit);
+    cc_ratelimit_free(cc->peer_limit);
+    free(cc->bulk_user);
+    free(cc->bulk_password);
+    free(cc->signing_key);
+    free(cc->tmp_dir);
+    memset(cc, 0, sizeof(*cc));
+}

@@ -1,0 +1,396 @@
+/* helper.c - the __init and __exec helpers (see wdn_helper.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <jansson.h>
+#include <limits.h>
+#include <net/if.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "wdn_cgroup.h"
+#include "wdn_helper.h"
+#include "wdn_rootfs.h"
+#include "wdn_sec.h"
+#include "wdn_util.h"
+
+int wdn_copy_main(int argc, char **argv);
+
+bool wdn_helper_is(int argc, char **argv)
+{
+    return argc >= 2 && strncmp(argv[1], "__", 2) == 0;
+}
+
+static json_t *load_json(const char *dir, const char *name)
+{
+    char p[PATH_MAX];
+    if (wdn_path(p, sizeof(p), "%s/%s", dir, name) < 0)
+        return NULL;
+    json_error_t je;
+    json_t *j = json_load_file(p, 0, &je);
+    if (!j)
+        fprintf(stderr, "hearth-warden: %s: %s\n", p, je.text);
+    return j;
+}
+
+static const char *jstr(json_t *o, const char *k, const char *dflt)
+{
+    const char *s = json_string_value(json_object_get(o, k));
+    return s ? s : dflt;
+}
+
+/* Rebuilds the cgroup dirs written by the daemon into config.json. */
+static void cg_from_json(json_t *cfg, wdn_cg_t *cg)
+{
+    memset(cg, 0, sizeof(*cg));
+    json_t *dirs = json_object_get(cfg, "cgroup_dirs");
+    size_t i;
+    json_t *v;
+    json_array_foreach(dirs, i, v)
+    {
+        if (cg->ndirs < WDN_CG_MAX_DIRS && json_is_string(v))
+            snprintf(cg->dirs[cg->ndirs++], PATH_MAX, "%s", json_string_value(v));
+    }
+}
+
+static void lo_up(void)
+{
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s < 0)
+        return;
+    struct ifreq ifr = {0};
+    snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+    if (ioctl(s, SIOCGIFFLAGS, &ifr) == 0) {
+        ifr.ifr_flags |= IFF_UP;
+        (void)ioctl(s, SIOCSIFFLAGS, &ifr);
+    }
+    close(s);
+}
+
+/* pid 1 of the container: reap whatever is orphaned, ignore everything else. */
+static void __attribute__((noreturn)) init_loop(int argc, char **argv)
+{
+    /* The command line is visible to `ps` inside: show a name, not host paths. */
+    char *start = argv[0], *end = argv[argc - 1] + strlen(argv[argc - 1]);
+    memset(start, 0, (size_t)(end - start));
+    snprintf(start, (size_t)(end - start) + 1, "hearth-init");
+    prctl(PR_SET_NAME, "hearth-init", 0, 0, 0);
+    int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+    for (int fd = 0; fd < 3; fd++)
+        dup2(nul, fd);
+    closefrom(3);
+    setsid();
+    sigset_t all;
+    sigfillset(&all);
+    sigprocmask(SIG_BLOCK, &all, NULL);
+    sigset_t chld;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    for (;;) {
+        siginfo_t si;
+        if (sigwaitinfo(&chld, &si) < 0 && errno != EINTR)
+            pause();
+        while (waitpid(-1, NULL, WNOHANG) > 0)
+            ;
+    }
+}
+
+static int init_main(int argc, char **argv)
+{
+    const char *cdir = argv[2];
+    json_t *cfg = load_json(cdir, "config.json");
+    if (!cfg)
+        return 1;
+    wdn_cg_t cg;
+    cg_from_json(cfg, &cg);
+    const char *handle = jstr(cfg, "handle", "");
+    const char *hostname = jstr(cfg, "hostname", handle);
+    const char *base = jstr(cfg, "base", "");
+    bool overlay = json_is_true(json_object_get(cfg, "overlay"));
+    char disk[PATH_MAX], rootfs[PATH_MAX];
+    snprintf(disk, sizeof(disk), "%s/disk", cdir);
+    snprintf(rootfs, sizeof(rootfs), "%s/rootfs", cdir);
+    static wdn_bind_mount_t binds[WDN_MAX_BIND_MOUNTS];
+    size_t nbinds = 0, i;
+    json_t *b;
+    json_array_foreach(json_object_get(cfg, "bind_mounts"), i, b)
+    {
+        if (nbinds == WDN_MAX_BIND_MOUNTS)
+            break;
+        snprintf(binds[nbinds].src, sizeof(binds[nbinds].src), "%s", jstr(b, "src_path", ""));
+        snprintf(binds[nbinds].dst, sizeof(binds[nbinds].dst), "%s", jstr(b, "dst_path", ""));
+        binds[nbinds].rw = strcmp(jstr(b, "mode", "ro"), "rw") == 0;
+        nbinds++;
+    }
+    int fds[WDN_CG_MAX_DIRS];
+    int nfds = wdn_cg_open_procs(&cg, handle, fds);
+    if (nfds < 0) {
+        fprintf(stderr, "hearth-warden: open cgroup of `%s`: %s\n", handle, strerror(-nfds));
+        return 1;
+    }
+    int sync_p[2], ready_p[2];
+    if (pipe2(sync_p, O_CLOEXEC) < 0 || pipe2(ready_p, O_CLOEXEC) < 0) {
+        perror("hearth-warden: pipe");
+        return 1;
+    }
+    if (unshare(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWPID) < 0) {
+        perror("hearth-warden: unshare");
+        return 1;
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+        perror("hearth-warden: fork");
+        return 1;
+    }
+    if (pid == 0) {
+        close(sync_p[1]);
+        close(ready_p[0]);
+        char c;
+        if (read(sync_p[0], &c, 1) != 1)
+            _exit(1);
+        close(sync_p[0]);
+        hc_err_t err = {0};
+        int r = 0;
+        if (sethostname(hostname, strlen(hostname)) < 0)
+            r = hc_err_set(&err, -errno, "sethostname");
+        if (r == 0)
+            r = wdn_rootfs_enter(base, disk, rootfs, overlay, binds, nbinds, &err);
+        if (r < 0) {
+            char msg[600];
+            int n = snprintf(msg, sizeof(msg), "E%s", err.msg);
+            (void)!write(ready_p[1], msg, (size_t)(n < 0 ? 1 : HC_MIN((size_t)n, sizeof(msg))));
+            _exit(1);
+        }
+        lo_up();
+        (void)!write(ready_p[1], "K", 1);
+        close(ready_p[1]);
+        init_loop(argc, argv);
+    }
+    close(sync_p[0]);
+    close(ready_p[1]);
+    int r = wdn_cg_attach_fds(fds, nfds, pid);
+    if (r < 0) {
+        fprintf(stderr, "hearth-warden: attach init to cgroup: %s\n", strerror(-r));
+        kill(pid, SIGKILL);
+        return 1;
+    }
+    (void)!write(sync_p[1], "G", 1);
+    close(sync_p[1]);
+    char msg[601];
+    ssize_t n = read(ready_p[0], msg, sizeof(msg) - 1);
+    if (n <= 0 || msg[0] != 'K') {
+        msg[n > 0 ? n : 0] = '\0';
+        fprintf(stderr, "hearth-warden: container setup: %s\n", n > 1 ? msg + 1 : "init died");
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        return 1;
+    }
+    printf("%d\n", (int)pid);
+    fflush(stdout);
+    json_decref(cfg);
+    return 0;
+}
+
+static const struct {
+    const char *name;
+    int res;
+} rlimit_names[] = {
+    {"as", RLIMIT_AS},           {"core", RLIMIT_CORE},
+    {"cpu", RLIMIT_CPU},         {"data", RLIMIT_DATA},
+    {"fsize", RLIMIT_FSIZE},     {"locks", RLIMIT_LOCKS},
+    {"memlock", RLIMIT_MEMLOCK}, {"msgqueue", RLIMIT_MSGQUEUE},
+    {"nice", RLIMIT_NICE},       {"nofile", RLIMIT_NOFILE},
+    {"nproc", RLIMIT_NPROC},     {"rss", RLIMIT_RSS},
+    {"rtprio", RLIMIT_RTPRIO},   {"sigpending", RLIMIT_SIGPENDING},
+    {"stack", RLIMIT_STACK},
+};
+
+static char **str_array(json_t *arr, const char *first)
+{
+    size_t n = json_array_size(arr), k = 0;
+    char **v = hc_calloc(n + 2, sizeof(char *));
+    if (first)
+        v[k++] = (char *)first;
+    for (size_t i = 0; i < n; i++) {
+        const char *s = json_string_value(json_array_get(arr, i));
+        if (s)
+            v[k++] = (char *)s;
+    }
+    v[k] = NULL;
+    return v;
+}
+
+static int open_ns(pid_t pid, const char *ns)
+{
+    char p[64];
+    snprintf(p, sizeof(p), "/proc/%d/ns/%s", (int)pid, ns);
+    return open(p, O_RDONLY | O_CLOEXEC);
+}
+
+static void write_status(int jfd, int status)
+{
+    char buf[32];
+    int n = snprintf(buf, sizeof(buf), "%d\n", status);
+    int fd = openat(jfd, "status.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return;
+    (void)!write(fd, buf, (size_t)n);
+    close(fd);
+    (void)renameat(jfd, "status.tmp", jfd, "status");
+}
+
+/* Child side of __exec: becomes the job. Never returns. */
+static void __attribute__((noreturn)) exec_child(json_t *spec, int errfd)
+{
+    uid_t uid = (uid_t)json_integer_value(json_object_get(spec, "uid"));
+    const char *path = jstr(spec, "path", "/bin/sh");
+    const char *dir = jstr(spec, "dir", "/home/vcap");
+    char **argv = str_array(json_object_get(spec, "args"), path);
+    char **envp = str_array(json_object_get(spec, "env"), NULL);
+    json_t *rl = json_object_get(spec, "rlimits");
+    setsid();
+    for (size_t i = 0; i < HC_ARRAY_SIZE(rlimit_names); i++) {
+        json_t *v = json_object_get(rl, rlimit_names[i].name);
+        if (json_is_integer(v)) {
+            struct rlimit r = {(rlim_t)json_integer_value(v), (rlim_t)json_integer_value(v)};
+            (void)setrlimit(rlimit_names[i].res, &r);
+        }
+    }
+    const char *step = "drop capabilities";
+    int r = wdn_caps_drop_bounding();
+    if (r == 0) {
+        step = "set user";
+        if (setgroups(0, NULL) < 0 || setgid(uid) < 0 || setuid(uid) < 0)
+            r = -errno;
+    }
+    if (r == 0) {
+        step = "clear capabilities";
+        r = wdn_caps_clear();
+    }
+    if (r == 0 && chdir(dir) < 0 && chdir("/") < 0) {
+        step = "chdir";
+        r = -errno;
+    }
+    if (r == 0) {
+        step = "seccomp";
+        r = wdn_sec_lock();
+    }
+    if (r == 0) {
+        environ = envp;
+        execvp(path, argv);
+        r = -errno;
+        step = "exec";
+        dprintf(errfd, "hearth-warden: exec `%s`: %s\n", path, strerror(-r));
+        _exit(r == -ENOENT ? 127 : 126);
+    }
+    dprintf(errfd, "hearth-warden: %s: %s\n", step, strerror(-r));
+    _exit(126);
+}
+
+static int exec_main(int argc, char **argv)
+{
+    (void)argc;
+    const char *cdir = argv[2], *job = argv[3];
+    char jdir[PATH_MAX];
+    char odir[PATH_MAX];
+    if (wdn_path(jdir, sizeof(jdir), "%s/jobs/%s", cdir, job) < 0 ||
+        wdn_path(odir, sizeof(odir), "%s/disk/jobs/%s", cdir, job) < 0)
+        return 1;
+    int jfd = open(jdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    json_t *cfg = load_json(cdir, "config.json");
+    json_t *spec = load_json(jdir, "spec.json");
+    if (jfd < 0 || !cfg || !spec)
+        return 1;
+    wdn_cg_t cg;
+    cg_from_json(cfg, &cg);
+    pid_t init = (pid_t)json_integer_value(json_object_get(spec, "init_pid"));
+    /* Output goes to the container's disk; when it is full, to /dev/null. */
+    int ofd = open(odir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int out = openat(ofd, "stdout", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    int errf = openat(ofd, "stderr", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (out < 0)
+        out = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (errf < 0)
+        errf = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (ofd >= 0)
+        close(ofd);
+    int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    int fds[WDN_CG_MAX_DIRS];
+    int nfds = wdn_cg_open_procs(&cg, jstr(cfg, "handle", ""), fds);
+    static const char *const nss[] = {"ipc", "uts", "net", "pid", "mnt"};
+    int nsfd[5];
+    for (int i = 0; i < 5; i++)
+        nsfd[i] = open_ns(init, nss[i]);
+    int sync_p[2];
+    if (out < 0 || errf < 0 || in < 0 || nfds < 0 || pipe2(sync_p, O_CLOEXEC) < 0) {
+        dprintf(errf >= 0 ? errf : 2, "hearth-warden: prepare job: %s\n", strerror(errno));
+        write_status(jfd, 126);
+        return 1;
+    }
+    for (int i = 0; i < 5; i++) {
+        if (nsfd[i] < 0 || setns(nsfd[i], 0) < 0) {
+            dprintf(errf, "hearth-warden: enter %s namespace: %s\n", nss[i], strerror(errno));
+            write_status(jfd, 126);
+            return 1;
+        }
+        close(nsfd[i]);
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+        write_status(jfd, 126);
+        return 1;
+    }
+    if (pid == 0) {
+        close(sync_p[1]);
+        char c;
+        if (read(sync_p[0], &c, 1) != 1)
+            _exit(126);
+        dup2(in, 0);
+        dup2(out, 1);
+        dup2(errf, 2);
+        exec_child(spec, 2);
+    }
+    close(sync_p[0]);
+    if (wdn_cg_attach_fds(fds, nfds, pid) < 0) {
+        kill(pid, SIGKILL);
+        dprintf(errf, "hearth-warden: attach job to cgroup: %s\n", strerror(errno));
+    }
+    char pidbuf[32];
+    int n = snprintf(pidbuf, sizeof(pidbuf), "%d\n", (int)pid);
+    int pfd = openat(jfd, "pid", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (pfd >= 0) {
+        (void)!write(pfd, pidbuf, (size_t)n);
+        close(pfd);
+    }
+    (void)!write(sync_p[1], "G", 1);
+    close(sync_p[1]);
+    int st = 0;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+        ;
+    int code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    write_status(jfd, code);
+    json_decref(cfg);
+    json_decref(spec);
+    return 0;
+}
+
+int wdn_helper_main(int argc, char **argv)
+{
+    if (strcmp(argv[1], "__init") == 0 && argc == 3)
+        return init_main(argc, argv);
+    if (strcmp(argv[1], "__exec") == 0 && argc == 4)
+        return exec_main(argc, argv);
+    if (strncmp(argv[1], "__copy", 6) == 0)
+        return wdn_copy_main(argc, argv);
+    fprintf(stderr, "hearth-warden: unknown helper `%s`\n", argv[1]);
+    return 2;
+}

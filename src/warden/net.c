@@ -1,0 +1,268 @@
+/*
+ * net.c - container networking: a veth pair per container (host side <prefix><slot>-0 with
+ * .1 of the container's /30, container side renamed eth0 with .2), and one nftables table of
+ * our own (family ip, name from the config) so warden never edits anyone else's rules:
+ *
+ *   outmap  (ifname : verdict)   host-side veth -> jump to the container's net_out chain
+ *   portmap (port : addr . port) net_in: host port -> container ip and port
+ *   input    containers reach the host only through net_out rules (no control-plane ports)
+ *   forward  containers never reach each other; mapped ports are reachable from outside
+ *   prerouting/output  DNAT of local addresses (127.0.0.1 too, with route_localnet on the
+ *            veth) through portmap
+ *   postrouting  masquerade of loopback sources toward containers and of the pool outward
+ *
+ * Deleting the table (`nft delete table ip NAME`) removes everything warden ever added.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "hc_buf.h"
+#include "hc_log.h"
+#include "wdn_daemon.h"
+
+extern char **environ;
+
+static int run_sync(char *const argv[], const char *in)
+{
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) < 0)
+        return -errno;
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, p[0], 0);
+    pid_t pid;
+    int r = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    close(p[0]);
+    if (r != 0) {
+        close(p[1]);
+        return -r;
+    }
+    if (in)
+        (void)!write(p[1], in, strlen(in));
+    close(p[1]);
+    int st;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+        ;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+static uint32_t pool_base(wdn_daemon_t *d)
+{
+    struct in_addr a;
+    if (inet_pton(AF_INET, d->conf.net_pool, &a) != 1)
+        return 0;
+    return ntohl(a.s_addr);
+}
+
+static unsigned pool_prefix(wdn_daemon_t *d)
+{
+    unsigned bits = 2;
+    while (bits < 24 && (1u << bits) < 4u * d->conf.max_containers)
+        bits++;
+    return 32 - bits;
+}
+
+static void fmt_ip(uint32_t v, char out[16])
+{
+    struct in_addr a = {htonl(v)};
+    inet_ntop(AF_INET, &a, out, 16);
+}
+
+void wdn_net_addrs(wdn_daemon_t *d, unsigned slot, char host[16], char ctr[16])
+{
+    uint32_t b = pool_base(d) + 4u * slot;
+    fmt_ip(b + 1, host);
+    fmt_ip(b + 2, ctr);
+}
+
+int wdn_net_init(wdn_daemon_t *d, hc_err_t *err)
+{
+    if (pool_base(d) == 0 || (pool_base(d) & 3))
+        return hc_err_set(err, -EINVAL, "net_pool `%s` must be an IPv4 address on a /30 boundary",
+                          d->conf.net_pool);
+    if (strlen(d->conf.iface_prefix) + 8 > 15)
+        return hc_err_set(err, -EINVAL, "iface_prefix too long");
+    char *list[] = {"/usr/sbin/nft", "list", "table", "ip", d->conf.nft_table, NULL};
+    int devnull = dup(1);
+    (void)devnull;
+    char q[256];
+    snprintf(q, sizeof(q), "/usr/sbin/nft list table ip %s >/dev/null 2>&1", d->conf.nft_table);
+    char *sh[] = {"/bin/sh", "-c", q, NULL};
+    close(devnull);
+    (void)list;
+    if (run_sync(sh, NULL) == 0)
+        return 0; /* kept from a previous run, with the containers that use it */
+    char pool[16];
+    fmt_ip(pool_base(d), pool);
+    const char *t = d->conf.nft_table, *f = d->conf.iface_prefix;
+    char *script = hc_asprintf(
+        "table ip %s {\n"
+        " map outmap { type ifname : verdict; }\n"
+        " map portmap { type inet_service : ipv4_addr . inet_service; }\n"
+        " chain input { type filter hook input priority filter; policy accept;\n"
+        "  iifname \"%s*\" ct state established,related accept\n"
+        "  iifname \"%s*\" iifname vmap @outmap\n"
+        "  iifname \"%s*\" drop\n"
+        " }\n"
+        " chain forward { type filter hook forward priority filter; policy accept;\n"
+        "  iifname \"%s*\" ct state established,related accept\n"
+        "  iifname \"%s*\" iifname vmap @outmap\n"
+        "  iifname \"%s*\" oifname \"%s*\" drop\n"
+        "  oifname \"%s*\" ct status dnat accept\n"
+        "  iifname \"%s*\" ip daddr %s/%u drop\n"
+        "  oifname \"%s*\" drop\n"
+        " }\n"
+        " chain prerouting { type nat hook prerouting priority dstnat; policy accept;\n"
+        "  fib daddr type local dnat to tcp dport map @portmap\n"
+        " }\n"
+        " chain output { type nat hook output priority -100; policy accept;\n"
+        "  fib daddr type local dnat to tcp dport map @portmap\n"
+        " }\n"
+        " chain postrouting { type nat hook postrouting priority srcnat; policy accept;\n"
+        "  oifname \"%s*\" ip saddr 127.0.0.0/8 masquerade\n"
+        "  ip saddr %s/%u oifname != \"%s*\" masquerade\n"
+        " }\n"
+        "}\n",
+        t, f, f, f, f, f, f, f, f, f, pool, pool_prefix(d), f, f, pool, pool_prefix(d), f);
+    char *nft[] = {"/usr/sbin/nft", "-f", "-", NULL};
+    int r = run_sync(nft, script);
+    free(script);
+    if (r != 0)
+        return hc_err_set(err, -EIO, "nft: cannot create table `%s` (exit %d)", t, r);
+    return 0;
+}
+
+void wdn_net_fini(wdn_daemon_t *d)
+{
+    char q[256];
+    snprintf(q, sizeof(q), "/usr/sbin/nft delete table ip %s >/dev/null 2>&1", d->conf.nft_table);
+    char *sh[] = {"/bin/sh", "-c", q, NULL};
+    (void)run_sync(sh, NULL);
+}
+
+char *wdn_net_setup_script(wdn_daemon_t *d, wdn_ctr_t *c)
+{
+    char host[16], ctr[16];
+    wdn_net_addrs(d, c->slot, host, ctr);
+    const char *f = d->conf.iface_prefix, *t = d->conf.nft_table;
+    unsigned s = c->slot;
+    int pid = (int)c->init_pid;
+    return hc_asprintf("set -e\n"
+                       "ip link del %s%u-0 2>/dev/null || true\n"
+                       "ip link add %s%u-0 type veth peer name %s%u-1 netns %d\n"
+                       "ip addr add %s/30 dev %s%u-0\n"
+                       "ip link set %s%u-0 up\n"
+                       "echo 1 > /proc/sys/net/ipv4/conf/%s%u-0/route_localnet\n"
+                       "nsenter --net=/proc/%d/ns/net ip -b - <<EOF\n"
+                       "link set %s%u-1 name eth0\n"
+                       "addr add %s/30 dev eth0\n"
+                       "link set eth0 up\n"
+                       "route add default via %s\n"
+                       "EOF\n"
+                       "nft -f - <<EOF\n"
+                       "add chain ip %s c%u\n"
+                       "flush chain ip %s c%u\n"
+                       "add element ip %s outmap { \"%s%u-0\" : jump c%u }\n"
+                       "EOF\n",
+                       f, s, f, s, f, s, pid, host, f, s, f, s, f, s, pid, f, s, ctr, host, t, s, t,
+                       s, t, f, s, s);
+}
+
+char *wdn_net_teardown_script(wdn_daemon_t *d, wdn_ctr_t *c)
+{
+    const char *f = d->conf.iface_prefix, *t = d->conf.nft_table;
+    unsigned s = c->slot;
+    hc_buf_t b;
+    hc_buf_init(&b, 0);
+    hc_buf_appendf(&b, "nft delete element ip %s outmap '{ \"%s%u-0\" }' 2>/dev/null\n", t, f, s);
+    size_t i;
+    json_t *p;
+    json_array_foreach(c->ports, i, p)
+        hc_buf_appendf(&b, "nft delete element ip %s portmap '{ %d }' 2>/dev/null\n", t,
+                       (int)json_integer_value(json_object_get(p, "host_port")));
+    hc_buf_appendf(&b,
+                   "nft delete chain ip %s c%u 2>/dev/null || "
+                   "{ nft flush chain ip %s c%u; nft delete chain ip %s c%u; } 2>/dev/null\n",
+                   t, s, t, s, t, s);
+    hc_buf_appendf(&b, "ip link del %s%u-0 2>/dev/null\nexit 0\n", f, s);
+    return hc_buf_detach(&b, NULL);
+}
+
+char *wdn_net_in_script(wdn_daemon_t *d, wdn_ctr_t *c, unsigned host_port, unsigned ctr_port)
+{
+    char host[16], ctr[16];
+    wdn_net_addrs(d, c->slot, host, ctr);
+    return hc_asprintf("nft add element ip %s portmap '{ %u : %s . %u }'\n", d->conf.nft_table,
+                       host_port, ctr, ctr_port);
+}
+
+char *wdn_net_out_script(wdn_daemon_t *d, wdn_ctr_t *c, const wdn_req_t *req, hc_err_t *err)
+{
+    char net[64] = "";
+    if (req->network) {
+        /* Validate the CIDR strictly: it is pasted into an nft command. */
+        char addr[32];
+        unsigned bits = 32;
+        const char *slash = strchr(req->network, '/');
+        size_t alen = slash ? (size_t)(slash - req->network) : strlen(req->network);
+        struct in_addr a;
+        uint64_t v = 32;
+        if (alen >= sizeof(addr))
+            goto bad;
+        memcpy(addr, req->network, alen);
+        addr[alen] = '\0';
+        if (inet_pton(AF_INET, addr, &a) != 1)
+            goto bad;
+        if (slash && hc_parse_u64(slash + 1, strlen(slash + 1), 32, &v) < 0)
+            goto bad;
+        bits = (unsigned)v;
+        snprintf(net, sizeof(net), "ip daddr %s/%u ", addr, bits);
+    }
+    const char *proto = req->protocol ? req->protocol : (req->port ? "tcp" : "all");
+    char match[128] = "";
+    if (strcmp(proto, "tcp") == 0 || strcmp(proto, "udp") == 0) {
+        if (req->port)
+            snprintf(match, sizeof(match), "%s dport %u ", proto, req->port);
+        else
+            snprintf(match, sizeof(match), "meta l4proto %s ", proto);
+    } else if (strcmp(proto, "icmp") == 0) {
+        snprintf(match, sizeof(match), "meta l4proto icmp ");
+    }
+    return hc_asprintf("nft add rule ip %s c%u %s%saccept\n", d->conf.nft_table, c->slot, net,
+                       match);
+bad:
+    hc_err_set(err, -EINVAL, "`network` must be an IPv4 CIDR like 10.0.0.0/8");
+    return NULL;
+}
+
+int wdn_port_alloc(wdn_daemon_t *d, unsigned want)
+{
+    unsigned n = d->conf.port_count;
+    if (want) {
+        if (want < d->conf.port_base || want >= d->conf.port_base + n)
+            return -ERANGE;
+        if (d->ports[want - d->conf.port_base])
+            return -EADDRINUSE;
+        d->ports[want - d->conf.port_base] = 1;
+        return (int)want;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        if (!d->ports[i]) {
+            d->ports[i] = 1;
+            return (int)(d->conf.port_base + i);
+        }
+    }
+    return -ENOSPC;
+}
+
+void wdn_port_release(wdn_daemon_t *d, unsigned port)
+{
+    if (port >= d->conf.port_base && port < d->conf.port_base + d->conf.port_count)
+        d->ports[port - d->conf.port_base] = 0;
+}

@@ -1,0 +1,182 @@
+/*
+ * wdn_daemon.h - the hearth-warden daemon: one libuv loop, a unix socket speaking the
+ * JSON-lines protocol (wdn_proto.h), containers built with libwarden (lib/), helpers run as
+ * child processes so the loop never blocks on container setup.
+ */
+#ifndef HEARTH_WARDEN_DAEMON_H
+#define HEARTH_WARDEN_DAEMON_H
+
+#include <jansson.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "hc_base.h"
+#include "hc_buf.h"
+#include "lib/wdn_cgroup.h"
+#include "wdn_proto.h"
+
+#define WDN_MAX_CONNS 256
+#define WDN_MAX_OUTPUT (1024 * 1024) /* stdout/stderr returned by link, per stream */
+#define WDN_MAX_PENDING_OUT (8 * 1024 * 1024)
+
+typedef struct wdn_conf_s {
+    char socket[PATH_MAX];
+    char data_dir[PATH_MAX];
+    char cgroup_parent[256]; /* relative to warden's own cgroup unless absolute */
+    char cgroup_version[8];  /* "", "v1" or "v2" */
+    unsigned max_containers; /* also the size of the uid, subnet and interface pools */
+    unsigned uid_base;
+    char net_pool[32];    /* first /30 of the pool, a.b.c.d */
+    char iface_prefix[8]; /* host veth names: <prefix><slot>-0 */
+    char nft_table[32];   /* our own nftables table (family ip) */
+    unsigned port_base, port_count;
+    uint64_t default_memory, default_disk, default_pids, default_cpu_shares;
+    uint64_t grace_time; /* seconds; 0 keeps unreferenced containers */
+    bool network;        /* false: containers get a loopback-only netns */
+} wdn_conf_t;
+
+void wdn_conf_defaults(wdn_conf_t *c);
+/* Loads a flat YAML mapping of the keys above. Returns 0 or -errno with err set. */
+int wdn_conf_load(wdn_conf_t *c, const char *path, hc_err_t *err);
+
+typedef enum wdn_state_e { WDN_BORN, WDN_ACTIVE, WDN_STOPPED, WDN_DESTROYED } wdn_state_t;
+
+typedef struct wdn_daemon_s wdn_daemon_t;
+typedef struct wdn_ctr_s wdn_ctr_t;
+typedef struct wdn_conn_s wdn_conn_t;
+
+typedef struct wdn_job_s {
+    struct wdn_job_s *next;
+    wdn_ctr_t *ctr; /* NULL once the container is gone */
+    uint32_t id;
+    bool done;
+    int exit_status;
+    uv_process_t proc; /* the __exec helper, when we started it */
+    bool has_proc;
+    uv_timer_t poll; /* re-adopted jobs: wait for the status file */
+    bool has_poll;
+} wdn_job_t;
+
+struct wdn_ctr_s {
+    wdn_ctr_t *next;
+    wdn_daemon_t *d;
+    char handle[WDN_MAX_HANDLE + 1];
+    char cdir[PATH_MAX];
+    unsigned slot;
+    uid_t uid;
+    pid_t init_pid;
+    uint64_t init_start;
+    wdn_state_t state;
+    bool network;
+    wdn_limits_t limits;
+    uint64_t grace_time;
+    json_t *properties; /* object */
+    json_t *env;        /* array */
+    json_t *events;     /* array of strings */
+    json_t *ports;      /* array of {host_port, container_port} */
+    json_t *net_out;    /* array of rules */
+    uint64_t oom_seen;
+    uint32_t next_job;
+    wdn_job_t *jobs;
+    int busy;      /* helper operations in flight */
+    unsigned refs; /* connections that used it (grace time) */
+    uv_timer_t grace;
+    bool grace_armed;
+};
+
+/* One request being served on a connection. */
+typedef struct wdn_call_s {
+    wdn_conn_t *conn;
+    wdn_req_t req;
+    wdn_ctr_t *ctr;
+    wdn_job_t *job;
+    /* stream state */
+    uv_timer_t timer;
+    bool timer_on;
+    uint64_t off[2];
+} wdn_call_t;
+
+struct wdn_conn_s {
+    wdn_conn_t *next;
+    wdn_daemon_t *d;
+    uv_pipe_t pipe;
+    hc_buf_t in;
+    size_t pending_out;
+    wdn_call_t *call; /* the request in progress, NULL when idle */
+    bool closing;
+    json_t *used; /* handles this connection referenced (grace time) */
+};
+
+struct wdn_daemon_s {
+    uv_loop_t *loop;
+    wdn_conf_t conf;
+    wdn_cg_t cg;
+    bool overlay;
+    char self_exe[PATH_MAX];
+    char base[PATH_MAX];
+    uv_pipe_t server;
+    uv_signal_t sigterm, sigint;
+    wdn_ctr_t *ctrs;
+    wdn_conn_t *conns;
+    unsigned nconns;
+    uint8_t *slots; /* max_containers entries, 1 = taken */
+    uint8_t *ports; /* port_count entries */
+    bool stopping;
+};
+
+/* daemon.c */
+int wdn_daemon_init(wdn_daemon_t *d, uv_loop_t *loop, const wdn_conf_t *conf, hc_err_t *err);
+void wdn_daemon_stop(wdn_daemon_t *d);
+/* Sends one response line (takes ownership of msg). */
+void wdn_conn_send(wdn_conn_t *c, json_t *msg);
+/* Ends the call in progress with a response (taken) or an error, and serves the next line. */
+void wdn_call_done(wdn_call_t *call, json_t *resp);
+void wdn_call_fail(wdn_call_t *call, int code, const char *msg);
+
+/* ctr.c: request handlers */
+void wdn_handle(wdn_call_t *call);
+wdn_ctr_t *wdn_ctr_find(wdn_daemon_t *d, const char *handle);
+void wdn_ctr_save(wdn_ctr_t *c);
+void wdn_ctr_check_oom(wdn_ctr_t *c);
+/* Tears a container down entirely; safe on half-built ones. */
+void wdn_ctr_teardown(wdn_daemon_t *d, wdn_ctr_t *c);
+void wdn_ctr_free(wdn_ctr_t *c);
+bool wdn_ctr_alive(const wdn_ctr_t *c);
+/* Starts the grace timer when the container has a grace time and no referencing client. */
+void wdn_ctr_grace_arm(wdn_ctr_t *c);
+
+/* job.c */
+int wdn_job_start(wdn_ctr_t *c, wdn_req_t *req, wdn_job_t **ret, hc_err_t *err);
+wdn_job_t *wdn_job_find(wdn_ctr_t *c, uint32_t id);
+/* Calls back into waiting calls once the job is done. */
+void wdn_job_finished(wdn_job_t *j);
+void wdn_job_link_reply(wdn_call_t *call);
+void wdn_job_stream_start(wdn_call_t *call);
+void wdn_job_call_abort(wdn_call_t *call);
+void wdn_job_adopt(wdn_ctr_t *c, uint32_t id);
+void wdn_job_detach_all(wdn_ctr_t *c);
+int wdn_job_signal(wdn_ctr_t *c, wdn_job_t *j, int sig);
+
+/* run.c: a child process with captured output */
+typedef void (*wdn_run_cb)(void *data, int status, const char *out, const char *errtxt);
+/* Runs argv (argv[0] absolute), with optional stdin text; cb gets the exit status. */
+int wdn_run(wdn_daemon_t *d, char *const argv[], const char *stdin_text, wdn_run_cb cb, void *data);
+
+/* net.c */
+int wdn_net_init(wdn_daemon_t *d, hc_err_t *err);
+void wdn_net_fini(wdn_daemon_t *d);
+void wdn_net_addrs(wdn_daemon_t *d, unsigned slot, char host[16], char ctr[16]);
+/* Builds the shell script that plumbs the container's network / removes it. */
+char *wdn_net_setup_script(wdn_daemon_t *d, wdn_ctr_t *c);
+char *wdn_net_teardown_script(wdn_daemon_t *d, wdn_ctr_t *c);
+char *wdn_net_in_script(wdn_daemon_t *d, wdn_ctr_t *c, unsigned host_port, unsigned ctr_port);
+char *wdn_net_out_script(wdn_daemon_t *d, wdn_ctr_t *c, const wdn_req_t *req, hc_err_t *err);
+int wdn_port_alloc(wdn_daemon_t *d, unsigned want);
+void wdn_port_release(wdn_daemon_t *d, unsigned port);
+
+/* recover.c */
+void wdn_recover(wdn_daemon_t *d);
+
+#endif

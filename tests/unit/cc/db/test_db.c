@@ -1,0 +1,211 @@
+/*
+ * Unit tests for src/cc/db: the same SQL on SQLite and on a real PostgreSQL server started
+ * by the test (tests/e2e/cc_pg.sh; skipped with a message only when it cannot run here).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "db/db.h"
+
+static char tmpdir[] = "/tmp/hearth-cc-db.XXXXXX";
+static char pg_url[512];
+static char pg_dir[600];
+
+typedef struct fixture_s {
+    const char *url;
+    cc_db_t *db;
+} fixture_t;
+
+static int open_db(void **state, const char *url)
+{
+    hc_err_t err;
+    fixture_t *f = hc_calloc(1, sizeof(*f));
+    f->url = url;
+    if (cc_db_open(url, &f->db, &err) < 0) {
+        fprintf(stderr, "open %s: %s\n", url, err.msg);
+        free(f);
+        return -1;
+    }
+    /* Start every test from empty tables. */
+    cc_db_exec_script(f->db, "DELETE FROM users; DELETE FROM apps; DELETE FROM tokens;", &err);
+    *state = f;
+    return 0;
+}
+
+static int setup_sqlite(void **state)
+{
+    static char path[600];
+    snprintf(path, sizeof(path), "%s/cc.db", tmpdir);
+    return open_db(state, path);
+}
+
+static int setup_pg(void **state)
+{
+    if (!pg_url[0])
+        skip();
+    return open_db(state, pg_url);
+}
+
+static int teardown(void **state)
+{
+    fixture_t *f = *state;
+    if (f) {
+        cc_db_free(f->db);
+        free(f);
+    }
+    return 0;
+}
+
+static void test_insert_select_params_and_null(void **state)
+{
+    fixture_t *f = *state;
+    cc_db_res_t res = {0};
+    hc_err_t err;
+    assert_int_equal(cc_db_exec(f->db,
+                                "INSERT INTO users (email, pw_hash, admin, created)"
+                                " VALUES (?, ?, ?, ?)",
+                                CC_P("a@x", "h'?\"", "1", "1700000000"), NULL, &err),
+                     0);
+    assert_int_equal(cc_db_exec(f->db,
+                                "SELECT email, pw_hash, admin + 1, created FROM users"
+                                " WHERE email = ? AND created > ?",
+                                CC_P("a@x", "5"), &res, &err),
+                     0);
+    assert_int_equal(res.nrows, 1);
+    assert_int_equal(res.ncols, 4);
+    assert_string_equal(cc_db_cell(&res, 0, 1), "h'?\"");
+    assert_int_equal(cc_db_cell_int(&res, 0, 2), 2);
+    assert_int_equal(cc_db_cell_int(&res, 0, 3), 1700000000);
+    assert_null(cc_db_cell(&res, 1, 0));
+    cc_db_res_release(&res);
+    /* A literal '?' inside quotes is not a placeholder. */
+    assert_int_equal(cc_db_exec(f->db, "SELECT '?', ?", CC_P("x"), &res, &err), 0);
+    assert_string_equal(cc_db_cell(&res, 0, 0), "?");
+    assert_string_equal(cc_db_cell(&res, 0, 1), "x");
+    cc_db_res_release(&res);
+    assert_int_equal(cc_db_exec(f->db, "SELECT NULL", CC_P0, &res, &err), 0);
+    assert_null(cc_db_cell(&res, 0, 0));
+    cc_db_res_release(&res);
+}
+
+static void test_unique_violation_is_eexist(void **state)
+{
+    fixture_t *f = *state;
+    hc_err_t err;
+    const char *sql = "INSERT INTO users (email, pw_hash, created) VALUES (?, 'h', 1)";
+    assert_int_equal(cc_db_exec(f->db, sql, CC_P("dup@x"), NULL, &err), 0);
+    assert_int_equal(cc_db_exec(f->db, sql, CC_P("dup@x"), NULL, &err), -EEXIST);
+    assert_int_equal(cc_db_exec(f->db, "SELECT nope FROM nothing", CC_P0, NULL, &err), -EIO);
+    assert_non_null(strstr(err.msg, "nothing"));
+}
+
+static void test_transactions_commit_and_rollback(void **state)
+{
+    fixture_t *f = *state;
+    cc_db_res_t res = {0};
+    hc_err_t err;
+    const char *sql = "INSERT INTO users (email, pw_hash, created) VALUES (?, 'h', 1)";
+    assert_int_equal(cc_db_begin(f->db, &err), 0);
+    assert_int_equal(cc_db_exec(f->db, sql, CC_P("t1@x"), NULL, &err), 0);
+    cc_db_rollback(f->db);
+    assert_int_equal(cc_db_begin(f->db, &err), 0);
+    assert_int_equal(cc_db_exec(f->db, sql, CC_P("t2@x"), NULL, &err), 0);
+    /* A failing statement inside a transaction, then rollback: nothing of it stays. */
+    assert_int_equal(cc_db_exec(f->db, sql, CC_P("t2@x"), NULL, &err), -EEXIST);
+    cc_db_rollback(f->db);
+    assert_int_equal(cc_db_begin(f->db, &err), 0);
+    assert_int_equal(cc_db_exec(f->db, sql, CC_P("t3@x"), NULL, &err), 0);
+    assert_int_equal(cc_db_commit(f->db, &err), 0);
+    assert_int_equal(cc_db_exec(f->db, "SELECT email FROM users ORDER BY email", CC_P0, &res, &err),
+                     0);
+    assert_int_equal(res.nrows, 1);
+    assert_string_equal(cc_db_cell(&res, 0, 0), "t3@x");
+    cc_db_res_release(&res);
+}
+
+static void test_changes_and_limit(void **state)
+{
+    fixture_t *f = *state;
+    cc_db_res_t res = {0};
+    hc_err_t err;
+    for (int i = 0; i < 5; i++) {
+        char e[16];
+        snprintf(e, sizeof(e), "u%d@x", i);
+        assert_int_equal(
+            cc_db_exec(f->db, "INSERT INTO users (email, pw_hash, created) VALUES (?, 'h', ?)",
+                       CC_P(e, "3"), NULL, &err),
+            0);
+    }
+    assert_int_equal(
+        cc_db_exec(f->db, "UPDATE users SET admin = 1 WHERE created = ?", CC_P("3"), &res, &err),
+        0);
+    assert_int_equal(res.changes, 5);
+    cc_db_res_release(&res);
+    assert_int_equal(cc_db_exec(f->db,
+                                "SELECT email FROM users WHERE email > ? ORDER BY email LIMIT ?",
+                                CC_P("u1@x", "2"), &res, &err),
+                     0);
+    assert_int_equal(res.nrows, 2);
+    assert_string_equal(cc_db_cell(&res, 0, 0), "u2@x");
+    cc_db_res_release(&res);
+}
+
+static void test_reopen_keeps_schema_version(void **state)
+{
+    fixture_t *f = *state;
+    cc_db_res_t res = {0};
+    hc_err_t err;
+    cc_db_t *again = NULL;
+    assert_int_equal(cc_db_open(f->url, &again, &err), 0);
+    assert_int_equal(cc_db_exec(again, "SELECT version FROM schema_version", CC_P0, &res, &err), 0);
+    assert_int_equal(res.nrows, 1);
+    assert_int_equal(cc_db_cell_int(&res, 0, 0), 2);
+    cc_db_res_release(&res);
+    cc_db_free(again);
+}
+
+#define BOTH(t)                                                                                    \
+    cmocka_unit_test_setup_teardown(t, setup_sqlite, teardown),                                    \
+        cmocka_unit_test_setup_teardown(t, setup_pg, teardown)
+
+int main(void)
+{
+    assert_non_null(mkdtemp(tmpdir));
+    const char *src = getenv("HEARTH_SOURCE_DIR");
+    snprintf(pg_dir, sizeof(pg_dir), "%s/pg", tmpdir);
+    if (src) {
+        char cmd[2048];
+        snprintf(cmd, sizeof(cmd), "'%s/tests/e2e/cc_pg.sh' start '%s'", src, pg_dir);
+        FILE *p = popen(cmd, "r");
+        if (p && fgets(pg_url, sizeof(pg_url), p))
+            pg_url[strcspn(pg_url, "\n")] = '\0';
+        int rc = p ? pclose(p) : -1;
+        if (rc != 0)
+            pg_url[0] = '\0';
+    }
+    if (!pg_url[0])
+        fprintf(stderr, "SKIP PostgreSQL half: the server could not be started here\n");
+    const struct CMUnitTest tests[] = {
+        BOTH(test_insert_select_params_and_null),    BOTH(test_unique_violation_is_eexist),
+        BOTH(test_transactions_commit_and_rollback), BOTH(test_changes_and_limit),
+        BOTH(test_reopen_keeps_schema_version),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    char cmd[2048];
+    if (src) {
+        snprintf(cmd, sizeof(cmd), "'%s/tests/e2e/cc_pg.sh' stop '%s'", src, pg_dir);
+        if (system(cmd) != 0)
+            fprintf(stderr, "stopping PostgreSQL failed\n");
+    }
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "removing %s failed\n", tmpdir);
+    return rc;
+}
