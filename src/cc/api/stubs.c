@@ -11,8 +11,3 @@ void cc_api_services_routes(cc_ctx_t *cc, hc_http_server_t *srv)
     (void)cc;
     (void)srv;
 }
-void cc_api_bulk_routes(cc_ctx_t *cc, hc_http_server_t *srv)
-{
-    (void)cc;
-    (void)srv;
-}
