@@ -342,7 +342,7 @@ size_t hm_engine_running(const hm_engine_t *e, const char *app, const char *vers
 
 /* ---- analysis ---- */
 
-static void expire(hm_engine_t *e, uint64_t now)
+void hm_engine_expire(hm_engine_t *e, uint64_t now)
 {
     const hm_policy_t *p = &e->policy;
     if (e->connected) {
@@ -493,7 +493,7 @@ static void prune_records(hm_engine_t *e)
 
 hm_fresh_t hm_engine_analyze(hm_engine_t *e, uint64_t now, hm_decisions_t *out)
 {
-    expire(e, now);
+    hm_engine_expire(e, now);
     hm_fresh_t f = hm_engine_fresh(e, now);
     if (f != HM_FRESH)
         return f;

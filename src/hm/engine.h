@@ -178,7 +178,10 @@ int hm_engine_exited(hm_engine_t *e, const hm_exit_t *ex, uint64_t now);
 
 hm_fresh_t hm_engine_fresh(const hm_engine_t *e, uint64_t now);
 
-/* Expires silent instances and old crash records, then (when fresh) appends decisions to out
+/* Forgets instances unheard for 3 heartbeat intervals and old crashed instances. */
+void hm_engine_expire(hm_engine_t *e, uint64_t now);
+
+/* hm_engine_expire, then (when fresh) appends decisions to out
  * and records them as sent. Returns the freshness verdict. */
 hm_fresh_t hm_engine_analyze(hm_engine_t *e, uint64_t now, hm_decisions_t *out);
 
