@@ -74,7 +74,7 @@ typedef struct hm_app_s {
     int64_t instances;
     int64_t updated_at; /* the CC's updated_at, echoed as last_updated */
     bool started;       /* state == STARTED */
-    bool staged;        /* package_state == STAGED: there is a droplet to run */
+    bool staged;        /* has a package that did not fail staging: it can run */
 } hm_app_t;
 
 /* One instance heard from a DEA (a heartbeat entry). */

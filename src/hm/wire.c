@@ -124,7 +124,7 @@ int hm_wire_bulk_page(const char *data, size_t len, hm_apps_t *apps, char *next,
     json_object_foreach(results, key, x)
     {
         hm_app_t a = {0};
-        const char *state, *pstate;
+        const char *state, *pstate, *pkg;
         if (apps->len >= HM_MAX_APPS) {
             r = hc_err_set(err, -EINVAL, "more than %d apps", HM_MAX_APPS);
             goto out;
@@ -134,12 +134,15 @@ int hm_wire_bulk_page(const char *data, size_t len, hm_apps_t *apps, char *next,
             hc_json_get_int_range(x, "instances", 0, HM_MAX_INDEX, &a.instances, err) < 0 ||
             hc_json_get_str(x, "state", &state, err) < 0 ||
             hc_json_opt_str(x, "package_state", "", &pstate, err) < 0 ||
+            hc_json_opt_str(x, "package_hash", "", &pkg, err) < 0 ||
             hc_json_opt_int(x, "updated_at", 0, INT64_MIN, INT64_MAX, &a.updated_at, err) < 0) {
             r = hc_err_wrap(err, "app %.64s", key);
             goto out;
         }
         a.started = strcmp(state, "STARTED") == 0;
-        a.staged = strcmp(pstate, "STAGED") == 0;
+        /* A package that is not FAILED can run: the CC stages it first when a START finds
+         * it PENDING (that is how a start that found no DEA is retried). */
+        a.staged = *pkg && strcmp(pstate, "FAILED") != 0;
         if (apps->len == apps->cap) {
             apps->cap = apps->cap ? apps->cap * 2 : 64;
             apps->v = hc_reallocarray(apps->v, apps->cap, sizeof(*apps->v));
