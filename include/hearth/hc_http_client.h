@@ -51,7 +51,11 @@ typedef struct hc_http_client_result_s {
 /* Called once per request. The result and everything it points to live during the call only. */
 typedef void (*hc_http_client_cb)(const hc_http_client_result_t *res, void *data);
 
-/* Creates a client on the loop. Returns NULL (err set) if libcurl cannot be set up. */
+/*
+ * Creates a client on the loop. Returns NULL (err set) if libcurl cannot be set up. The first
+ * call initialises libcurl (curl_global_init), which is not thread-safe: create the first client
+ * before starting other threads.
+ */
 hc_http_client_t *hc_http_client_new(uv_loop_t *loop, hc_err_t *err);
 /*
  * Cancels every request (each callback is called, from inside this call, with the error

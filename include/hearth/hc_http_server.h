@@ -15,6 +15,15 @@
  * hc_http_res_on_cancel callback) and replying to it is a harmless no-op. A handler that
  * returns without replying and without a reference gets a 500 sent for it.
  *
+ * Limits and their answers: head over HC_HTTP_MAX_HEAD -> 431 (other parser errors carry their
+ * own 4xx/5xx), body over max_body -> 413, head not complete header_timeout_ms after its first
+ * byte -> 408, body not complete body_timeout_ms after the head -> 408; each of these closes
+ * the connection after the answer (lingering briefly so the client reads it). A client that
+ * stops reading its responses makes the server stop reading from it (write_high_water) and is
+ * closed after idle_timeout_ms. A client that closes its sending side while its request is
+ * being handled is taken as gone: the response is cancelled (half-closed clients get answers
+ * to requests already handled, not to ones still in a handler).
+ *
  * Everything here runs on the loop thread only.
  */
 #ifndef HEARTH_CORE_HTTP_SERVER_H
@@ -55,7 +64,10 @@ typedef struct hc_http_param_s {
     hc_str_t value; /* the path segment(s) as sent, not percent-decoded */
 } hc_http_param_t;
 
-/* A request as a handler sees it. Every slice stays valid while the response is alive. */
+/*
+ * A request as a handler sees it. Every slice stays valid until the handler returns or, when
+ * it took a reference with hc_http_res_ref, until it drops it.
+ */
 typedef struct hc_http_request_s {
     hc_str_t method, target, path, query;
     int minor_version;
@@ -103,15 +115,24 @@ size_t hc_http_server_num_conns(const hc_http_server_t *srv);
 /* Request helpers: the capture named `name` (HC_STR_NULL if none), the first header named name. */
 hc_str_t hc_http_req_param(const hc_http_request_t *req, const char *name);
 hc_str_t hc_http_req_header(const hc_http_request_t *req, const char *name);
+/*
+ * The capture named `name`, percent-decoded, as a malloc'd string the caller frees; NULL when
+ * there is no such capture or its encoding is bad (a stray '%' or an encoded NUL).
+ */
+char *hc_http_req_param_decoded(const hc_http_request_t *req, const char *name);
 
 /*
  * Response helpers. Each reply call sends the response once; later calls are ignored. All
- * borrow their arguments except hc_http_reply_json, which takes ownership of `json` (it may be
- * NULL: then a 500 is sent). HEAD requests get the headers without the body.
+ * borrow their arguments except hc_http_reply_take (the body) and hc_http_reply_json, which
+ * takes ownership of `json` (it may be NULL: then a 500 is sent). HEAD requests get the headers
+ * without the body.
  */
 void hc_http_res_set_header(hc_http_res_t *res, const char *name, const char *value);
 void hc_http_reply(hc_http_res_t *res, int status, const char *content_type, const void *body,
                    size_t len);
+/* Like hc_http_reply but takes ownership of the malloc'd body and sends it without a copy. */
+void hc_http_reply_take(hc_http_res_t *res, int status, const char *content_type, char *body,
+                        size_t len);
 void hc_http_reply_text(hc_http_res_t *res, int status, const char *text);
 void hc_http_reply_json(hc_http_res_t *res, int status, json_t *json);
 /* The v1 error shape: {"code":code,"description":description}, with the HTTP status `status`. */

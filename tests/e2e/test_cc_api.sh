@@ -7,6 +7,10 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 
 start_cc
 
+# The status port answers /healthz (behind basic auth like every component).
+STATUS=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$CC_STATUS_PORT/healthz")
+[ "$STATUS" = 401 ] || fail "healthz without credentials: $STATUS"
+
 call "info anon" GET /info
 expect 200
 [ "$(jfield .name)" = hearth ] || fail "info name"
@@ -148,6 +152,35 @@ call "deleted" GET /apps/app5 "$ALICE"
 expect 404 301
 call "delete again" DELETE /apps/app5 "$ALICE"
 expect 404 301
+
+# Bulk API: basic auth, pages of batch_size until an empty page.
+STATUS=$(curl -s -o /dev/null -w '%{http_code}' "$CC_URL/bulk/apps")
+[ "$STATUS" = 401 ] || fail "bulk without auth: $STATUS"
+STATUS=$(curl -s -o /dev/null -w '%{http_code}' -u bulk:wrong "$CC_URL/bulk/apps")
+[ "$STATUS" = 401 ] || fail "bulk with a wrong password: $STATUS"
+STATUS=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: bearer $ADMIN" "$CC_URL/bulk/apps")
+[ "$STATUS" = 401 ] || fail "bulk with a user token: $STATUS"
+TOKEN='{}'
+SEEN=0
+PAGES=0
+while :; do
+    BODY=$(curl -s -u bulk:bulksecret -G --data-urlencode batch_size=2 \
+        --data-urlencode "bulk_token=$TOKEN" "$CC_URL/bulk/apps")
+    N=$(jfield '.results | length')
+    [ "$N" -le 2 ] || fail "page larger than batch_size"
+    [ "$N" = 0 ] && { [ "$(jfield .bulk_token)" = '{}' ] || fail "empty page token"; break; }
+    SEEN=$((SEEN + N))
+    PAGES=$((PAGES + 1))
+    [ "$(jfield '[.results[] | select(.name == "web" and .owner == "alice@x.com")] | .[0].instances // 2')" = 2 ] || fail "bulk app fields"
+    TOKEN=$(printf '%s' "$BODY" | jq -c .bulk_token)
+    [ $PAGES -lt 10 ] || fail "bulk pagination does not end"
+done
+[ "$SEEN" = 5 ] || fail "bulk saw $SEEN apps, expected 5"
+[ "$PAGES" = 3 ] || fail "bulk pages $PAGES"
+STATUS=$(curl -s -o /dev/null -w '%{http_code}' -u bulk:bulksecret "$CC_URL/bulk/apps?batch_size=0")
+[ "$STATUS" = 400 ] || fail "batch_size 0: $STATUS"
+BODY=$(curl -s -u bulk:bulksecret "$CC_URL/bulk/counts?model=user")
+[ "$(jfield .counts.value)" = 3 ] || fail "bulk counts: $BODY"
 
 # Durability: restart and find everything (acknowledged writes survive kill -9).
 kill -9 "$CC_PID"

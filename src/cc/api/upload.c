@@ -15,6 +15,7 @@
 #include "blob/archive.h"
 #include "blob/blob.h"
 #include "blob/multipart.h"
+#include "blob/resources.h"
 #include "db/db.h"
 #include "hc_fs.h"
 #include "hc_json.h"
@@ -23,59 +24,21 @@
 #include "hc_uuid.h"
 #include "orch.h"
 
-typedef struct cc_resource_s {
-    char sha1[CC_SHA1_HEX + 1];
-    char *fn; /* NULL in PUT /resources when absent */
-    uint64_t size;
-    int mode; /* 0644 or 0755, from the optional "mode" ("755" or 493) */
-} cc_resource_t;
-
-/* Parses a v1 resource list [{"sha1","size","fn"}...]; replies 400/100 on error. */
+/* Parses a resource list; replies 400/100 on error. */
 static int parse_resources(json_t *arr, bool need_fn, cc_resource_t **ret, size_t *ret_n,
                            hc_http_res_t *res)
 {
-    if (!json_is_array(arr) || json_array_size(arr) > CC_MAX_RESOURCES) {
-        cc_reply_error(res, CC_E_BAD_REQUEST,
-                       "Bad request: resources must be an array of at most %d", CC_MAX_RESOURCES);
+    hc_err_t err;
+    if (cc_resources_parse(arr, need_fn, CC_MAX_RESOURCES, ret, ret_n, &err) < 0) {
+        cc_reply_error(res, CC_E_BAD_REQUEST, "Bad request: %s", err.msg);
         return -EINVAL;
     }
-    size_t n = json_array_size(arr);
-    cc_resource_t *rs = hc_calloc(n + 1, sizeof(*rs));
-    for (size_t i = 0; i < n; i++) {
-        json_t *o = json_array_get(arr, i);
-        const char *sha1, *fn = NULL;
-        int64_t size;
-        hc_err_t err;
-        if (!json_is_object(o) || hc_json_get_str(o, "sha1", &sha1, &err) < 0 ||
-            !cc_sha1_valid(sha1) ||
-            hc_json_get_int_range(o, "size", 0, INT64_MAX, &size, &err) < 0 ||
-            hc_json_opt_str(o, "fn", NULL, &fn, &err) < 0 || (need_fn && !fn) ||
-            (fn && need_fn && cc_path_check(fn) < 0)) {
-            cc_reply_error(res, CC_E_BAD_REQUEST, "Bad request: resource %zu is invalid", i);
-            for (size_t k = 0; k < i; k++)
-                free(rs[k].fn);
-            free(rs);
-            return -EINVAL;
-        }
-        json_t *mode = json_object_get(o, "mode");
-        int64_t m = json_is_integer(mode)  ? json_integer_value(mode)
-                    : json_is_string(mode) ? strtol(json_string_value(mode), NULL, 8)
-                                           : 0644;
-        rs[i].mode = (m & 0100) ? 0755 : 0644;
-        memcpy(rs[i].sha1, sha1, CC_SHA1_HEX + 1);
-        rs[i].size = (uint64_t)size;
-        rs[i].fn = fn ? hc_strdup(fn) : NULL;
-    }
-    *ret = rs;
-    *ret_n = n;
     return 0;
 }
 
 static void free_resources(cc_resource_t *rs, size_t n)
 {
-    for (size_t i = 0; rs && i < n; i++)
-        free(rs[i].fn);
-    free(rs);
+    cc_resources_free(rs, n);
 }
 
 /* ---- PUT /resources ---- */

@@ -18,7 +18,7 @@
 int cc_path_check(const char *path)
 {
     size_t n = strlen(path);
-    if (n == 0 || n > CC_MAX_PATH || path[0] == '/')
+    if (n == 0 || n > CC_MAX_PATH || path[0] == '/' || path[n - 1] == '/')
         return -EINVAL;
     const char *p = path;
     while (*p) {
@@ -162,10 +162,16 @@ int cc_archive_extract(const char *zip, const char *dir, const cc_extract_limits
             r = hc_err_set(err, -EINVAL, "entry `%.200s`: path too long", rel);
             goto out;
         }
+        /* A name given twice would overwrite (or, for a symlink, redirect) the first. */
+        struct stat st;
+        if (lstat(full.data, &st) == 0 && !(type == AE_IFDIR && S_ISDIR(st.st_mode))) {
+            r = hc_err_set(err, -EINVAL, "entry `%.200s`: given twice", rel);
+            goto out;
+        }
         archive_entry_set_pathname(e, full.data);
         archive_entry_set_uid(e, 0);
         archive_entry_set_gid(e, 0);
-        if (archive_write_header(out, e) < ARCHIVE_WARN) {
+        if (archive_write_header(out, e) != ARCHIVE_OK) {
             r = hc_err_set(err, -EINVAL, "entry `%.200s`: %s", rel, archive_error_string(out));
             goto out;
         }

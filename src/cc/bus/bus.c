@@ -3,9 +3,14 @@
 #include <string.h>
 
 #include "bus/bus.h"
+#include "bus/gather.h"
 #include "hc_buf.h"
 #include "hc_log.h"
 #include "orch.h"
+
+#define CC_BUS_CLOSE_DELAY_MS 200
+
+static void cc_bus_close(cc_ctx_t *cc);
 
 struct cc_bus_s {
     hc_bus_t *bus;
@@ -127,17 +132,34 @@ static void on_timer_closed(uv_handle_t *h)
     (void)h;
 }
 
+static void on_close_timer(uv_timer_t *t)
+{
+    cc_bus_close(t->data);
+}
+
 void cc_bus_stop(cc_ctx_t *cc)
 {
     if (!cc->bus)
         return;
     if (cc->bus->bus && cc->bus->route)
         cc_bus_publish(cc, "router.unregister", cc->bus->route);
+    cc_orch_stop(cc);
+    /* hc_bus has no flush: libnats writes from the loop's next poll of the socket, so the
+     * connection is closed a moment later instead of in this tick (the route timer,
+     * re-armed as a one-shot, does it). */
+    if (cc->bus->timer_open)
+        uv_timer_start(&cc->bus->route_timer, on_close_timer, CC_BUS_CLOSE_DELAY_MS, 0);
+}
+
+static void cc_bus_close(cc_ctx_t *cc)
+{
+    if (!cc->bus)
+        return;
     if (cc->bus->timer_open) {
         uv_close((uv_handle_t *)&cc->bus->route_timer, on_timer_closed);
         cc->bus->timer_open = false;
     }
-    cc_orch_stop(cc);
+    cc_gather_cancel_all(cc);
     hc_bus_free(cc->bus->bus);
     cc->bus->bus = NULL;
 }

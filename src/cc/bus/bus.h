@@ -16,7 +16,8 @@
 #define CC_ROUTE_INTERVAL_MS 20000
 
 int cc_bus_start(cc_ctx_t *cc, hc_err_t *err);
-/* Unregisters the API route and closes the connection. */
+/* Unregisters the API route, then closes the connection a moment later (so the unregister
+ * message is written out first); pending requests are cancelled. */
 void cc_bus_stop(cc_ctx_t *cc);
 void cc_bus_free(cc_ctx_t *cc);
 /* Publishes msg (borrowed) as compact JSON. Failures are logged once and dropped. */

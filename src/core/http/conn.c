@@ -18,7 +18,7 @@ static void conn_update_read(hc__http_conn_t *c);
 typedef struct conn_write_s {
     uv_write_t req;
     hc__http_conn_t *conn;
-    char *data;
+    char *data[2]; /* head, then an optional body handed over without a copy */
     size_t len;
 } conn_write_t;
 
@@ -131,7 +131,8 @@ static void conn_on_write(uv_write_t *req, int status)
     hc__http_conn_t *c = w->conn;
 
     c->out_bytes -= w->len;
-    free(w->data);
+    free(w->data[0]);
+    free(w->data[1]);
     free(w);
     if (c->closing)
         return;
@@ -150,23 +151,35 @@ static void conn_on_write(uv_write_t *req, int status)
     conn_update_read(c);
 }
 
-void hc__http_conn_write(hc__http_conn_t *c, hc_buf_t *out)
+void hc__http_conn_writev(hc__http_conn_t *c, hc_buf_t *head, char *body, size_t body_len)
 {
-    if (c->closing || out->len == 0)
+    if (c->closing || (head->len == 0 && body_len == 0)) {
+        free(body);
         return;
-    conn_write_t *w = hc_malloc(sizeof(*w));
+    }
+    conn_write_t *w = hc_calloc(1, sizeof(*w));
+    size_t head_len;
     w->conn = c;
-    w->data = hc_buf_detach(out, &w->len);
-    uv_buf_t b = uv_buf_init(w->data, (unsigned)w->len);
-    int r = uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, conn_on_write);
+    w->data[0] = hc_buf_detach(head, &head_len);
+    w->data[1] = body;
+    w->len = head_len + body_len;
+    uv_buf_t b[2] = {uv_buf_init(w->data[0], (unsigned)head_len),
+                     uv_buf_init(body, (unsigned)body_len)};
+    int r = uv_write(&w->req, (uv_stream_t *)&c->tcp, b, body_len ? 2 : 1, conn_on_write);
     if (r < 0) {
-        free(w->data);
+        free(w->data[0]);
+        free(w->data[1]);
         free(w);
         hc__http_conn_close(c);
         return;
     }
     c->out_bytes += w->len;
     conn_update_read(c);
+}
+
+void hc__http_conn_write(hc__http_conn_t *c, hc_buf_t *out)
+{
+    hc__http_conn_writev(c, out, NULL, 0);
 }
 
 /* ---- reads ---- */

@@ -201,13 +201,17 @@ int hc__http_parse_fields(const char **pp, const char *end, hc__http_fields_t *f
             p++;
         const char *value = p;
         p = hc__http_find_value_end(p, end);
-        if (p == end || p + 1 == end) {
+        if (p == end) {
             r = HC_AGAIN;
             break;
         }
         /* A CTL in the value, a bare LF, or a bare CR. */
-        if (p[0] != '\r' || p[1] != '\n') {
+        if (*p != '\r' || (p + 1 < end && p[1] != '\n')) {
             r = HC_EPROTO;
+            break;
+        }
+        if (p + 1 == end) {
+            r = HC_AGAIN;
             break;
         }
         const char *vend = p;

@@ -192,6 +192,9 @@ int hc_http_parse_request(const char *buf, size_t len, size_t last_len, hc_http_
     if (p[1] != '\n')
         return fail(req, 400, HC_EPROTO);
     p += 2;
+    /* The request line is complete: a target of the wrong form fails now, not later. */
+    if (split_target(req) < 0)
+        return fail(req, 400, HC_EPROTO);
 
     r = hc__http_parse_fields(&p, end, &f);
     if (r == HC_AGAIN)
@@ -199,8 +202,6 @@ int hc_http_parse_request(const char *buf, size_t len, size_t last_len, hc_http_
     if (r == HC_ETOOBIG)
         return fail(req, 431, HC_ETOOBIG);
     if (r < 0)
-        return fail(req, 400, HC_EPROTO);
-    if (split_target(req) < 0)
         return fail(req, 400, HC_EPROTO);
     r = derive(req, &f);
     if (r < 0)

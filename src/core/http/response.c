@@ -122,19 +122,27 @@ void hc__http_format_response(hc_buf_t *out, int status, const char *content_typ
         hc_buf_append(out, body, len);
 }
 
-void hc_http_reply(hc_http_res_t *res, int status, const char *content_type, const void *body,
-                   size_t len)
+/* Bodies up to this size are copied behind the head (one buffer); larger ones go as their own. */
+#define HC__INLINE_BODY_MAX ((size_t)16 * 1024)
+
+/*
+ * Sends the response once. `owned` (malloc'd, may be NULL) is the body when the caller hands it
+ * over; it is freed in every case.
+ */
+static void res_send(hc_http_res_t *res, int status, const char *content_type, const void *body,
+                     size_t len, char *owned)
 {
-    if (res->sent)
+    if (res->sent || !res->conn) {
+        res->sent = true;
+        free(owned);
         return;
+    }
     res->sent = true;
     hc__http_conn_t *c = res->conn;
-    if (!c)
-        return;
-
     hc_http_server_t *srv = c->srv;
     bool keep_alive = res->keep_alive && !srv->closing && !c->peer_eof;
-    hc_buf_t out;
+    bool no_body = status < 200 || status == 204 || status == 304;
+
     /* An HTTP/1.0 client keeps the connection only when told so (RFC 9112 §C.2.2). */
     if (keep_alive && res->req.minor_version == 0)
         hc_buf_append_str(&res->extra_headers, "Connection: keep-alive\r\n");
@@ -144,17 +152,40 @@ void hc_http_reply(hc_http_res_t *res, int status, const char *content_type, con
         content_type = "text/plain";
         body = "response headers too large\n";
         len = strlen(body);
+        free(owned);
+        owned = NULL;
         hc_buf_reset(&res->extra_headers);
     }
-    /* Sized for the whole response, so a large body is never cut by the default ceiling. */
-    hc_buf_init(&out,
-                len + res->extra_headers.len + (content_type ? strlen(content_type) : 0) + 1024);
+    bool send_body = !res->head_method && !no_body && len > 0;
+    bool inline_body = send_body && !owned && len <= HC__INLINE_BODY_MAX;
+    hc_buf_t out;
+    hc_buf_init(&out, (inline_body ? len : 0) + res->extra_headers.len +
+                          (content_type ? strlen(content_type) : 0) + 1024);
     hc__http_format_response(&out, status, content_type, &res->extra_headers, body, len,
-                             !res->head_method, keep_alive);
+                             inline_body, keep_alive);
     hc_assert(!out.overflow);
-    hc__http_conn_write(c, &out);
+    if (send_body && !inline_body) {
+        if (!owned)
+            owned = hc_memdup(body, len);
+        hc__http_conn_writev(c, &out, HC_TAKE_PTR(owned), len);
+    } else {
+        hc__http_conn_write(c, &out);
+    }
+    free(owned);
     hc_buf_release(&out);
     hc__http_conn_response_done(c, keep_alive);
+}
+
+void hc_http_reply(hc_http_res_t *res, int status, const char *content_type, const void *body,
+                   size_t len)
+{
+    res_send(res, status, content_type, body, len, NULL);
+}
+
+void hc_http_reply_take(hc_http_res_t *res, int status, const char *content_type, char *body,
+                        size_t len)
+{
+    res_send(res, status, content_type, body, len, body);
 }
 
 void hc_http_reply_text(hc_http_res_t *res, int status, const char *text)
@@ -170,8 +201,7 @@ void hc_http_reply_json(hc_http_res_t *res, int status, json_t *json)
         hc_http_reply_error(res, 500, 500, "could not encode the response");
         return;
     }
-    hc_http_reply(res, status, "application/json", s, strlen(s));
-    free(s);
+    hc_http_reply_take(res, status, "application/json", s, strlen(s));
 }
 
 void hc_http_reply_error(hc_http_res_t *res, int status, int code, const char *description)

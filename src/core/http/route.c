@@ -135,3 +135,46 @@ hc_str_t hc_http_req_header(const hc_http_request_t *req, const char *name)
     const hc_http_header_t *h = hc_http_header_find(req->headers, req->num_headers, hc_str_c(name));
     return h ? h->value : HC_STR_NULL;
 }
+
+static int hex_val(char ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    ch = (char)(ch | 0x20);
+    if (ch >= 'a' && ch <= 'f')
+        return ch - 'a' + 10;
+    return -1;
+}
+
+char *hc_http_req_param_decoded(const hc_http_request_t *req, const char *name)
+{
+    hc_str_t v = HC_STR_NULL;
+    bool found = false;
+    hc_str_t want = hc_str_c(name);
+
+    for (size_t i = 0; i < req->num_params && !found; i++)
+        if (hc_str_eq(req->params[i].name, want)) {
+            v = req->params[i].value;
+            found = true;
+        }
+    if (!found)
+        return NULL;
+    char *out = hc_malloc(v.len + 1);
+    size_t n = 0;
+    for (size_t i = 0; i < v.len; i++) {
+        if (v.p[i] != '%') {
+            out[n++] = v.p[i];
+            continue;
+        }
+        int hi = i + 2 < v.len ? hex_val(v.p[i + 1]) : -1;
+        int lo = i + 2 < v.len ? hex_val(v.p[i + 2]) : -1;
+        if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
+            free(out);
+            return NULL;
+        }
+        out[n++] = (char)(hi * 16 + lo);
+        i += 2;
+    }
+    out[n] = '\0';
+    return out;
+}

@@ -105,6 +105,8 @@ void hc__http_conn_close(hc__http_conn_t *c);
 void hc__http_conn_drain(hc__http_conn_t *c);
 /* Queues bytes for writing; takes ownership of the buffer's memory (it is left empty). */
 void hc__http_conn_write(hc__http_conn_t *c, hc_buf_t *out);
+/* Same, followed by a malloc'd body the connection takes over (freed after the write). */
+void hc__http_conn_writev(hc__http_conn_t *c, hc_buf_t *head, char *body, size_t body_len);
 /* The response to the current request has been queued; keep_alive says whether more may follow. */
 void hc__http_conn_response_done(hc__http_conn_t *c, bool keep_alive);
 

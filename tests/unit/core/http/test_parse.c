@@ -222,7 +222,17 @@ static void test_request_incomplete_returns_again(void **state)
     assert_int_equal(req_parse("G", &req), HC_AGAIN);
     assert_int_equal(req_parse("GET / HTTP/1.1\r\nHost: exa", &req), HC_AGAIN);
     assert_int_equal(req_parse("GET / HTTP/1.1\r\nHost: example\r\n\r", &req), HC_AGAIN);
-    assert_int_equal(req.status, 0);
+    /* a complete request line is judged at once */
+    assert_int_equal(req_parse("GET / HTTP/2.0\r\nHo", &req), HC_EPROTO);
+    assert_int_equal(req.status, 505);
+    assert_int_equal(req_parse("GET apps HTTP/1.1\r\nHo", &req), HC_EPROTO);
+    assert_int_equal(req.status, 400);
+    assert_int_equal(req_parse("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", &req), HC_EPROTO);
+    assert_int_equal(req.status, 400);
+    assert_int_equal(req_parse("GET / HTTP/1.1\r\nHost: h\r\nX: \x01", &req), HC_EPROTO);
+    assert_int_equal(req.status, 400);
+    assert_int_equal(req_parse("GET / HTTP/1.1\r\nHost: h\r\nX: a\rb", &req), HC_EPROTO);
+    assert_int_equal(req_parse("GET / HTTP/1.1\r\nHost: h\r\nX: a\r", &req), HC_AGAIN);
     hc_test_guard_free_all();
 }
 

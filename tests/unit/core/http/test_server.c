@@ -24,13 +24,15 @@ typedef struct fx_s {
     /* async handlers */
     uv_timer_t timer;
     hc_http_res_t *held;
-    bool cancelled;
+    bool cancelled, close_in_async;
     int handled;
     /* results of the raw client thread */
     raw_resp_t r[4];
     int nr;
     bool eof;
 } fx_t;
+
+static void on_closed(hc_http_server_t *srv, void *data);
 
 /* ---- handlers ---- */
 
@@ -78,6 +80,8 @@ static void h_async(const hc_http_request_t *req, hc_http_res_t *res, void *data
     (void)req;
     fx->held = hc_http_res_ref(res);
     uv_timer_start(&fx->timer, on_async_timer, 50, 0);
+    if (fx->close_in_async)
+        hc_http_server_close(fx->srv, 0, on_closed, fx);
 }
 
 static void on_slow_cancel(hc_http_res_t *res, void *data)
@@ -122,6 +126,17 @@ static void h_inject(const hc_http_request_t *req, hc_http_res_t *res, void *dat
     hc_http_reply_text(res, 200, "ok");
 }
 
+static void h_decoded(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+{
+    char *name = hc_http_req_param_decoded(req, "name");
+    (void)data;
+    if (!name) {
+        hc_http_reply_error(res, 400, 400, "bad name");
+        return;
+    }
+    hc_http_reply_take(res, 200, "text/plain", name, strlen(name));
+}
+
 static void h_error(const hc_http_request_t *req, hc_http_res_t *res, void *data)
 {
     (void)req;
@@ -152,6 +167,7 @@ static void fx_start(fx_t *fx, const hc_http_server_conf_t *conf)
     hc_http_server_route(fx->srv, "DELETE", "/error", h_error, fx);
     hc_http_server_route(fx->srv, "GET", "/big", h_big, fx);
     hc_http_server_route(fx->srv, "GET", "/inject", h_inject, fx);
+    hc_http_server_route(fx->srv, "GET", "/dec/:name", h_decoded, fx);
 }
 
 static void on_closed(hc_http_server_t *srv, void *data)
@@ -571,29 +587,19 @@ static void c_graceful(void *p)
     close(fd);
 }
 
-static void on_close_soon(uv_timer_t *t)
-{
-    fx_t *fx = t->data;
-    hc_http_server_close(fx->srv, 0, on_closed, fx);
-}
-
 static void test_graceful_close_finishes_in_flight_request(void **state)
 {
     fx_t fx;
-    uv_timer_t t;
     (void)state;
     fx_start(&fx, NULL);
-    uv_timer_init(&fx.loop, &t);
-    t.data = &fx;
-    /* The async handler answers after 50 ms; close the server at 20 ms, once it is in flight. */
-    uv_timer_start(&t, on_close_soon, 20, 0);
+    /* The async handler closes the server while its request is in flight, answers 50 ms later. */
+    fx.close_in_async = true;
     run(&fx, c_graceful);
     assert_int_equal(fx.nr, 1);
     assert_string_equal(fx.r[0].body, "late");
     assert_false(fx.r[0].keep_alive);
     assert_true(fx.eof);
     assert_true(hc_test_run_until(&fx.loop, &fx.closed, 5000));
-    uv_close((uv_handle_t *)&t, NULL);
     hc_http_server_free(fx.srv);
     uv_close((uv_handle_t *)&fx.timer, NULL);
     HC_ASSERT_LOOP_CLEAN(&fx.loop);
@@ -686,6 +692,60 @@ static void test_connection_header_and_header_injection(void **state)
     fx_stop(&fx);
 }
 
+static void c_routes(void *p)
+{
+    fx_t *fx = p;
+    int fd = raw_connect(fx->port);
+    raw_send_str(fd, "GET /hello/ HTTP/1.1\r\nHost: x\r\n\r\n"
+                     "GET /apps/foo/instances/0/files HTTP/1.1\r\nHost: x\r\n\r\n"
+                     "GET /apps//instances/0/files/x HTTP/1.1\r\nHost: x\r\n\r\n"
+                     "GET /hello/x HTTP/1.1\r\nHost: x\r\n\r\n");
+    fx->nr = raw_read(fd, fx->r, 4);
+    close(fd);
+}
+
+static void test_route_patterns_edges(void **state)
+{
+    fx_t fx;
+    (void)state;
+    fx_start(&fx, NULL);
+    run(&fx, c_routes);
+    assert_int_equal(fx.nr, 4);
+    assert_int_equal(fx.r[0].status, 200); /* one trailing slash is tolerated */
+    assert_int_equal(fx.r[1].status, 200); /* the final * may be empty */
+    assert_string_equal(fx.r[1].body,
+                        "{\"name\":\"foo\",\"index\":\"0\",\"path\":\"\",\"query\":\"\"}");
+    assert_int_equal(fx.r[2].status, 404); /* a :name never matches an empty segment */
+    assert_int_equal(fx.r[3].status, 404);
+    fx_stop(&fx);
+}
+
+static void c_decoded(void *p)
+{
+    fx_t *fx = p;
+    int fd = raw_connect(fx->port);
+    raw_send_str(fd, "GET /dec/my%20app%2Fx HTTP/1.1\r\nHost: x\r\n\r\n"
+                     "GET /dec/bad%2 HTTP/1.1\r\nHost: x\r\n\r\n"
+                     "GET /dec/a%00b HTTP/1.1\r\nHost: x\r\n\r\n"
+                     "GET /dec/%zz HTTP/1.1\r\nHost: x\r\n\r\n");
+    fx->nr = raw_read(fd, fx->r, 4);
+    close(fd);
+}
+
+static void test_params_percent_decoded(void **state)
+{
+    fx_t fx;
+    (void)state;
+    fx_start(&fx, NULL);
+    run(&fx, c_decoded);
+    assert_int_equal(fx.nr, 4);
+    assert_int_equal(fx.r[0].status, 200);
+    assert_string_equal(fx.r[0].body, "my app/x");
+    for (int i = 1; i < 4; i++)
+        assert_int_equal(fx.r[i].status, 400);
+    fx_stop(&fx);
+}
+
 static void test_listen_on_used_port_fails(void **state)
 {
     fx_t fx;
@@ -719,6 +779,8 @@ int main(void)
         cmocka_unit_test(test_connections_over_the_limit_are_closed),
         cmocka_unit_test(test_pipelined_big_responses_under_backpressure),
         cmocka_unit_test(test_connection_header_and_header_injection),
+        cmocka_unit_test(test_route_patterns_edges),
+        cmocka_unit_test(test_params_percent_decoded),
         cmocka_unit_test(test_listen_on_used_port_fails),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

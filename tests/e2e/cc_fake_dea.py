@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+"""A stand-in DEA for the CC tests, speaking the NATS text protocol directly.
+
+  cc_fake_dea.py dea HOST:PORT ID OUTFILE   advertise as DEA ID every 0.5 s, record every
+                                            bus message as a JSON line in OUTFILE, answer
+                                            staging.ID.start by downloading the package,
+                                            uploading a droplet and replying.
+  cc_fake_dea.py pub HOST:PORT SUBJECT DATA publish one message and exit.
+"""
+import base64
+import hashlib
+import http.server
+import json
+import socket
+import sys
+import threading
+import time
+import urllib.request
+
+
+def connect(addr):
+    host, port = addr.rsplit(":", 1)
+    s = socket.create_connection((host, int(port)), timeout=10)
+    f = s.makefile("rb")
+    f.readline()  # INFO
+    s.sendall(b'CONNECT {"verbose":false,"pedantic":false,"name":"fake-dea"}\r\n')
+    return s, f
+
+
+def pub(s, lock, subject, data, reply=None):
+    b = data.encode() if isinstance(data, str) else data
+    head = f"PUB {subject} {reply + ' ' if reply else ''}{len(b)}\r\n".encode()
+    with lock:
+        s.sendall(head + b + b"\r\n")
+
+
+def stage(s, lock, req, reply):
+    out = {"task_id": req.get("task_id"), "task_log": "-----> fake buildpack\nstaged ok\n",
+           "detected_buildpack": "fake"}
+    try:
+        pkg = urllib.request.urlopen(req["download_uri"], timeout=10).read()
+        droplet = b"droplet of " + hashlib.sha1(pkg).hexdigest().encode()
+        r = urllib.request.Request(req["upload_uri"], data=droplet, method="POST",
+                                   headers={"Content-Type": "application/octet-stream"})
+        urllib.request.urlopen(r, timeout=10).read()
+    except Exception as e:  # the CC sees the failure in the reply
+        out["error"] = f"fake staging failed: {e}"
+    pub(s, lock, reply, json.dumps(out))
+
+
+class Files(http.server.BaseHTTPRequestHandler):
+    """The DEA file server stand-in: /droplets/<staged>/<path> -> "file <path>" (basic auth)."""
+    def do_GET(self):
+        if self.headers.get("Authorization") != "Basic " + base64.b64encode(b"fu:fp").decode():
+            self.send_response(401)
+            self.end_headers()
+            return
+        body = ("file " + self.path).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *a):
+        pass
+
+
+def run_dea(addr, dea_id, outfile):
+    files = http.server.HTTPServer(("127.0.0.1", 0), Files)
+    threading.Thread(target=files.serve_forever, daemon=True).start()
+    file_uri = f"http://127.0.0.1:{files.server_address[1]}/droplets/"
+    running = {}  # (droplet, index) -> start message
+    s, f = connect(addr)
+    lock = threading.Lock()
+    with lock:
+        s.sendall(b"SUB > 1\r\n")
+    def advertise():
+        while True:
+            pub(s, lock, "dea.advertise",
+                json.dumps({"id": dea_id, "available_memory": 4096, "app_id_to_count": {}}))
+            time.sleep(0.5)
+    threading.Thread(target=advertise, daemon=True).start()
+    out = open(outfile, "a")
+    s.settimeout(None)
+    while True:
+        line = f.readline()
+        if not line:
+            return
+        line = line.rstrip(b"\r\n")
+        if line == b"PING":
+            with lock:
+                s.sendall(b"PONG\r\n")
+            continue
+        if not line.startswith(b"MSG "):
+            continue
+        parts = line.decode().split(" ")
+        subject, reply, n = parts[1], (parts[3] if len(parts) == 5 else None), int(parts[-1])
+        data = f.read(n + 2)[:n].decode(errors="replace")
+        if subject == "dea.advertise":
+            continue
+        out.write(json.dumps({"subject": subject, "reply": reply, "data": data}) + "\n")
+        out.flush()
+        if subject == f"dea.{dea_id}.start":
+            m = json.loads(data)
+            running[(m["droplet"], m["index"])] = m
+        elif subject == "dea.stop":
+            m = json.loads(data)
+            for k in list(running):
+                if k[0] == m["droplet"] and ("indices" not in m or k[1] in m["indices"]):
+                    del running[k]
+        elif subject == "dea.find.droplet" and reply:
+            m = json.loads(data)
+            for (d, i), st in sorted(running.items()):
+                if d != m["droplet"] or ("indices" in m and i not in m["indices"]):
+                    continue
+                r = {"dea": dea_id, "droplet": d, "index": i, "instance": f"inst-{i}",
+                     "state": "RUNNING", "state_timestamp": 1700000000 + i,
+                     "file_uri": file_uri, "credentials": ["fu", "fp"], "staged": f"st-{i}"}
+                if m.get("include_stats"):
+                    r["stats"] = {"name": st["name"], "uptime": 1.5, "mem_quota": 1}
+                pub(s, lock, reply, json.dumps(r))
+        if subject == f"staging.{dea_id}.start" and reply:
+            threading.Thread(target=stage, args=(s, lock, json.loads(data), reply),
+                             daemon=True).start()
+
+
+def main():
+    if sys.argv[1] == "dea":
+        run_dea(sys.argv[2], sys.argv[3], sys.argv[4])
+    elif sys.argv[1] == "pub":
+        s, f = connect(sys.argv[2])
+        lock = threading.Lock()
+        pub(s, lock, sys.argv[3], sys.argv[4])
+        s.sendall(b"PING\r\n")
+        while f.readline().strip() != b"PONG":
+            pass
+        s.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,157 @@
+# hearth-cc on the bus end to end, with Debian's nats-server and a stand-in DEA that records
+# every message: the API route registration, staging (package download, droplet upload,
+# reply), dea.UUID.start per instance, scaling, dea.stop, droplet.updated, dea.update, and
+# the HM's START/STOP requests.
+set -u
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/cc_lib.sh"
+
+command -v nats-server >/dev/null || { echo "SKIP: nats-server not installed"; exit 0; }
+NATS_PORT=$(free_port)
+nats-server -a 127.0.0.1 -p "$NATS_PORT" > "$CC_TMP/nats.log" 2>&1 &
+CC_PIDS+=($!)
+for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/$NATS_PORT) 2>/dev/null && break; sleep 0.1; done
+CC_NATS_URL="nats://127.0.0.1:$NATS_PORT"
+
+MSGS="$CC_TMP/msgs.jsonl"
+: > "$MSGS"
+python3 "$HERE/cc_fake_dea.py" dea "127.0.0.1:$NATS_PORT" dea-1 "$MSGS" 2> "$CC_TMP/dea.log" &
+CC_PIDS+=($!)
+sleep 0.3
+start_cc
+
+# wait_msg JQ_FILTER: until a recorded message matches (10 s), then prints it.
+wait_msg() {
+    for _ in $(seq 1 100); do
+        local m
+        m=$(jq -c "select($1)" "$MSGS" 2>/dev/null | tail -n 1)
+        [ -n "$m" ] && { printf '%s\n' "$m"; return 0; }
+        sleep 0.1
+    done
+    fail "no bus message matching $1; got: $(jq -c '[.subject]' "$MSGS" | sort | uniq -c)"
+}
+# count_msgs JQ_FILTER
+count_msgs() { jq -c "select($1)" "$MSGS" | wc -l; }
+pub() { python3 "$HERE/cc_fake_dea.py" pub "127.0.0.1:$NATS_PORT" "$1" "$2"; }
+
+wait_msg '.subject == "router.register" and (.data | fromjson | .uris == ["api.hearth.local"] and .port == '"$CC_PORT"')' > /dev/null
+
+A=$(wait_msg '.subject == "vcap.component.announce" and (.data | fromjson | .type == "CloudController")')
+CRED=$(printf '%s' "$A" | jq -r '.data | fromjson | .credentials | join(":")')
+[ "$(curl -s -u "$CRED" "http://127.0.0.1:$CC_STATUS_PORT/healthz")" = ok ] || fail "healthz"
+[ "$(curl -s -u "$CRED" "http://127.0.0.1:$CC_STATUS_PORT/varz" | jq -r .deas)" = 1 ] || fail "varz deas"
+
+register alice@x.com pw
+register bob@x.com pw
+ALICE=$(login alice@x.com pw)
+call "create" POST /apps "$ALICE" '{"name":"web","uris":["web.hearth.local"],"instances":2,"resources":{"memory":64}}'
+expect 302
+call "get" GET /apps/web "$ALICE"
+GUID=$(jfield .guid)
+
+# Starting an app without bits publishes nothing to the DEAs.
+call "start without bits" PUT /apps/web "$ALICE" '{"state":"STARTED"}'
+expect 200
+sleep 0.5
+[ "$(count_msgs '.subject | startswith("staging.")')" = 0 ] || fail "staged without bits"
+
+mkdir -p "$CC_TMP/app" && echo '<h1>hi</h1>' > "$CC_TMP/app/index.html"
+(cd "$CC_TMP/app" && zip -qr "$CC_TMP/app.zip" .)
+STATUS=$(curl -s -o /dev/null -w '%{http_code}' -X PUT -H "Authorization: bearer $ALICE" \
+    -F "application=@$CC_TMP/app.zip" -F 'resources=[]' "$CC_URL/apps/web/application")
+[ "$STATUS" = 200 ] || fail "upload $STATUS"
+
+# New bits on a STARTED app: staging on dea-1, then one start per instance.
+STG=$(wait_msg '.subject == "staging.dea-1.start"')
+printf '%s' "$STG" | jq -e '.reply != null and (.data | fromjson | .app_id == "'"$GUID"'" and (.download_uri | test("/staging/packages/")))' > /dev/null || fail "staging request: $STG"
+S0=$(wait_msg '.subject == "dea.dea-1.start" and (.data | fromjson | .index == 0)')
+wait_msg '.subject == "dea.dea-1.start" and (.data | fromjson | .index == 1)' > /dev/null
+printf '%s' "$S0" | jq -e '.data | fromjson | .droplet == "'"$GUID"'" and .uris == ["web.hearth.local"] and .limits.mem == 64 and (.executableUri | test("/staged_droplets/'"$GUID"'/"))' > /dev/null || fail "start message: $S0"
+wait_msg '.subject == "droplet.updated" and (.data | fromjson | .droplet == "'"$GUID"'")' > /dev/null
+call "staged" GET /apps/web "$ALICE"
+[ "$(jfield .package_state)" = STAGED ] || fail "package state $(jfield .package_state)"
+VERSION=$(jfield .version)
+call "staging log" GET /apps/web/staging_log "$ALICE"
+expect 200
+printf '%s' "$BODY" | grep -q "staged ok" || fail "staging log: $BODY"
+
+# The droplet is downloadable from the URL in the start message; a wrong SHA-1 is refused.
+URL=$(printf '%s' "$S0" | jq -r '.data | fromjson | .executableUri')
+[ "$(curl -s "$URL")" = "droplet of $(curl -s -H "Authorization: bearer $ALICE" "$CC_URL/apps/web/application" | sha1sum | cut -c1-40)" ] || fail "droplet download"
+STATUS=$(curl -s -o /dev/null -w '%{http_code}' "$CC_URL/staged_droplets/$GUID/0000000000000000000000000000000000000000")
+[ "$STATUS" = 404 ] || fail "wrong droplet sha1: $STATUS"
+STG_URL=$(printf '%s' "$STG" | jq -r '.data | fromjson | .download_uri')
+STATUS=$(curl -s -o /dev/null -w '%{http_code}' "${STG_URL%/*}/1.deadbeef")
+[ "$STATUS" = 403 ] || fail "forged staging token: $STATUS"
+
+# Scale up: index 2 only. Scale down: dea.stop for indices 1 and 2 of this version.
+call "scale up" PUT /apps/web "$ALICE" '{"instances":3}'
+expect 200
+wait_msg '.subject == "dea.dea-1.start" and (.data | fromjson | .index == 2)' > /dev/null
+call "scale down" PUT /apps/web "$ALICE" '{"instances":1}'
+expect 200
+wait_msg '.subject == "dea.stop" and (.data | fromjson | .indices == [1,2] and .droplet == "'"$GUID"'")' > /dev/null
+
+# Running state from the DEAs: index 0 runs, index 1 was stopped by the scale-down.
+call "instances" GET /apps/web/instances "$ALICE"
+expect 200
+[ "$(jfield '.instances | length')" = 1 ] || fail "instances: $BODY"
+[ "$(jfield '.instances[0].state')" = RUNNING ] || fail "instance 0: $BODY"
+call "stats" GET /apps/web/stats "$ALICE"
+expect 200
+[ "$(jfield '."0".stats.name')" = web ] || fail "stats: $BODY"
+call "crashes without an HM" GET /apps/web/crashes "$ALICE"
+expect 200
+[ "$(jfield '.crashes | length')" = 0 ] || fail "crashes: $BODY"
+call "file" GET /apps/web/instances/0/files/logs/stdout.log "$ALICE"
+expect 200
+[ "$BODY" = "file /droplets/st-0/logs/stdout.log" ] || fail "file proxy: $BODY"
+call "file outside" GET /apps/web/instances/0/files/../../etc/passwd "$ALICE"
+expect 500 306
+call "file of a missing index" GET /apps/web/instances/5/files/x "$ALICE"
+expect 400 304
+call "bob reads alice's files" GET /apps/web/instances/0/files/x "$(login bob@x.com pw)"
+expect 404 301
+
+# New URIs: dea.update with the new list.
+call "map uri" PUT /apps/web "$ALICE" '{"uris":["web.hearth.local","www.hearth.local"]}'
+expect 200
+wait_msg '.subject == "dea.update" and (.data | fromjson | .uris == ["web.hearth.local","www.hearth.local"])' > /dev/null
+
+# The HM asks for a start of index 0 of the current version, then a stop of one instance.
+BEFORE=$(count_msgs '.subject == "dea.dea-1.start" and (.data | fromjson | .index == 0)')
+pub cloudcontrollers.hm.requests "{\"droplet\":\"$GUID\",\"op\":\"START\",\"version\":\"$VERSION\",\"indices\":[0],\"flapping\":true}"
+wait_msg '.subject == "dea.dea-1.start" and (.data | fromjson | .flapping == true and .index == 0)' > /dev/null
+pub cloudcontrollers.hm.requests "{\"droplet\":\"$GUID\",\"op\":\"START\",\"version\":\"old-0\",\"indices\":[0]}"
+pub cloudcontrollers.hm.requests "{\"droplet\":\"$GUID\",\"op\":\"STOP\",\"instances\":[\"inst-1\"]}"
+wait_msg '.subject == "dea.stop" and (.data | fromjson | .instances == ["inst-1"])' > /dev/null
+[ "$(count_msgs '.subject == "dea.dea-1.start" and (.data | fromjson | .index == 0)')" = $((BEFORE + 1)) ] || fail "START for an old version was obeyed"
+pub cloudcontrollers.hm.requests 'not json at all'
+
+# Stop and delete.
+call "stop" PUT /apps/web "$ALICE" '{"state":"STOPPED"}'
+expect 200
+wait_msg '.subject == "dea.stop" and (.data | fromjson | keys == ["droplet"])' > /dev/null
+N=$(count_msgs '.subject == "dea.stop"')
+call "delete" DELETE /apps/web "$ALICE"
+expect 200
+for _ in $(seq 1 50); do [ "$(count_msgs '.subject == "dea.stop"')" -gt "$N" ] && break; sleep 0.1; done
+[ "$(count_msgs '.subject == "dea.stop"')" -gt "$N" ] || fail "no dea.stop on delete"
+
+# A second start of the same bits reuses the droplet: no new staging request.
+call "create again" POST /apps "$ALICE" '{"name":"web2","instances":1,"resources":{"memory":64}}'
+STATUS=$(curl -s -o /dev/null -w '%{http_code}' -X PUT -H "Authorization: bearer $ALICE" \
+    -F "application=@$CC_TMP/app.zip" -F 'resources=[]' "$CC_URL/apps/web2/application")
+call "start web2" PUT /apps/web2 "$ALICE" '{"state":"STARTED"}'
+wait_msg '.subject == "dea.dea-1.start" and (.data | fromjson | .name == "web2")' > /dev/null
+STAGINGS=$(count_msgs '.subject == "staging.dea-1.start"')
+call "restart web2" PUT /apps/web2 "$ALICE" '{"state":"STOPPED"}'
+call "restart web2" PUT /apps/web2 "$ALICE" '{"state":"STARTED"}'
+sleep 0.5
+[ "$(count_msgs '.subject == "staging.dea-1.start"')" = "$STAGINGS" ] || fail "restart restaged"
+
+# The API route goes away when the CC stops.
+stop_cc
+wait_msg '.subject == "router.unregister" and (.data | fromjson | .uris == ["api.hearth.local"])' > /dev/null
+
+echo "PASS test_cc_bus"
