@@ -63,6 +63,8 @@ typedef struct cc_conf_s {
     char *s3_access_key;
     char *s3_secret_key;
     char *services_url; /* broker base URL (OSBAPI v2) */
+    char *broker_user;
+    char *broker_password;
     int log_level;
     char *log_file;
 } cc_conf_t;
@@ -74,6 +76,7 @@ typedef struct cc_s {
     cc_conf_t *conf;
     uv_loop_t *loop;
     hc_http_server_t *http;
+    struct hc_status_s *status; /* /healthz, /varz on status.port */
     cc_db_t *db;
     cc_blob_t *blob;
     cc_ratelimit_t *login_limit; /* per email */
@@ -82,9 +85,11 @@ typedef struct cc_s {
     cc_placement_t *placement;
     char *bulk_user; /* from conf or random at start */
     char *bulk_password;
-    char *signing_key; /* random per process: signs short-lived download URLs */
-    char *tmp_dir;     /* data_dir/tmp: uploads being processed */
-    int pending_work;  /* uv_queue_work requests in flight */
+    char *signing_key;               /* random per process: signs short-lived download URLs */
+    char *tmp_dir;                   /* data_dir/tmp: uploads being processed */
+    int pending_work;                /* uv_queue_work requests in flight */
+    void *gathers;                   /* pending multi-reply bus requests (bus/gather.c) */
+    struct hc_http_client_s *client; /* outgoing HTTP: DEA file servers, broker */
 } cc_ctx_t;
 
 /* Daemon hooks for hc_daemon_spec_t. */

@@ -4,7 +4,8 @@
 const hc_conf_opt_t cc_conf_opts[] = {
     HC_CONF_INT("port", cc_conf_t, port, 9022, 0, 65535, "REST API port (0: any free port)"),
     HC_CONF_STR("host", cc_conf_t, host, "127.0.0.1", "address the REST API listens on"),
-    HC_CONF_INT("status.port", cc_conf_t, status_port, 0, 0, 65535, "unused, reserved"),
+    HC_CONF_INT("status.port", cc_conf_t, status_port, 0, 0, 65535,
+                "/healthz and /varz port (0: any free port)"),
     HC_CONF_STR("data_dir", cc_conf_t, data_dir, "/var/lib/hearth/cc",
                 "database (cc.db), blobs and temporary uploads"),
     HC_CONF_STRLIST("nats.urls", cc_conf_t, nats_urls, "nats://127.0.0.1:4222", "bus servers"),
@@ -52,6 +53,9 @@ const hc_conf_opt_t cc_conf_opts[] = {
     HC_CONF_STR("blobstore.s3.secret_key", cc_conf_t, s3_secret_key, NULL, "secret key"),
     HC_CONF_STR("services.broker_url", cc_conf_t, services_url, NULL,
                 "service broker base URL (OSBAPI v2)"),
+    HC_CONF_STR("services.broker_user", cc_conf_t, broker_user, NULL, "broker basic auth user"),
+    HC_CONF_STR("services.broker_password", cc_conf_t, broker_password, NULL,
+                "broker basic auth password"),
     HC_CONF_LOG_ENTRIES(cc_conf_t, log_level, log_file),
     HC_CONF_END,
 };

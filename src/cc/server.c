@@ -9,7 +9,10 @@
 #include "cc.h"
 #include "db/db.h"
 #include "hc_fs.h"
+#include "hc_http_client.h"
+#include "hc_json.h"
 #include "hc_log.h"
+#include "hc_status.h"
 #include "hc_uuid.h"
 #include "orch.h"
 
@@ -35,6 +38,14 @@ static int open_storage(cc_ctx_t *cc, hc_err_t *err)
     if (r < 0)
         return hc_err_wrap(err, "blob store");
     return 0;
+}
+
+static void varz(json_t *v, void *data)
+{
+    cc_ctx_t *cc = data;
+    hc_json_set_int(v, "deas", (int64_t)cc_orch_num_deas(cc));
+    hc_json_set_int(v, "pending_work", cc->pending_work);
+    hc_json_set_int(v, "connections", (int64_t)(cc->http ? hc_http_server_num_conns(cc->http) : 0));
 }
 
 int cc_start(hc_daemon_t *d, hc_err_t *err)
@@ -70,13 +81,26 @@ int cc_start(hc_daemon_t *d, hc_err_t *err)
     if (r < 0)
         return hc_err_wrap(err, "REST API on %s:%d", conf->host, conf->port);
     cc_api_routes(cc, cc->http);
+    cc->client = hc_http_client_new(cc->loop, err);
+    if (!cc->client)
+        return hc_err_wrap(err, "HTTP client");
     char port[16];
     snprintf(port, sizeof(port), "%d", hc_http_server_port(cc->http));
     hc_log_info("listening", "host", conf->host, "port", port, "db",
                 cc_db_kind(cc->db) == CC_DB_SQLITE ? "sqlite" : "postgres");
+    hc_status_conf_t sconf = {.type = "CloudController",
+                              .host = conf->host,
+                              .advertise = conf->external_host,
+                              .port = conf->status_port};
+    r = hc_status_new(cc->loop, &sconf, varz, cc, &cc->status, err);
+    if (r < 0)
+        return hc_err_wrap(err, "status server");
     r = cc_bus_start(cc, err);
     if (r < 0)
         return hc_err_wrap(err, "bus");
+    json_t *info = hc_status_component_json(cc->status);
+    hc_bus_component_start(cc_bus_handle(cc), info);
+    json_decref(info);
     return 0;
 }
 
@@ -87,12 +111,23 @@ static void on_http_closed(hc_http_server_t *srv, void *data)
     cc->http = NULL;
 }
 
+static void on_status_closed(hc_status_t *st, void *data)
+{
+    cc_ctx_t *cc = data;
+    hc_status_free(st);
+    cc->status = NULL;
+}
+
 void cc_stop(hc_daemon_t *d)
 {
     cc_ctx_t *cc = d->data;
     cc_bus_stop(cc);
+    hc_http_client_free(cc->client);
+    cc->client = NULL;
     if (cc->http)
         hc_http_server_close(cc->http, 10000, on_http_closed, cc);
+    if (cc->status)
+        hc_status_close(cc->status, on_status_closed, cc);
 }
 
 void cc_release(cc_ctx_t *cc)

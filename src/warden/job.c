@@ -7,9 +7,12 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "hc_log.h"
+#include "lib/wdn_helper.h"
 #include "lib/wdn_util.h"
 #include "wdn_daemon.h"
 
@@ -182,8 +185,10 @@ static void job_free(wdn_job_t *j)
 
 static void proc_closed(uv_handle_t *h)
 {
-    wdn_job_t *j = HC_CONTAINER_OF((uv_process_t *)h, wdn_job_t, proc);
+    wdn_job_t *j = HC_CONTAINER_OF((uv_poll_t *)h, wdn_job_t, pidpoll);
     j->has_proc = false;
+    close(j->pidfd);
+    j->pidfd = -1;
     if (!j->ctr && !j->has_poll)
         job_free(j);
 }
@@ -196,9 +201,20 @@ static void poll_closed(uv_handle_t *h)
         job_free(j);
 }
 
-static void on_exec_exit(uv_process_t *p, int64_t status, int sig)
+static void on_exec_exit(uv_poll_t *p, int status, int events)
 {
-    wdn_job_t *j = HC_CONTAINER_OF(p, wdn_job_t, proc);
+    wdn_job_t *j = HC_CONTAINER_OF(p, wdn_job_t, pidpoll);
+    (void)status;
+    (void)events;
+    int st = 0;
+    pid_t r;
+    while ((r = waitpid(j->pid, &st, WNOHANG)) < 0 && errno == EINTR)
+        ;
+    if (r == 0)
+        return; /* not exited yet (spurious wake-up) */
+    int sig = r > 0 && WIFSIGNALED(st) ? WTERMSIG(st) : 0;
+    status = r > 0 && WIFEXITED(st) ? WEXITSTATUS(st) : 0;
+    uv_poll_stop(p);
     uv_close((uv_handle_t *)p, proc_closed);
     if (!j->ctr)
         return;
@@ -262,8 +278,8 @@ void wdn_job_detach_all(wdn_ctr_t *c)
         if (j->has_proc) {
             /* While the daemon runs, the exit callback reaps the helper and frees the job;
              * when it stops, the helper outlives us and libuv forgets it. */
-            if (c->d->stopping && !uv_is_closing((uv_handle_t *)&j->proc))
-                uv_close((uv_handle_t *)&j->proc, proc_closed);
+            if (c->d->stopping && !uv_is_closing((uv_handle_t *)&j->pidpoll))
+                uv_close((uv_handle_t *)&j->pidpoll, proc_closed);
             pending = true;
         }
         if (!pending)
@@ -338,23 +354,39 @@ int wdn_job_start(wdn_ctr_t *c, wdn_req_t *req, wdn_job_t **ret, hc_err_t *err)
     wdn_job_t *j = job_new(c, id);
     char idbuf[16];
     snprintf(idbuf, sizeof(idbuf), "%u", (unsigned)id);
-    char *argv[] = {d->self_exe, "__exec", c->cdir, idbuf, NULL};
-    uv_stdio_container_t stdio[3] = {
-        {.flags = UV_IGNORE}, {.flags = UV_IGNORE}, {.flags = UV_INHERIT_FD, .data.fd = 2}};
-    uv_process_options_t o = {
-        .exit_cb = on_exec_exit,
-        .file = d->self_exe,
-        .args = argv,
-        .stdio_count = 3,
-        .stdio = stdio,
-    };
-    r = uv_spawn(d->loop, &j->proc, &o);
-    if (r < 0) {
+    /* The __exec helper body runs in a fork of the daemon: no exec, no dynamic linking. */
+    pid_t pid = wdn_raw_fork();
+    if (pid < 0) {
         j->done = true;
         j->exit_status = 255;
-        uv_close((uv_handle_t *)&j->proc, NULL);
-        return hc_err_set(err, r, "spawn job helper: %s", uv_strerror(r));
+        return hc_err_set(err, -errno, "fork job helper");
     }
+    if (pid == 0) {
+        sigset_t none;
+        sigemptyset(&none);
+        for (int sig = 1; sig < 32; sig++)
+            if (sig != SIGKILL && sig != SIGSTOP)
+                signal(sig, SIG_DFL);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+        dup2(nul, 0);
+        dup2(nul, 1);
+        closefrom(3);
+        syscall(SYS_exit_group, wdn_helper_exec_job(c->cdir, idbuf));
+    }
+    j->pid = pid;
+    j->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    if (j->pidfd < 0 || uv_poll_init(d->loop, &j->pidpoll, j->pidfd) < 0) {
+        /* Cannot watch it: kill it, so nothing runs that warden does not track. */
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        if (j->pidfd >= 0)
+            close(j->pidfd);
+        j->done = true;
+        j->exit_status = 255;
+        return hc_err_set(err, -EIO, "watch job helper");
+    }
+    uv_poll_start(&j->pidpoll, UV_READABLE, on_exec_exit);
     j->has_proc = true;
     *ret = j;
     return 0;

@@ -53,7 +53,9 @@ typedef struct wdn_job_s {
     uint32_t id;
     bool done;
     int exit_status;
-    uv_process_t proc; /* the __exec helper, when we started it */
+    uv_poll_t pidpoll; /* readable pidfd of the job helper we started */
+    int pidfd;
+    pid_t pid;
     bool has_proc;
     uv_timer_t poll; /* re-adopted jobs: wait for the status file */
     bool has_poll;

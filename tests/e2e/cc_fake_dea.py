@@ -7,7 +7,9 @@
                                             uploading a droplet and replying.
   cc_fake_dea.py pub HOST:PORT SUBJECT DATA publish one message and exit.
 """
+import base64
 import hashlib
+import http.server
 import json
 import socket
 import sys
@@ -46,7 +48,29 @@ def stage(s, lock, req, reply):
     pub(s, lock, reply, json.dumps(out))
 
 
+class Files(http.server.BaseHTTPRequestHandler):
+    """The DEA file server stand-in: /droplets/<staged>/<path> -> "file <path>" (basic auth)."""
+    def do_GET(self):
+        if self.headers.get("Authorization") != "Basic " + base64.b64encode(b"fu:fp").decode():
+            self.send_response(401)
+            self.end_headers()
+            return
+        body = ("file " + self.path).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *a):
+        pass
+
+
 def run_dea(addr, dea_id, outfile):
+    files = http.server.HTTPServer(("127.0.0.1", 0), Files)
+    threading.Thread(target=files.serve_forever, daemon=True).start()
+    file_uri = f"http://127.0.0.1:{files.server_address[1]}/droplets/"
+    running = {}  # (droplet, index) -> start message
     s, f = connect(addr)
     lock = threading.Lock()
     with lock:
@@ -77,6 +101,25 @@ def run_dea(addr, dea_id, outfile):
             continue
         out.write(json.dumps({"subject": subject, "reply": reply, "data": data}) + "\n")
         out.flush()
+        if subject == f"dea.{dea_id}.start":
+            m = json.loads(data)
+            running[(m["droplet"], m["index"])] = m
+        elif subject == "dea.stop":
+            m = json.loads(data)
+            for k in list(running):
+                if k[0] == m["droplet"] and ("indices" not in m or k[1] in m["indices"]):
+                    del running[k]
+        elif subject == "dea.find.droplet" and reply:
+            m = json.loads(data)
+            for (d, i), st in sorted(running.items()):
+                if d != m["droplet"] or ("indices" in m and i not in m["indices"]):
+                    continue
+                r = {"dea": dea_id, "droplet": d, "index": i, "instance": f"inst-{i}",
+                     "state": "RUNNING", "state_timestamp": 1700000000 + i,
+                     "file_uri": file_uri, "credentials": ["fu", "fp"], "staged": f"st-{i}"}
+                if m.get("include_stats"):
+                    r["stats"] = {"name": st["name"], "uptime": 1.5, "mem_quota": 1}
+                pub(s, lock, reply, json.dumps(r))
         if subject == f"staging.{dea_id}.start" and reply:
             threading.Thread(target=stage, args=(s, lock, json.loads(data), reply),
                              daemon=True).start()

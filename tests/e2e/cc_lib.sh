@@ -15,6 +15,12 @@ cc_cleanup() {
     for p in "${CC_PIDS[@]}"; do
         kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
     done
+    # Sanitizer builds: a report in the daemon's log fails the test.
+    if grep -qE 'ERROR: (Address|Leak|UndefinedBehavior)Sanitizer|runtime error:' "$CC_TMP/cc.log" 2>/dev/null; then
+        echo "FAIL: sanitizer report in hearth-cc's log" >&2
+        grep -A30 -E 'Sanitizer|runtime error:' "$CC_TMP/cc.log" | head -80 >&2
+        [ "$rc" -eq 0 ] && rc=1
+    fi
     if [ "$rc" -ne 0 ] || [ "$CC_FAILED" -ne 0 ]; then
         for f in "$CC_TMP"/*.log; do
             [ -f "$f" ] && { echo "--- $f"; tail -n 60 "$f"; }
@@ -49,6 +55,7 @@ wait_http() {
 # start_cc [extra args...]: starts hearth-cc, sets CC_PORT/CC_URL/CC_PID.
 start_cc() {
     CC_PORT=$(free_port)
+    CC_STATUS_PORT=$(free_port)
     CC_URL="http://127.0.0.1:$CC_PORT"
     [ -f "$CC_TMP/cc.yml" ] || cat > "$CC_TMP/cc.yml" <<YML
 auth:
@@ -67,7 +74,7 @@ YML
     # Without a bus of its own, point at a port nobody listens on (never a shared server).
     [ -n "${CC_NATS_URL:-}" ] || CC_NATS_URL="nats://127.0.0.1:$(free_port)"
     "$BIN/hearth-cc" -c "$CC_TMP/cc.yml" --port "$CC_PORT" --data-dir "$CC_TMP/data" \
-        --nats "$CC_NATS_URL" \
+        --nats "$CC_NATS_URL" --status-port "$CC_STATUS_PORT" \
         ${CC_DB_URL:+--database-url "$CC_DB_URL"} "$@" >> "$CC_TMP/cc.log" 2>&1 &
     CC_PID=$!
     CC_PIDS+=("$CC_PID")
@@ -82,7 +89,7 @@ stop_cc() {
 # api METHOD PATH [TOKEN] [BODY]: sets STATUS and BODY.
 api() {
     local method=$1 path=$2 token=${3:-} data=${4:-}
-    local args=(-s -X "$method" -o "$CC_TMP/body" -w '%{http_code}')
+    local args=(-s --path-as-is -X "$method" -o "$CC_TMP/body" -w '%{http_code}')
     [ -n "$token" ] && args+=(-H "Authorization: bearer $token")
     [ -n "$data" ] && args+=(-H "Content-Type: application/json" --data-binary "$data")  # "@FILE" reads a file
     STATUS=$(curl "${args[@]}" "$CC_URL$path")

@@ -7,6 +7,10 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 
 start_cc
 
+# The status port answers /healthz (behind basic auth like every component).
+STATUS=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$CC_STATUS_PORT/healthz")
+[ "$STATUS" = 401 ] || fail "healthz without credentials: $STATUS"
+
 call "info anon" GET /info
 expect 200
 [ "$(jfield .name)" = hearth ] || fail "info name"

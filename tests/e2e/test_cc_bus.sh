@@ -36,7 +36,13 @@ pub() { python3 "$HERE/cc_fake_dea.py" pub "127.0.0.1:$NATS_PORT" "$1" "$2"; }
 
 wait_msg '.subject == "router.register" and (.data | fromjson | .uris == ["api.hearth.local"] and .port == '"$CC_PORT"')' > /dev/null
 
+A=$(wait_msg '.subject == "vcap.component.announce" and (.data | fromjson | .type == "CloudController")')
+CRED=$(printf '%s' "$A" | jq -r '.data | fromjson | .credentials | join(":")')
+[ "$(curl -s -u "$CRED" "http://127.0.0.1:$CC_STATUS_PORT/healthz")" = ok ] || fail "healthz"
+[ "$(curl -s -u "$CRED" "http://127.0.0.1:$CC_STATUS_PORT/varz" | jq -r .deas)" = 1 ] || fail "varz deas"
+
 register alice@x.com pw
+register bob@x.com pw
 ALICE=$(login alice@x.com pw)
 call "create" POST /apps "$ALICE" '{"name":"web","uris":["web.hearth.local"],"instances":2,"resources":{"memory":64}}'
 expect 302
@@ -85,6 +91,27 @@ wait_msg '.subject == "dea.dea-1.start" and (.data | fromjson | .index == 2)' > 
 call "scale down" PUT /apps/web "$ALICE" '{"instances":1}'
 expect 200
 wait_msg '.subject == "dea.stop" and (.data | fromjson | .indices == [1,2] and .droplet == "'"$GUID"'")' > /dev/null
+
+# Running state from the DEAs: index 0 runs, index 1 was stopped by the scale-down.
+call "instances" GET /apps/web/instances "$ALICE"
+expect 200
+[ "$(jfield '.instances | length')" = 1 ] || fail "instances: $BODY"
+[ "$(jfield '.instances[0].state')" = RUNNING ] || fail "instance 0: $BODY"
+call "stats" GET /apps/web/stats "$ALICE"
+expect 200
+[ "$(jfield '."0".stats.name')" = web ] || fail "stats: $BODY"
+call "crashes without an HM" GET /apps/web/crashes "$ALICE"
+expect 200
+[ "$(jfield '.crashes | length')" = 0 ] || fail "crashes: $BODY"
+call "file" GET /apps/web/instances/0/files/logs/stdout.log "$ALICE"
+expect 200
+[ "$BODY" = "file /droplets/st-0/logs/stdout.log" ] || fail "file proxy: $BODY"
+call "file outside" GET /apps/web/instances/0/files/../../etc/passwd "$ALICE"
+expect 500 306
+call "file of a missing index" GET /apps/web/instances/5/files/x "$ALICE"
+expect 400 304
+call "bob reads alice's files" GET /apps/web/instances/0/files/x "$(login bob@x.com pw)"
+expect 404 301
 
 # New URIs: dea.update with the new list.
 call "map uri" PUT /apps/web "$ALICE" '{"uris":["web.hearth.local","www.hearth.local"]}'

@@ -118,8 +118,10 @@ static void h_services(const hc_http_request_t *req, hc_http_res_t *res, void *d
             json_t *tier = hc_json_obj();
             hc_json_set_new(tier, "options", hc_json_obj());
             hc_json_set_int(tier, "order", (int64_t)k + 1);
-            if (json_is_string(p))
-                hc_json_set_new(tiers, json_string_value(p), tier);
+            const char *pname = json_is_string(p) ? json_string_value(p)
+                                                  : json_string_value(json_object_get(p, "name"));
+            if (pname)
+                hc_json_set_new(tiers, pname, tier);
             else
                 json_decref(tier);
         }

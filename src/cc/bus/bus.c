@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "bus/bus.h"
+#include "bus/gather.h"
 #include "hc_buf.h"
 #include "hc_log.h"
 #include "orch.h"
@@ -158,6 +159,7 @@ static void cc_bus_close(cc_ctx_t *cc)
         uv_close((uv_handle_t *)&cc->bus->route_timer, on_timer_closed);
         cc->bus->timer_open = false;
     }
+    cc_gather_cancel_all(cc);
     hc_bus_free(cc->bus->bus);
     cc->bus->bus = NULL;
 }

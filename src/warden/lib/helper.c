@@ -14,6 +14,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -296,10 +297,13 @@ static void __attribute__((noreturn)) exec_child(json_t *spec, int errfd)
     _exit(126);
 }
 
-static int exec_main(int argc, char **argv)
+pid_t wdn_raw_fork(void)
 {
-    (void)argc;
-    const char *cdir = argv[2], *job = argv[3];
+    return (pid_t)syscall(SYS_clone, SIGCHLD, NULL, NULL, NULL, NULL);
+}
+
+int wdn_helper_exec_job(const char *cdir, const char *job)
+{
     char jdir[PATH_MAX];
     char odir[PATH_MAX];
     if (wdn_path(jdir, sizeof(jdir), "%s/jobs/%s", cdir, job) < 0 ||
@@ -344,7 +348,9 @@ static int exec_main(int argc, char **argv)
         }
         close(nsfd[i]);
     }
-    pid_t pid = fork();
+    /* A raw clone: no atfork handlers, which in a fork of the daemon would belong to libuv
+     * and close descriptors it no longer owns. */
+    pid_t pid = wdn_raw_fork();
     if (pid < 0) {
         write_status(jfd, 126);
         return 1;
@@ -383,14 +389,27 @@ static int exec_main(int argc, char **argv)
     return 0;
 }
 
+/*
+ * Helpers leave with the raw exit syscall: after unshare(CLONE_NEWPID) or setns a helper must
+ * not run exit-time hooks (a sanitizer's leak checker forks a tracer, which would land in the
+ * container's pid namespace, unable to see its parent; sanitizers hook _exit too).
+ */
+static void __attribute__((noreturn)) helper_exit(int code)
+{
+    fflush(stdout);
+    fflush(stderr);
+    syscall(SYS_exit_group, code);
+    _exit(code);
+}
+
 int wdn_helper_main(int argc, char **argv)
 {
     if (strcmp(argv[1], "__init") == 0 && argc == 3)
-        return init_main(argc, argv);
+        helper_exit(init_main(argc, argv));
     if (strcmp(argv[1], "__exec") == 0 && argc == 4)
-        return exec_main(argc, argv);
+        helper_exit(wdn_helper_exec_job(argv[2], argv[3]));
     if (strncmp(argv[1], "__copy", 6) == 0)
-        return wdn_copy_main(argc, argv);
+        helper_exit(wdn_copy_main(argc, argv));
     fprintf(stderr, "hearth-warden: unknown helper `%s`\n", argv[1]);
     return 2;
 }

@@ -20,6 +20,16 @@
 #define HEARTH_WARDEN_HELPER_H
 
 #include <stdbool.h>
+#include <sys/types.h>
+
+/*
+ * The body of __exec: the daemon also runs it in a plain fork() of itself (no exec), which is
+ * safe because the daemon never starts threads (no libuv thread-pool work). Returns the exit
+ * code for the helper process.
+ */
+int wdn_helper_exec_job(const char *cdir, const char *job);
+/* fork() without running atfork handlers (libuv's would act on descriptors in the child). */
+pid_t wdn_raw_fork(void);
 
 /* True when argv names a helper; then wdn_helper_main runs it and returns the exit code. */
 bool wdn_helper_is(int argc, char **argv);

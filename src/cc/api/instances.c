@@ -1,0 +1,282 @@
+/*
+ * Running state, asked of the DEAs and the HM over the bus (cf-v1.md §1.8):
+ *   GET /apps/NAME/instances  -> {"instances":[{"index","state","since"}...]}
+ *   GET /apps/NAME/stats      -> {"<index>":{"state","stats"}...}
+ *   GET /apps/NAME/crashes    -> {"crashes":[{"instance","since"}...]}
+ *   GET /apps/NAME/instances/N/files[/PATH] -> the DEA file server's answer, passed through
+ * A missing answer is a DOWN instance, never an error: the API keeps working while DEAs or
+ * the HM are away.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "app.h"
+#include "blob/archive.h"
+#include "bus/bus.h"
+#include "bus/gather.h"
+#include "hc_http_client.h"
+#include "hc_json.h"
+#include "hc_log.h"
+#include "hc_time.h"
+
+#define CC_FIND_TIMEOUT_MS 2000
+#define CC_MAX_FILE_RESPONSE ((size_t)16 * 1024 * 1024)
+
+typedef enum kind_e { K_INSTANCES, K_STATS, K_CRASHES, K_FILES } kind_t;
+
+typedef struct query_s {
+    hc_http_res_t *res;
+    kind_t kind;
+    int64_t instances;
+    char path[4200];
+} query_t;
+
+static void query_free(query_t *q)
+{
+    hc_http_res_unref(q->res);
+    free(q);
+}
+
+static json_t *find_msg(const cc_app_t *app, bool stats)
+{
+    char version[128];
+    cc_app_version(app, version, sizeof(version));
+    json_t *o = hc_json_obj(), *states = hc_json_arr();
+    hc_json_set_str(o, "droplet", app->guid);
+    hc_json_set_str(o, "version", version);
+    hc_json_append_str(states, "STARTING");
+    hc_json_append_str(states, "RUNNING");
+    hc_json_set_new(o, "states", states);
+    if (stats)
+        hc_json_set_bool(o, "include_stats", true);
+    return o;
+}
+
+/* The reply for index i, or NULL. */
+static json_t *reply_for(json_t *replies, int64_t i)
+{
+    json_t *r;
+    size_t k;
+    json_array_foreach(replies, k, r)
+    {
+        json_t *idx = json_object_get(r, "index");
+        if (json_is_integer(idx) && json_integer_value(idx) == i)
+            return r;
+    }
+    return NULL;
+}
+
+static void on_found(cc_ctx_t *cc, int status, json_t *replies, void *ud)
+{
+    query_t *q = ud;
+    (void)cc;
+    (void)status;
+    int64_t now = hc_wall_s();
+    if (q->kind == K_INSTANCES) {
+        json_t *arr = hc_json_arr();
+        for (int64_t i = 0; i < q->instances; i++) {
+            json_t *r = reply_for(replies, i), *o = hc_json_obj();
+            hc_json_set_int(o, "index", i);
+            const char *state = r ? json_string_value(json_object_get(r, "state")) : NULL;
+            hc_json_set_str(o, "state", state ? state : "DOWN");
+            json_t *since = r ? json_object_get(r, "state_timestamp") : NULL;
+            hc_json_set_new(o, "since",
+                            json_is_number(since) ? json_incref(since) : json_integer(now));
+            hc_json_append_new(arr, o);
+        }
+        json_t *body = hc_json_obj();
+        hc_json_set_new(body, "instances", arr);
+        hc_http_reply_json(q->res, 200, body);
+    } else {
+        json_t *body = hc_json_obj();
+        for (int64_t i = 0; i < q->instances; i++) {
+            json_t *r = reply_for(replies, i), *o = hc_json_obj();
+            char key[24];
+            const char *state = r ? json_string_value(json_object_get(r, "state")) : NULL;
+            hc_json_set_str(o, "state", state ? state : "DOWN");
+            if (r && json_object_get(r, "stats"))
+                hc_json_set_new(o, "stats", json_incref(json_object_get(r, "stats")));
+            else
+                hc_json_set_int(o, "since", now);
+            snprintf(key, sizeof(key), "%lld", (long long)i);
+            hc_json_set_new(body, key, o);
+        }
+        hc_http_reply_json(q->res, 200, body);
+    }
+    query_free(q);
+}
+
+static void on_crashes(hc_bus_t *bus, int status, const char *data, size_t len, void *ud)
+{
+    query_t *q = ud;
+    json_t *reply = NULL, *out = hc_json_arr();
+    hc_err_t err;
+    (void)bus;
+    if (status == HC_BUS_OK && hc_json_parse_obj(data, len, 1 << 20, &reply, &err) == 0) {
+        json_t *list = json_object_get(reply, "instances"), *c;
+        size_t i;
+        json_array_foreach(list, i, c)
+        {
+            json_t *o = hc_json_obj();
+            hc_json_set_new(o, "instance", json_incref(json_object_get(c, "instance")));
+            hc_json_set_new(o, "since", json_incref(json_object_get(c, "since")));
+            hc_json_append_new(out, o);
+        }
+    }
+    json_t *body = hc_json_obj();
+    hc_json_set_new(body, "crashes", out);
+    hc_http_reply_json(q->res, 200, body);
+    json_decref(reply);
+    query_free(q);
+}
+
+static void on_file(const hc_http_client_result_t *r, void *ud)
+{
+    query_t *q = ud;
+    if (r->error || r->status == 0) {
+        cc_reply_error(q->res, CC_E_FILE_ERROR, "Error retrieving file '%s'", q->path);
+    } else if (r->status >= 400) {
+        cc_reply_error(q->res, r->status == 404 ? CC_E_NOT_FOUND : CC_E_FILE_ERROR,
+                       r->status == 404 ? "Could not find : '%s'" : "Error retrieving file '%s'",
+                       q->path);
+    } else {
+        hc_str_t ct = hc_http_client_result_header(r, "Content-Type");
+        char type[128] = "application/octet-stream";
+        if (ct.len && ct.len < sizeof(type))
+            snprintf(type, sizeof(type), "%.*s", (int)ct.len, ct.p);
+        hc_http_reply(q->res, 200, type, r->body, r->body_len);
+    }
+    query_free(q);
+}
+
+static void on_file_found(cc_ctx_t *cc, int status, json_t *replies, void *ud)
+{
+    query_t *q = ud;
+    json_t *r = json_array_get(replies, 0);
+    (void)status;
+    const char *uri = r ? json_string_value(json_object_get(r, "file_uri")) : NULL;
+    const char *staged = r ? json_string_value(json_object_get(r, "staged")) : NULL;
+    json_t *cred = r ? json_object_get(r, "credentials") : NULL;
+    if (!uri || !staged || !cc->client || strstr(staged, "..") || strchr(staged, '/')) {
+        cc_reply_error(q->res, CC_E_FILE_ERROR, "Error retrieving file '%s'", q->path);
+        query_free(q);
+        return;
+    }
+    hc_autofree char *url = hc_asprintf("%s%s/%s", uri, staged, q->path);
+    hc_http_client_opts_t opts = {
+        .url = url,
+        .timeout_ms = 10000,
+        .max_response = CC_MAX_FILE_RESPONSE,
+        .basic_user = json_string_value(json_array_get(cred, 0)),
+        .basic_password = json_string_value(json_array_get(cred, 1)),
+    };
+    hc_err_t err;
+    if (hc_http_client_request(cc->client, &opts, on_file, q, NULL, &err) < 0) {
+        cc_reply_error(q->res, CC_E_FILE_ERROR, "Error retrieving file '%s'", q->path);
+        query_free(q);
+    }
+}
+
+static void h_running(const hc_http_request_t *req, hc_http_res_t *res, void *data, kind_t kind)
+{
+    cc_ctx_t *cc = data;
+    cc_user_t user;
+    cc_app_t app = {0};
+    if (cc_api_load_app(cc, req, res, &user, &app) < 0)
+        return;
+    bool started = strcmp(app.state, "STARTED") == 0;
+    if (!started && kind == K_INSTANCES) {
+        hc_http_reply_json(res, 200, json_pack("{s:[]}", "instances"));
+        goto out;
+    }
+    if (!started && kind == K_STATS) {
+        hc_http_reply_json(res, 200, hc_json_obj());
+        goto out;
+    }
+    query_t *q = hc_calloc(1, sizeof(*q));
+    q->res = hc_http_res_ref(res);
+    q->kind = kind;
+    q->instances = app.instances;
+    if (kind == K_CRASHES) {
+        json_t *m = json_pack("{s:s, s:s}", "droplet", app.guid, "state", "CRASHED");
+        hc_autofree char *s = json_dumps(m, JSON_COMPACT);
+        json_decref(m);
+        hc_bus_t *bus = cc_bus_handle(cc);
+        if (!bus || hc_bus_request(bus, "healthmanager.status", s, strlen(s), CC_FIND_TIMEOUT_MS,
+                                   on_crashes, q) < 0)
+            on_crashes(NULL, HC_BUS_TIMEOUT, NULL, 0, q);
+        goto out;
+    }
+    json_t *m = find_msg(&app, kind == K_STATS);
+    cc_gather(cc, "dea.find.droplet", m, (size_t)app.instances, CC_FIND_TIMEOUT_MS, on_found, q);
+    json_decref(m);
+out:
+    cc_app_release(&app);
+}
+
+static void h_instances(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+{
+    h_running(req, res, data, K_INSTANCES);
+}
+static void h_stats(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+{
+    h_running(req, res, data, K_STATS);
+}
+static void h_crashes(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+{
+    h_running(req, res, data, K_CRASHES);
+}
+
+static void h_files(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+{
+    cc_ctx_t *cc = data;
+    cc_user_t user;
+    cc_app_t app = {0};
+    char idx_s[16];
+    uint64_t idx;
+    if (cc_api_load_app(cc, req, res, &user, &app) < 0)
+        return;
+    if (strcmp(app.state, "STARTED") != 0) {
+        cc_reply_error(res, CC_E_APP_STOPPED, "Operation not permitted on a stopped app");
+        goto out;
+    }
+    if (cc_api_param(req, "index", idx_s, sizeof(idx_s)) < 0 ||
+        hc_parse_u64(idx_s, strlen(idx_s), 9999999999ULL, &idx) < 0 ||
+        idx >= (uint64_t)app.instances) {
+        cc_reply_error(res, CC_E_INSTANCE_NOT_FOUND, "Could not find instance: '%.20s'",
+                       hc_http_req_param(req, "index").p ? idx_s : "");
+        goto out;
+    }
+    /* The path stays inside the instance directory: relative, no "..", no empty parts. */
+    hc_str_t raw = hc_http_req_param(req, "*");
+    query_t *q = hc_calloc(1, sizeof(*q));
+    q->kind = K_FILES;
+    if (raw.len >= sizeof(q->path) ||
+        (raw.len && (snprintf(q->path, sizeof(q->path), "%.*s", (int)raw.len, raw.p) < 0 ||
+                     cc_path_check(q->path) < 0 || strchr(q->path, '%') || strchr(q->path, '?')))) {
+        free(q);
+        cc_reply_error(res, CC_E_FILE_ERROR, "Error retrieving file: path outside the instance");
+        goto out;
+    }
+    q->res = hc_http_res_ref(res);
+    json_t *m = find_msg(&app, false);
+    json_t *indices = hc_json_arr();
+    json_array_append_new(indices, json_integer((json_int_t)idx));
+    hc_json_set_new(m, "indices", indices);
+    json_t *states = json_object_get(m, "states");
+    hc_json_append_str(states, "CRASHED");
+    cc_gather(cc, "dea.find.droplet", m, 1, CC_FIND_TIMEOUT_MS, on_file_found, q);
+    json_decref(m);
+out:
+    cc_app_release(&app);
+}
+
+void cc_api_instances_routes(cc_ctx_t *cc, hc_http_server_t *srv)
+{
+    hc_http_server_route(srv, "GET", "/apps/:name/instances", h_instances, cc);
+    hc_http_server_route(srv, "GET", "/apps/:name/stats", h_stats, cc);
+    hc_http_server_route(srv, "GET", "/apps/:name/crashes", h_crashes, cc);
+    hc_http_server_route(srv, "GET", "/apps/:name/instances/:index/files", h_files, cc);
+    hc_http_server_route(srv, "GET", "/apps/:name/instances/:index/files/*", h_files, cc);
+}

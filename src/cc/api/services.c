@@ -1,0 +1,403 @@
+/*
+ * Services, the CC side (the broker speaks the Open Service Broker API v2):
+ *   GET    /services/v1/offerings  the catalog, fetched from the broker (and cached in the
+ *                                  database so the list survives a broker outage)
+ *   GET    /services               the caller's service instances (v1 legacy shape)
+ *   POST   /services               provision {"name","vendor"|"label","plan"|"tier"}: the
+ *                                  broker first, then the database (v1 ordering)
+ *   GET    /services/NAME          one instance
+ *   DELETE /services/NAME          the database first, then the broker
+ * Binding is the app's `services` list (PUT /apps/NAME); the start message carries each
+ * instance's credentials.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "db/db.h"
+#include "hc_http_client.h"
+#include "hc_json.h"
+#include "hc_log.h"
+#include "hc_time.h"
+#include "hc_uuid.h"
+
+#define CC_BROKER_TIMEOUT_MS 60000
+#define CC_BROKER_MAX_RESPONSE ((size_t)4 * 1024 * 1024)
+
+typedef struct svc_job_s {
+    cc_ctx_t *cc;
+    hc_http_res_t *res;
+    char guid[HC_UUID_STR_LEN + 1];
+    char name[CC_MAX_NAME + 1];
+    char owner[CC_MAX_EMAIL + 1];
+    char label[128];
+    char plan[128];
+} svc_job_t;
+
+static void job_free(svc_job_t *j)
+{
+    hc_http_res_unref(j->res);
+    free(j);
+}
+
+/* Starts a broker request to PATH (relative to services.broker_url). */
+static int broker_request(cc_ctx_t *cc, const char *method, const char *path, const json_t *body,
+                          hc_http_client_cb cb, void *ud)
+{
+    static const char *const headers[] = {"X-Broker-API-Version: 2.17",
+                                          "Content-Type: application/json", NULL};
+    hc_err_t err;
+    if (!cc->conf->services_url || !cc->client)
+        return -ENOTSUP;
+    hc_autofree char *url = hc_asprintf("%s%s", cc->conf->services_url, path);
+    hc_autofree char *data = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    hc_http_client_opts_t opts = {
+        .method = method,
+        .url = url,
+        .headers = headers,
+        .body = data,
+        .body_len = data ? strlen(data) : 0,
+        .timeout_ms = CC_BROKER_TIMEOUT_MS,
+        .max_response = CC_BROKER_MAX_RESPONSE,
+        .basic_user = cc->conf->broker_user,
+        .basic_password = cc->conf->broker_password,
+    };
+    return hc_http_client_request(cc->client, &opts, cb, ud, NULL, &err);
+}
+
+/* The cached catalog as the v1 offerings list. */
+static json_t *offerings_json(cc_ctx_t *cc)
+{
+    cc_db_res_t rows = {0};
+    hc_err_t err;
+    json_t *arr = hc_json_arr();
+    if (cc_db_exec(cc->db, "SELECT label, body FROM service_offerings ORDER BY label", CC_P0, &rows,
+                   &err) == 0) {
+        for (size_t i = 0; i < rows.nrows; i++) {
+            json_t *svc = json_loads(cc_db_cell(&rows, i, 1), 0, NULL), *plans = hc_json_arr(), *p;
+            json_t *o = hc_json_obj();
+            size_t k;
+            hc_json_set_str(o, "label", cc_db_cell(&rows, i, 0));
+            hc_json_set_str(o, "description",
+                            json_string_value(json_object_get(svc, "description")));
+            hc_json_set_str(o, "provider", "core");
+            json_array_foreach(json_object_get(svc, "plans"), k, p)
+                hc_json_append_str(plans, json_string_value(json_object_get(p, "name")));
+            hc_json_set_new(o, "plans", plans);
+            hc_json_set_bool(o, "active", true);
+            hc_json_append_new(arr, o);
+            json_decref(svc);
+        }
+    }
+    cc_db_res_release(&rows);
+    json_t *body = hc_json_obj();
+    hc_json_set_new(body, "offerings", arr);
+    return body;
+}
+
+/* Replaces the cached catalog with the broker's {"services":[...]}, in one transaction. */
+static void store_catalog(cc_ctx_t *cc, const json_t *catalog)
+{
+    hc_err_t err;
+    json_t *svc;
+    size_t i;
+    char now[24];
+    snprintf(now, sizeof(now), "%lld", (long long)hc_wall_s());
+    if (cc_db_begin(cc->db, &err) < 0)
+        return;
+    if (cc_db_exec(cc->db, "DELETE FROM service_offerings", CC_P0, NULL, &err) < 0)
+        goto fail;
+    json_array_foreach(json_object_get(catalog, "services"), i, svc)
+    {
+        const char *name = json_string_value(json_object_get(svc, "name"));
+        if (!name || !json_is_string(json_object_get(svc, "id")) || strlen(name) > 100)
+            continue;
+        hc_autofree char *body = json_dumps(svc, JSON_COMPACT);
+        if (cc_db_exec(cc->db,
+                       "INSERT INTO service_offerings (label, body, updated) VALUES (?, ?, ?)",
+                       CC_P(name, body, now), NULL, &err) < 0)
+            goto fail;
+    }
+    if (cc_db_commit(cc->db, &err) == 0)
+        return;
+fail:
+    cc_db_rollback(cc->db);
+    hc_log_warn("storing the service catalog failed", "err", err.msg);
+}
+
+static void on_catalog(const hc_http_client_result_t *r, void *ud)
+{
+    svc_job_t *j = ud;
+    json_t *cat = NULL;
+    hc_err_t err;
+    if (!r->error && r->status == 200 &&
+        hc_json_parse_obj(r->body, r->body_len, CC_BROKER_MAX_RESPONSE, &cat, &err) == 0)
+        store_catalog(j->cc, cat);
+    else
+        hc_log_warn("broker catalog unavailable, serving the cached one", "err",
+                    r->error ? r->error : "bad response");
+    json_decref(cat);
+    hc_http_reply_json(j->res, 200, offerings_json(j->cc));
+    job_free(j);
+}
+
+static void h_offerings(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+{
+    cc_ctx_t *cc = data;
+    cc_user_t user;
+    if (cc_api_auth(cc, req, res, &user) < 0)
+        return;
+    svc_job_t *j = hc_calloc(1, sizeof(*j));
+    j->cc = cc;
+    j->res = hc_http_res_ref(res);
+    if (broker_request(cc, "GET", "/v2/catalog", NULL, on_catalog, j) < 0) {
+        hc_http_reply_json(res, 200, offerings_json(cc));
+        job_free(j);
+    }
+}
+
+static json_t *instance_json(const cc_db_res_t *rows, size_t i)
+{
+    json_t *o = hc_json_obj(), *meta = hc_json_obj();
+    hc_json_set_str(o, "name", cc_db_cell(rows, i, 0));
+    hc_json_set_str(o, "vendor", cc_db_cell(rows, i, 1));
+    hc_json_set_str(o, "type", "generic");
+    hc_json_set_str(o, "version", "");
+    hc_json_set_str(o, "tier", cc_db_cell(rows, i, 2));
+    hc_json_set_new(o, "properties", hc_json_obj());
+    hc_json_set_int(meta, "created", cc_db_cell_int(rows, i, 3));
+    hc_json_set_int(meta, "updated", cc_db_cell_int(rows, i, 3));
+    hc_json_set_new(meta, "tags", hc_json_arr());
+    hc_json_set_int(meta, "version", 1);
+    hc_json_set_new(o, "meta", meta);
+    return o;
+}
+
+static void h_list(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+{
+    cc_ctx_t *cc = data;
+    cc_user_t user;
+    cc_db_res_t rows = {0};
+    hc_err_t err;
+    if (cc_api_auth(cc, req, res, &user) < 0)
+        return;
+    if (cc_db_exec(cc->db,
+                   "SELECT name, label, plan, created FROM service_instances WHERE owner = ?"
+                   " ORDER BY name",
+                   CC_P(user.email), &rows, &err) < 0) {
+        cc_reply_db_error(res, "services", &err);
+        return;
+    }
+    json_t *arr = hc_json_arr();
+    for (size_t i = 0; i < rows.nrows; i++)
+        hc_json_append_new(arr, instance_json(&rows, i));
+    cc_db_res_release(&rows);
+    hc_http_reply_json(res, 200, arr);
+}
+
+static void h_get(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+{
+    cc_ctx_t *cc = data;
+    cc_user_t user;
+    cc_db_res_t rows = {0};
+    char name[CC_MAX_NAME + 1];
+    hc_err_t err;
+    if (cc_api_auth(cc, req, res, &user) < 0)
+        return;
+    if (cc_api_param(req, "name", name, sizeof(name)) < 0 ||
+        cc_db_exec(cc->db,
+                   "SELECT name, label, plan, created FROM service_instances WHERE owner = ?"
+                   " AND name = ?",
+                   CC_P(user.email, name), &rows, &err) < 0 ||
+        rows.nrows == 0)
+        cc_reply_error(res, CC_E_SERVICE_NOT_FOUND, "Service not found");
+    else
+        hc_http_reply_json(res, 200, instance_json(&rows, 0));
+    cc_db_res_release(&rows);
+}
+
+static void on_provisioned(const hc_http_client_result_t *r, void *ud)
+{
+    svc_job_t *j = ud;
+    cc_ctx_t *cc = j->cc;
+    hc_err_t err;
+    char now[24];
+    if (r->error || (r->status != 200 && r->status != 201 && r->status != 202)) {
+        hc_log_warn("broker refused provisioning", "label", j->label, "err",
+                    r->error ? r->error : "status");
+        cc_reply_error(j->res, CC_E_SERVICE_GATEWAY, "Unexpected response from service gateway");
+        goto out;
+    }
+    json_t *body = NULL;
+    hc_json_parse_obj(r->body, r->body_len, CC_BROKER_MAX_RESPONSE, &body, &err);
+    json_t *cred = json_object_get(body, "credentials");
+    char *cred_s = json_is_object(cred) ? json_dumps(cred, JSON_COMPACT) : NULL;
+    json_decref(body);
+    snprintf(now, sizeof(now), "%lld", (long long)hc_wall_s());
+    int rc =
+        cc_db_exec(cc->db,
+                   "INSERT INTO service_instances (guid, name, owner, label, plan, credentials,"
+                   " created) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                   CC_P(j->guid, j->name, j->owner, j->label, j->plan, cred_s, now), NULL, &err);
+    if (rc == -EEXIST)
+        cc_reply_error(j->res, CC_E_BAD_REQUEST, "Bad request: a service named `%s` exists",
+                       j->name);
+    else if (rc < 0)
+        cc_reply_db_error(j->res, "provision", &err);
+    else
+        hc_http_reply_json(j->res, 200, hc_json_obj());
+    free(cred_s);
+out:
+    job_free(j);
+}
+
+/* Finds the offering named label and its plan's id; returns the service id or NULL. */
+static int find_plan(cc_ctx_t *cc, const char *label, const char *plan, char *svc_id, char *plan_id,
+                     size_t size)
+{
+    cc_db_res_t rows = {0};
+    hc_err_t err;
+    int r = -ENOENT;
+    if (cc_db_exec(cc->db, "SELECT body FROM service_offerings WHERE label = ?", CC_P(label), &rows,
+                   &err) < 0 ||
+        rows.nrows == 0)
+        goto out;
+    json_t *svc = json_loads(cc_db_cell(&rows, 0, 0), 0, NULL), *p;
+    size_t i;
+    snprintf(svc_id, size, "%s", json_string_value(json_object_get(svc, "id")));
+    json_array_foreach(json_object_get(svc, "plans"), i, p)
+    {
+        const char *n = json_string_value(json_object_get(p, "name"));
+        const char *id = json_string_value(json_object_get(p, "id"));
+        if (n && id && (!plan || strcmp(n, plan) == 0)) {
+            snprintf(plan_id, size, "%s", id);
+            r = 0;
+            break;
+        }
+    }
+    json_decref(svc);
+out:
+    cc_db_res_release(&rows);
+    return r;
+}
+
+static void h_provision(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+{
+    cc_ctx_t *cc = data;
+    cc_user_t user;
+    json_t *body = NULL;
+    const char *name, *label, *plan;
+    cc_db_res_t rows = {0};
+    char svc_id[128], plan_id[128];
+    hc_err_t err;
+
+    if (cc_api_auth(cc, req, res, &user) < 0 || cc_api_body_obj(req, res, &body) < 0)
+        return;
+    if (hc_json_get_str(body, "name", &name, &err) < 0 || !cc_valid_name(name)) {
+        cc_reply_error(res, CC_E_BAD_REQUEST, "Bad request: name");
+        goto out;
+    }
+    if (hc_json_opt_str(body, "label", NULL, &label, &err) < 0 ||
+        (!label && hc_json_opt_str(body, "vendor", NULL, &label, &err) < 0) || !label) {
+        cc_reply_error(res, CC_E_BAD_REQUEST, "Bad request: vendor or label");
+        goto out;
+    }
+    if (hc_json_opt_str(body, "plan", NULL, &plan, &err) < 0 ||
+        (!plan && hc_json_opt_str(body, "tier", NULL, &plan, &err) < 0)) {
+        cc_reply_error(res, CC_E_BAD_REQUEST, "Bad request: plan");
+        goto out;
+    }
+    int mult = user.admin ? 4 : 1;
+    if (cc_db_exec(cc->db, "SELECT COUNT(*) FROM service_instances WHERE owner = ?",
+                   CC_P(user.email), &rows, &err) < 0) {
+        cc_reply_db_error(res, "provision", &err);
+        goto out;
+    }
+    int64_t count = cc_db_cell_int(&rows, 0, 0);
+    if (count + 1 > cc->conf->quota_services * mult) {
+        cc_reply_error(res, CC_E_QUOTA_SERVICES,
+                       "Too many Services provisioned: %lld, you're allowed: %lld",
+                       (long long)count + 1, (long long)cc->conf->quota_services * mult);
+        goto out;
+    }
+    if (find_plan(cc, label, plan, svc_id, plan_id, sizeof(svc_id)) < 0) {
+        cc_reply_error(res, CC_E_SERVICE_NOT_FOUND, "Service not found: %.100s", label);
+        goto out;
+    }
+    svc_job_t *j = hc_calloc(1, sizeof(*j));
+    j->cc = cc;
+    j->res = hc_http_res_ref(res);
+    hc_uuid4(j->guid);
+    snprintf(j->name, sizeof(j->name), "%s", name);
+    snprintf(j->owner, sizeof(j->owner), "%s", user.email);
+    snprintf(j->label, sizeof(j->label), "%s", label);
+    snprintf(j->plan, sizeof(j->plan), "%s", plan ? plan : "default");
+    json_t *req_body = json_pack("{s:s, s:s, s:s, s:s}", "service_id", svc_id, "plan_id", plan_id,
+                                 "organization_guid", "hearth", "space_guid", "hearth");
+    char *path = hc_asprintf("/v2/service_instances/%s", j->guid);
+    int r = broker_request(cc, "PUT", path, req_body, on_provisioned, j);
+    json_decref(req_body);
+    free(path);
+    if (r < 0) {
+        cc_reply_error(res, CC_E_SERVICE_GATEWAY, "Unexpected response from service gateway");
+        job_free(j);
+    }
+out:
+    cc_db_res_release(&rows);
+    json_decref(body);
+}
+
+static void on_deprovisioned(const hc_http_client_result_t *r, void *ud)
+{
+    svc_job_t *j = ud;
+    if (r->error || (r->status >= 300 && r->status != 410))
+        hc_log_warn("broker did not deprovision, it will find the orphan", "instance", j->guid);
+    job_free(j);
+}
+
+static void h_delete(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+{
+    cc_ctx_t *cc = data;
+    cc_user_t user;
+    cc_db_res_t rows = {0};
+    char name[CC_MAX_NAME + 1];
+    hc_err_t err;
+    if (cc_api_auth(cc, req, res, &user) < 0)
+        return;
+    if (cc_api_param(req, "name", name, sizeof(name)) < 0 ||
+        cc_db_exec(cc->db,
+                   "SELECT guid, label, plan FROM service_instances WHERE owner = ? AND name = ?",
+                   CC_P(user.email, name), &rows, &err) < 0 ||
+        rows.nrows == 0) {
+        cc_reply_error(res, CC_E_SERVICE_NOT_FOUND, "Service not found");
+        goto out;
+    }
+    if (cc_db_exec(cc->db, "DELETE FROM service_instances WHERE guid = ?",
+                   CC_P(cc_db_cell(&rows, 0, 0)), NULL, &err) < 0) {
+        cc_reply_db_error(res, "unprovision", &err);
+        goto out;
+    }
+    char svc_id[128] = "", plan_id[128] = "";
+    find_plan(cc, cc_db_cell(&rows, 0, 1), cc_db_cell(&rows, 0, 2), svc_id, plan_id,
+              sizeof(svc_id));
+    svc_job_t *j = hc_calloc(1, sizeof(*j));
+    j->cc = cc;
+    snprintf(j->guid, sizeof(j->guid), "%s", cc_db_cell(&rows, 0, 0));
+    char *path =
+        hc_asprintf("/v2/service_instances/%s?service_id=%s&plan_id=%s", j->guid, svc_id, plan_id);
+    if (broker_request(cc, "DELETE", path, NULL, on_deprovisioned, j) < 0)
+        job_free(j);
+    free(path);
+    hc_http_reply_json(res, 200, hc_json_obj());
+out:
+    cc_db_res_release(&rows);
+}
+
+void cc_api_services_routes(cc_ctx_t *cc, hc_http_server_t *srv)
+{
+    hc_http_server_route(srv, "GET", "/services/v1/offerings", h_offerings, cc);
+    hc_http_server_route(srv, "GET", "/services", h_list, cc);
+    hc_http_server_route(srv, "POST", "/services", h_provision, cc);
+    hc_http_server_route(srv, "GET", "/services/:name", h_get, cc);
+    hc_http_server_route(srv, "DELETE", "/services/:name", h_delete, cc);
+}
