@@ -81,6 +81,8 @@ static void on_state(hc_bus_t *bus, hc_bus_event_t ev, void *ud)
     uint64_t now = uv_now(hm->loop);
     if (ev == HC_BUS_CONNECTED || ev == HC_BUS_RECONNECTED) {
         hc_log_info("bus connected, asking DEAs for heartbeats");
+        if (!hm->engine.connected)
+            hm_lease_listen(&hm->lease, now);
         hm_engine_bus(&hm->engine, true, now);
         hc_bus_publish(bus, "healthmanager.start", "", 0);
     } else {
@@ -233,7 +235,7 @@ static void varz(json_t *v, void *data)
                             "publish_failures", (json_int_t)c->publish_failures);
     hc_json_set_new(v, "decisions", dec);
     hc_json_set_str(v, "id", hm->id);
-    hc_json_set_bool(v, "leader", hm->leader);
+    hc_json_set_bool(v, "leader", hm_lease_is_leader(&hm->lease, now));
     const char *l = hm_lease_leader(&hm->lease, now);
     hc_json_set_str(v, "lease_holder", l ? l : "");
     hc_json_set_str(v, "freshness", fresh_name(hm_engine_fresh(&hm->engine, now)));

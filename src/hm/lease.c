@@ -12,6 +12,11 @@ void hm_lease_init(hm_lease_t *l, const char *self, uint64_t ttl_ms, uint64_t no
     l->started = now;
 }
 
+void hm_lease_listen(hm_lease_t *l, uint64_t now)
+{
+    l->started = now;
+}
+
 static void forget_old(hm_lease_t *l, uint64_t now)
 {
     size_t w = 0;

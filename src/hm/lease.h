@@ -32,6 +32,9 @@ typedef struct hm_lease_s {
 } hm_lease_t;
 
 void hm_lease_init(hm_lease_t *l, const char *self, uint64_t ttl_ms, uint64_t now);
+/* Starts a new listening period (after a bus reconnection: rivals' claims were missed, so no
+ * leading until they had a ttl to be heard again). */
+void hm_lease_listen(hm_lease_t *l, uint64_t now);
 /* A claim heard on the bus; -EINVAL for a bad id, -ENOSPC when the table is full. */
 int hm_lease_observe(hm_lease_t *l, const char *id, uint64_t now);
 bool hm_lease_is_leader(hm_lease_t *l, uint64_t now);

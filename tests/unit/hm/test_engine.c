@@ -380,10 +380,16 @@ static void test_lease_lowest_live_id_leads(void **state)
     assert_false(hm_lease_is_leader(&b, 6000));
     hm_lease_observe(&b, "bbb", 6001);
     assert_true(hm_lease_is_leader(&b, 6001));
+    /* After a reconnection b listens for a ttl again before leading. */
+    hm_lease_listen(&b, 6001);
+    hm_lease_observe(&b, "bbb", 6500);
+    assert_false(hm_lease_is_leader(&b, 6500));
+    hm_lease_observe(&b, "bbb", 9001);
+    assert_true(hm_lease_is_leader(&b, 9001));
     /* b cut off from the bus (does not hear itself): not leader either. */
-    assert_false(hm_lease_is_leader(&b, 9100));
-    assert_null(hm_lease_leader(&b, 9100));
-    assert_int_equal(hm_lease_observe(&b, "", 9100), -EINVAL);
+    assert_false(hm_lease_is_leader(&b, 12100));
+    assert_null(hm_lease_leader(&b, 12100));
+    assert_int_equal(hm_lease_observe(&b, "", 12100), -EINVAL);
 }
 
 int main(void)
