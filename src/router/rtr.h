@@ -50,7 +50,7 @@ struct rtr_exchange_s {
     hc_buf_t rhead;     /* response head for the client */
     rtr_flow_t req, resp;
     char host[RTR_MAX_HOST + 1];
-    char *path; /* for lookups on retry and the access log */
+    hc_buf_t path; /* for lookups on retry and the access log */
     char method[16];
     char request_id[HC_UUID_STR_LEN + 1];
     char vcap_id[RTR_REG_MAX_ID + 1];
@@ -79,6 +79,7 @@ struct rtr_client_s {
     hc_buf_t ebuf; /* an error response being written */
     rtr_exchange_t *ex;
     struct rtr_tls_conn_s *tls; /* NULL on the plain port */
+    rtr_exchange_t *spare;      /* the last exchange, kept with its buffers for the next */
     rtr_client_t *next, *prev;  /* all clients, for draining */
     char ip[48];
     int handles; /* open libuv handles; freed when it drops to 0 */

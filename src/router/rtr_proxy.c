@@ -23,6 +23,7 @@ static void rtr_ex_req_pump(rtr_exchange_t *ex);
 static void rtr_ex_resp_pump(rtr_exchange_t *ex);
 static void rtr_ex_resp_head(rtr_exchange_t *ex);
 static void rtr_ex_finish(rtr_exchange_t *ex);
+static void rtr_ex_destroy(rtr_exchange_t *ex);
 
 /* ---- client connection ---------------------------------------------------------------- */
 
@@ -32,6 +33,8 @@ static void rtr_cl_on_closed(uv_handle_t *h)
     if (--c->handles > 0)
         return;
     hc_buf_release(&c->ebuf);
+    if (c->spare)
+        rtr_ex_destroy(c->spare);
     rtr_tls_conn_free(c);
     free(c->buf);
     free(c);
@@ -46,13 +49,46 @@ static void rtr_ex_unbind_backend(rtr_exchange_t *ex)
     ex->be = NULL;
 }
 
-static void rtr_ex_free(rtr_exchange_t *ex)
+static void rtr_ex_destroy(rtr_exchange_t *ex)
 {
-    rtr_ex_unbind_backend(ex);
     hc_buf_release(&ex->head);
     hc_buf_release(&ex->rhead);
-    free(ex->path);
+    hc_buf_release(&ex->path);
     free(ex);
+}
+
+/* Ends an exchange; its memory is kept for the client's next request (no allocation then). */
+static void rtr_ex_free(rtr_exchange_t *ex)
+{
+    rtr_client_t *c = ex->c;
+    rtr_ex_unbind_backend(ex);
+    if (c->closing || c->spare) {
+        rtr_ex_destroy(ex);
+        return;
+    }
+    c->spare = ex;
+}
+
+static rtr_exchange_t *rtr_ex_new(rtr_client_t *c)
+{
+    rtr_exchange_t *ex = c->spare;
+    if (!ex) {
+        ex = hc_calloc(1, sizeof(*ex));
+        hc_buf_init(&ex->head, 0);
+        hc_buf_init(&ex->rhead, 0);
+        hc_buf_init(&ex->path, 0);
+        return ex;
+    }
+    c->spare = NULL;
+    hc_buf_t head = ex->head, rhead = ex->rhead, path = ex->path;
+    memset(ex, 0, sizeof(*ex));
+    ex->head = head;
+    ex->rhead = rhead;
+    ex->path = path;
+    hc_buf_reset(&ex->head);
+    hc_buf_reset(&ex->rhead);
+    hc_buf_reset(&ex->path);
+    return ex;
 }
 
 void rtr_client_close(rtr_client_t *c)
@@ -382,7 +418,7 @@ static void rtr_ex_fail_route(rtr_exchange_t *ex, int status, const char *router
 static void rtr_ex_start(rtr_client_t *c, hc_http_req_t *req, size_t head_len)
 {
     rtr_t *r = c->r;
-    rtr_exchange_t *ex = hc_calloc(1, sizeof(*ex));
+    rtr_exchange_t *ex = rtr_ex_new(c);
     rtr_head_out_t out;
     bool bad_instance = false, bad_host = false;
 
@@ -390,8 +426,6 @@ static void rtr_ex_start(rtr_client_t *c, hc_http_req_t *req, size_t head_len)
     ex->c = c;
     c->ex = ex;
     ex->start_ns = hc_now_ns();
-    hc_buf_init(&ex->head, 0);
-    hc_buf_init(&ex->rhead, 0);
     snprintf(ex->method, sizeof(ex->method), "%.*s", (int)HC_MIN(req->method.len, 15),
              req->method.p);
     ex->is_head = strcmp(ex->method, "HEAD") == 0;
@@ -399,7 +433,7 @@ static void rtr_ex_start(rtr_client_t *c, hc_http_req_t *req, size_t head_len)
     ex->upgrade = req->upgrade;
     ex->keep_alive = req->keep_alive;
     ex->http10 = req->minor_version == 0;
-    ex->path = hc_str_dup(req->path);
+    hc_buf_append(&ex->path, req->path.p, req->path.len);
     if (rtr_host_normalize(req->host, ex->host) < 0) {
         bad_host = true;
         ex->host[0] = '\0';
@@ -490,7 +524,8 @@ static void rtr_cl_process(rtr_client_t *c)
 static void rtr_ex_dispatch(rtr_exchange_t *ex)
 {
     rtr_t *r = ex->c->r;
-    rtr_pool_t *pool = rtr_table_lookup(r->table, hc_str_c(ex->host), hc_str_c(ex->path));
+    rtr_pool_t *pool =
+        rtr_table_lookup(r->table, hc_str_c(ex->host), hc_str(ex->path.data, ex->path.len));
     if (!pool) {
         if (ex->attempts == 0)
             rtr_ex_fail_route(ex, 404, "unknown_route");
@@ -900,7 +935,7 @@ static void rtr_ex_access_log(rtr_t *r, rtr_exchange_t *ex, uint64_t usec)
     fprintf(r->access_log,
             "%s - [%s] \"%s %s\" %d %llu %llu host=\"%s\" backend=\"%s\" app_id=\"%s\" "
             "app_index=\"%s\" instance_id=\"%s\" vcap_request_id=\"%s\" response_time=%.6f\n",
-            c->ip, ts, ex->method, ex->path, ex->status, (unsigned long long)ex->req.bytes,
+            c->ip, ts, ex->method, ex->path.data, ex->status, (unsigned long long)ex->req.bytes,
             (unsigned long long)ex->resp.bytes, ex->host, ex->be ? ex->be->key : "-",
             ex->be ? ex->be->app : "", ex->be ? ex->be->index : "",
             ex->be ? ex->be->instance_id : "", ex->request_id, (double)usec / 1e6);

@@ -351,6 +351,7 @@ static void h_app_create(const hc_http_request_t *req, hc_http_res_t *res, void 
         cc_db_commit(cc->db, &err) < 0)
         goto dbfail;
     hc_log_info("app created", "app", name, "guid", app.guid, "owner", user.email);
+    cc_services_sync(cc, app.guid, app.owner, NULL, app.services);
     cc_orch_app_changed(cc, NULL, &app);
     char url[CC_MAX_NAME + 16];
     snprintf(url, sizeof(url), "/apps/%s", name);
@@ -482,6 +483,8 @@ static void h_app_update(const hc_http_request_t *req, hc_http_res_t *res, void 
     if (cc_event_add(cc, app.guid, user.email, "app.update", detail, &err) < 0 ||
         cc_db_commit(cc->db, &err) < 0)
         goto dbfail;
+    if (!json_equal(before.services, app.services))
+        cc_services_sync(cc, app.guid, app.owner, before.services, app.services);
     cc_orch_app_changed(cc, &before, &app);
     cc_reply_empty(res, 200);
     goto out;
@@ -515,6 +518,7 @@ static void h_app_delete(const hc_http_request_t *req, hc_http_res_t *res, void 
         goto out;
     }
     hc_log_info("app deleted", "app", app.name, "guid", app.guid);
+    cc_services_sync(cc, app.guid, app.owner, app.services, NULL);
     cc_orch_app_deleted(cc, &app);
     cc_reply_empty(res, 200);
 out:
