@@ -83,14 +83,24 @@ static int cmp_app(const void *a, const void *b)
 
 void hm_engine_set_desired(hm_engine_t *e, const hm_app_t *apps, size_t n, uint64_t fetched_at)
 {
-    free(e->apps);
-    e->apps = NULL;
-    e->num_apps = HC_MIN(n, (size_t)HM_MAX_APPS);
-    if (e->num_apps) {
-        e->apps = hc_reallocarray(NULL, e->num_apps, sizeof(*e->apps));
-        memcpy(e->apps, apps, e->num_apps * sizeof(*apps));
-        qsort(e->apps, e->num_apps, sizeof(*e->apps), cmp_app);
+    hm_app_t *old = e->apps;
+    size_t num = HC_MIN(n, (size_t)HM_MAX_APPS);
+    hm_app_t *v = NULL;
+    if (num) {
+        v = hc_reallocarray(NULL, num, sizeof(*v));
+        memcpy(v, apps, num * sizeof(*apps));
+        qsort(v, num, sizeof(*v), cmp_app);
     }
+    /* Keep when each version was first seen; a first snapshot counts as long known. */
+    for (size_t i = 0; i < num; i++) {
+        const hm_app_t *o = hm_engine_app(e, v[i].id);
+        v[i].seen = !e->desired_at                               ? 0
+                    : o && strcmp(o->version, v[i].version) == 0 ? o->seen
+                                                                 : fetched_at;
+    }
+    free(old);
+    e->apps = v;
+    e->num_apps = num;
     e->desired_at = fetched_at ? fetched_at : 1;
 }
 
@@ -443,6 +453,8 @@ static void decide_starts(hm_engine_t *e, uint64_t now, hm_decisions_t *out)
         const hm_app_t *app = &e->apps[a];
         if (!app->started || !app->staged)
             continue;
+        if (app->seen && now - app->seen < p->restart_timeout_ms)
+            continue; /* new or changed: the CC is starting it */
         for (int64_t i = 0; i < app->instances && i < HM_MAX_INDEX; i++) {
             bool running;
             const hm_index_t *rc = hm_engine_index(e, app->id, i);

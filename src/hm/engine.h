@@ -6,8 +6,9 @@
  *
  * Rules (hm_engine_analyze), for a STARTED and staged app of the desired state:
  *   - an index in 0..instances-1 with no STARTING/RUNNING instance of the live version is
- *     missing -> START, unless its crash record holds it back (backoff, given up) or a START
- *     for it was sent less than restart_timeout ago;
+ *     missing -> START, unless its crash record holds it back (backoff, given up), a START
+ *     for it was sent less than restart_timeout ago, or the version was first seen less than
+ *     restart_timeout ago (the CC starts a new or changed app itself: no duplicate start);
  *   - an instance of an unknown or stopped app, of an old version, of an index >= instances,
  *     or a second instance of an index (duplicate: the oldest RUNNING one is kept) -> STOP,
  *     repeated at most every restart_timeout while it is still heard.
@@ -75,6 +76,7 @@ typedef struct hm_app_s {
     int64_t updated_at; /* the CC's updated_at, echoed as last_updated */
     bool started;       /* state == STARTED */
     bool staged;        /* has a package that did not fail staging: it can run */
+    uint64_t seen;      /* engine-set: when this version was first in a snapshot */
 } hm_app_t;
 
 /* One instance heard from a DEA (a heartbeat entry). */

@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """A simulated DEA for the HM end-to-end tests, speaking the NATS text protocol.
 
-  hm_dea.py HOST:PORT DEA_ID OUTFILE HEARTBEAT_S
+  hm_dea.py HOST:PORT DEA_ID OUTFILE HEARTBEAT_S [DROPLET_TGZ]
+
+With DROPLET_TGZ it is only a stager for a real DEA: it uploads that file as the droplet and,
+from then on, advertises no free memory so the CC places instances on the real DEA.
 
 Advertises, stages (downloads the package, uploads a droplet), runs an "instance" for each
 dea.DEA_ID.start (heartbeated as RUNNING every HEARTBEAT_S and once at start), obeys dea.stop
@@ -26,6 +29,7 @@ sock = None
 instances = {}  # instance id -> {droplet, version, index}
 crashloop = set()
 seq = [0]
+full = [False]  # stager mode: staged once, takes no instances
 
 
 def send(raw):
@@ -65,11 +69,17 @@ def stage(req, reply):
     try:
         pkg = urllib.request.urlopen(req["download_uri"], timeout=10).read()
         droplet = b"droplet of " + hashlib.sha1(pkg).hexdigest().encode()
+        if DROPLET:
+            droplet = open(DROPLET, "rb").read()
+            full[0] = True
         r = urllib.request.Request(req["upload_uri"], data=droplet, method="POST",
                                    headers={"Content-Type": "application/octet-stream"})
         urllib.request.urlopen(r, timeout=10).read()
     except Exception as e:
         out["error"] = f"staging failed: {e}"
+    if full[0]:
+        advertise()
+        time.sleep(0.3)
     pub(reply, json.dumps(out))
 
 
@@ -138,10 +148,14 @@ def handle(subject, reply, data):
         print(f"bad message on {subject}: {e}", file=sys.stderr)
 
 
+def advertise():
+    pub("dea.advertise", json.dumps({"id": DEA, "available_memory": 0 if full[0] else 100000,
+                                     "app_id_to_count": {}}))
+
+
 def periodic():
     while True:
-        pub("dea.advertise", json.dumps({"id": DEA, "available_memory": 8192,
-                                         "app_id_to_count": {}}))
+        advertise()
         heartbeat()
         time.sleep(HB)
 
@@ -191,4 +205,5 @@ def main():
 
 if __name__ == "__main__":
     ADDR, DEA, OUT, HB = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
+    DROPLET = sys.argv[5] if len(sys.argv) > 5 else None
     main()

@@ -122,6 +122,26 @@ static void test_missing_index_started_once(void **state)
     hm_engine_release(&e);
 }
 
+static void test_new_app_left_to_the_cc(void **state)
+{
+    (void)state;
+    hm_engine_t e;
+    hm_decisions_t d = {0};
+    setup_engine(&e, 0);
+    hm_app_t apps[2] = {app("a", V1, 0, true), app("b", V1, 1, true)};
+    hm_engine_set_desired(&e, apps, 2, 11000); /* b appears: the CC is starting it */
+    hm_engine_analyze(&e, 11000, &d);
+    hm_engine_set_desired(&e, apps, 2, 12999);
+    hm_engine_analyze(&e, 12999, &d);
+    assert_int_equal(d.len, 0);
+    hm_engine_set_desired(&e, apps, 2, 13000);
+    hm_engine_analyze(&e, 13000, &d);
+    assert_int_equal(count(&d, HM_OP_START), 1);
+    assert_string_equal(d.v[0].app, "b");
+    hm_decisions_release(&d);
+    hm_engine_release(&e);
+}
+
 static void test_stopped_and_unstaged_apps_not_started(void **state)
 {
     (void)state;
@@ -220,6 +240,9 @@ static void test_crash_policy_backoff_flapping_giveup(void **state)
     a = app("a", V2, 1, true);
     hm_engine_set_desired(&e, &a, 1, now + 4000);
     hm_engine_analyze(&e, now + 4000, &d);
+    assert_int_equal(d.len, 0); /* the CC starts a changed app itself */
+    hm_engine_set_desired(&e, &a, 1, now + 6000);
+    hm_engine_analyze(&e, now + 6000, &d);
     assert_int_equal(d.len, 1);
     assert_string_equal(d.v[0].version, V2);
     assert_false(d.v[0].flapping);
@@ -397,6 +420,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_backoff_schedule),
         cmocka_unit_test(test_missing_index_started_once),
+        cmocka_unit_test(test_new_app_left_to_the_cc),
         cmocka_unit_test(test_stopped_and_unstaged_apps_not_started),
         cmocka_unit_test(test_extra_old_duplicate_unknown_stopped),
         cmocka_unit_test(test_crash_policy_backoff_flapping_giveup),
