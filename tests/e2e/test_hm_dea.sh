@@ -53,6 +53,7 @@ curl -sf "http://127.0.0.1:$P0/" | grep -q "hello from python" ||
     wdn_fail "app does not answer on $P0 ($R0): $(curl -s "http://127.0.0.1:$P0/" 2>&1)"
 echo "ok - app staged by the CC, started on the real DEA ($I0)"
 
+T_KILL=$(date +%s.%N)
 wdn run "dea-$I0" -- pkill -9 -f app.py >/dev/null 2>&1
 bus_wait 30 "s=='droplet.exited' and d['instance']=='$I0' and d['reason']=='CRASHED'" >/dev/null
 S=$(bus_wait 30 "s=='cloudcontrollers.hm.requests' and d['op']=='START' and d['indices']==[0]")
@@ -61,7 +62,40 @@ echo "ok - kill -9 -> droplet.exited CRASHED -> HM START"
 R1=$(bus_wait 60 "s=='router.register' and d.get('dea')=='$DEA_ID' and d['private_instance_id']!='$I0'")
 P1=$(echo "$R1" | json_get 'd["port"]')
 curl -sf "http://127.0.0.1:$P1/" | grep -q "hello from python" || wdn_fail "replacement does not answer"
+T_UP=$(date +%s.%N)
 echo "ok - replacement instance answers on port $P1"
+# Figures for bench/hm (not assertions): when each step was seen on the bus.
+python3 - "$T/stager.jsonl" "$I0" "$DEA_ID" "$T_KILL" "$T_UP" <<'PY'
+import json, sys
+path, i0, dea, t_kill, t_up = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4]), float(sys.argv[5])
+first = {}
+for l in open(path):
+    m = json.loads(l)
+    if m["t"] < t_kill:
+        continue
+    try:
+        d = json.loads(m["data"])
+    except ValueError:
+        continue
+    s = m["subject"]
+    key = None
+    if s == "droplet.exited" and d.get("instance") == i0:
+        key = "exited"
+    elif s == "cloudcontrollers.hm.requests" and d.get("op") == "START":
+        key = "hm_start"
+    elif s == "dea.%s.start" % dea:
+        key = "dea_start"
+    elif s == "router.register" and d.get("dea") == dea and d.get("private_instance_id") != i0:
+        key = "registered"
+    if key and key not in first:
+        first[key] = m["t"]
+prev, name = t_kill, "kill -9"
+for k in ("exited", "hm_start", "dea_start", "registered"):
+    if k in first:
+        print("mttr step %-10s +%.3f s (after %s)" % (k, first[k] - prev, name))
+        prev, name = first[k], k
+print("mttr total kill -9 -> replacement answering: %.3f s" % (t_up - t_kill))
+PY
 
 # Clean up the app's containers before the trap removes the warden.
 api PUT /apps/web "$TOK" '{"state":"STOPPED"}'
