@@ -1,7 +1,7 @@
 # Compiler flags shared by every target (STYLE R4).
 add_compile_options(
     -Wall -Wextra -Wformat=2 -Wshadow -Wvla -Wstrict-prototypes -Wmissing-prototypes
-    -Wno-unused-parameter -fno-common -fstack-protector-strong)
+    -Wno-unused-parameter -Wno-missing-field-initializers -fno-common -fstack-protector-strong)
 add_compile_definitions(_GNU_SOURCE)
 if(HEARTH_WERROR)
     add_compile_options(-Werror)

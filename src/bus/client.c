@@ -315,7 +315,7 @@ static void process_connect(bus_client_t *c, hc_str_t arg)
     bus_server_t *s = c->srv;
     json_error_t jerr;
     bool bad = false;
-    json_t *o = json_loadb(arg.p, arg.len, JSON_DISABLE_EOF_CHECK, &jerr);
+    json_t *o = json_loadb(arg.p, arg.len, 0, &jerr);
     char *user = NULL, *pass = NULL, *token = NULL;
 
     if (!o || !json_is_object(o)) {
@@ -445,6 +445,20 @@ static void process_pong(bus_client_t *c)
     }
 }
 
+/* -V: one debug line per client operation (arguments only, never payloads). */
+#define SP(s) ((s).p ? (s).p : "")
+static void trace_op(const bus_client_t *c, const bus_op_t *op)
+{
+    static const char *const names[] = {"?",    "CONNECT", "PUB",  "HPUB", "SUB", "UNSUB",
+                                        "PING", "PONG",    "INFO", "+OK",  "-ERR"};
+    HC_LOGF(HC_LOG_DEBUG, "cid=%llu <<- %s %.*s%s%.*s%s%.*s%s%.*s%s", (unsigned long long)c->cid,
+            names[op->kind], (int)HC_MIN(op->subject.len, 256), SP(op->subject),
+            op->reply.len ? " " : "", (int)HC_MIN(op->reply.len, 256), SP(op->reply),
+            op->queue.len ? " " : "", (int)HC_MIN(op->queue.len, 256), SP(op->queue),
+            op->sid.len ? " " : "", (int)HC_MIN(op->sid.len, 64), SP(op->sid),
+            op->kind == BUS_OP_CONNECT ? " {...}" : "");
+}
+
 void bus_client_process(bus_client_t *c, const char *buf, size_t len)
 {
     size_t pos = 0;
@@ -476,6 +490,8 @@ void bus_client_process(bus_client_t *c, const char *buf, size_t len)
             }
             return;
         }
+        if (HC_UNLIKELY(c->srv->opts.trace))
+            trace_op(c, &op);
         switch (op.kind) {
         case BUS_OP_PUB:
         case BUS_OP_HPUB:

@@ -61,7 +61,7 @@ static void grow(bus_hmap_t *m)
     bus_hmap_entry_t *old = m->slots;
     size_t oldcap = m->cap;
 
-    m->cap = oldcap ? oldcap * 2 : 8;
+    m->cap = oldcap ? oldcap * 2 : 2; /* most trie levels hold one token */
     m->slots = hc_calloc(m->cap, sizeof(*m->slots));
     for (size_t i = 0; i < oldcap; i++) {
         if (old[i].key)

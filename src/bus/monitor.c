@@ -25,6 +25,9 @@ typedef struct mon_conn_s {
     bool done;
 } mon_conn_t;
 
+/* Marks monitoring connections among the loop's handles (see bus_monitor_close_all). */
+static char mon_marker;
+
 static void mon_on_close(uv_handle_t *h)
 {
     mon_conn_t *m = HC_CONTAINER_OF(h, mon_conn_t, tcp);
@@ -393,6 +396,7 @@ static void mon_on_connection(uv_stream_t *l, int status)
     m->srv = s;
     hc_buf_init(&m->resp, 32 * 1024 * 1024);
     uv_tcp_init(s->loop, &m->tcp);
+    m->tcp.data = &mon_marker;
     if (uv_accept(l, (uv_stream_t *)&m->tcp) < 0) {
         uv_close((uv_handle_t *)&m->tcp, mon_on_close);
         return;
@@ -424,4 +428,15 @@ int bus_monitor_start(bus_server_t *s, hc_err_t *err)
     snprintf(port, sizeof(port), "%d", s->opts.http_port);
     hc_log_info("starting http monitor", "host", host, "port", port);
     return 0;
+}
+
+static void close_mon(uv_handle_t *h, void *arg)
+{
+    if (h->type == UV_TCP && h->data == &mon_marker && !uv_is_closing(h))
+        uv_close(h, mon_on_close);
+}
+
+void bus_monitor_close_all(bus_server_t *s)
+{
+    uv_walk(s->loop, close_mon, NULL);
 }

@@ -115,9 +115,12 @@ static int parse_line(bus_parser_t *p, bus_op_kind_t kind, const char *s, size_t
     size_t n;
     int64_t size, hdr;
 
-    memset(op, 0, sizeof(*op));
     op->kind = kind;
     op->max = -1;
+    op->reply = op->queue = op->sid = op->arg = HC_STR_NULL;
+    op->hdr_len = op->size = 0;
+    op->payload = NULL;
+    op->subject = HC_STR_NULL;
     switch (kind) {
     case BUS_OP_PUB: {
         /* Hot path: scan from the end for the size, then subject [reply]; no generic split. */
@@ -243,8 +246,16 @@ int bus_parse(bus_parser_t *p, const char *buf, size_t len, size_t *pos, bus_op_
                 uint32_t w;
                 memcpy(&w, buf + i, 4);
                 if ((w | 0x00202020u) == ('p' | 'u' << 8 | 'b' << 16 | (uint32_t)' ' << 24)) {
-                    st = MAKE_ST(ST_SPC, 1, 0);
                     i += 4;
+                    if (i < len && !is_blank(buf[i])) {
+                        /* straight to the arguments, skipping the blank-eating state */
+                        st = MAKE_ST(ST_ARG, 1, 0);
+                        p->arg_len = 0;
+                        p->arg_saved = false;
+                        p->arg_start = buf + i;
+                    } else {
+                        st = MAKE_ST(ST_SPC, 1, 0);
+                    }
                     continue;
                 }
             }

@@ -298,6 +298,7 @@ void bus_server_stop(bus_server_t *s)
         close_if((uv_handle_t *)&s->listener);
     if (s->http_listening)
         close_if((uv_handle_t *)&s->http_listener);
+    bus_monitor_close_all(s);
     close_if((uv_handle_t *)&s->check);
     close_if((uv_handle_t *)&s->tick);
     close_if((uv_handle_t *)&s->lame_timer);

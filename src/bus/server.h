@@ -198,6 +198,8 @@ bool bus_auth_check(const bus_opts_t *o, const char *user, const char *pass, con
 
 /* monitor.c */
 int bus_monitor_start(bus_server_t *s, hc_err_t *err);
+/* Closes monitoring connections still open (an idle one must not keep a stopping loop alive). */
+void bus_monitor_close_all(bus_server_t *s);
 /* Builds the JSON body of a monitoring endpoint; returns the HTTP status. */
 int bus_monitor_render(bus_server_t *s, const char *path, size_t path_len, const char *query,
                        size_t query_len, hc_buf_t *out);

@@ -79,7 +79,7 @@ typedef struct dea_inst_s {
     uv_timer_t probe_timer;
     uv_tcp_t probe;
     bool probing, probe_open, timer_open;
-    uint64_t probe_deadline;
+    uint64_t probe_deadline, probe_started;
     bool registered, notified, has_container, stop_requested, evacuated;
     const char *exit_reason; /* STOPPED CRASHED DEA_SHUTDOWN DEA_EVACUATION */
     int64_t exit_status;

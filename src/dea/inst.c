@@ -17,6 +17,7 @@
 #include "hc_uuid.h"
 
 #define PROBE_INTERVAL_MS 50
+#define PROBE_CONNECT_MS 250
 
 static double now_s(void)
 {
@@ -255,7 +256,8 @@ static void on_probe(uv_connect_t *req, int status)
 {
     dea_inst_t *in = req->data;
     free(req);
-    uv_close((uv_handle_t *)&in->probe, on_probe_closed);
+    if (!uv_is_closing((uv_handle_t *)&in->probe))
+        uv_close((uv_handle_t *)&in->probe, on_probe_closed);
     if (in->state != DEA_STARTING || in->stop_requested)
         return;
     if (status == 0) {
@@ -273,8 +275,16 @@ static void on_probe(uv_connect_t *req, int status)
 static void on_probe_timer(uv_timer_t *t)
 {
     dea_inst_t *in = t->data;
-    if (in->state != DEA_STARTING || in->probe_open)
+    if (in->state != DEA_STARTING)
         return;
+    if (in->probe_open) {
+        /* A SYN into a port nobody listens on yet may get no answer: give up on this
+         * attempt after PROBE_CONNECT_MS and try again. */
+        if (uv_now(in->dea->loop) - in->probe_started >= PROBE_CONNECT_MS &&
+            !uv_is_closing((uv_handle_t *)&in->probe))
+            uv_close((uv_handle_t *)&in->probe, on_probe_closed);
+        return;
+    }
     if (uv_now(in->dea->loop) > in->probe_deadline) {
         char why[160];
         snprintf(why, sizeof(why), "app never listened on its port %d within %llu ms",
@@ -296,6 +306,7 @@ static void probe_again(dea_inst_t *in)
     uv_tcp_init(in->dea->loop, &in->probe);
     in->probe.data = dea_inst_ref(in);
     in->probe_open = true;
+    in->probe_started = uv_now(in->dea->loop);
     uv_connect_t *req = hc_calloc(1, sizeof(*req));
     req->data = in;
     if (uv_tcp_connect(req, &in->probe, (const struct sockaddr *)&sa, on_probe) < 0) {
@@ -331,6 +342,7 @@ static bool gone(dea_inst_t *in, const char *error)
 
 static void on_spawn(hc_warden_t *w, json_t *resp, bool more, const char *error, void *data)
 {
+    hc_log_debug("warden step done", "step", "spawn", "err", error);
     (void)more;
     dea_inst_t *in = data;
     if (!gone(in, error)) {
@@ -351,6 +363,7 @@ static void on_spawn(hc_warden_t *w, json_t *resp, bool more, const char *error,
 
 static void on_net_in(hc_warden_t *w, json_t *resp, bool more, const char *error, void *data)
 {
+    hc_log_debug("warden step done", "step", "net_in", "err", error);
     (void)more;
     dea_inst_t *in = data;
     if (!gone(in, error)) {
@@ -373,6 +386,7 @@ static void on_net_in(hc_warden_t *w, json_t *resp, bool more, const char *error
 
 static void on_copy_in(hc_warden_t *w, json_t *resp, bool more, const char *error, void *data)
 {
+    hc_log_debug("warden step done", "step", "copy_in", "err", error);
     (void)more, (void)resp;
     dea_inst_t *in = data;
     if (!gone(in, error)) {
@@ -388,6 +402,7 @@ static void on_copy_in(hc_warden_t *w, json_t *resp, bool more, const char *erro
 
 static void on_create(hc_warden_t *w, json_t *resp, bool more, const char *error, void *data)
 {
+    hc_log_debug("warden step done", "step", "create", "err", error);
     (void)more, (void)resp;
     dea_inst_t *in = data;
     if (!error)

@@ -52,6 +52,8 @@ file_server:
   user: u
   password: p
 buildpacks_dir: $HEARTH_SOURCE_DIR/buildpacks
+log:
+  level: ${DEA_LOG_LEVEL:-info}
 YML
     "$HEARTH_BIN_DIR/hearth-dea" -c "$T/dea.yml" --nats "nats://$NATS" --port "$FILE_PORT" \
         --data-dir "$T/dea" --status-port "$(free_port)" >>"$T/dea.log" 2>&1 &

@@ -30,6 +30,7 @@ typedef enum tb_kind_e { TB_HEARTH = 0, TB_NATS = 1 } tb_kind_t;
 
 typedef struct tb_srv_s {
     tb_kind_t kind;
+    int slot; /* index in tb_reg, so a failed test's teardown can still stop it */
     pid_t pid;
     int port, http_port;
     char dir[64];
@@ -37,6 +38,46 @@ typedef struct tb_srv_s {
     char *args[24];
     int nargs;
 } tb_srv_t;
+
+/*
+ * Every started server is also recorded here by value: a failing cmocka assertion jumps out of
+ * the test function (its tb_srv_t on the stack is gone), and tb_teardown stops what is left.
+ */
+typedef struct tb_reg_s {
+    pid_t pid;
+    char dir[64];
+    char conf[128];
+    int used;
+} tb_reg_t;
+static tb_reg_t tb_reg[64];
+
+static HC_UNUSED_T void tb_reg_stop(tb_reg_t *r)
+{
+    if (r->pid > 0) {
+        int st;
+        kill(r->pid, SIGKILL);
+        waitpid(r->pid, &st, 0);
+    }
+    if (r->conf[0])
+        unlink(r->conf);
+    if (r->dir[0])
+        rmdir(r->dir);
+    memset(r, 0, sizeof(*r));
+}
+
+/* cmocka teardown (per test) and atexit hook: stops every server a test left behind. */
+static HC_UNUSED_T int tb_teardown(void **state)
+{
+    for (size_t i = 0; i < sizeof(tb_reg) / sizeof(tb_reg[0]); i++)
+        if (tb_reg[i].used)
+            tb_reg_stop(&tb_reg[i]);
+    return 0;
+}
+
+static HC_UNUSED_T void tb_teardown_atexit(void)
+{
+    tb_teardown(NULL);
+}
 
 static HC_UNUSED_T const char *tb_name(tb_kind_t k)
 {
@@ -114,6 +155,7 @@ static HC_UNUSED_T int tb_srv_spawn(tb_srv_t *s)
         _exit(127);
     }
     s->pid = pid;
+    tb_reg[s->slot].pid = pid;
     for (int i = 0; i < 200; i++) {
         int fd = tb_dial(s->port);
         if (fd >= 0) {
@@ -123,6 +165,7 @@ static HC_UNUSED_T int tb_srv_spawn(tb_srv_t *s)
         int st;
         if (waitpid(pid, &st, WNOHANG) == pid) {
             s->pid = 0;
+            tb_reg[s->slot].pid = 0;
             return -1;
         }
         tb_sleep_ms(25);
@@ -141,12 +184,28 @@ static HC_UNUSED_T int tb_srv_start(tb_srv_t *s, tb_kind_t kind, const char *con
     static char bin[512];
 
     memset(s, 0, sizeof(*s));
+    static int hooked;
+    if (!hooked) {
+        atexit(tb_teardown_atexit);
+        hooked = 1;
+    }
+    s->slot = -1;
+    for (int i = 0; i < (int)(sizeof(tb_reg) / sizeof(tb_reg[0])); i++) {
+        if (!tb_reg[i].used) {
+            s->slot = i;
+            break;
+        }
+    }
+    if (s->slot < 0)
+        return -1;
+    tb_reg[s->slot].used = 1;
     s->kind = kind;
     s->port = tb_free_port();
     s->http_port = tb_free_port();
     snprintf(s->dir, sizeof(s->dir), "/tmp/hearth-bus-test-XXXXXX");
     if (!mkdtemp(s->dir))
         return -1;
+    memcpy(tb_reg[s->slot].dir, s->dir, sizeof(s->dir));
     if (kind == TB_HEARTH) {
         snprintf(bin, sizeof(bin), "%s/hearth-bus", bindir ? bindir : "build/bin");
         s->args[s->nargs++] = strdup(bin);
@@ -164,6 +223,7 @@ static HC_UNUSED_T int tb_srv_start(tb_srv_t *s, tb_kind_t kind, const char *con
         s->args[s->nargs++] = strdup(base[i]);
     if (conf) {
         snprintf(s->conf, sizeof(s->conf), "%s/bus.conf", s->dir);
+        memcpy(tb_reg[s->slot].conf, s->conf, sizeof(s->conf));
         FILE *f = fopen(s->conf, "w");
         if (!f)
             return -1;
@@ -194,6 +254,7 @@ static HC_UNUSED_T int tb_srv_kill(tb_srv_t *s, int sig)
             tb_sleep_ms(25);
         }
         s->pid = 0;
+        tb_reg[s->slot].pid = 0;
     }
     return st;
 }
@@ -201,13 +262,12 @@ static HC_UNUSED_T int tb_srv_kill(tb_srv_t *s, int sig)
 static HC_UNUSED_T void tb_srv_stop(tb_srv_t *s)
 {
     tb_srv_kill(s, SIGKILL);
-    if (s->conf[0])
-        unlink(s->conf);
-    if (s->dir[0])
-        rmdir(s->dir);
+    if (s->slot >= 0)
+        tb_reg_stop(&tb_reg[s->slot]);
     for (int i = 0; i < s->nargs; i++)
         free(s->args[i]);
     s->nargs = 0;
+    s->slot = -1;
 }
 
 static HC_UNUSED_T int tb_send(int fd, const void *p, size_t len)

@@ -108,6 +108,7 @@ static const tcase_t basic_cases[] = {
     {"HPUB header bigger than total", QH "HPUB foo 14 12\r\n", 0, "", 1},
     {"client -ERR", "-ERR 'x'\r\n", 0, "", 1},
     {"bad CONNECT json", "CONNECT garbage\r\nPING\r\n", 0, "", 1},
+    {"trailing bytes after CONNECT json", "CONNECT {\"verbose\":false} x\r\nPING\r\n", 0, "", 1},
     {"bad CONNECT types", "CONNECT {\"verbose\":\"yes\"}\r\nPING\r\n", 0, "", 1},
     {"invalid client protocol", "CONNECT {\"verbose\":false,\"protocol\":2}\r\n", 0,
      "-ERR 'invalid client protocol'\r\n", 1},
@@ -214,7 +215,8 @@ static void test_basic(void **state)
 /* Every case again with the session sent one byte at a time (split at every offset). */
 static void test_byte_by_byte(void **state)
 {
-    run_cases(*(tb_kind_t *)*state, NULL, basic_cases, 12, 1);
+    run_cases(*(tb_kind_t *)*state, NULL, basic_cases, sizeof(basic_cases) / sizeof(basic_cases[0]),
+              1);
 }
 
 static void test_auth_user(void **state)
@@ -316,6 +318,27 @@ static void test_queue_group(void **state)
     close(m1);
     close(m2);
     close(pub);
+    tb_srv_stop(&s);
+}
+
+/* A subscriber without header support gets a plain MSG with the header block stripped. */
+static void test_headers_stripped(void **state)
+{
+    tb_kind_t kind = *(tb_kind_t *)*state;
+    tb_srv_t s;
+    char buf[4096];
+    int closed;
+    assert_int_equal(tb_srv_start(&s, kind, NULL, NULL), 0);
+    int old = tb_connect(s.port, NULL, 0), neu = tb_connect(s.port, NULL, 0);
+    tb_sends(old, Q "SUB foo 1\r\nPING\r\n");
+    tb_read(old, buf, sizeof(buf), 2000, "PONG\r\n", &closed);
+    tb_sends(neu, QH "HPUB foo 22 33\r\nNATS/1.0\r\nBar: Baz\r\n\r\nHello NATS!\r\nPING\r\n");
+    tb_read(neu, buf, sizeof(buf), 2000, "PONG\r\n", &closed);
+    tb_sends(old, "PING\r\n");
+    tb_read(old, buf, sizeof(buf), 2000, "PONG\r\n", &closed);
+    assert_string_equal(buf, "MSG foo 1 11\r\nHello NATS!\r\nPONG\r\n");
+    close(old);
+    close(neu);
     tb_srv_stop(&s);
 }
 
@@ -456,6 +479,7 @@ static void test_monitoring(void **state)
     char buf[4096];
     int closed;
     assert_int_equal(tb_srv_start(&s, kind, NULL, NULL), 0);
+    tb_sleep_ms(300); /* let the server see the start-up probe connection go */
     int fd = tb_connect(s.port, NULL, 0);
     tb_sends(fd, "CONNECT {\"verbose\":false,\"name\":\"mon-test\"}\r\nSUB foo 1\r\nSUB bar q 2\r\n"
                  "PUB foo 3\r\nabc\r\nPING\r\n");
@@ -515,7 +539,9 @@ int main(void)
         fprintf(stderr, "nats-server not installed: comparison impossible\n");
         return 1;
     }
-#define BOTH(fn) cmocka_unit_test_prestate(fn, &kinds[0]), cmocka_unit_test_prestate(fn, &kinds[1])
+#define BOTH(fn)                                                                                   \
+    cmocka_unit_test_prestate_setup_teardown(fn, NULL, tb_teardown, &kinds[0]),                    \
+        cmocka_unit_test_prestate_setup_teardown(fn, NULL, tb_teardown, &kinds[1])
     const struct CMUnitTest tests[] = {
         BOTH(test_info),
         BOTH(test_basic),
@@ -525,6 +551,7 @@ int main(void)
         BOTH(test_auth_timeout),
         BOTH(test_control_line),
         BOTH(test_queue_group),
+        BOTH(test_headers_stripped),
         BOTH(test_stale_connection),
         BOTH(test_max_connections),
         BOTH(test_slow_consumer),

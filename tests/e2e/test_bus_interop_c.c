@@ -262,7 +262,9 @@ int main(void)
         return 1;
     }
     nats_Open(-1);
-#define BOTH(fn) cmocka_unit_test_prestate(fn, &kinds[0]), cmocka_unit_test_prestate(fn, &kinds[1])
+#define BOTH(fn)                                                                                   \
+    cmocka_unit_test_prestate_setup_teardown(fn, NULL, tb_teardown, &kinds[0]),                    \
+        cmocka_unit_test_prestate_setup_teardown(fn, NULL, tb_teardown, &kinds[1])
     const struct CMUnitTest tests[] = {
         BOTH(test_pubsub_wildcards),
         BOTH(test_queue_groups),

@@ -121,6 +121,7 @@ static void test_lame_duck_on_sigterm(void **state)
     for (int i = 0; i < 200; i++) {
         if (waitpid(s.pid, &st, WNOHANG) == s.pid) {
             s.pid = 0;
+            tb_reg[s.slot].pid = 0; /* reaped here: the teardown must not signal the pid again */
             break;
         }
         tb_sleep_ms(25);
@@ -140,9 +141,9 @@ int main(void)
     }
     nats_Open(-1);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_prestate(test_tls, &kinds[0]),
-        cmocka_unit_test_prestate(test_tls, &kinds[1]),
-        cmocka_unit_test(test_lame_duck_on_sigterm),
+        cmocka_unit_test_prestate_setup_teardown(test_tls, NULL, tb_teardown, &kinds[0]),
+        cmocka_unit_test_prestate_setup_teardown(test_tls, NULL, tb_teardown, &kinds[1]),
+        cmocka_unit_test_teardown(test_lame_duck_on_sigterm, tb_teardown),
     };
     int r = cmocka_run_group_tests(tests, make_cert, remove_cert);
     nats_Close();

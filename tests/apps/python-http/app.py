@@ -2,6 +2,7 @@
 import http.server
 import json
 import os
+import socketserver
 
 
 class H(http.server.BaseHTTPRequestHandler):
@@ -20,4 +21,12 @@ class H(http.server.BaseHTTPRequestHandler):
         pass
 
 
-http.server.ThreadingHTTPServer(("0.0.0.0", int(os.environ["PORT"])), H).serve_forever()
+class Server(http.server.ThreadingHTTPServer):
+    def server_bind(self):
+        # HTTPServer's own server_bind resolves the host name (getfqdn), which waits for a
+        # DNS timeout in a container without a resolver.
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = "app", self.server_address[1]
+
+
+Server(("0.0.0.0", int(os.environ["PORT"])), H).serve_forever()

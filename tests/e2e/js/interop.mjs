@@ -121,6 +121,24 @@ const tests = {
     assert.ok(Date.now() - t0 < 4000);
     await srv.close(); await cli.close();
   },
+  async autoUnsubscribe(port) {
+    // nats.js sends SUB then UNSUB <sid> 1 back to back
+    const nc = await connect({ servers: `127.0.0.1:${port}` });
+    let got = 0;
+    nc.subscribe("once", { max: 1, callback: () => got++ });
+    const sub3 = nc.subscribe("thrice", { max: 3 });
+    const p3 = collect(sub3, 5, 1500);
+    await nc.flush();
+    for (let i = 0; i < 5; i++) {
+      nc.publish("once", sc.encode("x"));
+      nc.publish("thrice", sc.encode(String(i)));
+    }
+    await nc.flush();
+    await sleep(200);
+    assert.equal(got, 1);
+    assert.deepEqual((await p3).map((m) => sc.decode(m.data)), ["0", "1", "2"]);
+    await nc.close();
+  },
   async noEcho(port) {
     const nc = await connect({ servers: `127.0.0.1:${port}`, noEcho: true });
     const other = await connect({ servers: `127.0.0.1:${port}` });
