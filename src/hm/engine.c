@@ -301,6 +301,7 @@ int hm_engine_exited(hm_engine_t *e, const hm_exit_t *ex, uint64_t now)
         return 0;
     hm_index_t *r = idx_get(e, ex->app, ex->index, ex->version);
     r->last_start = 0; /* whatever was sent before, this index needs a start now */
+    r->lost = true;
     if (!crashed)
         return 0;
     const hm_policy_t *p = &e->policy;
@@ -453,8 +454,7 @@ static void decide_starts(hm_engine_t *e, uint64_t now, hm_decisions_t *out)
         const hm_app_t *app = &e->apps[a];
         if (!app->started || !app->staged)
             continue;
-        if (app->seen && now - app->seen < p->restart_timeout_ms)
-            continue; /* new or changed: the CC is starting it */
+        bool grace = app->seen && now - app->seen < p->restart_timeout_ms;
         for (int64_t i = 0; i < app->instances && i < HM_MAX_INDEX; i++) {
             bool running;
             const hm_index_t *rc = hm_engine_index(e, app->id, i);
@@ -470,12 +470,15 @@ static void decide_starts(hm_engine_t *e, uint64_t now, hm_decisions_t *out)
                 }
                 continue;
             }
+            if (grace && !(rc && rc->lost))
+                continue; /* new or changed: the CC is starting it */
             if (rc && (rc->gave_up || now < rc->next_start))
                 continue;
             if (rc && rc->last_start && now - rc->last_start < p->restart_timeout_ms)
                 continue;
             hm_index_t *r = idx_get(e, app->id, i, app->version);
             r->last_start = now;
+            r->lost = false;
             hm_decision_t *d = decision_add(out);
             d->op = HM_OP_START;
             snprintf(d->app, sizeof(d->app), "%s", app->id);

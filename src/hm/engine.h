@@ -109,6 +109,7 @@ typedef struct hm_index_s {
     int64_t index;
     uint32_t crashes;
     bool gave_up;
+    bool lost; /* an instance exited (crash, DEA gone): start without the new-version grace */
     uint64_t last_crash, next_start, last_start, flapping_since;
 } hm_index_t;
 

@@ -138,6 +138,14 @@ static void test_new_app_left_to_the_cc(void **state)
     hm_engine_analyze(&e, 13000, &d);
     assert_int_equal(count(&d, HM_OP_START), 1);
     assert_string_equal(d.v[0].app, "b");
+    /* A crash inside the grace is restarted at once. */
+    apps[1] = app("b", V2, 1, true);
+    hm_engine_set_desired(&e, apps, 2, 14000);
+    hb(&e, "b", V2, "b0", 0, HM_I_RUNNING, 14000);
+    crash(&e, "b", V2, "b0", 0, 14100);
+    d.len = 0;
+    hm_engine_analyze(&e, 14100, &d);
+    assert_int_equal(count(&d, HM_OP_START), 1);
     hm_decisions_release(&d);
     hm_engine_release(&e);
 }
