@@ -1,15 +1,25 @@
-/* hearth-dea: placeholder entry point until its component lands. */
-#include <stdio.h>
-#include <string.h>
+/* hearth-dea: runs app instances and staging tasks in warden containers. */
+#include "dea.h"
 
-#include "hc_base.h"
+static const hc_daemon_opt_t dea_opts[] = {
+    {.name = "warden-socket", .arg = "PATH", .help = "warden's socket", .key = "warden_socket"},
+    {NULL},
+};
+
+static const hc_daemon_spec_t dea_spec = {
+    .name = "hearth-dea",
+    .comp = "dea",
+    .summary = "DEA: runs droplets in warden containers, stages apps with buildpacks",
+    .conf_opts = dea_conf_opts,
+    .opts = dea_opts,
+    .start = dea_start,
+    .stop = dea_stop,
+    .stop_timeout_ms = 5000,
+};
 
 int main(int argc, char **argv)
 {
-    if (argc > 1 && strcmp(argv[1], "--version") == 0) {
-        printf("hearth-dea %s\n", HEARTH_VERSION);
-        return 0;
-    }
-    fprintf(stderr, "hearth-dea: not built yet in this version of hearth\n");
-    return 2;
+    dea_conf_t conf = {0};
+    dea_t dea = {0};
+    return hc_daemon_main(&dea_spec, &conf, &dea, argc, argv);
 }

@@ -1,0 +1,142 @@
+/* hearth-dea configuration table, start and stop. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "dea.h"
+#include "hc_fs.h"
+#include "hc_json.h"
+#include "hc_log.h"
+#include "hc_uuid.h"
+
+const hc_conf_opt_t dea_conf_opts[] = {
+    HC_DAEMON_CONF_ENTRIES(dea_conf_t, common, 9023, 9026, "/var/lib/hearth/dea"),
+    HC_CONF_STR("warden_socket", dea_conf_t, warden_socket, "/run/hearth/warden.sock",
+                "hearth-warden's unix socket"),
+    HC_CONF_STR("local_ip", dea_conf_t, local_ip, "127.0.0.1",
+                "address routers use to reach the instances' host ports"),
+    HC_CONF_STR("stack", dea_conf_t, stack, "lucid64", "the stack this DEA offers"),
+    HC_CONF_UINT("max_memory", dea_conf_t, max_memory_mb, 4096, 1, 1 << 24,
+                 "memory for instances, MB"),
+    HC_CONF_UINT("max_disk", dea_conf_t, max_disk_mb, 16384, 1, 1 << 30, "disk for instances, MB"),
+    HC_CONF_UINT("max_staging", dea_conf_t, max_staging, 2, 0, 64, "concurrent staging tasks"),
+    HC_CONF_MS("start_timeout", dea_conf_t, start_timeout_ms, 60000, 100, 3600000,
+               "time an app has to accept connections on its port"),
+    HC_CONF_MS("intervals.advertise", dea_conf_t, advertise_ms, 5000, 100, 600000, ""),
+    HC_CONF_MS("intervals.heartbeat", dea_conf_t, heartbeat_ms, 10000, 100, 600000, ""),
+    HC_CONF_MS("intervals.router_register", dea_conf_t, register_ms, 20000, 100, 600000, ""),
+    HC_CONF_UINT("pids", dea_conf_t, pids, 512, 16, 65536, "process limit per container"),
+    HC_CONF_STR("buildpacks_dir", dea_conf_t, buildpacks_dir, "/usr/share/hearth/buildpacks",
+                "built-in buildpacks"),
+    HC_CONF_STR("file_server.user", dea_conf_t, file_user, NULL,
+                "basic auth user of the file server (default: random)"),
+    HC_CONF_STR("file_server.password", dea_conf_t, file_password, NULL,
+                "basic auth password (default: random)"),
+    HC_CONF_END,
+};
+
+int dea_start(hc_daemon_t *d, hc_err_t *err)
+{
+    dea_t *dea = d->data;
+    dea_conf_t *conf = d->conf;
+    int r;
+    dea->d = d;
+    dea->conf = conf;
+    dea->loop = d->loop;
+    hc_random_hex(dea->id, 16);
+    if (!conf->file_user) {
+        conf->file_user = hc_malloc(17);
+        hc_random_hex(conf->file_user, 8);
+    }
+    if (!conf->file_password) {
+        conf->file_password = hc_malloc(33);
+        hc_random_hex(conf->file_password, 16);
+    }
+    const char *subdirs[] = {"droplets", "instances", "staging", "cache"};
+    for (size_t i = 0; i < HC_ARRAY_SIZE(subdirs); i++) {
+        hc_autofree char *p = hc_asprintf("%s/%s", conf->common.data_dir, subdirs[i]);
+        if ((r = hc_mkdir_p(AT_FDCWD, p, 0755, err)) < 0)
+            return r;
+    }
+    if (!(dea->http = hc_http_client_new(dea->loop, err)))
+        return -EIO;
+    dea->wctl = hc_warden_new(dea->loop, conf->warden_socket);
+    if ((r = hc_warden_connect(dea->wctl, NULL, NULL)) < 0)
+        return hc_err_set(err, r, "warden %s: %s", conf->warden_socket, strerror(-r));
+    hc_autofree char *urls = NULL;
+    for (char **u = conf->common.nats_urls; *u; u++) {
+        char *n = urls ? hc_asprintf("%s,%s", urls, *u) : hc_strdup(*u);
+        free(urls);
+        urls = n;
+    }
+    hc_bus_opts_t bo = {.name = "hearth-dea"};
+    if ((r = hc_bus_new(dea->loop, urls ? urls : HC_DAEMON_NATS_DEFAULT, &bo, &dea->bus, err)) < 0)
+        return r;
+    if ((r = dea_files_start(dea, err)) < 0)
+        return r;
+    dea->component = hc_json_obj();
+    hc_json_set_str(dea->component, "type", "DEA");
+    hc_json_set_str(dea->component, "uuid", dea->id);
+    hc_bus_component_start(dea->bus, dea->component);
+    dea_reattach(dea);
+    if ((r = dea_bus_start(dea, err)) < 0)
+        return r;
+    char port[16];
+    snprintf(port, sizeof(port), "%d", hc_http_server_port(dea->files));
+    hc_log_info("dea ready", "id", dea->id, "file_port", port);
+    return 0;
+}
+
+static void on_files_closed(hc_http_server_t *srv, void *data)
+{
+    (void)data;
+    hc_http_server_free(srv);
+}
+
+static void close_timer(uv_timer_t *t)
+{
+    if (t->type == UV_TIMER && !uv_is_closing((uv_handle_t *)t))
+        uv_close((uv_handle_t *)t, NULL);
+}
+
+void dea_stop(hc_daemon_t *d)
+{
+    dea_t *dea = d->data;
+    /* Apps keep running: a restarted DEA re-attaches from snapshot.json. */
+    dea->stopping = true;
+    dea->stopped = true;
+    close_timer(&dea->advertise_timer);
+    close_timer(&dea->heartbeat_timer);
+    close_timer(&dea->register_timer);
+    for (dea_inst_t *in = dea->insts; in; in = in->next) {
+        if (in->timer_open) {
+            uv_timer_stop(&in->probe_timer);
+            in->timer_open = false;
+            uv_close((uv_handle_t *)&in->probe_timer, NULL);
+            dea_inst_unref(in);
+        }
+        if (in->w) {
+            hc_warden_t *w = in->w;
+            in->w = NULL;
+            hc_warden_free(w);
+        }
+    }
+    hc_warden_free(dea->wctl);
+    dea->wctl = NULL;
+    if (dea->files)
+        hc_http_server_close(dea->files, 1000, on_files_closed, NULL);
+    hc_http_client_free(dea->http);
+    dea->http = NULL;
+    if (dea->bus) {
+        hc_bus_component_stop(dea->bus);
+        hc_bus_free(dea->bus);
+        dea->bus = NULL;
+    }
+    while (dea->insts) {
+        dea_inst_t *in = dea->insts;
+        dea->insts = in->next;
+        dea_inst_unref(in);
+    }
+    json_decref(dea->component);
+    dea->component = NULL;
+}

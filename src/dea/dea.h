@@ -1,0 +1,164 @@
+/*
+ * dea.h - hearth-dea: runs droplets in warden containers and reports them on the bus
+ * (DESIGN.md §2 Start/Crash, cf-v1.md §3). One loop; every instance talks to warden on a
+ * connection of its own (its `stream` holds it), control requests share one more.
+ */
+#ifndef HEARTH_DEA_H
+#define HEARTH_DEA_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "hc_base.h"
+#include "hc_bus.h"
+#include "hc_conf.h"
+#include "hc_daemon.h"
+#include "hc_http_client.h"
+#include "hc_http_server.h"
+#include "hc_warden.h"
+
+#define DEA_MAX_INSTANCES 256
+#define DEA_MAX_MSG (256 * 1024)          /* a bus message we parse */
+#define DEA_MAX_DROPLET ((size_t)1 << 30) /* bytes */
+#define DEA_MAX_CMD 4096
+
+typedef struct dea_conf_s {
+    hc_daemon_conf_t common;
+    char *warden_socket;
+    char *local_ip; /* the address routers reach instances at */
+    char *stack;
+    uint64_t max_memory_mb;
+    uint64_t max_disk_mb;
+    uint64_t max_staging;
+    uint64_t start_timeout_ms;
+    uint64_t advertise_ms;
+    uint64_t heartbeat_ms;
+    uint64_t register_ms;
+    uint64_t pids;
+    char *buildpacks_dir;
+    char *file_user; /* basic auth of the file server */
+    char *file_password;
+} dea_conf_t;
+
+typedef enum dea_state_e {
+    DEA_STARTING,
+    DEA_RUNNING,
+    DEA_STOPPING,
+    DEA_STOPPED,
+    DEA_CRASHED,
+} dea_state_t;
+
+/* A parsed dea.UUID.start message (strings borrow from msg). */
+typedef struct dea_start_s {
+    json_t *msg; /* owned */
+    const char *droplet, *name, *version, *sha1, *uri, *runtime, *framework, *partition;
+    int64_t index, mem_mb, disk_mb, fds;
+    json_t *uris, *env, *services, *users; /* borrowed from msg, never NULL */
+    bool flapping;
+} dea_start_t;
+
+typedef struct dea_s dea_t;
+
+typedef struct dea_inst_s {
+    struct dea_inst_s *next;
+    dea_t *dea;
+    unsigned refs;
+    char id[33];
+    char handle[40];
+    dea_start_t s;
+    dea_state_t state;
+    double state_ts, start_ts;
+    int host_port, container_port;
+    int64_t job_id;
+    char *start_cmd;
+    char *dir; /* data_dir/instances/ID (logs) */
+    int log_fd;
+    hc_warden_t *w;
+    uv_timer_t probe_timer;
+    uv_tcp_t probe;
+    bool probing, probe_open, timer_open;
+    uint64_t probe_deadline, probe_started;
+    bool registered, notified, has_container, stop_requested, evacuated;
+    const char *exit_reason; /* STOPPED CRASHED DEA_SHUTDOWN DEA_EVACUATION */
+    int64_t exit_status;
+    bool oom;
+    char reason_text[160];
+} dea_inst_t;
+
+struct dea_s {
+    hc_daemon_t *d;
+    dea_conf_t *conf;
+    uv_loop_t *loop;
+    char id[33];
+    hc_bus_t *bus;
+    hc_warden_t *wctl;
+    hc_http_client_t *http;
+    hc_http_server_t *files;
+    json_t *component;
+    dea_inst_t *insts;
+    size_t num_insts;
+    size_t staging_active;
+    uv_timer_t advertise_timer, heartbeat_timer, register_timer;
+    bool stopping;
+    bool snapshot_dirty;
+    bool snap_writing, snap_again;
+    bool stopped; /* the loop is closing: no new work */
+};
+
+/* ---- msg.c: message parsing and building (pure, unit tested) ---- */
+int dea_start_parse(const char *data, size_t len, dea_start_t *s, hc_err_t *err);
+void dea_start_release(dea_start_t *s);
+const char *dea_state_name(dea_state_t st);
+/* VCAP_APPLICATION for an instance. */
+json_t *dea_vcap_application(const dea_inst_t *in, const char *host);
+/* VCAP_SERVICES: {label: [service, ...]} from the CC's array (or object) of services. */
+json_t *dea_vcap_services(const json_t *services);
+/* The spawn env ("K=V" array) for an instance. */
+json_t *dea_env(const dea_inst_t *in, const char *host);
+json_t *dea_register_msg(const dea_t *dea, const dea_inst_t *in, bool with_tags);
+json_t *dea_exited_msg(const dea_inst_t *in, double now);
+json_t *dea_heartbeat_entry(const dea_inst_t *in);
+json_t *dea_advertise_msg(const dea_t *dea);
+/* The start_command of a staging_info.yml text, malloc'd, or NULL. */
+char *dea_staging_info_cmd(const char *text, size_t len);
+/* True when an instance matches a dea.stop / dea.find.droplet filter. */
+bool dea_inst_matches(const dea_inst_t *in, const json_t *filter);
+
+/* ---- inst.c ---- */
+int dea_inst_start(dea_t *dea, dea_start_t *s, hc_err_t *err); /* takes s->msg */
+void dea_inst_stop(dea_inst_t *in, const char *reason);
+void dea_inst_register(dea_inst_t *in);
+dea_inst_t *dea_inst_ref(dea_inst_t *in);
+void dea_inst_unref(dea_inst_t *in);
+int dea_reattach(dea_t *dea);
+
+/* ---- droplet.c ---- */
+typedef void (*dea_droplet_cb)(dea_inst_t *in, const char *path, char *start_cmd,
+                               const char *error);
+void dea_droplet_fetch(dea_inst_t *in, dea_droplet_cb cb);
+int dea_sha1_file(const char *path, char out[41], hc_err_t *err);
+
+/* ---- bus.c ---- */
+int dea_bus_start(dea_t *dea, hc_err_t *err);
+void dea_publish(dea_t *dea, const char *subject, json_t *msg); /* steals msg */
+void dea_advertise(dea_t *dea);
+void dea_heartbeat(dea_t *dea, dea_inst_t *only);
+
+/* ---- snapshot.c ---- */
+void dea_snapshot_save(dea_t *dea);
+json_t *dea_snapshot_json(const dea_t *dea);
+
+/* ---- files.c ---- */
+int dea_files_start(dea_t *dea, hc_err_t *err);
+
+/* ---- stage.c ---- */
+void dea_stage_request(dea_t *dea, const hc_bus_msg_t *msg);
+
+/* ---- conf.c ---- */
+extern const hc_conf_opt_t dea_conf_opts[];
+int dea_start(hc_daemon_t *d, hc_err_t *err);
+void dea_stop(hc_daemon_t *d);
+
+#endif

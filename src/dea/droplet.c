@@ -1,0 +1,192 @@
+/*
+ * Droplet cache: data_dir/droplets/<sha1>.tgz, filled by an HTTP GET of the start message's
+ * executableUri, kept only when its SHA-1 matches. File work runs on the libuv thread pool.
+ */
+#include <archive.h>
+#include <archive_entry.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dea.h"
+#include "hc_fs.h"
+#include "hc_log.h"
+
+typedef struct fetch_s {
+    uv_work_t work;
+    dea_inst_t *in;
+    dea_droplet_cb cb;
+    char *path;
+    char *body; /* downloaded bytes to store, or NULL: look in the cache */
+    size_t body_len;
+    bool hit;
+    char *cmd;
+    hc_err_t err;
+    int rc;
+} fetch_t;
+
+int dea_sha1_file(const char *path, char out[41], hc_err_t *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return hc_err_set(err, -errno, "%s: %s", path, strerror(errno));
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    unsigned char md[EVP_MAX_MD_SIZE], buf[65536];
+    unsigned mdlen = 0;
+    ssize_t n;
+    EVP_DigestInit_ex(ctx, EVP_sha1(), NULL);
+    while ((n = read(fd, buf, sizeof(buf))) > 0)
+        EVP_DigestUpdate(ctx, buf, (size_t)n);
+    int rc = n < 0 ? hc_err_set(err, -errno, "%s: %s", path, strerror(errno)) : 0;
+    EVP_DigestFinal_ex(ctx, md, &mdlen);
+    EVP_MD_CTX_free(ctx);
+    close(fd);
+    for (unsigned i = 0; i < mdlen && i < 20; i++)
+        snprintf(out + 2 * i, 3, "%02x", md[i]);
+    return rc;
+}
+
+/* Reads the start command from the droplet's staging_info.yml. */
+static char *read_cmd(const char *path, hc_err_t *err)
+{
+    struct archive *a = archive_read_new();
+    struct archive_entry *e;
+    char *cmd = NULL;
+    archive_read_support_filter_gzip(a);
+    archive_read_support_format_tar(a);
+    archive_read_support_format_gnutar(a);
+    if (archive_read_open_filename(a, path, 65536) != ARCHIVE_OK) {
+        hc_err_set(err, -EIO, "droplet: %s", archive_error_string(a));
+        goto out;
+    }
+    while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
+        const char *n = archive_entry_pathname(e);
+        if (strncmp(n, "./", 2) == 0)
+            n += 2;
+        if (strcmp(n, "staging_info.yml") != 0)
+            continue;
+        char buf[16384];
+        la_ssize_t len = archive_read_data(a, buf, sizeof(buf) - 1);
+        if (len > 0)
+            cmd = dea_staging_info_cmd(buf, (size_t)len);
+        break;
+    }
+    if (!cmd)
+        hc_err_set(err, -EINVAL, "droplet has no start_command in staging_info.yml");
+out:
+    archive_read_free(a);
+    return cmd;
+}
+
+static void fetch_work(uv_work_t *w)
+{
+    fetch_t *f = HC_CONTAINER_OF(w, fetch_t, work);
+    char sum[41] = {0};
+    if (f->body) {
+        hc_autofree char *tmp = hc_asprintf("%s.%d.pending", f->path, (int)getpid());
+        int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd < 0 || hc_write_all(fd, f->body, f->body_len) < 0) {
+            f->rc = hc_err_set(&f->err, -errno, "writing the droplet: %s", strerror(errno));
+            if (fd >= 0)
+                close(fd);
+            unlink(tmp);
+            return;
+        }
+        close(fd);
+        if ((f->rc = dea_sha1_file(tmp, sum, &f->err)) < 0 || strcmp(sum, f->in->s.sha1) != 0) {
+            if (f->rc == 0)
+                f->rc = hc_err_set(&f->err, -EINVAL, "droplet SHA-1 mismatch: got %s", sum);
+            unlink(tmp);
+            return;
+        }
+        if (rename(tmp, f->path) < 0) {
+            f->rc = hc_err_set(&f->err, -errno, "rename: %s", strerror(errno));
+            unlink(tmp);
+            return;
+        }
+    } else {
+        struct stat st;
+        if (stat(f->path, &st) < 0)
+            return; /* miss */
+        if (dea_sha1_file(f->path, sum, &f->err) < 0 || strcmp(sum, f->in->s.sha1) != 0) {
+            unlink(f->path); /* corrupt cache entry: fetch again */
+            return;
+        }
+    }
+    f->hit = true;
+    if (!(f->cmd = read_cmd(f->path, &f->err)))
+        f->rc = -EINVAL;
+}
+
+static void fetch_free(fetch_t *f)
+{
+    dea_inst_unref(f->in);
+    free(f->path);
+    free(f->body);
+    free(f->cmd);
+    free(f);
+}
+
+static void on_http(const hc_http_client_result_t *res, void *data);
+
+static void fetch_done(uv_work_t *w, int status)
+{
+    fetch_t *f = HC_CONTAINER_OF(w, fetch_t, work);
+    if (status < 0) {
+        f->cb(f->in, NULL, NULL, "cancelled");
+    } else if (f->rc < 0) {
+        f->cb(f->in, NULL, NULL, f->err.msg);
+    } else if (f->hit) {
+        char *cmd = f->cmd;
+        f->cmd = NULL;
+        f->cb(f->in, f->path, cmd, NULL);
+    } else if (!f->body) {
+        hc_err_t err;
+        hc_http_client_opts_t o = {.url = f->in->s.uri,
+                                   .max_response = DEA_MAX_DROPLET,
+                                   .timeout_ms = 600000,
+                                   .connect_timeout_ms = 10000};
+        if (hc_http_client_request(f->in->dea->http, &o, on_http, f, NULL, &err) == 0)
+            return;
+        f->cb(f->in, NULL, NULL, err.msg);
+    } else {
+        f->cb(f->in, NULL, NULL, "droplet download failed");
+    }
+    fetch_free(f);
+}
+
+static void on_http(const hc_http_client_result_t *res, void *data)
+{
+    fetch_t *f = data;
+    char msg[256];
+    if (res->error || res->status != 200) {
+        snprintf(msg, sizeof(msg), "droplet download failed: %s",
+                 res->error ? res->error : "bad HTTP status");
+        if (!res->error)
+            snprintf(msg, sizeof(msg), "droplet download failed: HTTP %d", res->status);
+        f->cb(f->in, NULL, NULL, msg);
+        fetch_free(f);
+        return;
+    }
+    f->body = hc_memdup(res->body, res->body_len);
+    f->body_len = res->body_len;
+    if (uv_queue_work(f->in->dea->loop, &f->work, fetch_work, fetch_done) < 0) {
+        f->cb(f->in, NULL, NULL, "cannot queue work");
+        fetch_free(f);
+    }
+}
+
+void dea_droplet_fetch(dea_inst_t *in, dea_droplet_cb cb)
+{
+    fetch_t *f = hc_calloc(1, sizeof(*f));
+    f->in = dea_inst_ref(in);
+    f->cb = cb;
+    f->path = hc_asprintf("%s/droplets/%s.tgz", in->dea->conf->common.data_dir, in->s.sha1);
+    if (uv_queue_work(in->dea->loop, &f->work, fetch_work, fetch_done) < 0) {
+        cb(in, NULL, NULL, "cannot queue work");
+        fetch_free(f);
+    }
+}

@@ -1,0 +1,636 @@
+/*
+ * Instance lifecycle: droplet -> warden container (limits) -> copy_in -> net_in -> spawn ->
+ * stream (exit noticed at once) while a TCP probe waits for the port -> RUNNING, routed.
+ * Every warden step runs on the instance's own connection; stop/destroy/info go on the
+ * shared control connection, since the instance's is held by its `stream`.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dea.h"
+#include "hc_fs.h"
+#include "hc_json.h"
+#include "hc_log.h"
+#include "hc_time.h"
+#include "hc_uuid.h"
+
+#define PROBE_INTERVAL_MS 50
+#define PROBE_CONNECT_MS 250
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+dea_inst_t *dea_inst_ref(dea_inst_t *in)
+{
+    in->refs++;
+    return in;
+}
+
+void dea_inst_unref(dea_inst_t *in)
+{
+    if (!in || --in->refs > 0)
+        return;
+    dea_start_release(&in->s);
+    free(in->start_cmd);
+    free(in->dir);
+    if (in->log_fd >= 0)
+        close(in->log_fd);
+    free(in);
+}
+
+static void set_state(dea_inst_t *in, dea_state_t st)
+{
+    in->state = st;
+    in->state_ts = now_s();
+    in->dea->snapshot_dirty = true;
+    dea_snapshot_save(in->dea);
+}
+
+static void unlist(dea_inst_t *in)
+{
+    dea_t *dea = in->dea;
+    for (dea_inst_t **pp = &dea->insts; *pp; pp = &(*pp)->next)
+        if (*pp == in) {
+            *pp = in->next;
+            dea->num_insts--;
+            in->next = NULL;
+            dea_snapshot_save(dea);
+            dea_inst_unref(in);
+            return;
+        }
+}
+
+static void on_ctl_done(hc_warden_t *w, json_t *resp, bool more, const char *error, void *data)
+{
+    (void)w, (void)resp, (void)more;
+    dea_inst_t *in = data;
+    if (error)
+        hc_log_warn("warden request failed", "handle", in->handle, "err", error);
+    dea_inst_unref(in);
+}
+
+/* A request on the control connection; cb (or a logger) gets a reference to in. */
+static void ctl(dea_inst_t *in, const char *type, hc_warden_cb cb)
+{
+    json_t *req = json_pack("{s:s, s:s}", "type", type, "handle", in->handle);
+    if (!in->dea->wctl ||
+        hc_warden_request(in->dea->wctl, req, cb ? cb : on_ctl_done, dea_inst_ref(in)) < 0) {
+        if (!in->dea->wctl)
+            json_decref(req);
+        dea_inst_unref(in);
+    }
+}
+
+static void unregister(dea_inst_t *in)
+{
+    if (!in->registered)
+        return;
+    in->registered = false;
+    if (json_array_size(in->s.uris))
+        dea_publish(in->dea, "router.unregister", dea_register_msg(in->dea, in, false));
+}
+
+void dea_inst_register(dea_inst_t *in)
+{
+    if (in->state != DEA_RUNNING || !json_array_size(in->s.uris))
+        return;
+    in->registered = true;
+    dea_publish(in->dea, "router.register", dea_register_msg(in->dea, in, true));
+}
+
+static void on_timer_closed(uv_handle_t *h);
+
+static void stop_probe(dea_inst_t *in)
+{
+    if (in->timer_open) {
+        uv_timer_stop(&in->probe_timer);
+        in->timer_open = false;
+        uv_close((uv_handle_t *)&in->probe_timer, on_timer_closed);
+    }
+}
+
+static void on_timer_closed(uv_handle_t *h)
+{
+    dea_inst_unref(h->data);
+}
+
+static void publish_exited(dea_inst_t *in)
+{
+    if (in->notified)
+        return;
+    in->notified = true;
+    if (in->evacuated && in->exit_reason && strcmp(in->exit_reason, "DEA_SHUTDOWN") == 0)
+        return; /* DEA_EVACUATION was already sent */
+    dea_publish(in->dea, "droplet.exited", dea_exited_msg(in, now_s()));
+    hc_log_info("instance exited", "app", in->s.name, "instance", in->id, "reason",
+                in->exit_reason ? in->exit_reason : "CRASHED", "detail", in->reason_text);
+}
+
+static void on_destroyed(hc_warden_t *w, json_t *resp, bool more, const char *error, void *data)
+{
+    (void)w, (void)resp, (void)more;
+    dea_inst_t *in = data;
+    if (error)
+        hc_log_warn("destroy failed", "handle", in->handle, "err", error);
+    dea_inst_unref(in);
+}
+
+/* The instance is over: route gone, exit published, container destroyed. Idempotent. */
+static void finish(dea_inst_t *in)
+{
+    if (in->dea->stopped)
+        return; /* the DEA is exiting: instances keep running, the snapshot holds them */
+    if (in->state == DEA_STOPPED || in->state == DEA_CRASHED)
+        return;
+    stop_probe(in);
+    unregister(in);
+    if (!in->exit_reason)
+        in->exit_reason = "CRASHED";
+    publish_exited(in);
+    set_state(in, strcmp(in->exit_reason, "CRASHED") == 0 ? DEA_CRASHED : DEA_STOPPED);
+    if (in->has_container) {
+        in->has_container = false;
+        ctl(in, "destroy", on_destroyed);
+    }
+    if (in->w) {
+        hc_warden_t *w = in->w;
+        in->w = NULL;
+        hc_warden_free(w);
+    }
+    dea_advertise(in->dea);
+    if (in->state == DEA_STOPPED)
+        unlist(in);
+}
+
+static void crash(dea_inst_t *in, const char *why)
+{
+    if (in->dea->stopped)
+        return;
+    if (!in->exit_reason) {
+        in->exit_reason = "CRASHED";
+        snprintf(in->reason_text, sizeof(in->reason_text), "%s", why);
+    }
+    hc_log_warn("instance failed", "app", in->s.name, "instance", in->id, "err", why);
+    finish(in);
+}
+
+static void on_info_oom(hc_warden_t *w, json_t *resp, bool more, const char *error, void *data)
+{
+    (void)w, (void)more, (void)error;
+    dea_inst_t *in = data;
+    json_t *ev = json_object_get(resp, "events"), *v;
+    size_t i;
+    json_array_foreach(ev, i, v) if (json_is_string(v) &&
+                                     strcmp(json_string_value(v), "out of memory") == 0) in->oom =
+        true;
+    if (in->oom)
+        snprintf(in->reason_text, sizeof(in->reason_text), "out of memory (limit %lld MB)",
+                 (long long)in->s.mem_mb);
+    finish(in);
+    dea_inst_unref(in);
+}
+
+/* The start command's process ended (or the stream broke). */
+static void exited(dea_inst_t *in, int64_t status, const char *error)
+{
+    if (in->dea->stopped)
+        return;
+    in->exit_status = status;
+    stop_probe(in);
+    unregister(in); /* same tick as the exit */
+    if (in->exit_reason) {
+        finish(in);
+        return;
+    }
+    in->exit_reason = "CRASHED";
+    if (error)
+        snprintf(in->reason_text, sizeof(in->reason_text), "lost the app's process: %s", error);
+    else
+        snprintf(in->reason_text, sizeof(in->reason_text), "app exited with status %lld",
+                 (long long)status);
+    /* Learn whether it was an OOM kill before reporting. */
+    if (in->has_container)
+        ctl(in, "info", on_info_oom);
+    else
+        finish(in);
+}
+
+static void on_stream(hc_warden_t *w, json_t *resp, bool more, const char *error, void *data)
+{
+    (void)w;
+    dea_inst_t *in = data;
+    if (more) {
+        const char *chunk = json_string_value(json_object_get(resp, "data"));
+        if (chunk && in->log_fd >= 0) {
+            /* Bounded: the log is capped at 16 MiB, then truncated. */
+            if (lseek(in->log_fd, 0, SEEK_END) > 16 * 1024 * 1024)
+                (void)!ftruncate(in->log_fd, 0);
+            (void)!write(in->log_fd, chunk, strlen(chunk));
+        }
+        return;
+    }
+    int64_t st = -1;
+    if (resp)
+        st = json_integer_value(json_object_get(resp, "exit_status"));
+    if (in->state == DEA_STARTING || in->state == DEA_RUNNING || in->state == DEA_STOPPING)
+        exited(in, st, error);
+    dea_inst_unref(in);
+}
+
+static void probe_again(dea_inst_t *in);
+
+static void on_probe_closed(uv_handle_t *h)
+{
+    dea_inst_t *in = h->data;
+    in->probe_open = false;
+    dea_inst_unref(in);
+}
+
+static void on_probe(uv_connect_t *req, int status)
+{
+    dea_inst_t *in = req->data;
+    free(req);
+    if (!uv_is_closing((uv_handle_t *)&in->probe))
+        uv_close((uv_handle_t *)&in->probe, on_probe_closed);
+    if (in->state != DEA_STARTING || in->stop_requested)
+        return;
+    if (status == 0) {
+        stop_probe(in);
+        set_state(in, DEA_RUNNING);
+        char port[16];
+        snprintf(port, sizeof(port), "%d", in->host_port);
+        hc_log_info("instance running", "app", in->s.name, "instance", in->id, "port", port);
+        dea_heartbeat(in->dea, in);
+        dea_inst_register(in);
+        dea_advertise(in->dea);
+    }
+}
+
+static void on_probe_timer(uv_timer_t *t)
+{
+    dea_inst_t *in = t->data;
+    if (in->state != DEA_STARTING)
+        return;
+    if (in->probe_open) {
+        /* A SYN into a port nobody listens on yet may get no answer: give up on this
+         * attempt after PROBE_CONNECT_MS and try again. */
+        if (uv_now(in->dea->loop) - in->probe_started >= PROBE_CONNECT_MS &&
+            !uv_is_closing((uv_handle_t *)&in->probe))
+            uv_close((uv_handle_t *)&in->probe, on_probe_closed);
+        return;
+    }
+    if (uv_now(in->dea->loop) > in->probe_deadline) {
+        char why[160];
+        snprintf(why, sizeof(why), "app never listened on its port %d within %llu ms",
+                 in->container_port, (unsigned long long)in->dea->conf->start_timeout_ms);
+        snprintf(in->reason_text, sizeof(in->reason_text), "%s", why);
+        in->exit_reason = "CRASHED";
+        hc_log_warn("instance failed to start", "app", in->s.name, "err", why);
+        stop_probe(in);
+        ctl(in, "stop", NULL); /* the stream then reports the exit */
+        return;
+    }
+    probe_again(in);
+}
+
+static void probe_again(dea_inst_t *in)
+{
+    struct sockaddr_in sa;
+    uv_ip4_addr("127.0.0.1", in->host_port, &sa);
+    uv_tcp_init(in->dea->loop, &in->probe);
+    in->probe.data = dea_inst_ref(in);
+    in->probe_open = true;
+    in->probe_started = uv_now(in->dea->loop);
+    uv_connect_t *req = hc_calloc(1, sizeof(*req));
+    req->data = in;
+    if (uv_tcp_connect(req, &in->probe, (const struct sockaddr *)&sa, on_probe) < 0) {
+        free(req);
+        uv_close((uv_handle_t *)&in->probe, on_probe_closed);
+    }
+}
+
+static void start_probe(dea_inst_t *in)
+{
+    in->probe_deadline = uv_now(in->dea->loop) + in->dea->conf->start_timeout_ms;
+    uv_timer_init(in->dea->loop, &in->probe_timer);
+    in->probe_timer.data = dea_inst_ref(in);
+    in->timer_open = true;
+    uv_timer_start(&in->probe_timer, on_probe_timer, 0, PROBE_INTERVAL_MS);
+    /* stop_probe closes it with on_timer_closed releasing the ref */
+}
+
+static bool gone(dea_inst_t *in, const char *error)
+{
+    if (in->dea->stopped)
+        return true;
+    if (in->stop_requested || in->state != DEA_STARTING) {
+        finish(in);
+        return true;
+    }
+    if (error) {
+        crash(in, error);
+        return true;
+    }
+    return false;
+}
+
+static void on_spawn(hc_warden_t *w, json_t *resp, bool more, const char *error, void *data)
+{
+    hc_log_debug("warden step done", "step", "spawn", "err", error);
+    (void)more;
+    dea_inst_t *in = data;
+    if (!gone(in, error)) {
+        in->job_id = json_integer_value(json_object_get(resp, "job_id"));
+        in->dea->snapshot_dirty = true;
+        dea_snapshot_save(in->dea);
+        json_t *req = json_pack("{s:s, s:s, s:I}", "type", "stream", "handle", in->handle, "job_id",
+                                (json_int_t)in->job_id);
+        if (hc_warden_request(w, req, on_stream, dea_inst_ref(in)) < 0) {
+            dea_inst_unref(in);
+            crash(in, "cannot stream the app's output");
+        } else {
+            start_probe(in);
+        }
+    }
+    dea_inst_unref(in);
+}
+
+static void on_net_in(hc_warden_t *w, json_t *resp, bool more, const char *error, void *data)
+{
+    hc_log_debug("warden step done", "step", "net_in", "err", error);
+    (void)more;
+    dea_inst_t *in = data;
+    if (!gone(in, error)) {
+        in->host_port = (int)json_integer_value(json_object_get(resp, "host_port"));
+        in->container_port = (int)json_integer_value(json_object_get(resp, "container_port"));
+        json_t *env = dea_env(in, in->dea->conf->local_ip);
+        hc_autofree char *script = hc_asprintf(
+            "mkdir -p /home/vcap/tmp; cd /home/vcap/app 2>/dev/null || cd /home/vcap; %s",
+            in->start_cmd);
+        json_t *req =
+            json_pack("{s:s, s:s, s:s, s:o, s:{s:I}}", "type", "spawn", "handle", in->handle,
+                      "script", script, "env", env, "rlimits", "nofile", (json_int_t)in->s.fds);
+        if (hc_warden_request(w, req, on_spawn, dea_inst_ref(in)) < 0) {
+            dea_inst_unref(in);
+            crash(in, "warden refused the spawn");
+        }
+    }
+    dea_inst_unref(in);
+}
+
+static void on_copy_in(hc_warden_t *w, json_t *resp, bool more, const char *error, void *data)
+{
+    hc_log_debug("warden step done", "step", "copy_in", "err", error);
+    (void)more, (void)resp;
+    dea_inst_t *in = data;
+    if (!gone(in, error)) {
+        json_t *req = json_pack("{s:s, s:s, s:i}", "type", "net_in", "handle", in->handle,
+                                "container_port", 8080);
+        if (hc_warden_request(w, req, on_net_in, dea_inst_ref(in)) < 0) {
+            dea_inst_unref(in);
+            crash(in, "warden refused net_in");
+        }
+    }
+    dea_inst_unref(in);
+}
+
+static void on_create(hc_warden_t *w, json_t *resp, bool more, const char *error, void *data)
+{
+    hc_log_debug("warden step done", "step", "create", "err", error);
+    (void)more, (void)resp;
+    dea_inst_t *in = data;
+    if (!error)
+        in->has_container = true;
+    if (!gone(in, error)) {
+        hc_autofree char *path =
+            hc_asprintf("%s/droplets/%s.tgz", in->dea->conf->common.data_dir, in->s.sha1);
+        json_t *req = json_pack("{s:s, s:s, s:s, s:s}", "type", "copy_in", "handle", in->handle,
+                                "src_path", path, "dst_path", "/home/vcap");
+        if (hc_warden_request(w, req, on_copy_in, dea_inst_ref(in)) < 0) {
+            dea_inst_unref(in);
+            crash(in, "warden refused copy_in");
+        }
+    }
+    dea_inst_unref(in);
+}
+
+static void on_connect(hc_warden_t *w, int status, void *data)
+{
+    dea_inst_t *in = data;
+    if (status < 0) {
+        gone(in, "cannot connect to warden");
+    } else if (!gone(in, NULL)) {
+        uint64_t mb = 1024 * 1024;
+        json_t *req = json_pack(
+            "{s:s, s:s, s:{s:I, s:I, s:I}, s:{s:s, s:s, s:s, s:s}}", "type", "create", "handle",
+            in->handle, "limits", "memory_in_bytes", (json_int_t)((uint64_t)in->s.mem_mb * mb),
+            "disk_in_bytes", (json_int_t)((uint64_t)in->s.disk_mb * mb), "pids",
+            (json_int_t)in->dea->conf->pids, "properties", "owner", "hearth-dea", "dea",
+            in->dea->id, "instance", in->id, "app", in->s.droplet);
+        if (hc_warden_request(w, req, on_create, dea_inst_ref(in)) < 0) {
+            dea_inst_unref(in);
+            crash(in, "warden refused create");
+        }
+    }
+    dea_inst_unref(in);
+}
+
+static void on_droplet(dea_inst_t *in, const char *path, char *cmd, const char *error)
+{
+    (void)path;
+    if (gone(in, error)) {
+        free(cmd);
+        return;
+    }
+    in->start_cmd = cmd;
+    in->w = hc_warden_new(in->dea->loop, in->dea->conf->warden_socket);
+    if (hc_warden_connect(in->w, on_connect, dea_inst_ref(in)) < 0) {
+        dea_inst_unref(in);
+        crash(in, "cannot connect to warden");
+    }
+}
+
+static int open_log(dea_inst_t *in)
+{
+    hc_err_t err;
+    hc_autofree char *dir = hc_asprintf("%s/logs", in->dir);
+    if (hc_mkdir_p(AT_FDCWD, dir, 0755, &err) < 0)
+        return -1;
+    hc_autofree char *p = hc_asprintf("%s/app.log", dir);
+    return open(p, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+}
+
+int dea_inst_start(dea_t *dea, dea_start_t *s, hc_err_t *err)
+{
+    if (dea->stopping)
+        return hc_err_set(err, -ESHUTDOWN, "shutting down");
+    int64_t mem = 0;
+    size_t n = 0;
+    for (dea_inst_t *i = dea->insts; i; i = i->next)
+        if (i->state == DEA_STARTING || i->state == DEA_RUNNING) {
+            mem += i->s.mem_mb;
+            n++;
+        }
+    if (n >= DEA_MAX_INSTANCES || mem + s->mem_mb > (int64_t)dea->conf->max_memory_mb)
+        return hc_err_set(err, -ENOSPC, "not enough memory or instance slots");
+    dea_inst_t *in = hc_calloc(1, sizeof(*in));
+    in->dea = dea;
+    in->refs = 1; /* the list's */
+    in->log_fd = -1;
+    hc_random_hex(in->id, 16);
+    snprintf(in->handle, sizeof(in->handle), "dea-%.32s", in->id);
+    in->s = *s;
+    memset(s, 0, sizeof(*s));
+    in->start_ts = now_s();
+    in->dir = hc_asprintf("%s/instances/%s", dea->conf->common.data_dir, in->id);
+    in->log_fd = open_log(in);
+    in->next = dea->insts;
+    dea->insts = in;
+    dea->num_insts++;
+    set_state(in, DEA_STARTING);
+    hc_log_info("starting instance", "app", in->s.name, "instance", in->id);
+    dea_advertise(dea);
+    dea_droplet_fetch(in, on_droplet);
+    return 0;
+}
+
+void dea_inst_stop(dea_inst_t *in, const char *reason)
+{
+    if (in->state == DEA_CRASHED) {
+        unlist(in); /* DELETED */
+        return;
+    }
+    if (in->state == DEA_STOPPED || in->stop_requested)
+        return;
+    in->stop_requested = true;
+    if (!in->exit_reason)
+        in->exit_reason = reason;
+    unregister(in);
+    if (in->state == DEA_RUNNING || in->state == DEA_STARTING) {
+        in->state = DEA_STOPPING;
+        if (in->job_id && in->w) {
+            stop_probe(in);
+            ctl(in, "stop", NULL); /* the stream ends, exited() finishes */
+            return;
+        }
+        /* Not spawned yet: the pending step sees stop_requested and finishes. */
+    }
+}
+
+/* ---- re-attach after a DEA restart ---- */
+
+static void on_reattach_info(hc_warden_t *w, json_t *resp, bool more, const char *error, void *data)
+{
+    (void)more;
+    dea_inst_t *in = data;
+    const char *st = json_string_value(json_object_get(resp, "state"));
+    bool job_alive = false;
+    json_t *ids = json_object_get(resp, "job_ids"), *v;
+    size_t i;
+    json_array_foreach(ids, i, v) job_alive |= json_integer_value(v) == in->job_id;
+    if (error)
+        in->has_container = false;
+    if (error || !st || strcmp(st, "active") != 0 || !job_alive) {
+        crash(in, "the app's container or process was gone after a DEA restart");
+    } else if (!gone(in, NULL)) {
+        json_t *req = json_pack("{s:s, s:s, s:I}", "type", "stream", "handle", in->handle, "job_id",
+                                (json_int_t)in->job_id);
+        if (hc_warden_request(w, req, on_stream, dea_inst_ref(in)) < 0) {
+            dea_inst_unref(in);
+            crash(in, "cannot stream the app's output");
+        } else {
+            hc_log_info("re-attached instance", "app", in->s.name, "instance", in->id);
+            start_probe(in); /* RUNNING (and routed) again once the port answers */
+        }
+    }
+    dea_inst_unref(in);
+}
+
+static void on_reattach_connect(hc_warden_t *w, int status, void *data)
+{
+    dea_inst_t *in = data;
+    if (status < 0) {
+        crash(in, "cannot connect to warden");
+    } else {
+        json_t *req = json_pack("{s:s, s:s}", "type", "info", "handle", in->handle);
+        if (hc_warden_request(w, req, on_reattach_info, dea_inst_ref(in)) < 0) {
+            dea_inst_unref(in);
+            crash(in, "warden refused info");
+        }
+    }
+    dea_inst_unref(in);
+}
+
+static int reattach_one(dea_t *dea, json_t *e, hc_err_t *err)
+{
+    const char *id, *handle, *cmd;
+    int64_t hp, cp, job;
+    json_t *msg = json_object_get(e, "start_message");
+    if (hc_json_get_str_len(e, "instance_id", 32, 32, &id, err) < 0 ||
+        hc_json_get_str_len(e, "handle", 1, 39, &handle, err) < 0 ||
+        hc_json_get_str_len(e, "start_command", 0, DEA_MAX_CMD, &cmd, err) < 0 ||
+        hc_json_get_int_range(e, "host_port", 1, 65535, &hp, err) < 0 ||
+        hc_json_get_int_range(e, "container_port", 1, 65535, &cp, err) < 0 ||
+        hc_json_get_int_range(e, "job_id", 1, INT64_MAX, &job, err) < 0 || !json_is_object(msg))
+        return -EINVAL;
+    hc_autofree char *text = json_dumps(msg, JSON_COMPACT);
+    dea_start_t s;
+    if (!text || dea_start_parse(text, strlen(text), &s, err) < 0)
+        return -EINVAL;
+    dea_inst_t *in = hc_calloc(1, sizeof(*in));
+    in->dea = dea;
+    in->refs = 1;
+    snprintf(in->id, sizeof(in->id), "%s", id);
+    snprintf(in->handle, sizeof(in->handle), "%s", handle);
+    in->s = s;
+    in->host_port = (int)hp;
+    in->container_port = (int)cp;
+    in->job_id = job;
+    in->start_cmd = hc_strdup(cmd);
+    in->has_container = true;
+    in->start_ts = json_real_value(json_object_get(e, "start_timestamp"));
+    in->state = DEA_STARTING;
+    in->state_ts = json_real_value(json_object_get(e, "state_timestamp"));
+    in->dir = hc_asprintf("%s/instances/%s", dea->conf->common.data_dir, in->id);
+    in->log_fd = open_log(in);
+    in->next = dea->insts;
+    dea->insts = in;
+    dea->num_insts++;
+    in->w = hc_warden_new(dea->loop, dea->conf->warden_socket);
+    if (hc_warden_connect(in->w, on_reattach_connect, dea_inst_ref(in)) < 0) {
+        dea_inst_unref(in);
+        crash(in, "cannot connect to warden");
+    }
+    return 0;
+}
+
+int dea_reattach(dea_t *dea)
+{
+    hc_autofree char *path = hc_asprintf("%s/snapshot.json", dea->conf->common.data_dir);
+    hc_autofree char *data = NULL;
+    size_t len;
+    hc_err_t err;
+    json_t *root = NULL, *arr, *e;
+    size_t i;
+    if (hc_read_file(AT_FDCWD, path, 64 * 1024 * 1024, &data, &len, &err) < 0)
+        return 0; /* no snapshot: nothing to recover */
+    if (hc_json_parse_obj(data, len, 64 * 1024 * 1024, &root, &err) < 0 ||
+        hc_json_get_array(root, "instances", &arr, &err) < 0) {
+        hc_log_warn("ignoring a bad snapshot", "err", err.msg);
+        json_decref(root);
+        return 0;
+    }
+    json_array_foreach(arr, i, e)
+    {
+        if (reattach_one(dea, e, &err) < 0)
+            hc_log_warn("ignoring a bad snapshot entry", "err", err.msg);
+    }
+    json_decref(root);
+    return 0;
+}
