@@ -19,6 +19,7 @@
 #define CC_DEFAULT_MAX_FILES 20000                    /* entries in an uploaded zip */
 #define CC_MAX_RESOURCES 20000                        /* descriptors in PUT /resources */
 #define CC_MAX_NAME 64                                /* app and service names */
+#define CC_MAX_GUID 128                               /* app guids heard on the bus */
 #define CC_MAX_EMAIL 254
 #define CC_MAX_PASSWORD 1024
 #define CC_MAX_URIS 64

@@ -561,7 +561,20 @@ void cc_orch_hm_request(cc_ctx_t *cc, const char *data, size_t len)
         goto out;
     }
     if (cc_app_load_guid(cc->db, guid, &app, &err) < 0) {
-        hc_log_info("HM request for an unknown app, ignoring", "app", guid);
+        /* Instances of an app that no longer exists (deleted while its DEA was cut off) are
+         * stopped, as v1 did: every instance of the droplet, or the ones the HM names. */
+        if (strcmp(op, "STOP") == 0 && strlen(guid) <= CC_MAX_GUID) {
+            json_t *msg = hc_json_obj();
+            hc_json_set_str(msg, "droplet", guid);
+            list = json_object_get(o, "instances");
+            if (json_is_array(list) && json_array_size(list) > 0)
+                hc_json_set_new(msg, "instances", json_incref(list));
+            cc_bus_publish(cc, "dea.stop", msg);
+            json_decref(msg);
+            hc_log_info("HM STOP for an unknown app: stopping its instances", "app", guid);
+        } else {
+            hc_log_info("HM request for an unknown app, ignoring", "app", guid);
+        }
         goto out;
     }
     if (strcmp(op, "START") == 0) {

@@ -132,6 +132,10 @@ pub cloudcontrollers.hm.requests "{\"droplet\":\"$GUID\",\"op\":\"STOP\",\"insta
 wait_msg '.subject == "dea.stop" and (.data | fromjson | .instances == ["inst-1"])' > /dev/null
 [ "$(count_msgs '.subject == "dea.dea-1.start" and (.data | fromjson | .index == 0)')" = $((BEFORE + 1)) ] || fail "START for an old version was obeyed"
 pub cloudcontrollers.hm.requests 'not json at all'
+# A STOP for an app the CC does not know (deleted while its DEA was away) stops its instances.
+pub cloudcontrollers.hm.requests '{"droplet":"gone-app-1","op":"STOP","instances":["inst-9"]}'
+wait_msg '.subject == "dea.stop" and (.data | fromjson | .droplet == "gone-app-1" and .instances == ["inst-9"])' > /dev/null
+pub cloudcontrollers.hm.requests '{"droplet":"gone-app-1","op":"START","indices":[0]}'
 
 # Stop and delete.
 call "stop" PUT /apps/web "$ALICE" '{"state":"STOPPED"}'
