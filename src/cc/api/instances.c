@@ -29,13 +29,48 @@ typedef struct query_s {
     hc_http_res_t *res;
     kind_t kind;
     int64_t instances;
+    char guid[CC_MAX_GUID + 1];
+    json_t *list; /* K_INSTANCES: the answer, until the HM has said which indices flap */
     char path[4200];
 } query_t;
 
 static void query_free(query_t *q)
 {
     hc_http_res_unref(q->res);
+    json_decref(q->list);
     free(q);
+}
+
+/* Replies {"instances": list}; indices the HM reports flapping that no DEA runs become FLAPPING. */
+static void on_flapping(hc_bus_t *bus, int status, const char *data, size_t len, void *ud)
+{
+    query_t *q = ud;
+    json_t *reply = NULL, *x;
+    hc_err_t err;
+    size_t k;
+    (void)bus;
+    if (status == HC_BUS_OK && hc_json_parse_obj(data, len, 1 << 20, &reply, &err) == 0) {
+        json_array_foreach(json_object_get(reply, "indices"), k, x)
+        {
+            json_t *idx = json_object_get(x, "index");
+            if (!json_is_integer(idx) || json_integer_value(idx) < 0 ||
+                json_integer_value(idx) >= q->instances)
+                continue;
+            json_t *o = json_array_get(q->list, (size_t)json_integer_value(idx));
+            const char *state = json_string_value(json_object_get(o, "state"));
+            if (o && state && strcmp(state, "DOWN") == 0) {
+                hc_json_set_str(o, "state", "FLAPPING");
+                if (json_is_integer(json_object_get(x, "since")))
+                    hc_json_set_new(o, "since", json_incref(json_object_get(x, "since")));
+            }
+        }
+    }
+    json_t *body = hc_json_obj();
+    hc_json_set_new(body, "instances", q->list);
+    q->list = NULL;
+    hc_http_reply_json(q->res, 200, body);
+    json_decref(reply);
+    query_free(q);
 }
 
 static json_t *find_msg(const cc_app_t *app, bool stats)
@@ -85,9 +120,16 @@ static void on_found(cc_ctx_t *cc, int status, json_t *replies, void *ud)
                             json_is_number(since) ? json_incref(since) : json_integer(now));
             hc_json_append_new(arr, o);
         }
-        json_t *body = hc_json_obj();
-        hc_json_set_new(body, "instances", arr);
-        hc_http_reply_json(q->res, 200, body);
+        q->list = arr;
+        json_t *m = json_pack("{s:s, s:s}", "droplet", q->guid, "state", "FLAPPING");
+        hc_autofree char *text = json_dumps(m, JSON_COMPACT);
+        json_decref(m);
+        hc_bus_t *bus = cc_bus_handle(cc);
+        if (!text || !bus ||
+            hc_bus_request(bus, "healthmanager.status", text, strlen(text), CC_FIND_TIMEOUT_MS,
+                           on_flapping, q) < 0)
+            on_flapping(NULL, HC_BUS_TIMEOUT, NULL, 0, q);
+        return;
     } else {
         json_t *body = hc_json_obj();
         for (int64_t i = 0; i < q->instances; i++) {
@@ -198,6 +240,7 @@ static void h_running(const hc_http_request_t *req, hc_http_res_t *res, void *da
     q->res = hc_http_res_ref(res);
     q->kind = kind;
     q->instances = app.instances;
+    snprintf(q->guid, sizeof(q->guid), "%s", app.guid);
     if (kind == K_CRASHES) {
         json_t *m = json_pack("{s:s, s:s}", "droplet", app.guid, "state", "CRASHED");
         hc_autofree char *s = json_dumps(m, JSON_COMPACT);
