@@ -58,6 +58,42 @@ static void on_destroyed(hc_warden_t *w, json_t *resp, bool more, const char *er
     (void)w, (void)resp, (void)more, (void)error, (void)data;
 }
 
+typedef struct rm_job_s {
+    uv_work_t work;
+    char *dir;
+} rm_job_t;
+
+static void rm_work(uv_work_t *w)
+{
+    rm_job_t *j = HC_CONTAINER_OF(w, rm_job_t, work);
+    static const char *const files[] = {"package", "app.tar", "out.tar", "droplet.tgz",
+                                        "cache.tar"};
+    for (size_t i = 0; i < HC_ARRAY_SIZE(files); i++) {
+        hc_autofree char *p = hc_asprintf("%s/%s", j->dir, files[i]);
+        (void)unlink(p);
+    }
+    (void)rmdir(j->dir);
+}
+
+static void rm_done(uv_work_t *w, int status)
+{
+    (void)status;
+    rm_job_t *j = HC_CONTAINER_OF(w, rm_job_t, work);
+    free(j->dir);
+    free(j);
+}
+
+/* Removes the task's files on the thread pool. */
+static void remove_dir(dea_t *dea, char *dir)
+{
+    rm_job_t *j = hc_calloc(1, sizeof(*j));
+    j->dir = dir;
+    if (uv_queue_work(dea->loop, &j->work, rm_work, rm_done) < 0) {
+        free(j->dir);
+        free(j);
+    }
+}
+
 static void reply_and_free(stage_t *st)
 {
     dea_t *dea = st->dea;
@@ -84,7 +120,8 @@ static void reply_and_free(stage_t *st)
     dea_advertise(dea);
     json_decref(st->req);
     free(st->reply);
-    free(st->dir);
+    if (st->dir)
+        remove_dir(dea, st->dir);
     free(st->cache);
     free(st->body);
     hc_buf_release(&st->log);
