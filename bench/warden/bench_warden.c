@@ -63,6 +63,17 @@ static void call(int fd, const char *req)
     }
 }
 
+/* With BENCH_SAMPLES=FILE, appends every round's time in ms to FILE (one per line). */
+static void print_samples(const uint64_t *t, int n)
+{
+    const char *path = getenv("BENCH_SAMPLES");
+    FILE *f = path ? fopen(path, "ae") : NULL;
+    for (int i = 0; f && i < n; i++)
+        fprintf(f, "%.3f\n", t[i] / 1e6);
+    if (f)
+        fclose(f);
+}
+
 static int cmp_u64(const void *a, const void *b)
 {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -94,6 +105,7 @@ static int cycle(const char *path, int rounds, bool veth)
         phase[1] += tb - ta;
         phase[2] += t0 + t[i] - tb;
     }
+    print_samples(t, rounds);
     qsort(t, (size_t)rounds, sizeof(uint64_t), cmp_u64);
     size_t p99 = (size_t)((rounds * 99 + 99) / 100) - 1;
     printf("median_ms=%.2f p99_ms=%.2f rounds=%d mean_create_ms=%.2f mean_run_ms=%.2f "
@@ -177,6 +189,7 @@ static int exec_rounds(int rounds, int argc, char **argv)
             return 1;
         }
     }
+    print_samples(t, rounds);
     qsort(t, (size_t)rounds, sizeof(uint64_t), cmp_u64);
     size_t p99 = (size_t)((rounds * 99 + 99) / 100) - 1;
     printf("median_ms=%.2f p99_ms=%.2f rounds=%d\n", t[rounds / 2] / 1e6, t[p99] / 1e6, rounds);

@@ -104,19 +104,19 @@ static const char *itoa_buf(int64_t v, char buf[24])
 
 int cc_app_insert(cc_db_t *db, const cc_app_t *app, hc_err_t *err)
 {
-    char inst[24], mem[24], disk[24], fds[24], created[24];
+    char inst[24], mem[24], disk[24], fds[24], created[24], runs[24];
     hc_autofree char *uris = json_dumps(app->uris, JSON_COMPACT);
     hc_autofree char *env = json_dumps(app->env, JSON_COMPACT);
     hc_autofree char *svc = json_dumps(app->services, JSON_COMPACT);
     return cc_db_exec(
         db,
         "INSERT INTO apps (guid, name, owner, framework, runtime, command, instances,"
-        " memory, disk, fds, state, uris, env, services, package_state, created,"
-        " updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', ?, ?)",
+        " memory, disk, fds, state, uris, env, services, package_state, run_count, created,"
+        " updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', ?, ?, ?)",
         CC_P(app->guid, app->name, app->owner, app->framework, app->runtime, app->command,
              itoa_buf(app->instances, inst), itoa_buf(app->memory, mem), itoa_buf(app->disk, disk),
-             itoa_buf(app->fds, fds), app->state, uris, env, svc, itoa_buf(app->created, created),
-             created),
+             itoa_buf(app->fds, fds), app->state, uris, env, svc, itoa_buf(app->run_count, runs),
+             itoa_buf(app->created, created), created),
         NULL, err);
 }
 

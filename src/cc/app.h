@@ -47,6 +47,18 @@ int cc_app_insert(cc_db_t *db, const cc_app_t *app, hc_err_t *err);
  */
 int cc_app_update(cc_db_t *db, cc_app_t *app, hc_err_t *err);
 
+/* A validation failure: the v1 error code and its message. */
+typedef struct cc_app_err_s {
+    int code;
+    char msg[300];
+} cc_app_err_t;
+
+/*
+ * Validates the create/update JSON body and applies it onto app (app_body.c). Returns 0, or
+ * -EINVAL with e set (codes 300, 308, 309, 200, 500, 602, 700; 101 for a database error).
+ */
+int cc_app_apply_body(cc_ctx_t *cc, json_t *body, cc_app_t *app, cc_app_err_t *e);
+
 /* The v1 app JSON (new reference). runningInstances is null when unknown (< 0). */
 json_t *cc_app_to_json(const cc_app_t *app, int64_t running);
 /* "<droplet or package sha1 or guid>-<run_count>": every start is a new version. */

@@ -6,7 +6,7 @@ static const hc_daemon_opt_t cc_opts[] = {
      .arg = "URL",
      .help = "postgres://... (default: SQLite in data dir)",
      .key = "database_url"},
-    {NULL},
+    {.name = NULL},
 };
 
 static const hc_daemon_spec_t cc_spec = {

@@ -170,10 +170,13 @@ static json_t *services_json(cc_ctx_t *cc, const cc_app_t *app)
     {
         cc_db_res_t res = {0};
         hc_err_t err;
+        /* The binding's credentials (from the broker) win over the instance's. */
         if (cc_db_exec(cc->db,
-                       "SELECT name, label, plan, credentials FROM service_instances"
-                       " WHERE owner = ? AND name = ?",
-                       CC_P(app->owner, json_string_value(name)), &res, &err) == 0 &&
+                       "SELECT s.name, s.label, s.plan, COALESCE(b.credentials, s.credentials)"
+                       " FROM service_instances s LEFT JOIN service_bindings b"
+                       " ON b.instance_guid = s.guid AND b.app_guid = ?"
+                       " WHERE s.owner = ? AND s.name = ?",
+                       CC_P(app->guid, app->owner, json_string_value(name)), &res, &err) == 0 &&
             res.nrows == 1) {
             json_t *s = hc_json_obj();
             const char *label = cc_db_cell(&res, 0, 1);

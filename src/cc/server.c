@@ -4,6 +4,7 @@
 
 #include "api/api.h"
 #include "auth/auth.h"
+#include "blob/archive.h"
 #include "blob/blob.h"
 #include "bus/bus.h"
 #include "cc.h"
@@ -23,6 +24,8 @@ static int open_storage(cc_ctx_t *cc, hc_err_t *err)
     if (r < 0)
         return r;
     cc->tmp_dir = hc_asprintf("%s/tmp", conf->data_dir);
+    /* Whatever a crashed process left half-done here is garbage: start clean. */
+    cc_rm_rf(cc->tmp_dir);
     r = hc_mkdir_p(AT_FDCWD, cc->tmp_dir, 0750, err);
     if (r < 0)
         return r;

@@ -1,127 +1,78 @@
-/*
- * conf.c - warden's options: built-in defaults, then a flat YAML file of `key: value` lines
- * (the common config tables of hc_conf.h will replace this reader).
- */
+/* conf.c - warden's options as an hc_conf table (STYLE R24), plus the checks a table cannot do. */
+#include <arpa/inet.h>
 #include <errno.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "wdn_daemon.h"
 
-void wdn_conf_defaults(wdn_conf_t *c)
+#define MIB (1024ull * 1024)
+
+const hc_conf_opt_t wdn_conf_opts[] = {
+    HC_CONF_STR("socket", wdn_conf_t, socket, "/run/hearth/warden.sock",
+                "unix socket of the API (created 0600, root only)"),
+    HC_CONF_STR("data_dir", wdn_conf_t, data_dir, "/var/lib/hearth/warden",
+                "base rootfs and container dirs"),
+    HC_CONF_STR("cgroup_parent", wdn_conf_t, cgroup_parent, "hearth-warden",
+                "parent cgroup of the containers, below warden's own (absolute: from the root)"),
+    HC_CONF_STR("cgroup_version", wdn_conf_t, cgroup_version, "",
+                "v1 or v2; empty: chosen from the host's mounts"),
+    HC_CONF_UINT("max_containers", wdn_conf_t, max_containers, 256, 1, 16384,
+                 "containers at once; also the uid, subnet and interface pools"),
+    HC_CONF_UINT("uid_base", wdn_conf_t, uid_base, 10000, 1000, 1u << 30,
+                 "container uid = uid_base + slot"),
+    HC_CONF_STR("net_pool", wdn_conf_t, net_pool, "10.254.0.0", "first /30 of the subnet pool"),
+    HC_CONF_STR("iface_prefix", wdn_conf_t, iface_prefix, "hw",
+                "host-side veth names: <prefix><slot>-0 (1..6 of a-z 0-9)"),
+    HC_CONF_STR("nft_table", wdn_conf_t, nft_table, "hearth_warden",
+                "warden's own nftables table (family ip)"),
+    HC_CONF_UINT("port_base", wdn_conf_t, port_base, 61000, 1, 65535, "first host port of net_in"),
+    HC_CONF_UINT("port_count", wdn_conf_t, port_count, 1000, 1, 65535, "host ports in the pool"),
+    HC_CONF_SIZE("default_memory", wdn_conf_t, default_memory, 256 * MIB, 4 * MIB, 1ull << 50,
+                 "memory limit when create gives none"),
+    HC_CONF_SIZE("default_disk", wdn_conf_t, default_disk, 1024 * MIB, MIB, 1ull << 50,
+                 "disk limit when create gives none"),
+    HC_CONF_UINT("default_pids", wdn_conf_t, default_pids, 1024, 8, 1u << 22,
+                 "process limit when create gives none"),
+    HC_CONF_UINT("default_cpu_shares", wdn_conf_t, default_cpu_shares, 1024, 2, 262144,
+                 "cpu shares when create gives none"),
+    HC_CONF_UINT("grace_time", wdn_conf_t, grace_time, 0, 0, 365ull * 86400,
+                 "seconds before an unreferenced container is destroyed (0: never)"),
+    HC_CONF_BOOL("network", wdn_conf_t, network, true,
+                 "veth networking; false gives containers a loopback-only namespace"),
+    HC_CONF_END,
+};
+
+static bool name_ok(const char *s, size_t max, bool underscore)
 {
-    memset(c, 0, sizeof(*c));
-    snprintf(c->socket, sizeof(c->socket), "/run/hearth/warden.sock");
-    snprintf(c->data_dir, sizeof(c->data_dir), "/var/lib/hearth/warden");
-    snprintf(c->cgroup_parent, sizeof(c->cgroup_parent), "hearth-warden");
-    c->max_containers = 256;
-    c->uid_base = 10000;
-    snprintf(c->net_pool, sizeof(c->net_pool), "10.254.0.0");
-    snprintf(c->iface_prefix, sizeof(c->iface_prefix), "hw");
-    snprintf(c->nft_table, sizeof(c->nft_table), "hearth_warden");
-    c->port_base = 61000;
-    c->port_count = 1000;
-    c->default_memory = 256ull << 20;
-    c->default_disk = 1ull << 30;
-    c->default_pids = 1024;
-    c->default_cpu_shares = 1024;
-    c->grace_time = 0;
-    c->network = true;
+    size_t n = s ? strlen(s) : 0;
+    if (n == 0 || n > max)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (underscore && c == '_') ||
+              (underscore && c >= 'A' && c <= 'Z')))
+            return false;
+    }
+    return true;
 }
 
-static int set_str(char *dst, size_t size, const char *v)
+int wdn_conf_check(const wdn_conf_t *c, hc_err_t *err)
 {
-    if (strlen(v) >= size)
-        return -ENAMETOOLONG;
-    memcpy(dst, v, strlen(v) + 1);
+    /* These names end up in nft and ip commands: keep them to plain characters. */
+    if (!name_ok(c->iface_prefix, 6, false) || c->iface_prefix[0] < 'a')
+        return hc_err_set(err, -EINVAL, "iface_prefix: 1..6 of a-z 0-9, starting with a letter");
+    if (!name_ok(c->nft_table, 32, true))
+        return hc_err_set(err, -EINVAL, "nft_table: 1..32 of A-Z a-z 0-9 _");
+    struct in_addr a;
+    if (!c->net_pool || inet_pton(AF_INET, c->net_pool, &a) != 1 || (ntohl(a.s_addr) & 3))
+        return hc_err_set(err, -EINVAL, "net_pool: an IPv4 address on a /30 boundary");
+    if ((uint64_t)c->port_base + c->port_count > 65536)
+        return hc_err_set(err, -EINVAL, "port_base + port_count passes 65535");
+    if (c->cgroup_version && c->cgroup_version[0] && strcmp(c->cgroup_version, "v1") != 0 &&
+        strcmp(c->cgroup_version, "v2") != 0)
+        return hc_err_set(err, -EINVAL, "cgroup_version: v1, v2 or empty");
+    if (!c->socket || !c->socket[0] || !c->data_dir || c->data_dir[0] != '/' || !c->cgroup_parent ||
+        !c->cgroup_parent[0])
+        return hc_err_set(err, -EINVAL, "socket, data_dir (absolute) and cgroup_parent are needed");
     return 0;
-}
-
-static int set_num(uint64_t *dst, const char *v, uint64_t max)
-{
-    return hc_parse_u64(v, strlen(v), max, dst);
-}
-
-static int set_key(wdn_conf_t *c, const char *k, const char *v)
-{
-    uint64_t n = 0;
-    int r = -ENOENT;
-    if (strcmp(k, "socket") == 0)
-        return set_str(c->socket, sizeof(c->socket), v);
-    if (strcmp(k, "data_dir") == 0)
-        return set_str(c->data_dir, sizeof(c->data_dir), v);
-    if (strcmp(k, "cgroup_parent") == 0)
-        return set_str(c->cgroup_parent, sizeof(c->cgroup_parent), v);
-    if (strcmp(k, "cgroup_version") == 0)
-        return set_str(c->cgroup_version, sizeof(c->cgroup_version), v);
-    if (strcmp(k, "net_pool") == 0)
-        return set_str(c->net_pool, sizeof(c->net_pool), v);
-    if (strcmp(k, "iface_prefix") == 0)
-        return set_str(c->iface_prefix, sizeof(c->iface_prefix), v);
-    if (strcmp(k, "nft_table") == 0)
-        return set_str(c->nft_table, sizeof(c->nft_table), v);
-    if (strcmp(k, "network") == 0) {
-        c->network = strcmp(v, "true") == 0;
-        return strcmp(v, "true") == 0 || strcmp(v, "false") == 0 ? 0 : -EINVAL;
-    }
-    if (strcmp(k, "max_containers") == 0 && (r = set_num(&n, v, 16384)) == 0)
-        c->max_containers = (unsigned)n;
-    else if (strcmp(k, "uid_base") == 0 && (r = set_num(&n, v, 1u << 30)) == 0)
-        c->uid_base = (unsigned)n;
-    else if (strcmp(k, "port_base") == 0 && (r = set_num(&n, v, 65535)) == 0)
-        c->port_base = (unsigned)n;
-    else if (strcmp(k, "port_count") == 0 && (r = set_num(&n, v, 65535)) == 0)
-        c->port_count = (unsigned)n;
-    else if (strcmp(k, "default_memory") == 0)
-        r = set_num(&c->default_memory, v, UINT64_MAX >> 1);
-    else if (strcmp(k, "default_disk") == 0)
-        r = set_num(&c->default_disk, v, UINT64_MAX >> 1);
-    else if (strcmp(k, "default_pids") == 0)
-        r = set_num(&c->default_pids, v, 1 << 22);
-    else if (strcmp(k, "default_cpu_shares") == 0)
-        r = set_num(&c->default_cpu_shares, v, 262144);
-    else if (strcmp(k, "grace_time") == 0)
-        r = set_num(&c->grace_time, v, 86400 * 365);
-    return r;
-}
-
-int wdn_conf_load(wdn_conf_t *c, const char *path, hc_err_t *err)
-{
-    FILE *f = fopen(path, "re");
-    if (!f)
-        return hc_err_set(err, -errno, "open `%s`", path);
-    char line[1024];
-    int lineno = 0, r = 0;
-    while (r == 0 && fgets(line, sizeof(line), f)) {
-        lineno++;
-        line[strcspn(line, "\r\n")] = '\0';
-        char *p = line;
-        while (*p == ' ')
-            p++;
-        if (*p == '\0' || *p == '#')
-            continue;
-        char *colon = strchr(p, ':');
-        if (!colon) {
-            r = hc_err_set(err, -EINVAL, "%s:%d: expected `key: value`", path, lineno);
-            break;
-        }
-        *colon = '\0';
-        char *v = colon + 1;
-        while (*v == ' ')
-            v++;
-        size_t vl = strlen(v);
-        while (vl > 0 && v[vl - 1] == ' ')
-            v[--vl] = '\0';
-        if (vl >= 2 && (v[0] == '"' || v[0] == '\'') && v[vl - 1] == v[0]) {
-            v[vl - 1] = '\0';
-            v++;
-        }
-        int q = set_key(c, p, v);
-        if (q == -ENOENT)
-            r = hc_err_set(err, -EINVAL, "%s:%d: unknown key `%s`", path, lineno, p);
-        else if (q < 0)
-            r = hc_err_set(err, -EINVAL, "%s:%d: %s: bad value `%s`", path, lineno, p, v);
-    }
-    fclose(f);
-    return r;
 }

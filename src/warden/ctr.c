@@ -13,6 +13,7 @@
 
 #include "hc_log.h"
 #include "hc_uuid.h"
+#include "lib/wdn_helper.h"
 #include "lib/wdn_rootfs.h"
 #include "lib/wdn_util.h"
 #include "wdn_daemon.h"
@@ -382,8 +383,8 @@ static void handle_create(wdn_call_t *call)
         (r = d->cg.ops->set_cpu(&d->cg, handle, c->limits.cpu_shares, &err)) < 0 ||
         (r = d->cg.ops->set_pids(&d->cg, handle, c->limits.pids, &err)) < 0)
         goto fail;
-    char *argv[] = {d->self_exe, "__init", c->cdir, NULL};
-    if ((r = wdn_run(d, argv, NULL, create_init_done, call)) < 0) {
+    /* The __init helper's body, in a raw fork of the daemon: no exec, no dynamic linking. */
+    if ((r = wdn_run_fork(d, wdn_helper_init, c->cdir, create_init_done, call)) < 0) {
         hc_err_set(&err, r, "spawn init helper");
         goto fail;
     }
@@ -453,6 +454,12 @@ static json_t *ctr_info(wdn_ctr_t *c)
     wdn_cg_stats_t st = {0};
     hc_err_t err;
     wdn_ctr_check_oom(c);
+    if (c->state == WDN_ACTIVE && !wdn_ctr_alive(c)) {
+        /* Someone killed the init from the host: every process of the container is gone. */
+        c->state = WDN_STOPPED;
+        json_array_append_new(c->events, json_string("container init exited"));
+        wdn_ctr_save(c);
+    }
     (void)d->cg.ops->stats(&d->cg, c->handle, &st, &err);
     uint64_t used = 0, inodes = 0, limit = 0;
     char p[PATH_MAX], host_ip[16] = "", ctr_ip[16] = "";

@@ -15,6 +15,7 @@
 #include "wdn_daemon.h"
 
 static void conn_pump(wdn_conn_t *c);
+static void call_finish(wdn_call_t *call);
 
 typedef struct wdn_write_s {
     uv_write_t w;
@@ -47,8 +48,13 @@ static void conn_close(wdn_conn_t *c)
     if (c->call) {
         wdn_call_t *call = c->call;
         c->call = NULL;
+        bool waiting = call->job != NULL; /* link/run waiting on a job, or a stream */
         wdn_job_call_abort(call);
-        call->conn = NULL; /* a helper still running finishes the call and drops the reply */
+        call->conn = NULL;
+        if (waiting)
+            call_finish(call); /* nothing else refers to it */
+        /* otherwise a helper or the stop timer still runs: it finishes the call and the
+         * reply is dropped */
     }
     /* Grace time: containers this connection used lose a reference. */
     size_t i;
@@ -292,7 +298,8 @@ int wdn_daemon_init(wdn_daemon_t *d, uv_loop_t *loop, const wdn_conf_t *conf, hc
         return hc_err_wrap(err, "build base rootfs");
     d->overlay = wdn_rootfs_have_overlay();
     r = wdn_cg_init(&d->cg, conf->cgroup_parent,
-                    conf->cgroup_version[0] ? conf->cgroup_version : NULL, err);
+                    conf->cgroup_version && conf->cgroup_version[0] ? conf->cgroup_version : NULL,
+                    err);
     if (r < 0)
         return hc_err_wrap(err, "cgroups");
     if (d->cg.ops == &wdn_cg_v2_ops &&

@@ -64,16 +64,12 @@ static json_t *read_output(wdn_ctr_t *c, uint32_t id, const char *name)
     while (len < WDN_MAX_OUTPUT && (n = read(fd, buf + len, WDN_MAX_OUTPUT - len)) > 0)
         len += (size_t)n;
     close(fd);
-    json_t *s = json_stringn_nocheck(buf, len);
-    /* Output that is not UTF-8 is passed with invalid bytes replaced. */
-    if (!json_stringn(buf, len)) {
+    json_t *s = json_stringn(buf, len);
+    if (!s) {
+        /* Output that is not UTF-8 is passed with the non-ASCII bytes replaced. */
         for (size_t i = 0; i < len; i++)
             if ((unsigned char)buf[i] >= 0x80)
                 buf[i] = '?';
-        json_decref(s);
-        s = json_stringn(buf, len);
-    } else {
-        json_decref(s);
         s = json_stringn(buf, len);
     }
     free(buf);

@@ -12,6 +12,7 @@
 static void usage(FILE *f)
 {
     fprintf(f, "usage: hearth-warden [--socket PATH] [--data-dir DIR] [-c FILE] [--log-level L]\n"
+               "       hearth-warden --help-config\n"
                "       hearth-warden client [--socket PATH] COMMAND ... (client --help)\n"
                "       hearth-warden --version\n");
 }
@@ -22,8 +23,8 @@ int main(int argc, char **argv)
         return wdn_helper_main(argc, argv);
     if (argc > 1 && strcmp(argv[1], "client") == 0)
         return wdn_cli_main(argc - 1, argv + 1);
-    wdn_conf_t conf;
-    wdn_conf_defaults(&conf);
+    static wdn_conf_t conf;
+    hc_conf_defaults(wdn_conf_opts, &conf);
     const char *socket = NULL, *data_dir = NULL, *conf_file = NULL, *level = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -33,6 +34,9 @@ int main(int argc, char **argv)
             return 0;
         } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             usage(stdout);
+            return 0;
+        } else if (strcmp(a, "--help-config") == 0) {
+            hc_conf_print_help(wdn_conf_opts, stdout);
             return 0;
         } else if (strcmp(a, "--socket") == 0 && v) {
             socket = v;
@@ -55,14 +59,13 @@ int main(int argc, char **argv)
     if (level && hc_log_level_parse(level) != HC_LOG_INVALID)
         hc_log_level = hc_log_level_parse(level);
     hc_err_t err = {0};
-    if (conf_file && wdn_conf_load(&conf, conf_file, &err) < 0) {
+    if ((conf_file && hc_conf_load_file(wdn_conf_opts, &conf, conf_file, &err) < 0) ||
+        (socket && hc_conf_set(wdn_conf_opts, &conf, "socket", socket, &err) < 0) ||
+        (data_dir && hc_conf_set(wdn_conf_opts, &conf, "data_dir", data_dir, &err) < 0) ||
+        wdn_conf_check(&conf, &err) < 0) {
         fprintf(stderr, "hearth-warden: %s\n", err.msg);
         return 2;
     }
-    if (socket)
-        snprintf(conf.socket, sizeof(conf.socket), "%s", socket);
-    if (data_dir)
-        snprintf(conf.data_dir, sizeof(conf.data_dir), "%s", data_dir);
     static wdn_daemon_t d;
     uv_loop_t *loop = uv_default_loop();
     if (wdn_daemon_init(&d, loop, &conf, &err) < 0) {

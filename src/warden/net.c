@@ -86,8 +86,7 @@ int wdn_net_init(wdn_daemon_t *d, hc_err_t *err)
     if (pool_base(d) == 0 || (pool_base(d) & 3))
         return hc_err_set(err, -EINVAL, "net_pool `%s` must be an IPv4 address on a /30 boundary",
                           d->conf.net_pool);
-    if (strlen(d->conf.iface_prefix) + 8 > 15)
-        return hc_err_set(err, -EINVAL, "iface_prefix too long");
+
     char *list[] = {"/usr/sbin/nft", "list", "table", "ip", d->conf.nft_table, NULL};
     int devnull = dup(1);
     (void)devnull;
@@ -153,11 +152,16 @@ char *wdn_net_setup_script(wdn_daemon_t *d, wdn_ctr_t *c)
     const char *f = d->conf.iface_prefix, *t = d->conf.nft_table;
     unsigned s = c->slot;
     int pid = (int)c->init_pid;
+    /* Five programs in all; IPv6 in the container's namespace is already off (its init
+     * turned it off), and the host end gets it off here. */
     return hc_asprintf("set -e\n"
-                       "ip link del %s%u-0 2>/dev/null || true\n"
-                       "ip link add %s%u-0 type veth peer name %s%u-1 netns %d\n"
-                       "ip addr add %s/30 dev %s%u-0\n"
-                       "ip link set %s%u-0 up\n"
+                       "[ ! -e /sys/class/net/%s%u-0 ] || ip link del %s%u-0\n"
+                       "ip -b - <<EOF\n"
+                       "link add %s%u-0 type veth peer name %s%u-1 netns %d\n"
+                       "addr add %s/30 dev %s%u-0\n"
+                       "link set %s%u-0 up\n"
+                       "EOF\n"
+                       "echo 1 > /proc/sys/net/ipv6/conf/%s%u-0/disable_ipv6\n"
                        "echo 1 > /proc/sys/net/ipv4/conf/%s%u-0/route_localnet\n"
                        "nsenter --net=/proc/%d/ns/net ip -b - <<EOF\n"
                        "link set %s%u-1 name eth0\n"
@@ -170,8 +174,8 @@ char *wdn_net_setup_script(wdn_daemon_t *d, wdn_ctr_t *c)
                        "flush chain ip %s c%u\n"
                        "add element ip %s outmap { \"%s%u-0\" : jump c%u }\n"
                        "EOF\n",
-                       f, s, f, s, f, s, pid, host, f, s, f, s, f, s, pid, f, s, ctr, host, t, s, t,
-                       s, t, f, s, s);
+                       f, s, f, s, f, s, f, s, pid, host, f, s, f, s, f, s, f, s, pid, f, s, ctr,
+                       host, t, s, t, s, t, f, s, s);
 }
 
 char *wdn_net_teardown_script(wdn_daemon_t *d, wdn_ctr_t *c)

@@ -1,12 +1,23 @@
 /* run.c - a helper child with captured stdout/stderr (bounded) and an exit callback. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include "lib/wdn_helper.h"
 #include "wdn_daemon.h"
 
 #define RUN_MAX_CAPTURE (64 * 1024)
 
 typedef struct wdn_runner_s {
     uv_process_t proc;
+    uv_poll_t pidpoll; /* forked runners: the child's pidfd */
+    int pidfd;
+    pid_t pid;
+    bool forked;
     uv_pipe_t pipes[3]; /* stdin, stdout, stderr */
     hc_buf_t out[2];
     int open_handles;
@@ -25,6 +36,8 @@ static void runner_closed(uv_handle_t *h)
     wdn_runner_t *r = h->data;
     if (--r->open_handles > 0)
         return;
+    if (r->forked && r->pidfd >= 0)
+        close(r->pidfd);
     hc_buf_release(&r->out[0]);
     hc_buf_release(&r->out[1]);
     free(r->stdin_text);
@@ -38,7 +51,7 @@ static void runner_maybe_done(wdn_runner_t *r)
         return;
     r->cb(r->data, r->status, r->out[0].data, r->out[1].data);
     r->cb = NULL;
-    uv_close((uv_handle_t *)&r->proc, runner_closed);
+    uv_close(r->forked ? (uv_handle_t *)&r->pidpoll : (uv_handle_t *)&r->proc, runner_closed);
 }
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
@@ -126,5 +139,88 @@ int wdn_run(wdn_daemon_t *d, char *const argv[], const char *stdin_text, wdn_run
     } else {
         uv_close((uv_handle_t *)&r->pipes[0], runner_closed);
     }
+    return 0;
+}
+
+static void on_pidfd(uv_poll_t *p, int status, int events)
+{
+    wdn_runner_t *r = p->data;
+    (void)status;
+    (void)events;
+    int st = 0;
+    pid_t w;
+    while ((w = waitpid(r->pid, &st, WNOHANG)) < 0 && errno == EINTR)
+        ;
+    if (w == 0)
+        return;
+    uv_poll_stop(p);
+    r->exited = true;
+    r->status = w < 0 ? 255 : WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    runner_maybe_done(r);
+}
+
+int wdn_run_fork(wdn_daemon_t *d, int (*fn)(const char *arg), const char *arg, wdn_run_cb cb,
+                 void *data)
+{
+    int out[2], errp[2];
+    if (pipe2(out, O_CLOEXEC) < 0)
+        return -errno;
+    if (pipe2(errp, O_CLOEXEC) < 0) {
+        int e = -errno;
+        close(out[0]);
+        close(out[1]);
+        return e;
+    }
+    pid_t pid = wdn_raw_fork();
+    if (pid == 0) {
+        sigset_t none;
+        sigemptyset(&none);
+        for (int sig = 1; sig < 32; sig++)
+            if (sig != SIGKILL && sig != SIGSTOP)
+                signal(sig, SIG_DFL);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        dup2(nul, 0);
+        dup2(out[1], 1);
+        dup2(errp[1], 2);
+        closefrom(3);
+        int code = fn(arg);
+        fflush(stdout);
+        fflush(stderr);
+        syscall(SYS_exit_group, code);
+    }
+    close(out[1]);
+    close(errp[1]);
+    int pidfd = pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
+    if (pidfd < 0) {
+        int e = pid < 0 ? -errno : -EIO;
+        if (pid > 0) {
+            kill(pid, SIGKILL);
+            waitpid(pid, NULL, 0);
+        }
+        close(out[0]);
+        close(errp[0]);
+        return e;
+    }
+    wdn_runner_t *r = hc_calloc(1, sizeof(*r));
+    r->cb = cb;
+    r->data = data;
+    r->forked = true;
+    r->pid = pid;
+    r->pidfd = pidfd;
+    hc_buf_init(&r->out[0], RUN_MAX_CAPTURE + 1);
+    hc_buf_init(&r->out[1], RUN_MAX_CAPTURE + 1);
+    for (int i = 1; i < 3; i++) {
+        uv_pipe_init(d->loop, &r->pipes[i], 0);
+        r->pipes[i].data = r;
+    }
+    uv_pipe_open(&r->pipes[1], out[0]);
+    uv_pipe_open(&r->pipes[2], errp[0]);
+    uv_poll_init(d->loop, &r->pidpoll, pidfd);
+    r->pidpoll.data = r;
+    r->open_handles = 3;
+    uv_read_start((uv_stream_t *)&r->pipes[1], on_alloc, on_read);
+    uv_read_start((uv_stream_t *)&r->pipes[2], on_alloc, on_read);
+    uv_poll_start(&r->pidpoll, UV_READABLE, on_pidfd);
     return 0;
 }

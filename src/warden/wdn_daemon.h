@@ -14,6 +14,7 @@
 
 #include "hc_base.h"
 #include "hc_buf.h"
+#include "hc_conf.h"
 #include "lib/wdn_cgroup.h"
 #include "wdn_proto.h"
 
@@ -22,24 +23,26 @@
 #define WDN_MAX_PENDING_OUT (8 * 1024 * 1024)
 
 typedef struct wdn_conf_s {
-    char socket[PATH_MAX];
-    char data_dir[PATH_MAX];
-    char cgroup_parent[256]; /* relative to warden's own cgroup unless absolute */
-    char cgroup_version[8];  /* "", "v1" or "v2" */
+    char *socket;
+    char *data_dir;
+    char *cgroup_parent;     /* relative to warden's own cgroup unless absolute */
+    char *cgroup_version;    /* NULL/"" (auto), "v1" or "v2" */
     unsigned max_containers; /* also the size of the uid, subnet and interface pools */
     unsigned uid_base;
-    char net_pool[32];    /* first /30 of the pool, a.b.c.d */
-    char iface_prefix[8]; /* host veth names: <prefix><slot>-0 */
-    char nft_table[32];   /* our own nftables table (family ip) */
+    char *net_pool;     /* first /30 of the pool, a.b.c.d */
+    char *iface_prefix; /* host veth names: <prefix><slot>-0 */
+    char *nft_table;    /* our own nftables table (family ip) */
     unsigned port_base, port_count;
     uint64_t default_memory, default_disk, default_pids, default_cpu_shares;
     uint64_t grace_time; /* seconds; 0 keeps unreferenced containers */
     bool network;        /* false: containers get a loopback-only netns */
 } wdn_conf_t;
 
-void wdn_conf_defaults(wdn_conf_t *c);
-/* Loads a flat YAML mapping of the keys above. Returns 0 or -errno with err set. */
-int wdn_conf_load(wdn_conf_t *c, const char *path, hc_err_t *err);
+/* The option table (hc_conf.h): defaults, YAML loading, --help-config. */
+extern const hc_conf_opt_t wdn_conf_opts[];
+
+/* Checks what the table cannot: names pasted into commands, the address pool. */
+int wdn_conf_check(const wdn_conf_t *c, hc_err_t *err);
 
 typedef enum wdn_state_e { WDN_BORN, WDN_ACTIVE, WDN_STOPPED, WDN_DESTROYED } wdn_state_t;
 
@@ -165,6 +168,10 @@ int wdn_job_signal(wdn_ctr_t *c, wdn_job_t *j, int sig);
 typedef void (*wdn_run_cb)(void *data, int status, const char *out, const char *errtxt);
 /* Runs argv (argv[0] absolute), with optional stdin text; cb gets the exit status. */
 int wdn_run(wdn_daemon_t *d, char *const argv[], const char *stdin_text, wdn_run_cb cb, void *data);
+
+/* Runs fn(arg) in a raw fork of the daemon (no exec), output captured the same way. */
+int wdn_run_fork(wdn_daemon_t *d, int (*fn)(const char *arg), const char *arg, wdn_run_cb cb,
+                 void *data);
 
 /* net.c */
 int wdn_net_init(wdn_daemon_t *d, hc_err_t *err);

@@ -40,6 +40,11 @@ class Broker(http.server.BaseHTTPRequestHandler):
         body = json.loads(self.rfile.read(n) or b"{}")
         if body.get("plan_id") not in ("plan-small", "plan-r"):
             self.reply(400, {"error": "bad plan"})
+        elif "/service_bindings/" in self.path:
+            if not body.get("app_guid"):
+                self.reply(400, {"error": "no app"})
+            else:
+                self.reply(201, {"credentials": {"uri": "postgres://bound@127.0.0.1/db"}})
         else:
             self.reply(201, {"credentials": {"uri": "postgres://u:p@127.0.0.1/db"}})
 

@@ -2,6 +2,7 @@
 # Starts or stops a throw-away PostgreSQL 15 server for the CC tests.
 #   cc_pg.sh start DIR   -> prints postgres://USER@127.0.0.1:PORT/postgres, exit 0
 #                           (exit 77 with a reason on stderr when it cannot run here)
+#   cc_pg.sh restart DIR -> restarts it (same port): clients see their connection break
 #   cc_pg.sh stop DIR    -> stops the server and removes DIR
 # PostgreSQL refuses to run as root, so as root the server runs as `nobody`.
 set -u
@@ -36,6 +37,9 @@ start)
     done
     echo "postgres did not start: $(tail -3 "$dir/pg.log" 2>/dev/null)" >&2
     exit 77
+    ;;
+restart)
+    as_user "$PGBIN/pg_ctl" -D "$dir/data" -m fast -w restart >/dev/null 2>&1
     ;;
 stop)
     [ -d "$dir/data" ] && as_user "$PGBIN/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1

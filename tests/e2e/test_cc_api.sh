@@ -206,4 +206,19 @@ expect 403 200
 call "non-admin delete" DELETE /users/alice@x.com "$ALICE"
 expect 403 200
 
+# Token expiry: with a 1 s lifetime a token stops working once it is over.
+stop_cc
+echo 'token_ttl: 1s' >> "$CC_TMP/cc.yml"
+start_cc
+SHORT=$(login alice@x.com pw-alice 2>/dev/null || true)
+if [ -z "$SHORT" ]; then
+    # alice may still be rate-limited from above (in memory, so not after the restart)
+    fail "login after restart"
+fi
+call "fresh token" GET /apps "$SHORT"
+expect 200
+sleep 2.1
+call "expired token" GET /apps "$SHORT"
+expect 403 200
+
 echo "PASS test_cc_api"

@@ -34,11 +34,16 @@ wait_msg() {
 count_msgs() { jq -c "select($1)" "$MSGS" | wc -l; }
 pub() { python3 "$HERE/cc_fake_dea.py" pub "127.0.0.1:$NATS_PORT" "$1" "$2"; }
 
+wait_msg '.subject == "dea.locate"' > /dev/null
 wait_msg '.subject == "router.register" and (.data | fromjson | .uris == ["api.hearth.local"] and .port == '"$CC_PORT"')' > /dev/null
 
 A=$(wait_msg '.subject == "vcap.component.announce" and (.data | fromjson | .type == "CloudController")')
 CRED=$(printf '%s' "$A" | jq -r '.data | fromjson | .credentials | join(":")')
 [ "$(curl -s -u "$CRED" "http://127.0.0.1:$CC_STATUS_PORT/healthz")" = ok ] || fail "healthz"
+for _ in $(seq 1 50); do
+    [ "$(curl -s -u "$CRED" "http://127.0.0.1:$CC_STATUS_PORT/varz" | jq -r .deas)" = 1 ] && break
+    sleep 0.1
+done
 [ "$(curl -s -u "$CRED" "http://127.0.0.1:$CC_STATUS_PORT/varz" | jq -r .deas)" = 1 ] || fail "varz deas"
 
 register alice@x.com pw

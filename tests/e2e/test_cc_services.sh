@@ -67,8 +67,12 @@ call "bind" POST /apps "$ALICE" '{"name":"web","services":["db1"]}'
 expect 302
 call "bound" GET /apps/web "$ALICE"
 [ "$(jfield '.services[0]')" = db1 ] || fail "services list"
+for _ in $(seq 1 50); do grep -q '^PUT /v2/service_instances/.*/service_bindings/' "$CC_TMP/broker.log" && break; sleep 0.1; done
+grep -q '^PUT /v2/service_instances/.*/service_bindings/' "$CC_TMP/broker.log" || fail "broker not asked to bind"
 call "unbind" PUT /apps/web "$ALICE" '{"services":[]}'
 expect 200
+for _ in $(seq 1 50); do grep -q '^DELETE /v2/service_instances/.*/service_bindings/' "$CC_TMP/broker.log" && break; sleep 0.1; done
+grep -q '^DELETE /v2/service_instances/.*/service_bindings/.*service_id=svc-pg' "$CC_TMP/broker.log" || fail "broker not asked to unbind"
 
 call "deprovision" DELETE /services/db1 "$ALICE"
 expect 200

@@ -150,8 +150,36 @@ expect 400 100
 call "bad resources body" PUT /resources "$ALICE" '{"sha1":1}'
 expect 400 100
 
+# kill -9 in the middle of uploads: after a restart the app keeps its last acknowledged
+# package, the temp areas are swept, and every blob under a real name is whole.
+call "before crash" GET /apps/site "$ALICE"
+PKG_BEFORE=$(jfield .version)
+head -c 12000000 /dev/urandom > "$CC_TMP/app/big.bin"
+(cd "$CC_TMP/app" && zip -q0 "$CC_TMP/big.zip" big.bin f1.txt)
+for round in 1 2 3; do
+    curl -s -o /dev/null -X PUT -H "Authorization: bearer $ALICE" -F "application=@$CC_TMP/big.zip" \
+        -F 'resources=[]' "$CC_URL/apps/site/application" &
+    UP=$!
+    sleep "0.$((round * 3))"
+    kill -9 "$CC_PID"
+    wait "$CC_PID" 2>/dev/null
+    wait "$UP" 2>/dev/null
+    start_cc
+    call "after crash $round" GET /apps/site "$ALICE"
+    expect 200
+    V=$(jfield .version)
+    [ "$V" = "$PKG_BEFORE" ] || PKG_BEFORE=$V # the upload may have been acknowledged first
+    [ -z "$(ls -A "$CC_TMP/data/blobs/tmp")" ] || fail "blob temp files after restart"
+done
+for f in $(find "$CC_TMP/data/blobs/res" "$CC_TMP/data/blobs/pkg" -type f); do
+    [ "$(sha1sum "$f" | cut -c1-40)" = "$(basename "$f")" ] || fail "half blob under a real name: $f"
+done
+STATUS=$(curl -s -o "$CC_TMP/after.zip" -w '%{http_code}' -H "Authorization: bearer $ALICE" "$CC_URL/apps/site/application")
+[ "$STATUS" = 200 ] && unzip -tq "$CC_TMP/after.zip" >/dev/null || fail "package unreadable after crashes"
+
 # Nothing is left in the temp area, and no blob is half written.
 [ -z "$(ls -A "$CC_TMP/data/tmp")" ] || fail "temp files left: $(ls "$CC_TMP/data/tmp")"
+
 [ -z "$(ls -A "$CC_TMP/data/blobs/tmp")" ] || fail "blob temp files left"
 
 echo "PASS test_cc_upload"

@@ -53,6 +53,10 @@ wdn run a -- socat -T2 - TCP:"$hosta":$bus_port,connect-timeout=2 </dev/null >/d
     wdn_fail "net_out of b opened the port for a"
 echo "ok - net_out is per container"
 
+# No IPv6 path around the IPv4 rules (the host side of the veth has no link-local address).
+wdn run b -- sh -c 'ip -6 addr' | grep -q inet6 && wdn_fail "container has IPv6 addresses"
+echo "ok - no IPv6 inside containers"
+
 # Files: a's writable layer is invisible from b.
 wdn run a -- sh -c 'echo secret-a > /home/vcap/secret'
 wdn run b -- cat /home/vcap/secret >/dev/null 2>&1 && wdn_fail "b reads a's file"

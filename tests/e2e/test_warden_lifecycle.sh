@@ -22,6 +22,8 @@ n=$(wdn run lc1 -- ps -e -o pid= | wc -l)
 [ "$n" -le 2 ] || wdn_fail "ps sees $n processes (expected init + ps)"
 echo "ok - ps sees only the container's processes ($n)"
 expect_eq "pid 1 is the tiny init" "$(wdn run lc1 -- ps -o comm= -p 1)" "hearth-init"
+wdn run lc1 -- ps -e -o args= | grep -qF "$T" && wdn_fail "host paths visible in ps"
+echo "ok - no host paths in the container's process list"
 
 wdn run lc1 -- sh -c 'echo x > /usr/bin/hearth-test' 2>/dev/null && wdn_fail "base is writable"
 [ ! -e /usr/bin/hearth-test ] || wdn_fail "wrote into the host's /usr"
@@ -38,6 +40,7 @@ rc=$?
 expect_eq "memory hog is SIGKILLed" "$rc" "137"
 wdn info lc1 | grep -q '"out of memory"' || wdn_fail "no out of memory event in info"
 echo "ok - out of memory event reported"
+expect_eq "the OOM killer spares the init" "$(wdn info lc1 | json_get 'd["state"]')" "active"
 
 # Pids: a fork bomb hits the limit, the host and the container survive it, stop ends it.
 wdn create --handle lc3 --pids 64 --network none >/dev/null || wdn_fail "create lc3"

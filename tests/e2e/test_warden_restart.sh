@@ -45,6 +45,18 @@ find /sys/fs/cgroup -type d \( -path "*/$CGP/dead" -o -path "*/$CGP/stray" \) | 
 grep -qF "$T/data/containers/dead" /proc/mounts && wdn_fail "dead container still mounted"
 echo "ok - dead container and stray cgroup cleaned on start"
 
+# A crash (SIGKILL) instead of a clean stop: same recovery, jobs in flight included.
+job=$(wdn spawn live -- sh -c 'sleep 1; echo after-crash')
+kill -9 "$WPID"
+wait "$WPID" 2>/dev/null
+WPID=""
+rm -f "$T/w.sock"
+wdn_start
+out=$(wdn link live "$job")
+expect_eq "link a job across a warden crash" "$out" "after-crash"
+out=$(socat -T2 - TCP:127.0.0.1:"$hp",connect-timeout=2 </dev/null 2>/dev/null)
+expect_eq "app still mapped after the crash" "$out" "still-here"
+
 wdn destroy live >/dev/null || wdn_fail "destroy after restart"
 out=$(socat -T1 - TCP:127.0.0.1:"$hp",connect-timeout=1 </dev/null 2>/dev/null)
 [ -z "$out" ] || wdn_fail "app still answers after destroy"

@@ -108,6 +108,15 @@ int cc_api_load_app(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *r
 /* Sends blob `key` as a 200 response body (read on the thread pool), or 404/401. */
 void cc_api_send_blob(cc_ctx_t *cc, hc_http_res_t *res, const char *key);
 
+/*
+ * Brings the app's service bindings in line with its new `services` list (names of the
+ * owner's instances): binds the added ones through the broker (credentials stored when it
+ * answers) and unbinds the removed ones (database first, then the broker). Asynchronous;
+ * failures are logged. after may be NULL (app deleted).
+ */
+void cc_services_sync(cc_ctx_t *cc, const char *app_guid, const char *owner, const json_t *before,
+                      const json_t *after);
+
 /* Route registration per resource file. */
 void cc_api_info_routes(cc_ctx_t *cc, hc_http_server_t *srv);
 void cc_api_users_routes(cc_ctx_t *cc, hc_http_server_t *srv);

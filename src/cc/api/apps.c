@@ -18,19 +18,8 @@
 #include "hc_uuid.h"
 #include "orch.h"
 
-#define CC_MAX_INSTANCES 512
-#define CC_MAX_MEMORY_MB (64 * 1024)
-#define CC_MAX_STR_FIELD 255
-#define CC_MAX_ENV_ENTRY 4096
-
-/* A validation failure: the v1 code and its message. */
-typedef struct app_err_s {
-    int code;
-    char msg[300];
-} app_err_t;
-
-static int fail(app_err_t *e, int code, const char *fmt, ...) HC_PRINTF(3, 4);
-static int fail(app_err_t *e, int code, const char *fmt, ...)
+static int fail(cc_app_err_t *e, int code, const char *fmt, ...) HC_PRINTF(3, 4);
+static int fail(cc_app_err_t *e, int code, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -40,180 +29,12 @@ static int fail(app_err_t *e, int code, const char *fmt, ...)
     return -EINVAL;
 }
 
-static void set_str(char **field, const char *v)
-{
-    free(*field);
-    *field = v ? hc_strdup(v) : NULL;
-}
-
-/* Lower-cases, strips a scheme and a trailing '/', checks host syntax. */
-static int normalize_uri(const char *in, char *out, size_t size)
-{
-    if (strncasecmp(in, "http://", 7) == 0)
-        in += 7;
-    else if (strncasecmp(in, "https://", 8) == 0)
-        in += 8;
-    size_t n = strlen(in);
-    while (n && in[n - 1] == '/')
-        n--;
-    if (n == 0 || n >= size || n > 253)
-        return -EINVAL;
-    for (size_t i = 0; i < n; i++) {
-        char c = (char)tolower((unsigned char)in[i]);
-        if (!isalnum((unsigned char)c) && c != '-' && c != '.')
-            return -EINVAL;
-        out[i] = c;
-    }
-    out[n] = '\0';
-    if (out[0] == '.' || out[0] == '-' || out[n - 1] == '.' || strstr(out, ".."))
-        return -EINVAL;
-    return 0;
-}
-
-static int parse_staging(json_t *st, cc_app_t *app, app_err_t *e)
-{
-    static const char *const keys[][2] = {
-        {"framework", "model"}, {"runtime", "stack"}, {"command", NULL}};
-    char **fields[] = {&app->framework, &app->runtime, &app->command};
-    if (!json_is_object(st))
-        return fail(e, CC_E_FRAMEWORK_INVALID, "Invalid framework description: 'staging'");
-    for (size_t i = 0; i < HC_ARRAY_SIZE(keys); i++) {
-        json_t *v = json_object_get(st, keys[i][0]);
-        if (!v && keys[i][1])
-            v = json_object_get(st, keys[i][1]);
-        if (!v || json_is_null(v))
-            continue;
-        if (!json_is_string(v) || json_string_length(v) > CC_MAX_STR_FIELD)
-            return fail(e, CC_E_FRAMEWORK_INVALID, "Invalid framework description: '%s'",
-                        keys[i][0]);
-        set_str(fields[i], json_string_value(v));
-    }
-    return 0;
-}
-
-static int parse_uris(cc_ctx_t *cc, json_t *v, cc_app_t *app, app_err_t *e)
-{
-    if (!json_is_array(v) || json_array_size(v) > CC_MAX_URIS)
-        return fail(e, CC_E_APP_INVALID, "Invalid application description: uris");
-    if ((int64_t)json_array_size(v) > cc->conf->quota_uris)
-        return fail(e, CC_E_QUOTA_URIS, "Too many URIs: %zu, you're allowed: %lld",
-                    json_array_size(v), (long long)cc->conf->quota_uris);
-    json_t *uris = hc_json_arr(), *u;
-    size_t i;
-    json_array_foreach(v, i, u)
-    {
-        char norm[256];
-        if (!json_is_string(u) || normalize_uri(json_string_value(u), norm, sizeof(norm)) < 0) {
-            json_decref(uris);
-            return fail(e, CC_E_URI_INVALID, "Invalid URI: \"%.200s\"",
-                        json_is_string(u) ? json_string_value(u) : "?");
-        }
-        bool dup = false;
-        json_t *x;
-        size_t k;
-        json_array_foreach(uris, k, x) dup |= strcmp(json_string_value(x), norm) == 0;
-        if (!dup)
-            hc_json_append_str(uris, norm);
-    }
-    json_decref(app->uris);
-    app->uris = uris;
-    return 0;
-}
-
-static int parse_env(json_t *v, cc_app_t *app, app_err_t *e)
-{
-    if (!json_is_array(v) || json_array_size(v) > CC_MAX_ENV)
-        return fail(e, CC_E_APP_INVALID, "Invalid application description: env");
-    json_t *x;
-    size_t i;
-    json_array_foreach(v, i, x)
-    {
-        const char *s = json_string_value(x);
-        const char *eq = s ? strchr(s, '=') : NULL;
-        if (!s || !eq || eq == s || json_string_length(x) > CC_MAX_ENV_ENTRY ||
-            strlen(s) != json_string_length(x))
-            return fail(e, CC_E_APP_INVALID, "Invalid application description: env entry %zu", i);
-        if (strncasecmp(s, "vcap_", 5) == 0 || strncasecmp(s, "vmc_", 4) == 0)
-            return fail(e, CC_E_FORBIDDEN, "Operation not permitted: env %.*s is reserved",
-                        (int)(eq - s), s);
-    }
-    json_decref(app->env);
-    app->env = json_incref(v);
-    return 0;
-}
-
-static int parse_services(cc_ctx_t *cc, json_t *v, cc_app_t *app, app_err_t *e)
-{
-    if (!json_is_array(v) || json_array_size(v) > 64)
-        return fail(e, CC_E_APP_INVALID, "Invalid application description: services");
-    json_t *x;
-    size_t i;
-    json_array_foreach(v, i, x)
-    {
-        cc_db_res_t res = {0};
-        hc_err_t err;
-        if (!json_is_string(x))
-            return fail(e, CC_E_APP_INVALID, "Invalid application description: services");
-        if (cc_db_exec(cc->db, "SELECT guid FROM service_instances WHERE owner = ? AND name = ?",
-                       CC_P(app->owner, json_string_value(x)), &res, &err) < 0)
-            return fail(e, CC_E_DATABASE, "Error talking with the database");
-        size_t n = res.nrows;
-        cc_db_res_release(&res);
-        if (n == 0)
-            return fail(e, CC_E_SERVICE_NOT_FOUND, "Service not found: %.100s",
-                        json_string_value(x));
-    }
-    json_decref(app->services);
-    app->services = json_incref(v);
-    return 0;
-}
-
-/* Applies the create/update body onto app. Unknown keys are ignored, as v1 did. */
-static int apply_body(cc_ctx_t *cc, json_t *body, cc_app_t *app, app_err_t *e)
-{
-    json_t *v;
-    hc_err_t err;
-    int64_t n;
-
-    if ((v = json_object_get(body, "staging")) && parse_staging(v, app, e) < 0)
-        return -EINVAL;
-    if ((v = json_object_get(body, "uris")) && parse_uris(cc, v, app, e) < 0)
-        return -EINVAL;
-    if (hc_json_opt_int(body, "instances", app->instances, 0, CC_MAX_INSTANCES, &n, &err) < 0)
-        return fail(e, CC_E_APP_INVALID, "Invalid application description: %s", err.msg);
-    app->instances = n;
-    if ((v = json_object_get(body, "resources")) && !json_is_null(v)) {
-        if (!json_is_object(v))
-            return fail(e, CC_E_APP_INVALID, "Invalid application description: resources");
-        if (hc_json_opt_int(v, "memory", app->memory, 1, CC_MAX_MEMORY_MB, &app->memory, &err) <
-                0 ||
-            hc_json_opt_int(v, "disk", app->disk, 1, 1024 * 1024, &app->disk, &err) < 0 ||
-            hc_json_opt_int(v, "fds", app->fds, 16, 65536, &app->fds, &err) < 0)
-            return fail(e, CC_E_APP_INVALID, "Invalid application description: resources.%s",
-                        err.msg);
-    }
-    if ((v = json_object_get(body, "env")) && !json_is_null(v) && parse_env(v, app, e) < 0)
-        return -EINVAL;
-    if ((v = json_object_get(body, "services")) && !json_is_null(v) &&
-        parse_services(cc, v, app, e) < 0)
-        return -EINVAL;
-    if ((v = json_object_get(body, "state")) && !json_is_null(v)) {
-        const char *s = json_string_value(v);
-        if (!s || (strcmp(s, "STARTED") != 0 && strcmp(s, "STOPPED") != 0))
-            return fail(e, CC_E_APP_INVALID, "Invalid application description: state");
-        set_str(&app->state, s);
-    }
-    if ((v = json_object_get(body, "debug")) && !json_is_null(v))
-        return fail(e, 309, "Cloud controller has disallowed debugging.");
-    return 0;
-}
-
 /*
  * Quotas for owner, counting app (its new values) instead of its stored row: apps (601),
  * memory of STARTED apps (600).
  */
 static int check_quotas(cc_ctx_t *cc, const cc_user_t *user, const cc_app_t *app, bool creating,
-                        app_err_t *e)
+                        cc_app_err_t *e)
 {
     cc_db_res_t res = {0};
     hc_err_t err;
@@ -239,7 +60,7 @@ static int check_quotas(cc_ctx_t *cc, const cc_user_t *user, const cc_app_t *app
 }
 
 /* Replaces the app's rows in routes; a URI owned by another app is 701. Inside a tx. */
-static int save_routes(cc_ctx_t *cc, const cc_app_t *app, app_err_t *e, hc_err_t *err)
+static int save_routes(cc_ctx_t *cc, const cc_app_t *app, cc_app_err_t *e, hc_err_t *err)
 {
     int r = cc_db_exec(cc->db, "DELETE FROM routes WHERE app_guid = ?", CC_P(app->guid), NULL, err);
     if (r < 0)
@@ -259,7 +80,7 @@ static int save_routes(cc_ctx_t *cc, const cc_app_t *app, app_err_t *e, hc_err_t
     return 0;
 }
 
-static void reply_app_err(hc_http_res_t *res, const app_err_t *e, const hc_err_t *err)
+static void reply_app_err(hc_http_res_t *res, const cc_app_err_t *e, const hc_err_t *err)
 {
     if (e->code == CC_E_DATABASE)
         cc_reply_db_error(res, "app", err);
@@ -298,7 +119,7 @@ static void h_app_create(const hc_http_request_t *req, hc_http_res_t *res, void 
     cc_user_t user;
     json_t *body = NULL;
     cc_app_t app = {0};
-    app_err_t e = {0};
+    cc_app_err_t e = {0};
     hc_err_t err = {0};
     const char *name;
     char guid[HC_UUID_STR_LEN + 1];
@@ -326,10 +147,12 @@ static void h_app_create(const hc_http_request_t *req, hc_http_res_t *res, void 
     app.services = hc_json_arr();
     app.created = app.updated = hc_wall_s();
     app.lock_version = 1;
-    if (apply_body(cc, body, &app, &e) < 0 || check_quotas(cc, &user, &app, true, &e) < 0) {
+    if (cc_app_apply_body(cc, body, &app, &e) < 0 || check_quotas(cc, &user, &app, true, &e) < 0) {
         reply_app_err(res, &e, &err);
         goto out;
     }
+    if (strcmp(app.state, "STARTED") == 0)
+        app.run_count = 1;
     r = cc_db_begin(cc->db, &err);
     if (r < 0)
         goto dbfail;
@@ -351,6 +174,7 @@ static void h_app_create(const hc_http_request_t *req, hc_http_res_t *res, void 
         cc_db_commit(cc->db, &err) < 0)
         goto dbfail;
     hc_log_info("app created", "app", name, "guid", app.guid, "owner", user.email);
+    cc_services_sync(cc, app.guid, app.owner, NULL, app.services);
     cc_orch_app_changed(cc, NULL, &app);
     char url[CC_MAX_NAME + 16];
     snprintf(url, sizeof(url), "/apps/%s", name);
@@ -430,7 +254,7 @@ static void h_app_update(const hc_http_request_t *req, hc_http_res_t *res, void 
     cc_user_t user;
     cc_app_t app = {0}, before = {0};
     json_t *body = NULL, *meta;
-    app_err_t e = {0};
+    cc_app_err_t e = {0};
     hc_err_t err = {0};
     char *detail = NULL;
     int r;
@@ -447,7 +271,7 @@ static void h_app_update(const hc_http_request_t *req, hc_http_res_t *res, void 
             goto out;
         }
     }
-    if (apply_body(cc, body, &app, &e) < 0 || check_quotas(cc, &user, &app, false, &e) < 0) {
+    if (cc_app_apply_body(cc, body, &app, &e) < 0 || check_quotas(cc, &user, &app, false, &e) < 0) {
         reply_app_err(res, &e, &err);
         goto out;
     }
@@ -482,6 +306,8 @@ static void h_app_update(const hc_http_request_t *req, hc_http_res_t *res, void 
     if (cc_event_add(cc, app.guid, user.email, "app.update", detail, &err) < 0 ||
         cc_db_commit(cc->db, &err) < 0)
         goto dbfail;
+    if (!json_equal(before.services, app.services))
+        cc_services_sync(cc, app.guid, app.owner, before.services, app.services);
     cc_orch_app_changed(cc, &before, &app);
     cc_reply_empty(res, 200);
     goto out;
@@ -515,6 +341,7 @@ static void h_app_delete(const hc_http_request_t *req, hc_http_res_t *res, void 
         goto out;
     }
     hc_log_info("app deleted", "app", app.name, "guid", app.guid);
+    cc_services_sync(cc, app.guid, app.owner, app.services, NULL);
     cc_orch_app_deleted(cc, &app);
     cc_reply_empty(res, 200);
 out:

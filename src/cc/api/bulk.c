@@ -35,8 +35,10 @@ static int bulk_auth(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *
         char *colon = strchr(decoded, ':');
         if (colon && strlen(decoded) == len) {
             *colon = '\0';
-            bool ok =
-                cc_secret_eq(decoded, cc->bulk_user) & cc_secret_eq(colon + 1, cc->bulk_password);
+            /* Both compared every time: no early exit tells which one was wrong. */
+            bool user_ok = cc_secret_eq(decoded, cc->bulk_user);
+            bool pass_ok = cc_secret_eq(colon + 1, cc->bulk_password);
+            bool ok = user_ok && pass_ok;
             sodium_memzero(decoded, sizeof(decoded));
             if (ok)
                 return 0;

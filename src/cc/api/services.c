@@ -393,6 +393,130 @@ out:
     cc_db_res_release(&rows);
 }
 
+typedef struct bind_job_s {
+    cc_ctx_t *cc;
+    char guid[HC_UUID_STR_LEN + 1];
+    char app[HC_UUID_STR_LEN + 1];
+    char instance[HC_UUID_STR_LEN + 1];
+} bind_job_t;
+
+static void on_bound(const hc_http_client_result_t *r, void *ud)
+{
+    bind_job_t *j = ud;
+    json_t *body = NULL;
+    hc_err_t err;
+    char now[24];
+    if (r->error || (r->status != 200 && r->status != 201)) {
+        hc_log_warn("broker refused the binding", "app", j->app, "instance", j->instance);
+        free(j);
+        return;
+    }
+    hc_json_parse_obj(r->body, r->body_len, CC_BROKER_MAX_RESPONSE, &body, &err);
+    json_t *cred = json_object_get(body, "credentials");
+    char *cred_s = json_is_object(cred) ? json_dumps(cred, JSON_COMPACT) : NULL;
+    snprintf(now, sizeof(now), "%lld", (long long)hc_wall_s());
+    if (cc_db_exec(j->cc->db,
+                   "INSERT INTO service_bindings (guid, app_guid, instance_guid, credentials,"
+                   " created) VALUES (?, ?, ?, ?, ?) ON CONFLICT (app_guid, instance_guid) DO"
+                   " UPDATE SET credentials = excluded.credentials",
+                   CC_P(j->guid, j->app, j->instance, cred_s, now), NULL, &err) < 0)
+        hc_log_error("storing a binding failed", "err", err.msg);
+    free(cred_s);
+    json_decref(body);
+    free(j);
+}
+
+static void on_unbound(const hc_http_client_result_t *r, void *ud)
+{
+    bind_job_t *j = ud;
+    if (r->error || (r->status >= 300 && r->status != 410))
+        hc_log_warn("broker did not unbind, it will find the orphan", "binding", j->guid);
+    free(j);
+}
+
+static bool list_has(const json_t *list, const char *name)
+{
+    json_t *v;
+    size_t i;
+    json_array_foreach(list, i, v) if (json_is_string(v) &&
+                                       strcmp(json_string_value(v), name) == 0) return true;
+    return false;
+}
+
+void cc_services_sync(cc_ctx_t *cc, const char *app_guid, const char *owner, const json_t *before,
+                      const json_t *after)
+{
+    json_t *v;
+    size_t i;
+    hc_err_t err;
+    json_array_foreach(after, i, v)
+    {
+        const char *name = json_string_value(v);
+        cc_db_res_t rows = {0};
+        char svc_id[128] = "", plan_id[128] = "";
+        if (!name || list_has(before, name) ||
+            cc_db_exec(
+                cc->db,
+                "SELECT guid, label, plan FROM service_instances WHERE owner = ? AND name = ?",
+                CC_P(owner, name), &rows, &err) < 0 ||
+            rows.nrows == 0) {
+            cc_db_res_release(&rows);
+            continue;
+        }
+        find_plan(cc, cc_db_cell(&rows, 0, 1), cc_db_cell(&rows, 0, 2), svc_id, plan_id,
+                  sizeof(svc_id));
+        bind_job_t *j = hc_calloc(1, sizeof(*j));
+        j->cc = cc;
+        hc_uuid4(j->guid);
+        snprintf(j->app, sizeof(j->app), "%s", app_guid);
+        snprintf(j->instance, sizeof(j->instance), "%s", cc_db_cell(&rows, 0, 0));
+        cc_db_res_release(&rows);
+        json_t *body =
+            json_pack("{s:s, s:s, s:s, s:{s:s}}", "service_id", svc_id, "plan_id", plan_id,
+                      "app_guid", app_guid, "bind_resource", "app_guid", app_guid);
+        char *path =
+            hc_asprintf("/v2/service_instances/%s/service_bindings/%s", j->instance, j->guid);
+        if (broker_request(cc, "PUT", path, body, on_bound, j) < 0)
+            free(j);
+        free(path);
+        json_decref(body);
+    }
+    json_array_foreach(before, i, v)
+    {
+        const char *name = json_string_value(v);
+        cc_db_res_t rows = {0};
+        if (!name || (after && list_has(after, name)) ||
+            cc_db_exec(cc->db,
+                       "SELECT b.guid, s.guid, s.label, s.plan FROM service_bindings b"
+                       " JOIN service_instances s ON s.guid = b.instance_guid"
+                       " WHERE b.app_guid = ? AND s.owner = ? AND s.name = ?",
+                       CC_P(app_guid, owner, name), &rows, &err) < 0 ||
+            rows.nrows == 0) {
+            cc_db_res_release(&rows);
+            continue;
+        }
+        bind_job_t *j = hc_calloc(1, sizeof(*j));
+        j->cc = cc;
+        snprintf(j->guid, sizeof(j->guid), "%s", cc_db_cell(&rows, 0, 0));
+        snprintf(j->instance, sizeof(j->instance), "%s", cc_db_cell(&rows, 0, 1));
+        char svc_id[128] = "", plan_id[128] = "";
+        find_plan(cc, cc_db_cell(&rows, 0, 2), cc_db_cell(&rows, 0, 3), svc_id, plan_id,
+                  sizeof(svc_id));
+        cc_db_res_release(&rows);
+        if (cc_db_exec(cc->db, "DELETE FROM service_bindings WHERE guid = ?", CC_P(j->guid), NULL,
+                       &err) < 0) {
+            free(j);
+            continue;
+        }
+        char *path = hc_asprintf("/v2/service_instances/%s/service_bindings/%s?service_id=%s"
+                                 "&plan_id=%s",
+                                 j->instance, j->guid, svc_id, plan_id);
+        if (broker_request(cc, "DELETE", path, NULL, on_unbound, j) < 0)
+            free(j);
+        free(path);
+    }
+}
+
 void cc_api_services_routes(cc_ctx_t *cc, hc_http_server_t *srv)
 {
     hc_http_server_route(srv, "GET", "/services/v1/offerings", h_offerings, cc);

@@ -28,7 +28,8 @@ void cc_bus_publish(cc_ctx_t *cc, const char *subject, const json_t *msg)
 {
     if (!cc->bus || !cc->bus->bus)
         return;
-    int r = hc_bus_publish_json(cc->bus->bus, subject, msg);
+    int r = msg ? hc_bus_publish_json(cc->bus->bus, subject, msg)
+                : hc_bus_publish(cc->bus->bus, subject, "", 0);
     if (r < 0)
         hc_log_warn("bus publish failed, dropping", "subject", subject, "err", strerror(-r));
 }
@@ -122,8 +123,6 @@ int cc_bus_start(cc_ctx_t *cc, hc_err_t *err)
     cc->bus->timer_open = true;
     uv_timer_start(&cc->bus->route_timer, on_route_timer, CC_ROUTE_INTERVAL_MS,
                    CC_ROUTE_INTERVAL_MS);
-    if (hc_bus_connected(cc->bus->bus))
-        on_state(cc->bus->bus, HC_BUS_CONNECTED, cc);
     return 0;
 }
 

@@ -6,6 +6,12 @@
 #include "db/db.h"
 #include "hc_buf.h"
 
+/* The connection and whether the CC opened a transaction on it (BEGIN .. COMMIT). */
+typedef struct pg_s {
+    PGconn *c;
+    bool in_tx;
+} pg_t;
+
 /* Rewrites `?` outside quoted literals as $1, $2, ... into out. */
 static void pg_rewrite(const char *sql, hc_buf_t *out)
 {
@@ -41,7 +47,8 @@ static int pg_error(PGresult *pr, PGconn *c, hc_err_t *err)
 static int pg_exec(void *conn, const char *sql, const char *const *params, size_t n,
                    cc_db_res_t *res, hc_err_t *err)
 {
-    PGconn *c = conn;
+    pg_t *pg = conn;
+    PGconn *c = pg->c;
     hc_buf_t q;
     PGresult *pr = NULL;
     int r;
@@ -51,6 +58,16 @@ static int pg_exec(void *conn, const char *sql, const char *const *params, size_
     pg_rewrite(sql, &q);
     pr = PQexecParams(c, q.data, (int)n, NULL, params, NULL, NULL, 0);
     ExecStatusType st = PQresultStatus(pr);
+    /* The server restarted or the connection broke: reconnect once and retry. Inside a
+     * transaction the retry would run outside it, so only when none is open. */
+    if (st == PGRES_FATAL_ERROR && PQstatus(c) == CONNECTION_BAD && !pg->in_tx) {
+        PQreset(c);
+        if (PQstatus(c) == CONNECTION_OK) {
+            PQclear(pr);
+            pr = PQexecParams(c, q.data, (int)n, NULL, params, NULL, NULL, 0);
+            st = PQresultStatus(pr);
+        }
+    }
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
         r = pg_error(pr, c, err);
         goto out;
@@ -76,18 +93,29 @@ out:
 
 static int pg_script(void *conn, const char *sql, hc_err_t *err)
 {
-    PGresult *pr = PQexec(conn, sql);
+    pg_t *pg = conn;
+    bool begin = strcmp(sql, "BEGIN") == 0;
+    /* A broken connection outside a transaction is re-established before a new one starts. */
+    if (PQstatus(pg->c) == CONNECTION_BAD && !pg->in_tx)
+        PQreset(pg->c);
+    PGresult *pr = PQexec(pg->c, sql);
     ExecStatusType st = PQresultStatus(pr);
     int r = 0;
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
-        r = pg_error(pr, conn, err);
+        r = pg_error(pr, pg->c, err);
     PQclear(pr);
+    if (begin && r == 0)
+        pg->in_tx = true;
+    else if (strcmp(sql, "COMMIT") == 0 || strcmp(sql, "ROLLBACK") == 0)
+        pg->in_tx = false;
     return r;
 }
 
 static void pg_close(void *conn)
 {
-    PQfinish(conn);
+    pg_t *pg = conn;
+    PQfinish(pg->c);
+    free(pg);
 }
 
 static const cc_db_ops_t pg_ops = {.exec = pg_exec, .script = pg_script, .close = pg_close};
@@ -104,13 +132,15 @@ int cc_db_pg_open(const char *url, void **ret_conn, const cc_db_ops_t **ret_ops,
         PQfinish(c);
         return -EIO;
     }
+    pg_t *pg = hc_calloc(1, sizeof(*pg));
+    pg->c = c;
     /* Migrations create tables that may already exist: keep the server's notices quiet. */
-    int r = pg_script(c, "SET client_min_messages = warning", err);
+    int r = pg_script(pg, "SET client_min_messages = warning", err);
     if (r < 0) {
-        PQfinish(c);
+        pg_close(pg);
         return r;
     }
-    *ret_conn = c;
+    *ret_conn = pg;
     *ret_ops = &pg_ops;
     return 0;
 }

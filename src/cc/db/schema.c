@@ -35,6 +35,10 @@ static const char *const migrations[] = {
     "CREATE TABLE service_instances (guid TEXT PRIMARY KEY, name TEXT NOT NULL,"
     " owner TEXT NOT NULL, label TEXT NOT NULL, plan TEXT NOT NULL, credentials TEXT,"
     " created BIGINT NOT NULL, UNIQUE (owner, name));",
+    /* 3: bindings of service instances to apps, with the broker's credentials */
+    "CREATE TABLE service_bindings (guid TEXT PRIMARY KEY, app_guid TEXT NOT NULL,"
+    " instance_guid TEXT NOT NULL, credentials TEXT, created BIGINT NOT NULL,"
+    " UNIQUE (app_guid, instance_guid));",
 };
 
 int cc_db_migrate(cc_db_t *db, hc_err_t *err)

@@ -82,7 +82,7 @@ static void handle_line(hc_warden_t *w, const char *line, size_t len)
     hc_wreq_t *r = w->head;
     if (!r)
         return; /* unsolicited: ignore */
-    json_t *j = json_loadb(line, len, 0, NULL);
+    json_t *j = json_loadb(line, len, JSON_ALLOW_NUL, NULL);
     const char *type = json_string_value(json_object_get(j, "type"));
     bool more = type && strcmp(type, "stream") == 0 && !json_object_get(j, "exit_status");
     if (!more) {

@@ -78,12 +78,31 @@ static void lo_up(void)
 }
 
 /* pid 1 of the container: reap whatever is orphaned, ignore everything else. */
-static void __attribute__((noreturn)) init_loop(int argc, char **argv)
+/*
+ * Overwrites this process's command line (the argv area the kernel shows in
+ * /proc/PID/cmdline, found through fields 48 and 49 of /proc/self/stat) with `title`, so
+ * `ps` inside a container shows a name, never the host paths of the daemon's arguments.
+ */
+static void set_title(const char *title)
 {
-    /* The command line is visible to `ps` inside: show a name, not host paths. */
-    char *start = argv[0], *end = argv[argc - 1] + strlen(argv[argc - 1]);
-    memset(start, 0, (size_t)(end - start));
-    snprintf(start, (size_t)(end - start) + 1, "hearth-init");
+    char buf[2048];
+    if (wdn_read_str("/proc/self/stat", buf, sizeof(buf)) <= 0)
+        return;
+    char *p = strrchr(buf, ')');
+    for (int field = 2; p && field < 48; field++)
+        p = strchr(p + 1, ' ');
+    if (!p)
+        return;
+    unsigned long start = strtoul(p + 1, &p, 10), end = strtoul(p, NULL, 10);
+    if (start == 0 || end <= start || end - start > (1u << 20))
+        return;
+    memset((void *)start, 0, end - start);
+    memcpy((void *)start, title, HC_MIN(strlen(title), end - start - 1));
+}
+
+static void __attribute__((noreturn)) init_loop(void)
+{
+    set_title("hearth-init");
     prctl(PR_SET_NAME, "hearth-init", 0, 0, 0);
     int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
     for (int fd = 0; fd < 3; fd++)
@@ -105,9 +124,8 @@ static void __attribute__((noreturn)) init_loop(int argc, char **argv)
     }
 }
 
-static int init_main(int argc, char **argv)
+static int init_main(const char *cdir)
 {
-    const char *cdir = argv[2];
     json_t *cfg = load_json(cdir, "config.json");
     if (!cfg)
         return 1;
@@ -163,6 +181,13 @@ static int init_main(int argc, char **argv)
         int r = 0;
         if (sethostname(hostname, strlen(hostname)) < 0)
             r = hc_err_set(&err, -errno, "sethostname");
+        /* No IPv6 in the container: warden's firewall rules are IPv4 only. /proc/sys/net
+         * shows the network namespace of the writer, so this touches only ours; it must
+         * happen before the pivot, after which /proc/sys is read-only. */
+        (void)wdn_write_str("/proc/sys/net/ipv6/conf/all/disable_ipv6", "1");
+        /* The OOM killer must pick the app, never the init that holds the namespaces. */
+        (void)wdn_write_str("/proc/self/oom_score_adj", "-1000");
+        (void)wdn_write_str("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1");
         if (r == 0)
             r = wdn_rootfs_enter(base, disk, rootfs, overlay, binds, nbinds, &err);
         if (r < 0) {
@@ -172,9 +197,10 @@ static int init_main(int argc, char **argv)
             _exit(1);
         }
         lo_up();
+
         (void)!write(ready_p[1], "K", 1);
         close(ready_p[1]);
-        init_loop(argc, argv);
+        init_loop();
     }
     close(sync_p[0]);
     close(ready_p[1]);
@@ -297,6 +323,11 @@ static void __attribute__((noreturn)) exec_child(json_t *spec, int errfd)
     _exit(126);
 }
 
+int wdn_helper_init(const char *cdir)
+{
+    return init_main(cdir);
+}
+
 pid_t wdn_raw_fork(void)
 {
     return (pid_t)syscall(SYS_clone, SIGCHLD, NULL, NULL, NULL, NULL);
@@ -405,7 +436,7 @@ static void __attribute__((noreturn)) helper_exit(int code)
 int wdn_helper_main(int argc, char **argv)
 {
     if (strcmp(argv[1], "__init") == 0 && argc == 3)
-        helper_exit(init_main(argc, argv));
+        helper_exit(init_main(argv[2]));
     if (strcmp(argv[1], "__exec") == 0 && argc == 4)
         helper_exit(wdn_helper_exec_job(argv[2], argv[3]));
     if (strncmp(argv[1], "__copy", 6) == 0)

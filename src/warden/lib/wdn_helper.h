@@ -28,6 +28,8 @@
  * code for the helper process.
  */
 int wdn_helper_exec_job(const char *cdir, const char *job);
+/* The body of __init, for a raw fork of the daemon: prints the init's pid on stdout. */
+int wdn_helper_init(const char *cdir);
 /* fork() without running atfork handlers (libuv's would act on descriptors in the child). */
 pid_t wdn_raw_fork(void);
 

@@ -166,9 +166,26 @@ static void test_reopen_keeps_schema_version(void **state)
     assert_int_equal(cc_db_open(f->url, &again, &err), 0);
     assert_int_equal(cc_db_exec(again, "SELECT version FROM schema_version", CC_P0, &res, &err), 0);
     assert_int_equal(res.nrows, 1);
-    assert_int_equal(cc_db_cell_int(&res, 0, 0), 2);
+    assert_int_equal(cc_db_cell_int(&res, 0, 0), 3);
     cc_db_res_release(&res);
     cc_db_free(again);
+}
+
+/* After a server restart the next statement outside a transaction reconnects and succeeds. */
+static void test_pg_reconnects_after_restart(void **state)
+{
+    fixture_t *f = *state;
+    cc_db_res_t res = {0};
+    hc_err_t err;
+    char cmd[2048];
+    snprintf(cmd, sizeof(cmd), "'%s/tests/e2e/cc_pg.sh' restart '%s'", getenv("HEARTH_SOURCE_DIR"),
+             pg_dir);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(cc_db_exec(f->db, "SELECT 1", CC_P0, &res, &err), 0);
+    assert_string_equal(cc_db_cell(&res, 0, 0), "1");
+    cc_db_res_release(&res);
+    assert_int_equal(cc_db_begin(f->db, &err), 0);
+    assert_int_equal(cc_db_commit(f->db, &err), 0);
 }
 
 #define BOTH(t)                                                                                    \
@@ -193,9 +210,12 @@ int main(void)
     if (!pg_url[0])
         fprintf(stderr, "SKIP PostgreSQL half: the server could not be started here\n");
     const struct CMUnitTest tests[] = {
-        BOTH(test_insert_select_params_and_null),    BOTH(test_unique_violation_is_eexist),
-        BOTH(test_transactions_commit_and_rollback), BOTH(test_changes_and_limit),
+        BOTH(test_insert_select_params_and_null),
+        BOTH(test_unique_violation_is_eexist),
+        BOTH(test_transactions_commit_and_rollback),
+        BOTH(test_changes_and_limit),
         BOTH(test_reopen_keeps_schema_version),
+        cmocka_unit_test_setup_teardown(test_pg_reconnects_after_restart, setup_pg, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     char cmd[2048];
