@@ -37,6 +37,7 @@ typedef struct dea_conf_s {
     uint64_t heartbeat_ms;
     uint64_t register_ms;
     uint64_t pids;
+    uint64_t evacuation_delay_ms;
     char *buildpacks_dir;
     char *file_user; /* basic auth of the file server */
     char *file_password;
@@ -104,6 +105,9 @@ struct dea_s {
     bool stopping;
     bool snapshot_dirty;
     bool snap_writing, snap_again;
+    bool evacuating;
+    uv_signal_t usr2;
+    uv_timer_t evac_timer;
     bool stopped; /* the loop is closing: no new work */
 };
 
@@ -155,6 +159,10 @@ int dea_files_start(dea_t *dea, hc_err_t *err);
 
 /* ---- stage.c ---- */
 void dea_stage_request(dea_t *dea, const hc_bus_msg_t *msg);
+
+/* ---- evac.c ---- */
+int dea_evac_start(dea_t *dea);
+void dea_evac_stop(dea_t *dea);
 
 /* ---- conf.c ---- */
 extern const hc_conf_opt_t dea_conf_opts[];

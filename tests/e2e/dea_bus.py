@@ -4,8 +4,9 @@
   dea_bus.py rec HOST:PORT OUTFILE             record every message as a JSON line
                                                {"subject":..., "data":...} (flushed per line)
   dea_bus.py pub HOST:PORT SUBJECT DATA        publish one message and exit
-  dea_bus.py req HOST:PORT SUBJECT DATA SECS   request; print every reply (one per line)
-                                               received within SECS seconds
+  dea_bus.py req HOST:PORT SUBJECT DATA SECS [N]  request; print every reply (one per
+                                               line) received within SECS seconds (or the
+                                               first N)
   dea_bus.py wait FILE SECS PYEXPR             wait until a recorded line satisfies PYEXPR
                                                (names: s = subject, d = parsed data); print
                                                the data and exit 0, or exit 1 on timeout
@@ -89,8 +90,12 @@ def main():
         pub(s, sys.argv[3], sys.argv[4], inbox)
         s.settimeout(float(sys.argv[5]))
         try:
+            want = int(sys.argv[6]) if len(sys.argv) > 6 else 0
             for _, data in read_msgs(s, f):
                 print(data, flush=True)
+                want -= 1
+                if want == 0:
+                    break
         except socket.timeout:
             pass
     return 0

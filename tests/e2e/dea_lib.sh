@@ -52,6 +52,7 @@ file_server:
   user: u
   password: p
 buildpacks_dir: $HEARTH_SOURCE_DIR/buildpacks
+${DEA_EXTRA_YAML:-}
 log:
   level: ${DEA_LOG_LEVEL:-info}
 YML

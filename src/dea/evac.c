@@ -1,0 +1,64 @@
+/*
+ * Evacuation (SIGUSR2, as in v1): announce every live instance as DEA_EVACUATION so the HM
+ * starts replacements elsewhere, stop advertising, keep serving for evacuation_delay, then
+ * stop the instances (routes removed) and exit.
+ */
+#include <signal.h>
+
+#include "dea.h"
+#include "hc_log.h"
+
+static void on_exit_timer(uv_timer_t *t)
+{
+    dea_t *dea = t->data;
+    uv_close((uv_handle_t *)t, NULL);
+    hc_daemon_stop(dea->d);
+}
+
+static void on_evac_timer(uv_timer_t *t)
+{
+    dea_t *dea = t->data;
+    dea_inst_t *in = dea->insts, *next;
+    for (; in; in = next) {
+        next = in->next;
+        dea_inst_stop(in, "DEA_SHUTDOWN");
+    }
+    /* Let the stops reach warden before the loop closes. */
+    uv_timer_start(t, on_exit_timer, 2000, 0);
+}
+
+static void on_usr2(uv_signal_t *sig, int signum)
+{
+    (void)signum;
+    dea_t *dea = sig->data;
+    if (dea->evacuating)
+        return;
+    dea->evacuating = true;
+    hc_log_info("evacuating: instances announced as DEA_EVACUATION");
+    for (dea_inst_t *in = dea->insts; in; in = in->next) {
+        if (in->state != DEA_STARTING && in->state != DEA_RUNNING)
+            continue;
+        in->evacuated = true;
+        in->exit_reason = "DEA_EVACUATION";
+        dea_publish(dea, "droplet.exited", dea_exited_msg(in, (double)uv_now(dea->loop) / 1e3));
+        in->exit_reason = NULL;
+        in->notified = true;
+    }
+    dea->stopping = true; /* no more advertising nor new starts */
+    uv_timer_init(dea->loop, &dea->evac_timer);
+    dea->evac_timer.data = dea;
+    uv_timer_start(&dea->evac_timer, on_evac_timer, dea->conf->evacuation_delay_ms, 0);
+}
+
+int dea_evac_start(dea_t *dea)
+{
+    uv_signal_init(dea->loop, &dea->usr2);
+    dea->usr2.data = dea;
+    return uv_signal_start(&dea->usr2, on_usr2, SIGUSR2);
+}
+
+void dea_evac_stop(dea_t *dea)
+{
+    if (!uv_is_closing((uv_handle_t *)&dea->usr2))
+        uv_close((uv_handle_t *)&dea->usr2, NULL);
+}
