@@ -3,6 +3,8 @@ add_compile_options(
     -Wall -Wextra -Wformat=2 -Wshadow -Wvla -Wstrict-prototypes -Wmissing-prototypes
     -Wno-unused-parameter -Wno-missing-field-initializers -fno-common -fstack-protector-strong)
 add_compile_definitions(_GNU_SOURCE)
+# Where the built-in buildpacks are when hearth runs from its build tree (make run, tests).
+add_compile_definitions(HEARTH_BUILDPACKS_DIR="${CMAKE_SOURCE_DIR}/buildpacks")
 if(HEARTH_WERROR)
     add_compile_options(-Werror)
 endif()

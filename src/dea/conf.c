@@ -28,7 +28,7 @@ const hc_conf_opt_t dea_conf_opts[] = {
     HC_CONF_UINT("pids", dea_conf_t, pids, 512, 16, 65536, "process limit per container"),
     HC_CONF_MS("evacuation_delay", dea_conf_t, evacuation_delay_ms, 30000, 0, 3600000,
                "SIGUSR2: time instances keep serving after DEA_EVACUATION"),
-    HC_CONF_STR("buildpacks_dir", dea_conf_t, buildpacks_dir, "/usr/share/hearth/buildpacks",
+    HC_CONF_STR("buildpacks_dir", dea_conf_t, buildpacks_dir, HEARTH_BUILDPACKS_DIR,
                 "built-in buildpacks"),
     HC_CONF_STR("file_server.user", dea_conf_t, file_user, NULL,
                 "basic auth user of the file server (default: random)"),

@@ -19,7 +19,8 @@ void hd_ports_init(hd_ports_t *p, int base)
                           .dea = 9023,
                           .hm = 9024,
                           .broker = 9025,
-                          .broker_status = 9026};
+                          .broker_status = 9026,
+                          .dea_status = 9027};
         return;
     }
     *p = (hd_ports_t){.router = base,
@@ -31,7 +32,8 @@ void hd_ports_init(hd_ports_t *p, int base)
                       .dea = base + 6,
                       .hm = base + 7,
                       .broker = base + 8,
-                      .broker_status = base + 9};
+                      .broker_status = base + 9,
+                      .dea_status = base + 10};
 }
 
 static void child_arg(hd_child_t *c, const char *fmt, ...) HC_PRINTF(2, 3);
@@ -106,11 +108,17 @@ static void component_args(hd_t *hd, hd_child_t *c, const char *data_dir)
         child_arg(c, "--data-dir");
         child_arg(c, "%s/cc", data_dir);
     } else if (strcmp(c->name, "dea") == 0) {
+        child_arg(c, "-c");
+        child_arg(c, "%s/dea.yml", hd->conf_dir);
+        child_arg(c, "--status-port");
+        child_arg(c, "%d", p->dea_status);
         child_arg(c, "--port");
         child_arg(c, "%d", p->dea);
         child_arg(c, "--data-dir");
         child_arg(c, "%s/dea", data_dir);
     } else if (strcmp(c->name, "hm") == 0) {
+        child_arg(c, "-c");
+        child_arg(c, "%s/hm.yml", hd->conf_dir);
         child_arg(c, "--status-port");
         child_arg(c, "%d", p->hm);
     } else if (strcmp(c->name, "broker") == 0) {

@@ -28,6 +28,7 @@ typedef struct hd_conf_s {
 /* Every port of the micro cloud, derived once from port_base. */
 typedef struct hd_ports_s {
     int router, router_tls, router_status, bus, bus_monitor, cc, dea, hm, broker, broker_status;
+    int dea_status;
 } hd_ports_t;
 
 /* Secrets the daemons share, made once and kept in DATA/secrets.json (0600). */
