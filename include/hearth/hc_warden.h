@@ -35,6 +35,8 @@ int hc_warden_connect(hc_warden_t *w, hc_warden_connect_cb cb, void *data);
  * / -ENOBUFS (queue full) / -EINVAL, in which case cb is never called.
  */
 int hc_warden_request(hc_warden_t *w, json_t *req, hc_warden_cb cb, void *data);
+/* True once connected and until the connection breaks or is closed. */
+bool hc_warden_connected(const hc_warden_t *w);
 /*
  * Closes the connection; pending callbacks get error "connection closed". The memory is freed
  * once libuv has closed the handle. Accepts NULL.

@@ -62,9 +62,7 @@ int dea_start(hc_daemon_t *d, hc_err_t *err)
     }
     if (!(dea->http = hc_http_client_new(dea->loop, err)))
         return -EIO;
-    dea->wctl = hc_warden_new(dea->loop, conf->warden_socket);
-    if ((r = hc_warden_connect(dea->wctl, NULL, NULL)) < 0)
-        return hc_err_set(err, r, "warden %s: %s", conf->warden_socket, strerror(-r));
+    dea_wctl_start(dea);
     hc_autofree char *urls = NULL;
     for (char **u = conf->common.nats_urls; *u; u++) {
         char *n = urls ? hc_asprintf("%s,%s", urls, *u) : hc_strdup(*u);
@@ -126,8 +124,7 @@ void dea_stop(hc_daemon_t *d)
             hc_warden_free(w);
         }
     }
-    hc_warden_free(dea->wctl);
-    dea->wctl = NULL;
+    dea_wctl_stop(dea);
     if (dea->files)
         hc_http_server_close(dea->files, 1000, on_files_closed, NULL);
     hc_http_client_free(dea->http);

@@ -94,7 +94,11 @@ struct dea_s {
     uv_loop_t *loop;
     char id[33];
     hc_bus_t *bus;
-    hc_warden_t *wctl;
+    hc_warden_t *wctl; /* control connection (wctl.c), NULL until warden accepts it */
+    uv_timer_t wctl_timer;
+    bool wctl_connecting;
+    struct dea_wreq_s *wctl_head, *wctl_tail; /* held while not connected */
+    unsigned wctl_held;
     hc_http_client_t *http;
     hc_http_server_t *files;
     json_t *component;
@@ -110,6 +114,17 @@ struct dea_s {
     uv_timer_t evac_timer;
     bool stopped; /* the loop is closing: no new work */
 };
+
+/* ---- wctl.c: the shared control connection to warden ---- */
+/*
+ * The DEA may start before warden listens (hearthd starts them together) and warden may
+ * restart: the connection is retried until it is up, and re-made when it breaks. Requests
+ * made meanwhile are held (bounded) and sent once it is up.
+ */
+void dea_wctl_start(dea_t *dea);
+void dea_wctl_stop(dea_t *dea);
+/* Takes req; cb always gets called once (with an error if the request cannot be sent). */
+void dea_wctl_request(dea_t *dea, json_t *req, hc_warden_cb cb, void *data);
 
 /* ---- msg.c: message parsing and building (pure, unit tested) ---- */
 int dea_start_parse(const char *data, size_t len, dea_start_t *s, hc_err_t *err);

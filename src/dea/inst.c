@@ -75,16 +75,11 @@ static void on_ctl_done(hc_warden_t *w, json_t *resp, bool more, const char *err
     dea_inst_unref(in);
 }
 
-/* A request on the control connection; cb (or a logger) gets a reference to in. */
+/* A request on the control connection; cb (or a logger) gets a reference to in, always. */
 static void ctl(dea_inst_t *in, const char *type, hc_warden_cb cb)
 {
     json_t *req = json_pack("{s:s, s:s}", "type", type, "handle", in->handle);
-    if (!in->dea->wctl ||
-        hc_warden_request(in->dea->wctl, req, cb ? cb : on_ctl_done, dea_inst_ref(in)) < 0) {
-        if (!in->dea->wctl)
-            json_decref(req);
-        dea_inst_unref(in);
-    }
+    dea_wctl_request(in->dea, req, cb ? cb : on_ctl_done, dea_inst_ref(in));
 }
 
 static void unregister(dea_inst_t *in)

@@ -55,7 +55,9 @@ static void fail(stage_t *st, const char *what, const char *detail)
 
 static void on_destroyed(hc_warden_t *w, json_t *resp, bool more, const char *error, void *data)
 {
-    (void)w, (void)resp, (void)more, (void)error, (void)data;
+    (void)w, (void)resp, (void)more, (void)data;
+    if (error)
+        hc_log_warn("cannot destroy a staging container", "err", error);
 }
 
 typedef struct rm_job_s {
@@ -111,7 +113,7 @@ static void reply_and_free(stage_t *st)
     if (st->w) {
         if (st->has_container) {
             json_t *req = json_pack("{s:s, s:s}", "type", "destroy", "handle", st->handle);
-            hc_warden_request(dea->wctl, req, on_destroyed, NULL);
+            dea_wctl_request(dea, req, on_destroyed, NULL);
         }
         hc_warden_free(st->w);
     }

@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # The micro cloud with the real daemons: hearthd starts every built daemon on a shifted port
 # range, the API answers through the router at api.localhost, the admin it created can log in
-# with the CLI, and SIGTERM stops every daemon it started.
+# with the CLI, an app pushed through it answers, is restarted after its process is killed
+# and leaves no container once deleted (as root), and SIGTERM stops every daemon it started.
 set -euo pipefail
 bin=${HEARTH_BIN_DIR:?}
 tmp=$(mktemp -d)
 hd_pid=""
+had_table=0
+nft list table ip hearth_warden >/dev/null 2>&1 && had_table=1
+pushed=0
 cleanup() {
     if [ -n "$hd_pid" ]; then
         kill -TERM "$hd_pid" 2>/dev/null || true
@@ -16,6 +20,18 @@ cleanup() {
     for pid in $(sed -n 's/.*msg="component started".* pid=\([0-9]*\).*/\1/p' "$tmp/out" 2>/dev/null); do
         kill -KILL "$pid" 2>/dev/null || true
     done
+    # Containers outlive warden: a warden on the same socket and data dir destroys what is left.
+    if [ "$pushed" = 1 ] && [ -d "$tmp/data/warden" ]; then
+        "$bin/hearth-warden" --socket "$tmp/data/warden.sock" --data-dir "$tmp/data/warden" \
+            >>"$tmp/warden-cleanup.log" 2>&1 &
+        local wpid=$!
+        local w=("$bin/hearth-warden" client --socket "$tmp/data/warden.sock")
+        for _ in $(seq 1 100); do "${w[@]}" ping >/dev/null 2>&1 && break; sleep 0.1; done
+        for h in $("${w[@]}" list 2>/dev/null); do "${w[@]}" destroy "$h" >/dev/null 2>&1 || true; done
+        kill -TERM "$wpid" 2>/dev/null || true
+        wait "$wpid" 2>/dev/null || true
+        [ "$had_table" = 1 ] || nft delete table ip hearth_warden 2>/dev/null || true
+    fi
     rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -59,6 +75,56 @@ export HEARTH_HOME="$tmp/home"
 "$bin/hearth" target "http://127.0.0.1:$((base + 5))" >/dev/null || fail "hearth target"
 "$bin/hearth" login "$email" -p "$password" >/dev/null || fail "hearth login as the admin"
 [ "$("$bin/hearth" apps --json)" = "[]" ] || fail "apps: $("$bin/hearth" apps --json)"
+# An app pushed through the cloud answers through the router; when its process is killed the
+# DEA notices, the HM has it restarted, and deleting it leaves no container behind (staging
+# containers included).
+app_pid() {
+    local p h
+    for h in $("$bin/hearth-warden" client --socket "$tmp/data/warden.sock" list 2>/dev/null); do
+        case "$h" in dea-*) ;; *) continue ;; esac
+        for p in $(pgrep -f '^python3 .*hearth-static.py' || true); do
+            grep -q "$h" "/proc/$p/cgroup" 2>/dev/null && { echo "$p"; return 0; }
+        done
+    done
+    return 1
+}
+answers() {
+    [ "$(curl -s -o /dev/null -w '%{http_code}' -H "Host: $1.localhost" "http://127.0.0.1:$base/")" = 200 ]
+}
+if [ "$(id -u)" != 0 ]; then
+    echo "skipped the app push part: containers need root"
+else
+    app=hdcloud$RANDOM
+    pushed=1
+    # "ready" means the API answers; warden may still be setting up its containers' root.
+    for _ in $(seq 1 300); do
+        "$bin/hearth-warden" client --socket "$tmp/data/warden.sock" ping >/dev/null 2>&1 && break
+        sleep 0.1
+    done
+    cp -r "$HEARTH_SOURCE_DIR/tests/apps/static" "$tmp/site"
+    (cd "$tmp/site" && "$bin/hearth" push "$app" >"$tmp/push.out" 2>&1) ||
+        fail "push: $(cat "$tmp/push.out")"
+    for _ in $(seq 1 100); do answers "$app" && break; sleep 0.1; done
+    answers "$app" || fail "the pushed app does not answer through the router"
+    pid=$(app_pid) || fail "cannot find the app's process"
+    kill -9 "$pid"
+    restarted=0
+    for _ in $(seq 1 300); do
+        npid=$(app_pid || true)
+        if [ -n "$npid" ] && [ "$npid" != "$pid" ] && answers "$app"; then restarted=1; break; fi
+        sleep 0.1
+    done
+    [ "$restarted" = 1 ] || fail "the app was not restarted within 30 s after its process was killed"
+    "$bin/hearth" delete "$app" >/dev/null || fail "hearth delete"
+    left="x"
+    for _ in $(seq 1 100); do
+        left=$("$bin/hearth-warden" client --socket "$tmp/data/warden.sock" list 2>&1) || true
+        [ -z "$left" ] && break
+        sleep 0.1
+    done
+    [ -z "$left" ] || fail "containers left after the app was deleted: $left"
+fi
+
 if "$bin/hearth" login "$email" -p wrong >/dev/null 2>&1; then fail "wrong password accepted"; fi
 
 # SIGTERM: hearthd exits 0 and every daemon it started is gone.

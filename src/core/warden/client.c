@@ -155,6 +155,11 @@ int hc_warden_connect(hc_warden_t *w, hc_warden_connect_cb cb, void *data)
     return 0;
 }
 
+bool hc_warden_connected(const hc_warden_t *w)
+{
+    return w && w->connected && !w->closing;
+}
+
 static void on_write(uv_write_t *req, int status)
 {
     hc_wwrite_t *wr = HC_CONTAINER_OF(req, hc_wwrite_t, w);
