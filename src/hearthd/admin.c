@@ -2,6 +2,8 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
 #include "hc_http_client.h"
 #include "hc_json.h"
@@ -24,18 +26,45 @@ static void admin_announce(hd_t *hd)
     fflush(stdout);
 }
 
+/* True when warden is not part of this cloud or its socket accepts connections. */
+static bool warden_listening(const hd_t *hd)
+{
+    if (!hd_component_planned(hd, "warden"))
+        return true;
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    int n = snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/warden.sock", hd->conf->data_dir);
+    if (n < 0 || (size_t)n >= sizeof(sa.sun_path))
+        return true; /* warden cannot listen there either; its own log says so */
+    hc_autoclose int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    return fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+}
+
+/*
+ * "ready" is printed once the admin exists and warden accepts connections, so a push made
+ * right after it finds every daemon it needs.
+ */
+static void admin_ready(uv_timer_t *t)
+{
+    hd_t *hd = HC_CONTAINER_OF(t, hd_t, admin_timer);
+    if (hd->stopping)
+        return;
+    if (!warden_listening(hd) && ++hd->admin_tries < HD_ADMIN_MAX_TRIES) {
+        uv_timer_start(&hd->admin_timer, admin_ready, HD_ADMIN_RETRY_MS / 5, 0);
+        return;
+    }
+    admin_announce(hd);
+}
+
 static void on_register(const hc_http_client_result_t *res, void *data)
 {
     hd_t *hd = data;
     if (hd->stopping)
         return;
     /* 200/201/204: registered now. 400 with "already exists": registered by an earlier run. */
-    if (res->status >= 200 && res->status < 300) {
-        admin_announce(hd);
-        return;
-    }
-    if (res->status == 400 && res->body && strstr(res->body, "already exists")) {
-        admin_announce(hd);
+    if ((res->status >= 200 && res->status < 300) ||
+        (res->status == 400 && res->body && strstr(res->body, "already exists"))) {
+        hd->admin_tries = 0;
+        admin_ready(&hd->admin_timer);
         return;
     }
     if (++hd->admin_tries >= HD_ADMIN_MAX_TRIES) {

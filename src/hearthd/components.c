@@ -83,6 +83,8 @@ static void component_args(hd_t *hd, hd_child_t *c, const char *data_dir)
         return;
     }
     if (strcmp(c->name, "warden") == 0) {
+        child_arg(c, "-c");
+        child_arg(c, "%s/warden.yml", hd->conf_dir);
         child_arg(c, "--socket");
         child_arg(c, "%s/warden.sock", data_dir);
         child_arg(c, "--data-dir");

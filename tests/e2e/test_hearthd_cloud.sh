@@ -7,9 +7,8 @@ set -euo pipefail
 bin=${HEARTH_BIN_DIR:?}
 tmp=$(mktemp -d)
 hd_pid=""
-had_table=0
-nft list table ip hearth_warden >/dev/null 2>&1 && had_table=1
 pushed=0
+base=""
 cleanup() {
     if [ -n "$hd_pid" ]; then
         kill -TERM "$hd_pid" 2>/dev/null || true
@@ -22,7 +21,8 @@ cleanup() {
     done
     # Containers outlive warden: a warden on the same socket and data dir destroys what is left.
     if [ "$pushed" = 1 ] && [ -d "$tmp/data/warden" ]; then
-        "$bin/hearth-warden" --socket "$tmp/data/warden.sock" --data-dir "$tmp/data/warden" \
+        "$bin/hearth-warden" -c "$tmp/data/config/warden.yml" --socket "$tmp/data/warden.sock" \
+            --data-dir "$tmp/data/warden" \
             >>"$tmp/warden-cleanup.log" 2>&1 &
         local wpid=$!
         local w=("$bin/hearth-warden" client --socket "$tmp/data/warden.sock")
@@ -30,7 +30,10 @@ cleanup() {
         for h in $("${w[@]}" list 2>/dev/null); do "${w[@]}" destroy "$h" >/dev/null 2>&1 || true; done
         kill -TERM "$wpid" 2>/dev/null || true
         wait "$wpid" 2>/dev/null || true
-        [ "$had_table" = 1 ] || nft delete table ip hearth_warden 2>/dev/null || true
+    fi
+    # With --port-base, this cloud's warden has a table of its own.
+    if [ -n "$base" ]; then
+        nft delete table ip "hearth_$base" 2>/dev/null || true
     fi
     rm -rf "$tmp"
 }
@@ -43,12 +46,11 @@ fail() {
 }
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-# A base with ten free ports after it.
-base=""
+# A base with eleven free ports after it.
 for _ in $(seq 1 50); do
     b=$((20000 + RANDOM % 30000))
     ok=1
-    for i in $(seq 0 9); do port_free $((b + i)) || { ok=0; break; }; done
+    for i in $(seq 0 10); do port_free $((b + i)) || { ok=0; break; }; done
     [ "$ok" = 1 ] && { base=$b; break; }
 done
 [ -n "$base" ] || fail "no free port range"
