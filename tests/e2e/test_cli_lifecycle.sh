@@ -4,47 +4,9 @@
 # scale, stop/start/restart, restage, routes, events, crashes, services and binding, users,
 # passwd, buildpacks, stacks, completion.
 set -u
-BIN=${HEARTH_BIN_DIR:?HEARTH_BIN_DIR not set}
 HERE=$(cd "$(dirname "$0")" && pwd)
 command -v nats-server > /dev/null || { echo "SKIP: nats-server not installed"; exit 0; }
-T=$(mktemp -d /tmp/hearth-cli-e2e.XXXXXX)
-PIDS=()
-FAILED=0
-
-cleanup() {
-    local rc=$?
-    for p in "${PIDS[@]}"; do
-        kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
-    done
-    if [ "$rc" -ne 0 ] || [ "$FAILED" -ne 0 ]; then
-        for f in "$T"/*.log "$T"/out "$T"/err; do
-            [ -f "$f" ] && { echo "--- $f"; tail -n 40 "$f"; }
-        done
-    fi
-    rm -rf "$T"
-    exit $rc
-}
-trap cleanup EXIT
-
-fail() {
-    echo "FAIL: $*" >&2
-    FAILED=1
-    exit 1
-}
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
-h() {
-    "$BIN/hearth" "$@" > "$T/out" 2> "$T/err" < /dev/null
-    RC=$?
-}
-ok() { h "$@"; [ "$RC" -eq 0 ] || fail "hearth $* exited $RC: $(cat "$T/err")"; }
-expect_rc() {
-    local want=$1
-    shift
-    h "$@"
-    [ "$RC" -eq "$want" ] || fail "hearth $* exited $RC, expected $want: $(cat "$T/err")"
-}
+. "$HERE/cli_lib.sh"
 has() { grep -qF -- "$1" "$T/out" || fail "${2:-output} lacks \`$1\`: $(cat "$T/out")"; }
 
 NATS_PORT=$(free_port)
