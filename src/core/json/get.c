@@ -139,28 +139,32 @@ int hc_json_get_bool(const json_t *obj, const char *key, bool *ret, hc_err_t *er
     return r < 0 ? r : check_bool(key, v, ret, err);
 }
 
-int hc_json_get_obj(const json_t *obj, const char *key, json_t **ret, hc_err_t *err)
+/* An object or array under key: required, or optional (then missing/null gives NULL). */
+static int get_container(const json_t *obj, const char *key, bool optional, json_type type,
+                         json_t **ret, hc_err_t *err)
 {
     json_t *v = NULL;
-    int r = require(obj, key, &v, err);
+    int r = optional ? lookup(obj, key, true, &v, err) : require(obj, key, &v, err);
     if (r < 0)
         return r;
-    if (!json_is_object(v))
-        return wrong_type(key, "object", v, err);
+    if (optional && r == 0) {
+        *ret = NULL;
+        return 0;
+    }
+    if (json_typeof(v) != type)
+        return wrong_type(key, type == JSON_OBJECT ? "object" : "array", v, err);
     *ret = v;
     return 0;
 }
 
+int hc_json_get_obj(const json_t *obj, const char *key, json_t **ret, hc_err_t *err)
+{
+    return get_container(obj, key, false, JSON_OBJECT, ret, err);
+}
+
 int hc_json_get_array(const json_t *obj, const char *key, json_t **ret, hc_err_t *err)
 {
-    json_t *v = NULL;
-    int r = require(obj, key, &v, err);
-    if (r < 0)
-        return r;
-    if (!json_is_array(v))
-        return wrong_type(key, "array", v, err);
-    *ret = v;
-    return 0;
+    return get_container(obj, key, false, JSON_ARRAY, ret, err);
 }
 
 int hc_json_opt_str(const json_t *obj, const char *key, const char *def, const char **ret,
@@ -225,32 +229,10 @@ int hc_json_opt_bool(const json_t *obj, const char *key, bool def, bool *ret, hc
 
 int hc_json_opt_obj(const json_t *obj, const char *key, json_t **ret, hc_err_t *err)
 {
-    json_t *v = NULL;
-    int r = lookup(obj, key, true, &v, err);
-    if (r < 0)
-        return r;
-    if (r == 0) {
-        *ret = NULL;
-        return 0;
-    }
-    if (!json_is_object(v))
-        return wrong_type(key, "object", v, err);
-    *ret = v;
-    return 0;
+    return get_container(obj, key, true, JSON_OBJECT, ret, err);
 }
 
 int hc_json_opt_array(const json_t *obj, const char *key, json_t **ret, hc_err_t *err)
 {
-    json_t *v = NULL;
-    int r = lookup(obj, key, true, &v, err);
-    if (r < 0)
-        return r;
-    if (r == 0) {
-        *ret = NULL;
-        return 0;
-    }
-    if (!json_is_array(v))
-        return wrong_type(key, "array", v, err);
-    *ret = v;
-    return 0;
+    return get_container(obj, key, true, JSON_ARRAY, ret, err);
 }
