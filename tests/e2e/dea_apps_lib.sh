@@ -1,0 +1,130 @@
+# shellcheck shell=bash
+# dea_apps_lib.sh - set-up for the test-app e2e tests (sourced): everything dea_lib.sh starts
+# (warden, nats-server, bus recorder, droplet server, DEA; cleanup trap) plus the stand-in CC
+# for staging (dea_fake_cc.py), and helpers that stage an app from tests/apps, run its droplet
+# and check what it answers on its host port. Each app's staging time and start-to-answer time
+# are printed as "time - ..." lines (measured, never asserted).
+. "$(dirname "$0")/dea_lib.sh"
+command -v zip >/dev/null || wdn_skip "zip not installed"
+
+APPS="$HEARTH_SOURCE_DIR/tests/apps"
+wdn_start
+dea_start
+CC_PORT=$(free_port)
+mkdir -p "$T/cc"
+python3 "$HEARTH_SOURCE_DIR/tests/e2e/dea_fake_cc.py" "$CC_PORT" "$T/cc" &
+EXTRA_PIDS="$EXTRA_PIDS $!"
+for _ in $(seq 50); do (echo >"/dev/tcp/127.0.0.1/$CC_PORT") 2>/dev/null && break; sleep 0.1; done
+
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# app_src NAME: a private copy of tests/apps/NAME at $T/src-NAME (printed), for the test to
+# add build products to (a jar, node_modules) without touching the source tree.
+app_src() {
+    rm -rf "$T/src-$1"
+    cp -r "$APPS/$1" "$T/src-$1" || wdn_fail "copy $1"
+    echo "$T/src-$1"
+}
+
+# app_stage NAME SRC_DIR BUILDPACK: zips SRC_DIR, sends a staging request shaped like
+# hearth-cc's, fails unless staging succeeds with the expected buildpack and the droplet has
+# app/ and a start command. Leaves the reply in $T/NAME.reply and the droplet in $T/cc.
+app_stage() {
+    local name=$1 src=$2 bp=$3 msg t0 t1 r
+    rm -f "$T/cc/$name.zip" "$T/cc/$name.tgz"
+    (cd "$src" && zip -qr "$T/cc/$name.zip" .) || wdn_fail "zip $name"
+    msg=$(python3 -c '
+import json, sys
+n, port = sys.argv[1:3]
+print(json.dumps({"task_id": "t-" + n, "app_id": "app-" + n, "name": n, "package_sha1": "0" * 40,
+  "properties": {"framework": "", "runtime": "", "command": None, "environment": [],
+                 "services": [], "resources": {"memory": 512, "disk": 1024, "fds": 256}},
+  "download_uri": "http://127.0.0.1:%s/pkg/%s.zip" % (port, n),
+  "upload_uri": "http://127.0.0.1:%s/drop/%s.tgz" % (port, n)}))' "$name" "$CC_PORT")
+    t0=$(now_ms)
+    r=$($BUS req "$NATS" "staging.$DEA_ID.start" "$msg" 120 1)
+    t1=$(now_ms)
+    echo "$r" >"$T/$name.reply"
+    [ -n "$r" ] || wdn_fail "no staging reply for $name"
+    if ! echo "$r" | json_get 'd.get("error")' | grep -qx None; then
+        echo "$r" | json_get 'd.get("task_log")'
+        wdn_fail "staging $name failed: $(echo "$r" | json_get 'd.get("error")')"
+    fi
+    expect_eq "$name: detected buildpack" "$(echo "$r" | json_get 'd["detected_buildpack"]')" "$bp"
+    [ -f "$T/cc/$name.tgz" ] || wdn_fail "$name: no droplet uploaded"
+    tar -tzf "$T/cc/$name.tgz" | grep -q '^app/' || wdn_fail "$name: droplet has no app/"
+    app_start_command "$name" >/dev/null
+    echo "time - $name: staging $((t1 - t0)) ms"
+    echo "$name staging $((t1 - t0))" >>"$T/times"
+}
+
+# app_start_command NAME: the start command the droplet carries (fails when it has none).
+app_start_command() {
+    local c
+    c=$(tar -xzOf "$T/cc/$1.tgz" staging_info.yml | sed -n 's/^start_command: //p')
+    [ -n "$c" ] || wdn_fail "$1: no start_command in the droplet"
+    echo "$c"
+}
+
+# app_run NAME MEM_MB EXPECTED [SERVICES_JSON [ENV_JSON]]: starts one instance of the droplet
+# (dea.UUID.start like hearth-cc's, index 0), waits for its router.register, then asks GET /
+# on its host port until the body contains EXPECTED. Sets APP_PORT; prints the timing line.
+app_run() {
+    local name=$1 mem=$2 want=$3 svcs=${4:-[]} envj=${5:-[]} sha msg t0 t1 body=""
+    sha=$(sha1sum "$T/cc/$name.tgz" | cut -d' ' -f1)
+    cp "$T/cc/$name.tgz" "$T/www/$sha.tgz"
+    msg=$(start_msg "run-$name" "$sha" 0 "$mem" "$name.e2e.test" | python3 -c '
+import json, sys
+m = json.load(sys.stdin)
+m["services"] = json.loads(sys.argv[1])
+m["env"] = json.loads(sys.argv[2])
+print(json.dumps(m))' "$svcs" "$envj")
+    t0=$(now_ms)
+    $BUS pub "$NATS" "dea.$DEA_ID.start" "$msg"
+    APP_PORT=$(bus_wait 60 "s=='router.register' and d['app']=='run-$name'" | json_get 'd["port"]')
+    for _ in $(seq 300); do
+        body=$(curl -s -m 5 "http://127.0.0.1:$APP_PORT/" 2>/dev/null) && [[ $body == *"$want"* ]] && break
+        sleep 0.02
+    done
+    t1=$(now_ms)
+    [[ $body == *"$want"* ]] || {
+        app_logs "$name"
+        wdn_fail "$name does not answer '$want' (got '$body')"
+    }
+    echo "ok - $name runs and answers '$want'"
+    echo "time - $name: start message to first answer $((t1 - t0)) ms"
+    echo "$name start $((t1 - t0))" >>"$T/times"
+}
+
+# app_get PATH: the body of GET PATH on the last app started (fails on an HTTP error).
+app_get() { curl -sf -m 10 "http://127.0.0.1:$APP_PORT$1" || wdn_fail "GET $1 on port $APP_PORT"; }
+
+# app_container PATTERN: the warden handle of the container with a process whose command line
+# matches PATTERN (grep -E).
+app_container() {
+    local h
+    for h in $(wdn list); do
+        wdn run "$h" -- sh -c 'ps -e -o args=' 2>/dev/null | grep -qE "$1" && { echo "$h"; return 0; }
+    done
+    return 1
+}
+
+# app_logs NAME: prints the tail of the instance's logs (for a failure's diagnosis).
+app_logs() {
+    local f
+    for f in "$T"/dea/instances/*/logs/std*.log; do
+        [ -f "$f" ] || continue
+        echo "--- $f"
+        tail -15 "$f"
+    done 2>/dev/null
+    echo "--- staging log of $1"
+    json_get 'd.get("task_log")' <"$T/$1.reply" 2>/dev/null | tail -20
+}
+
+# apps_summary: the measured times, one app a line.
+apps_summary() {
+    [ -f "$T/times" ] || return 0
+    echo "--- measured (ms)"
+    awk '{ v[$1" "$2] = $3; n[$1] = 1 } END {
+        for (a in n) printf "time - %-8s staging %6s ms, start to answer %6s ms\n", a, v[a" staging"], v[a" start"] }' "$T/times" | sort
+}
