@@ -26,36 +26,58 @@ app_src() {
     echo "$T/src-$1"
 }
 
-# app_stage NAME SRC_DIR BUILDPACK: zips SRC_DIR, sends a staging request shaped like
-# hearth-cc's, fails unless staging succeeds with the expected buildpack and the droplet has
-# app/ and a start command. Leaves the reply in $T/NAME.reply and the droplet in $T/cc.
-app_stage() {
-    local name=$1 src=$2 bp=$3 msg t0 t1 r
+# stage_request NAME SRC_DIR: zips SRC_DIR, sends a staging request shaped like hearth-cc's
+# (environment from $STAGE_ENV, a JSON array of "K=V", default none), leaves the reply in
+# $T/NAME.reply, its task log in $T/NAME.stage.log and the time it took (ms) in STAGE_MS.
+stage_request() {
+    local name=$1 src=$2 msg t0 t1
     rm -f "$T/cc/$name.zip" "$T/cc/$name.tgz"
     (cd "$src" && zip -qr "$T/cc/$name.zip" .) || wdn_fail "zip $name"
     msg=$(python3 -c '
 import json, sys
-n, port = sys.argv[1:3]
+n, port, env = sys.argv[1:4]
 print(json.dumps({"task_id": "t-" + n, "app_id": "app-" + n, "name": n, "package_sha1": "0" * 40,
-  "properties": {"framework": "", "runtime": "", "command": None, "environment": [],
+  "properties": {"framework": "", "runtime": "", "command": None, "environment": json.loads(env),
                  "services": [], "resources": {"memory": 512, "disk": 1024, "fds": 256}},
   "download_uri": "http://127.0.0.1:%s/pkg/%s.zip" % (port, n),
-  "upload_uri": "http://127.0.0.1:%s/drop/%s.tgz" % (port, n)}))' "$name" "$CC_PORT")
+  "upload_uri": "http://127.0.0.1:%s/drop/%s.tgz" % (port, n)}))' "$name" "$CC_PORT" "${STAGE_ENV:-[]}")
     t0=$(now_ms)
-    r=$($BUS req "$NATS" "staging.$DEA_ID.start" "$msg" 120 1)
+    $BUS req "$NATS" "staging.$DEA_ID.start" "$msg" 120 1 >"$T/$name.reply"
     t1=$(now_ms)
-    echo "$r" >"$T/$name.reply"
-    [ -n "$r" ] || wdn_fail "no staging reply for $name"
+    STAGE_MS=$((t1 - t0))
+    [ -s "$T/$name.reply" ] || wdn_fail "no staging reply for $name"
+    json_get 'd.get("task_log") or ""' <"$T/$name.reply" >"$T/$name.stage.log"
+}
+
+# app_stage NAME SRC_DIR BUILDPACK: stages; fails unless staging succeeds with the expected
+# buildpack and the droplet has app/ and a start command. The droplet is left in $T/cc.
+app_stage() {
+    local name=$1 r
+    stage_request "$name" "$2"
+    r=$(cat "$T/$name.reply")
     if ! echo "$r" | json_get 'd.get("error")' | grep -qx None; then
-        echo "$r" | json_get 'd.get("task_log")'
+        cat "$T/$name.stage.log"
         wdn_fail "staging $name failed: $(echo "$r" | json_get 'd.get("error")')"
     fi
-    expect_eq "$name: detected buildpack" "$(echo "$r" | json_get 'd["detected_buildpack"]')" "$bp"
+    expect_eq "$name: detected buildpack" "$(echo "$r" | json_get 'd["detected_buildpack"]')" "$3"
     [ -f "$T/cc/$name.tgz" ] || wdn_fail "$name: no droplet uploaded"
     tar -tzf "$T/cc/$name.tgz" | grep -q '^app/' || wdn_fail "$name: droplet has no app/"
     app_start_command "$name" >/dev/null
-    echo "time - $name: staging $((t1 - t0)) ms"
-    echo "$name staging $((t1 - t0))" >>"$T/times"
+    echo "time - $name: staging $STAGE_MS ms"
+    echo "$name staging $STAGE_MS" >>"$T/times"
+}
+
+# app_stage_fails NAME SRC_DIR LOG_TEXT: stages; fails unless staging fails, uploads no
+# droplet and its task log contains LOG_TEXT.
+app_stage_fails() {
+    stage_request "$1" "$2"
+    json_get 'd.get("error")' <"$T/$1.reply" | grep -qx None && wdn_fail "$1: staging succeeded"
+    [ -f "$T/cc/$1.tgz" ] && wdn_fail "$1: a droplet was uploaded"
+    grep -qF "$3" "$T/$1.stage.log" || {
+        cat "$T/$1.stage.log"
+        wdn_fail "$1: no '$3' in the staging log"
+    }
+    echo "ok - $1: staging fails with '$3' ($STAGE_MS ms)"
 }
 
 # app_start_command NAME: the start command the droplet carries (fails when it has none).
@@ -118,7 +140,7 @@ app_logs() {
         tail -15 "$f"
     done 2>/dev/null
     echo "--- staging log of $1"
-    json_get 'd.get("task_log")' <"$T/$1.reply" 2>/dev/null | tail -20
+    tail -20 "$T/$1.stage.log" 2>/dev/null
 }
 
 # apps_summary: the measured times, one app a line.

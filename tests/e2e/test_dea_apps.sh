@@ -53,7 +53,7 @@ src=$(app_src cfenv)
 if (cd "$src" && npm_config_cache="$T/npm-cache" npm_config_update_notifier=false \
     npm install --omit=dev --no-audit --no-fund >"$T/npm.log" 2>&1); then
     app_stage cfenv "$src" node
-    json_get 'd["task_log"]' <"$T/cfenv.reply" | grep -q "Using the node_modules shipped" ||
+    grep -q "Using the node_modules shipped" "$T/cfenv.stage.log" ||
         wdn_fail "cfenv: the node buildpack did not use the shipped node_modules"
     creds='{"uri": "postgres://orders:s3cret@10.1.2.3:5432/orders", "username": "orders", "port": 5432}'
     svcs='[{"name": "orders-db", "label": "postgresql", "plan": "free", "credentials": '"$creds"'}]'
