@@ -143,10 +143,30 @@ app_logs() {
     tail -20 "$T/$1.stage.log" 2>/dev/null
 }
 
-# apps_summary: the measured times, one app a line.
+# apps_summary: the measured times, one app a line: staging (request to reply), start message
+# to the first answer on the host port (both seen from here), and the DEA's own "starting
+# instance" -> "instance running" (port accepting) from its log timestamps.
 apps_summary() {
     [ -f "$T/times" ] || return 0
     echo "--- measured (ms)"
-    awk '{ v[$1" "$2] = $3; n[$1] = 1 } END {
-        for (a in n) printf "time - %-8s staging %6s ms, start to answer %6s ms\n", a, v[a" staging"], v[a" start"] }' "$T/times" | sort
+    python3 - "$T/times" "$T/dea.log" <<'PY'
+import datetime, re, sys
+t = {}
+for line in open(sys.argv[1]):
+    app, what, ms = line.split()
+    t.setdefault(app, {})[what] = ms
+ts = {}
+for line in open(sys.argv[2]):
+    m = re.search(r'ts=(\S+) .*msg="(starting instance|instance running)" app=run-(\S+)', line)
+    if m:
+        when = datetime.datetime.strptime(m.group(1), "%Y-%m-%dT%H:%M:%S.%fZ")
+        ts.setdefault(m.group(3), {}).setdefault(m.group(2), when)
+for app in sorted(t):
+    d = ts.get(app, {})
+    run = "-"
+    if "starting instance" in d and "instance running" in d:
+        run = "%d" % ((d["instance running"] - d["starting instance"]).total_seconds() * 1000)
+    print("time - %-9s staging %5s ms, start to answer %5s ms, DEA start to running %5s ms"
+          % (app, t[app].get("staging", "-"), t[app].get("start", "-"), run))
+PY
 }
