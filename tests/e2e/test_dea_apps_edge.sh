@@ -3,7 +3,7 @@
 # .hearth/site satisfies requirements.txt without pip and is importable at run time (one
 # gunicorn worker at 128 MB); a Procfile's web command wins over the python buildpack's
 # gunicorn; requirements pip cannot fetch and dependencies npm cannot fetch fail staging with a
-# clear log (the package index URLs point at a closed port so it fails at once).
+# clear log, whether the package index's name does not resolve or its port is closed.
 . "$(dirname "$0")/dea_apps_lib.sh"
 
 # --- a vendored distribution in .hearth/site
@@ -47,12 +47,19 @@ STAGE_ENV='["PIP_INDEX_URL=http://127.0.0.1:9/simple"]' \
 grep -q "Not installed: hearth-no-such-dist==1.0" "$T/pyreq.stage.log" ||
     wdn_fail "pyreq: the log does not name the missing requirement"
 
+# An index whose name does not resolve (.invalid never does; a container without a resolver
+# fails the same way, after the buildpack's 3 s limit instead of the resolver's timeouts).
+STAGE_ENV='["PIP_INDEX_URL=https://pypi.hearth-test.invalid/simple"]' \
+    app_stage_fails pyreq "$s" "cannot be reached from this staging container"
+
 s="$T/src-nodereq"
 mkdir -p "$s"
 echo '{"name": "nodereq", "version": "1.0.0", "dependencies": {"cfenv": "1.2.6"}}' >"$s/package.json"
 echo 'require("cfenv");' >"$s/server.js"
 STAGE_ENV='["npm_config_registry=http://127.0.0.1:9/"]' \
     app_stage_fails nodereq "$s" "npm install failed"
+STAGE_ENV='["npm_config_registry=https://registry.hearth-test.invalid/"]' \
+    app_stage_fails nodereq "$s" "cannot be reached from this staging container"
 
 apps_summary
 echo PASS

@@ -6,6 +6,8 @@ app's files and never import (run) the app's code.
                                   version satisfies its specifier; prints what is missing
   pyapp.py wsgi-entry APP         prints the app's WSGI entry as MODULE:OBJECT (Django project,
                                   a Flask object, a module-level `application`) or nothing
+  pyapp.py resolves URL           exit 0 when URL's host name resolves within 3 seconds (a
+                                  container without a resolver would make pip wait far longer)
 """
 import os
 import re
@@ -103,12 +105,36 @@ def wsgi_entry(app):
     return ""
 
 
+def resolves(url):
+    import socket
+    import threading
+    import urllib.parse
+
+    host = urllib.parse.urlsplit(url).hostname
+    if not host:
+        return 1
+    found = []
+
+    def lookup():
+        try:
+            found.append(socket.getaddrinfo(host, 443))
+        except OSError:
+            pass
+
+    t = threading.Thread(target=lookup, daemon=True)
+    t.start()
+    t.join(3)
+    return 0 if found else 1
+
+
 def main():
     if len(sys.argv) != 3:
         print(__doc__, file=sys.stderr)
         return 2
     if sys.argv[1] == "requirements-met":
         return requirements_met(sys.argv[2])
+    if sys.argv[1] == "resolves":
+        return resolves(sys.argv[2])
     if sys.argv[1] == "wsgi-entry":
         print(wsgi_entry(sys.argv[2]))
         return 0
