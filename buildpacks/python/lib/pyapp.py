@@ -1,0 +1,146 @@
+"""Helpers of the python buildpack, run with the system's python3 at staging time. They read the
+app's files and never import (run) the app's code.
+
+  pyapp.py requirements-met APP   exit 0 when every line of APP/requirements.txt names an
+                                  installed distribution (system or APP/.hearth/site) whose
+                                  version satisfies its specifier; prints what is missing
+  pyapp.py wsgi-entry APP         prints the app's WSGI entry as MODULE:OBJECT (Django project,
+                                  a Flask object, a module-level `application`) or nothing
+  pyapp.py resolves URL           exit 0 when URL's host name resolves within 3 seconds (a
+                                  container without a resolver would make pip wait far longer)
+"""
+import os
+import re
+import sys
+
+
+def _requirement_lines(path):
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for raw in f:
+            line = raw.split(" #", 1)[0].strip()
+            if not line or line.startswith("#"):
+                continue
+            if line.startswith("-"):  # -r, -e, --index-url ...: not checkable offline
+                yield None
+                continue
+            yield line
+
+
+def _installed_version(name, paths):
+    from importlib import metadata
+
+    for d in metadata.distributions(path=paths):
+        n = d.metadata["Name"] or ""
+        if re.sub(r"[-_.]+", "-", n).lower() == re.sub(r"[-_.]+", "-", name).lower():
+            return d.version
+    return None
+
+
+def requirements_met(app):
+    path = os.path.join(app, "requirements.txt")
+    if not os.path.isfile(path):
+        return 0
+    try:
+        from pip._vendor.packaging.requirements import Requirement
+    except ImportError:
+        Requirement = None
+    paths = [os.path.join(app, ".hearth", "site")] + sys.path
+    missing = []
+    for line in _requirement_lines(path):
+        if line is None:
+            missing.append("(an option line: pip must run)")
+            continue
+        if Requirement is not None:
+            try:
+                req = Requirement(line)
+            except Exception:
+                missing.append(line)
+                continue
+            if req.marker is not None and not req.marker.evaluate():
+                continue
+            name, spec = req.name, req.specifier
+        else:
+            m = re.match(r"[A-Za-z0-9][A-Za-z0-9._-]*", line)
+            if not m:
+                missing.append(line)
+                continue
+            name, spec = m.group(0), None
+        version = _installed_version(name, paths)
+        if version is None or (spec is not None and not spec.contains(version, prereleases=True)):
+            missing.append(line)
+    if missing:
+        print(" ".join(missing))
+        return 1
+    return 0
+
+
+def _read(path):
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
+def wsgi_entry(app):
+    manage = _read(os.path.join(app, "manage.py"))
+    if manage:
+        m = re.search(r"DJANGO_SETTINGS_MODULE['\"]\s*,\s*['\"]([\w.]+)['\"]", manage)
+        candidates = []
+        if m and "." in m.group(1):
+            candidates.append(m.group(1).rsplit(".", 1)[0])
+        candidates += sorted(d for d in os.listdir(app) if os.path.isdir(os.path.join(app, d)))
+        for pkg in candidates:
+            if os.path.isfile(os.path.join(app, *pkg.split("."), "wsgi.py")):
+                return "%s.wsgi:application" % pkg
+    for mod in ("wsgi", "app", "application", "main", "server"):
+        text = _read(os.path.join(app, mod + ".py"))
+        if not text:
+            continue
+        if re.search(r"^(application\s*=|def application\s*\()", text, re.M):
+            return "%s:application" % mod
+        m = re.search(r"^(\w+)\s*=\s*(?:flask\.)?Flask\(", text, re.M)
+        if m:
+            return "%s:%s" % (mod, m.group(1))
+    return ""
+
+
+def resolves(url):
+    import socket
+    import threading
+    import urllib.parse
+
+    host = urllib.parse.urlsplit(url).hostname
+    if not host:
+        return 1
+    found = []
+
+    def lookup():
+        try:
+            found.append(socket.getaddrinfo(host, 443))
+        except OSError:
+            pass
+
+    t = threading.Thread(target=lookup, daemon=True)
+    t.start()
+    t.join(3)
+    return 0 if found else 1
+
+
+def main():
+    if len(sys.argv) != 3:
+        print(__doc__, file=sys.stderr)
+        return 2
+    if sys.argv[1] == "requirements-met":
+        return requirements_met(sys.argv[2])
+    if sys.argv[1] == "resolves":
+        return resolves(sys.argv[2])
+    if sys.argv[1] == "wsgi-entry":
+        print(wsgi_entry(sys.argv[2]))
+        return 0
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# e2e (no root, no container): the staging driver (buildpacks/stage) run directly on copies of
+# the test apps, with the PATH an app container has (the host's /usr): the detected buildpack
+# and the start command each app gets; the python buildpack's requirement check (versions,
+# markers, vendored .hearth/site) and its WSGI entry detection on small trees.
+set -u
+[ -n "${HEARTH_SOURCE_DIR:-}" ] || { echo "skipped: HEARTH_SOURCE_DIR not set"; exit 0; }
+export PATH=/usr/local/bin:/usr/bin:/bin
+for c in python3 node ruby java javac jar unzip; do
+    command -v $c >/dev/null || { echo "skipped: $c not installed"; exit 0; }
+done
+T=$(mktemp -d /tmp/hearth-apps-release.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+APPS="$HEARTH_SOURCE_DIR/tests/apps"
+BP="$HEARTH_SOURCE_DIR/buildpacks"
+PYAPP="python3 $BP/python/lib/pyapp.py"
+
+fail() {
+    echo "FAIL: $*"
+    exit 1
+}
+expect_eq() {
+    [ "$2" = "$3" ] || fail "$1: got '$2', expected '$3'"
+    echo "ok - $1"
+}
+
+# stage NAME SRC: runs the driver on a copy of SRC; prints "BUILDPACK|START_COMMAND".
+stage() {
+    local h="$T/$1"
+    mkdir -p "$h"
+    cp -r "$2" "$h/app"
+    env -u STAGING_COMMAND -u STAGING_BUILDPACK HOME="$h" npm_config_registry=http://127.0.0.1:9/ \
+        PIP_INDEX_URL=http://127.0.0.1:9/simple sh "$BP/stage" "$h" >"$h.log" 2>&1 || {
+        cat "$h.log"
+        fail "staging $1"
+    }
+    local i="$h/out/staging_info.yml"
+    echo "$(sed -n 's/^detected_buildpack: //p' "$i")|$(sed -n 's/^start_command: //p' "$i")"
+}
+
+G='python3 -m gunicorn --config .hearth/gunicorn.conf.py --bind 0.0.0.0:$PORT'
+expect_eq "flask" "$(stage flask "$APPS/flask")" "python|$G app:app"
+expect_eq "django" "$(stage django "$APPS/django")" "python|$G proj.wsgi:application"
+expect_eq "wsgi" "$(stage wsgi "$APPS/wsgi")" "python|$G wsgi:application"
+expect_eq "python-http (Procfile)" "$(stage python-http "$APPS/python-http")" "python|python3 app.py"
+[ -f "$T/wsgi/out/app/.hearth/gunicorn.conf.py" ] || fail "wsgi: no .hearth/gunicorn.conf.py"
+expect_eq "rack" "$(stage rack "$APPS/rack")" \
+    'ruby|rackup -s webrick -E ${RACK_ENV:-production} -o 0.0.0.0 -p $PORT config.ru'
+mkdir -p "$T/src-java"
+sh "$APPS/java-jar/build.sh" "$T/src-java" >/dev/null 2>&1 || fail "building the jar"
+expect_eq "java" "$(stage java "$T/src-java")" \
+    'java|m=${MEMORY_LIMIT:-256m}; m=${m%m}; java -Xmx$((m-(m/4>64?m/4:64)))m -XX:-UsePerfData $JAVA_OPTS -Dserver.port=$PORT -jar hello.jar'
+expect_eq "node-http" "$(stage node-http "$APPS/node-http")" "node|npm start"
+# cfenv with a node_modules that holds its dependency: npm is not run (the registry given
+# to the driver is a closed port, so npm install would fail).
+cp -r "$APPS/cfenv" "$T/src-cfenv"
+mkdir -p "$T/src-cfenv/node_modules/cfenv"
+echo '{"name": "cfenv", "version": "1.2.6"}' >"$T/src-cfenv/node_modules/cfenv/package.json"
+expect_eq "cfenv (node_modules shipped)" "$(stage cfenv "$T/src-cfenv")" "node|node server.js"
+
+# A vendored requirement puts .hearth/site on PYTHONPATH.
+mkdir -p "$T/src-vend/.hearth/site/hv-2.0.dist-info"
+printf 'Name: hv\nVersion: 2.0\n' >"$T/src-vend/.hearth/site/hv-2.0.dist-info/METADATA"
+echo 'hv>=2,<3' >"$T/src-vend/requirements.txt"
+printf 'import hv\napplication = hv.app\n' >"$T/src-vend/wsgi.py"
+expect_eq "vendored requirement" "$(stage vend "$T/src-vend")" \
+    "python|PYTHONPATH=\$PWD/.hearth/site $G wsgi:application"
+
+# --- pyapp.py requirements-met
+req() { # LINES...: exit status of requirements-met on a requirements.txt with these lines
+    rm -rf "$T/req" && mkdir -p "$T/req"
+    printf '%s\n' "$@" >"$T/req/requirements.txt"
+    $PYAPP requirements-met "$T/req" >/dev/null
+}
+req "Flask" "django>=3" "# a comment" "" "gunicorn  # served by" || fail "installed requirements"
+echo "ok - installed requirements are met (names case-insensitive, comments)"
+req "Flask>=99" && fail "Flask>=99 met"
+echo "ok - a version the system does not have is not met"
+req "hearth-no-such-dist" && fail "an unknown distribution met"
+echo "ok - an unknown distribution is not met"
+req 'hearth-no-such-dist; python_version < "3"' || fail "a requirement for Python 2 not skipped"
+echo "ok - a requirement whose marker is false is skipped"
+req "-r other.txt" && fail "-r met"
+echo "ok - an option line (-r) needs pip"
+out=$(printf 'Flask>=99\nDjango\n' >"$T/req/requirements.txt" && $PYAPP requirements-met "$T/req")
+expect_eq "the missing requirements are named" "$out" "Flask>=99"
+
+# --- pyapp.py wsgi-entry
+entry() { # FILE CONTENT [FILE CONTENT]: the entry detected in a tree with these files
+    rm -rf "$T/e" && mkdir -p "$T/e"
+    while [ $# -ge 2 ]; do
+        mkdir -p "$(dirname "$T/e/$1")"
+        printf '%s\n' "$2" >"$T/e/$1"
+        shift 2
+    done
+    $PYAPP wsgi-entry "$T/e"
+}
+expect_eq "flask.Flask in main.py" "$(entry main.py $'import flask\napi = flask.Flask(__name__)')" "main:api"
+expect_eq "def application in application.py" \
+    "$(entry application.py 'def application(environ, start_response):')" "application:application"
+expect_eq "wsgi.py wins over app.py" \
+    "$(entry app.py 'app = Flask(__name__)' wsgi.py 'application = 1')" "wsgi:application"
+expect_eq "Django settings module from manage.py" \
+    "$(entry manage.py 'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "site1.settings")' \
+        site1/wsgi.py 'application = 1' aaa/wsgi.py 'application = 1')" "site1.wsgi:application"
+expect_eq "a script with no WSGI object" "$(entry app.py 'print(1)')" ""
+echo PASS
