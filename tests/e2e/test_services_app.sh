@@ -5,7 +5,11 @@
 # service, bind both; the restarted app finds them in VCAP_SERVICES (label, plan, tags,
 # credentials), writes and reads a key over the Redis protocol with its binding's ACL user
 # (the value is there when read from the host), and after unbind the old credentials are
-# refused and the app no longer has the service.
+# refused and the app no longer has the service. Then PostgreSQL (when it can run here): a
+# second hearth-broker on a PostgreSQL started by the test is registered with
+# create-service-broker, an instance of it is bound, and the credentials the app gets in
+# VCAP_SERVICES create, fill and read a table (checked with psql from the test: Debian's
+# python3 here has no PostgreSQL client library), until unbind revokes them.
 #
 # Network: the broker's redis-servers listen on the host's loopback and a container has its
 # own network namespace, where 127.0.0.1 is itself. The DEA does not yet open a path from an
@@ -15,7 +19,10 @@
 # on the host side of each veth). The app is told to dial its gateway (`via`).
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
-. "$HERE/cli_lib.sh"
+HEARTH_BIN_DIR=${HEARTH_BIN_DIR:?}
+. "$HERE/lib/services.sh"
+. "$HERE/lib/broker.sh"
+. "$HERE/cli_lib.sh" # after broker.sh: its fail and ok win
 . "$HERE/lib/cloud.sh"
 [ "$(id -u)" = 0 ] || { echo "SKIP: app containers need root"; exit 0; }
 command -v redis-server >/dev/null && command -v redis-cli >/dev/null ||
@@ -29,6 +36,7 @@ on_exit() {
     fi
     [ "$BRIDGED" = 1 ] && nft delete table ip "$BRIDGE_TABLE" 2>/dev/null
     cloud_cleanup
+    [ -n "$SVC_DIR" ] && stop_all
     (exit "$rc")
     cleanup
 }
@@ -132,6 +140,42 @@ done
 [ "$(jq -r 'has("redis")' <<<"$ENV")" = false ] || fail "redis still in VCAP_SERVICES: $ENV"
 [ "$(jq -r '."user-provided"[0].name' <<<"$ENV")" = settings ] || fail "user-provided lost: $ENV"
 echo "ok - unbind revokes the credentials and the app loses the service"
+
+# PostgreSQL through a broker registered with create-service-broker.
+SVC_DIR=$(mktemp -d /tmp/hearth-svc.XXXXXX)
+chmod 755 "$SVC_DIR"
+if ! start_postgres; then
+    echo "skipped the PostgreSQL part: $SVC_WHY"
+else
+    broker_start
+    ok create-service-broker pgbroker "http://127.0.0.1:$BRK_PORT" "$BRK_USER" "$BRK_PASSWORD"
+    ok create-service postgresql pgdb
+    ok bind-service "$APP" pgdb
+    for _ in $(seq 1 900); do
+        cloud_get "$APP" /env
+        ENV=$CLOUD_BODY
+        [ "$CLOUD_STATUS" = 200 ] && [ "$(jq -r '.postgresql[0].credentials.password // ""' <<<"$ENV" 2>/dev/null)" != "" ] && break
+        sleep 0.2
+    done
+    P=$(jq -c '.postgresql[0]' <<<"$ENV")
+    [ "$(jq -r '.name + "/" + .label' <<<"$P")" = pgdb/postgresql ] || fail "VCAP_SERVICES: $ENV"
+    psql_as() {
+        PGPASSWORD=$(jq -r .credentials.password <<<"$P") PGCONNECT_TIMEOUT=10 psql -q -v ON_ERROR_STOP=1 \
+            -h "$(jq -r .credentials.hostname <<<"$P")" -p "$(jq -r .credentials.port <<<"$P")" \
+            -U "$(jq -r .credentials.username <<<"$P")" -d "$(jq -r .credentials.name <<<"$P")" -tAc "$1" 2>&1
+    }
+    got=$(psql_as "CREATE TABLE notes (v text)") || fail "CREATE TABLE with the app's credentials: $got"
+    got=$(psql_as "INSERT INTO notes VALUES ('$VAL')") || fail "INSERT: $got"
+    got=$(psql_as "SELECT v FROM notes")
+    [ "$got" = "$VAL" ] || fail "the app's PostgreSQL credentials: $got"
+    echo "ok - the app's VCAP_SERVICES credentials use the PostgreSQL instance"
+    ok unbind-service "$APP" pgdb
+    for _ in $(seq 1 100); do psql_as "SELECT 1" >/dev/null || break; sleep 0.1; done
+    psql_as "SELECT 1" >/dev/null && fail "the unbound PostgreSQL credentials still work"
+    ok delete-service pgdb -f
+    ok delete-service-broker pgbroker -f
+    broker_stop
+fi
 
 expect_rc 1 delete-service settings -f
 grep -qF "is bound to app \`$APP\`" "$T/err" || fail "delete of a bound service: $(cat "$T/err")"
