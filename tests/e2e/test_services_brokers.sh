@@ -140,6 +140,8 @@ fi
 # A broker with instances cannot go; an update with a wrong password changes nothing.
 hrc 1 "1 service instance of its services exist (\`pgdb\` of admin@example.com)" delete-service-broker extra -f
 hrc 1 "refused the username and password" update-service-broker extra "$B_URL" "$BRK_USER" wrong
+echo '{"services":[{"id":"m1","name":"mongodb","description":"MongoDB","plans":[{"id":"mp","name":"small","description":"d"}]}]}' >"$SVC_DIR/cat.json"
+hrc 1 "the new catalog drops service \`postgresql\`, which still has instances" update-service-broker extra "$CAT_URL" u p
 hok create-service postgresql pgdb2
 [ "$(varz_of "$B_STATUS" | jq .instances_by_service.postgresql)" = 2 ] || fail "B not used after a failed update"
 hok update-service-broker extra "$B_URL" "$BRK_USER" "$BRK_PASSWORD"

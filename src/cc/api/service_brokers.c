@@ -276,8 +276,9 @@ static int need_admin(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t 
 }
 
 /*
- * The catalog may not take a label or service id another broker offers (guid = this broker,
- * new or not), nor drop a service that still has instances. 0 or -EEXIST with msg.
+ * A catalog for broker guid may not take a label or service id another broker (or the
+ * configured one) offers, nor, on an update, drop a service that still has instances.
+ * Returns 0, -EEXIST with err saying which service, or -EIO.
  */
 static int check_conflicts(cc_ctx_t *cc, const char *guid, bool update, const json_t *catalog,
                            hc_err_t *err)
@@ -292,22 +293,22 @@ static int check_conflicts(cc_ctx_t *cc, const char *guid, bool update, const js
                    " WHERE o.broker IS NULL OR o.broker <> ?",
                    CC_P(guid), &rows, err) < 0)
         return -EIO;
-    json_array_foreach(json_object_get(catalog, "services"), i, s)
-    {
-        const char *name = json_string_value(json_object_get(s, "name"));
-        const char *id = json_string_value(json_object_get(s, "id"));
-        for (size_t k = 0; k < rows.nrows && r == 0; k++) {
-            json_t *o = json_loads(cc_db_cell(&rows, k, 1), 0, NULL);
-            const char *oid = json_string_value(json_object_get(o, "id"));
-            const char *owner = cc_db_cell(&rows, k, 2);
-            if (strcmp(cc_db_cell(&rows, k, 0), name) == 0 || (oid && strcmp(oid, id) == 0))
+    for (size_t k = 0; k < rows.nrows && r == 0; k++) {
+        json_t *o = json_loads(cc_db_cell(&rows, k, 1), 0, NULL);
+        const char *oid = json_string_value(json_object_get(o, "id"));
+        const char *owner = cc_db_cell(&rows, k, 2);
+        json_array_foreach(json_object_get(catalog, "services"), i, s)
+        {
+            const char *name = json_string_value(json_object_get(s, "name"));
+            const char *id = json_string_value(json_object_get(s, "id"));
+            if (strcmp(cc_db_cell(&rows, k, 0), name) == 0 || (oid && strcmp(oid, id) == 0)) {
                 r = hc_err_set(err, -EEXIST, "service `%s` (id %s) is already offered by %s%s%s",
                                name, id, owner ? "broker `" : "the configured broker",
                                owner ? owner : "", owner ? "`" : "");
-            json_decref(o);
+                break;
+            }
         }
-        if (r < 0)
-            break;
+        json_decref(o);
     }
     cc_db_res_release(&rows);
     if (r < 0 || !update)
