@@ -278,7 +278,7 @@ static int find_plan(cc_ctx_t *cc, const char *label, const char *plan, offer_t 
     snprintf(o->broker, sizeof(o->broker), "%s",
              cc_db_cell(&rows, 0, 1) ? cc_db_cell(&rows, 0, 1) : "");
     snprintf(o->svc_id, sizeof(o->svc_id), "%s", json_string_value(json_object_get(svc, "id")));
-    o->tags = json_dumps(json_is_array(tags) ? tags : json_array(), JSON_COMPACT);
+    o->tags = json_is_array(tags) ? json_dumps(tags, JSON_COMPACT) : hc_strdup("[]");
     json_array_foreach(json_object_get(svc, "plans"), i, p)
     {
         const char *n = json_string_value(json_object_get(p, "name"));
