@@ -11,6 +11,7 @@
 
 #include <sodium.h>
 
+#include "api/service_brokers.h"
 #include "bus/bus.h"
 #include "db/db.h"
 #include "hc_json.h"
@@ -168,29 +169,9 @@ static json_t *services_json(cc_ctx_t *cc, const cc_app_t *app)
     size_t i;
     json_array_foreach(app->services, i, name)
     {
-        cc_db_res_t res = {0};
-        hc_err_t err;
-        /* The binding's credentials (from the broker) win over the instance's. */
-        if (cc_db_exec(cc->db,
-                       "SELECT s.name, s.label, s.plan, COALESCE(b.credentials, s.credentials)"
-                       " FROM service_instances s LEFT JOIN service_bindings b"
-                       " ON b.instance_guid = s.guid AND b.app_guid = ?"
-                       " WHERE s.owner = ? AND s.name = ?",
-                       CC_P(app->guid, app->owner, json_string_value(name)), &res, &err) == 0 &&
-            res.nrows == 1) {
-            json_t *s = hc_json_obj();
-            const char *label = cc_db_cell(&res, 0, 1);
-            hc_json_set_str(s, "name", cc_db_cell(&res, 0, 0));
-            hc_json_set_str(s, "label", label);
-            hc_json_set_str(s, "vendor", label);
-            hc_json_set_str(s, "plan", cc_db_cell(&res, 0, 2));
-            json_t *cred =
-                cc_db_cell(&res, 0, 3) ? json_loads(cc_db_cell(&res, 0, 3), 0, NULL) : NULL;
-            hc_json_set_new(s, "credentials", cred ? cred : hc_json_obj());
-            hc_json_set_new(s, "tags", hc_json_arr());
+        json_t *s = cc_service_vcap(cc, app->guid, app->owner, json_string_value(name));
+        if (s)
             hc_json_append_new(arr, s);
-        }
-        cc_db_res_release(&res);
     }
     return arr;
 }

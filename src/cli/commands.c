@@ -42,9 +42,13 @@ void cli_usage_print(const cli_cmd_t *cmd, FILE *f)
 
 void cli_help_print(FILE *f)
 {
+    int width = 16;
+    for (size_t i = 0; cli_commands[i]; i++)
+        if ((int)strlen(cli_commands[i]->name) > width)
+            width = (int)strlen(cli_commands[i]->name);
     fprintf(f, "Usage: hearth COMMAND [ARGS] [options]\n\nCommands:\n");
     for (size_t i = 0; cli_commands[i]; i++)
-        fprintf(f, "  %-16s %s\n", cli_commands[i]->name, cli_commands[i]->summary);
+        fprintf(f, "  %-*s %s\n", width, cli_commands[i]->name, cli_commands[i]->summary);
     fprintf(f, "\n`hearth COMMAND --help` shows a command's options. Config: $HEARTH_HOME or "
                "~/.hearth.\nExit status: 0 ok, 1 failed, 2 usage error.\n");
 }

@@ -8,21 +8,20 @@
  *   GET    /services/NAME          one instance
  *   DELETE /services/NAME          the database first, then the broker
  * Binding is the app's `services` list (PUT /apps/NAME); the start message carries each
- * instance's credentials.
+ * instance's credentials. Each offering names its broker (api/service_brokers.c); user-provided
+ * instances (api/user_provided.c) never reach a broker.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "api/api.h"
+#include "api/service_brokers.h"
 #include "db/db.h"
 #include "hc_http_client.h"
 #include "hc_json.h"
 #include "hc_log.h"
 #include "hc_time.h"
 #include "hc_uuid.h"
-
-#define CC_BROKER_TIMEOUT_MS 60000
-#define CC_BROKER_MAX_RESPONSE ((size_t)4 * 1024 * 1024)
 
 typedef struct svc_job_s {
     cc_ctx_t *cc;
@@ -32,37 +31,26 @@ typedef struct svc_job_s {
     char owner[CC_MAX_EMAIL + 1];
     char label[128];
     char plan[128];
+    char *tags; /* JSON array text from the offering */
 } svc_job_t;
 
 static void job_free(svc_job_t *j)
 {
     hc_http_res_unref(j->res);
+    free(j->tags);
     free(j);
 }
 
-/* Starts a broker request to PATH (relative to services.broker_url). */
-static int broker_request(cc_ctx_t *cc, const char *method, const char *path, const json_t *body,
-                          hc_http_client_cb cb, void *ud)
+/* Starts a request to the broker with this guid (NULL or "": the configured one). */
+static int broker_request(cc_ctx_t *cc, const char *broker, const char *method, const char *path,
+                          const json_t *body, hc_http_client_cb cb, void *ud)
 {
-    static const char *const headers[] = {"X-Broker-API-Version: 2.17",
-                                          "Content-Type: application/json", NULL};
-    hc_err_t err;
-    if (!cc->conf->services_url || !cc->client)
-        return -ENOTSUP;
-    hc_autofree char *url = hc_asprintf("%s%s", cc->conf->services_url, path);
-    hc_autofree char *data = body ? json_dumps(body, JSON_COMPACT) : NULL;
-    hc_http_client_opts_t opts = {
-        .method = method,
-        .url = url,
-        .headers = headers,
-        .body = data,
-        .body_len = data ? strlen(data) : 0,
-        .timeout_ms = CC_BROKER_TIMEOUT_MS,
-        .max_response = CC_BROKER_MAX_RESPONSE,
-        .basic_user = cc->conf->broker_user,
-        .basic_password = cc->conf->broker_password,
-    };
-    return hc_http_client_request(cc->client, &opts, cb, ud, NULL, &err);
+    cc_broker_t b;
+    int r = cc_broker_get(cc, broker, &b);
+    if (r == 0)
+        r = cc_broker_request(cc, &b, method, path, body, cb, ud);
+    cc_broker_release(&b);
+    return r;
 }
 
 /* The cached catalog as the v1 offerings list. */
@@ -71,8 +59,10 @@ static json_t *offerings_json(cc_ctx_t *cc)
     cc_db_res_t rows = {0};
     hc_err_t err;
     json_t *arr = hc_json_arr();
-    if (cc_db_exec(cc->db, "SELECT label, body FROM service_offerings ORDER BY label", CC_P0, &rows,
-                   &err) == 0) {
+    if (cc_db_exec(cc->db,
+                   "SELECT o.label, o.body, b.name FROM service_offerings o"
+                   " LEFT JOIN service_brokers b ON b.guid = o.broker ORDER BY o.label",
+                   CC_P0, &rows, &err) == 0) {
         for (size_t i = 0; i < rows.nrows; i++) {
             json_t *svc = json_loads(cc_db_cell(&rows, i, 1), 0, NULL), *plans = hc_json_arr(), *p;
             json_t *o = hc_json_obj();
@@ -81,6 +71,7 @@ static json_t *offerings_json(cc_ctx_t *cc)
             hc_json_set_str(o, "description",
                             json_string_value(json_object_get(svc, "description")));
             hc_json_set_str(o, "provider", "core");
+            hc_json_set_str(o, "broker", cc_db_cell(&rows, i, 2) ? cc_db_cell(&rows, i, 2) : "");
             json_array_foreach(json_object_get(svc, "plans"), k, p)
                 hc_json_append_str(plans, json_string_value(json_object_get(p, "name")));
             hc_json_set_new(o, "plans", plans);
@@ -95,7 +86,10 @@ static json_t *offerings_json(cc_ctx_t *cc)
     return body;
 }
 
-/* Replaces the cached catalog with the broker's {"services":[...]}, in one transaction. */
+/*
+ * Replaces the configured broker's cached catalog with its {"services":[...]}, in one
+ * transaction; a label a registered broker already offers stays that broker's.
+ */
 static void store_catalog(cc_ctx_t *cc, const json_t *catalog)
 {
     hc_err_t err;
@@ -105,12 +99,19 @@ static void store_catalog(cc_ctx_t *cc, const json_t *catalog)
     snprintf(now, sizeof(now), "%lld", (long long)hc_wall_s());
     if (cc_db_begin(cc->db, &err) < 0)
         return;
-    if (cc_db_exec(cc->db, "DELETE FROM service_offerings", CC_P0, NULL, &err) < 0)
+    cc_db_res_t taken = {0};
+    if (cc_db_exec(cc->db, "DELETE FROM service_offerings WHERE broker IS NULL", CC_P0, NULL,
+                   &err) < 0 ||
+        cc_db_exec(cc->db, "SELECT label FROM service_offerings", CC_P0, &taken, &err) < 0)
         goto fail;
     json_array_foreach(json_object_get(catalog, "services"), i, svc)
     {
         const char *name = json_string_value(json_object_get(svc, "name"));
-        if (!name || !json_is_string(json_object_get(svc, "id")) || strlen(name) > 100)
+        bool is_taken = false;
+        for (size_t k = 0; name && k < taken.nrows; k++)
+            is_taken = is_taken || strcmp(cc_db_cell(&taken, k, 0), name) == 0;
+        if (!name || !json_is_string(json_object_get(svc, "id")) || strlen(name) > 100 ||
+            is_taken || strcmp(name, CC_LABEL_USER_PROVIDED) == 0)
             continue;
         hc_autofree char *body = json_dumps(svc, JSON_COMPACT);
         if (cc_db_exec(cc->db,
@@ -118,9 +119,11 @@ static void store_catalog(cc_ctx_t *cc, const json_t *catalog)
                        CC_P(name, body, now), NULL, &err) < 0)
             goto fail;
     }
+    cc_db_res_release(&taken);
     if (cc_db_commit(cc->db, &err) == 0)
         return;
 fail:
+    cc_db_res_release(&taken);
     cc_db_rollback(cc->db);
     hc_log_warn("storing the service catalog failed", "err", err.msg);
 }
@@ -150,7 +153,7 @@ static void h_offerings(const hc_http_request_t *req, hc_http_res_t *res, void *
     svc_job_t *j = hc_calloc(1, sizeof(*j));
     j->cc = cc;
     j->res = hc_http_res_ref(res);
-    if (broker_request(cc, "GET", "/v2/catalog", NULL, on_catalog, j) < 0) {
+    if (broker_request(cc, NULL, "GET", "/v2/catalog", NULL, on_catalog, j) < 0) {
         hc_http_reply_json(res, 200, offerings_json(cc));
         job_free(j);
     }
@@ -234,11 +237,11 @@ static void on_provisioned(const hc_http_client_result_t *r, void *ud)
     char *cred_s = json_is_object(cred) ? json_dumps(cred, JSON_COMPACT) : NULL;
     json_decref(body);
     snprintf(now, sizeof(now), "%lld", (long long)hc_wall_s());
-    int rc =
-        cc_db_exec(cc->db,
-                   "INSERT INTO service_instances (guid, name, owner, label, plan, credentials,"
-                   " created) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                   CC_P(j->guid, j->name, j->owner, j->label, j->plan, cred_s, now), NULL, &err);
+    int rc = cc_db_exec(
+        cc->db,
+        "INSERT INTO service_instances (guid, name, owner, label, plan, credentials,"
+        " created, tags) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        CC_P(j->guid, j->name, j->owner, j->label, j->plan, cred_s, now, j->tags), NULL, &err);
     if (rc == -EEXIST)
         cc_reply_error(j->res, CC_E_BAD_REQUEST, "Bad request: a service named `%s` exists",
                        j->name);
@@ -251,26 +254,38 @@ out:
     job_free(j);
 }
 
-/* Finds the offering named label and its plan's id; returns the service id or NULL. */
-static int find_plan(cc_ctx_t *cc, const char *label, const char *plan, char *svc_id, char *plan_id,
-                     size_t size)
+/* What the CC needs of an offering to talk to its broker about one plan. */
+typedef struct offer_s {
+    char svc_id[128], plan_id[128], plan[128];
+    char broker[HC_UUID_STR_LEN + 1]; /* "" for the configured broker */
+    char *tags;                       /* JSON array text, owned */
+} offer_t;
+
+/* Finds the offering named label and its plan (NULL: the first). Returns 0 or -ENOENT. */
+static int find_plan(cc_ctx_t *cc, const char *label, const char *plan, offer_t *o)
 {
     cc_db_res_t rows = {0};
     hc_err_t err;
     int r = -ENOENT;
-    if (cc_db_exec(cc->db, "SELECT body FROM service_offerings WHERE label = ?", CC_P(label), &rows,
-                   &err) < 0 ||
+    memset(o, 0, sizeof(*o));
+    if (cc_db_exec(cc->db, "SELECT body, broker FROM service_offerings WHERE label = ?",
+                   CC_P(label), &rows, &err) < 0 ||
         rows.nrows == 0)
         goto out;
     json_t *svc = json_loads(cc_db_cell(&rows, 0, 0), 0, NULL), *p;
+    json_t *tags = json_object_get(svc, "tags");
     size_t i;
-    snprintf(svc_id, size, "%s", json_string_value(json_object_get(svc, "id")));
+    snprintf(o->broker, sizeof(o->broker), "%s",
+             cc_db_cell(&rows, 0, 1) ? cc_db_cell(&rows, 0, 1) : "");
+    snprintf(o->svc_id, sizeof(o->svc_id), "%s", json_string_value(json_object_get(svc, "id")));
+    o->tags = json_is_array(tags) ? json_dumps(tags, JSON_COMPACT) : hc_strdup("[]");
     json_array_foreach(json_object_get(svc, "plans"), i, p)
     {
         const char *n = json_string_value(json_object_get(p, "name"));
         const char *id = json_string_value(json_object_get(p, "id"));
         if (n && id && (!plan || strcmp(n, plan) == 0)) {
-            snprintf(plan_id, size, "%s", id);
+            snprintf(o->plan_id, sizeof(o->plan_id), "%s", id);
+            snprintf(o->plan, sizeof(o->plan), "%s", n);
             r = 0;
             break;
         }
@@ -288,7 +303,7 @@ static void h_provision(const hc_http_request_t *req, hc_http_res_t *res, void *
     json_t *body = NULL;
     const char *name, *label, *plan;
     cc_db_res_t rows = {0};
-    char svc_id[128], plan_id[128];
+    offer_t of = {0};
     hc_err_t err;
 
     if (cc_api_auth(cc, req, res, &user) < 0 || cc_api_body_obj(req, res, &body) < 0)
@@ -320,7 +335,13 @@ static void h_provision(const hc_http_request_t *req, hc_http_res_t *res, void *
                        (long long)count + 1, (long long)cc->conf->quota_services * mult);
         goto out;
     }
-    if (find_plan(cc, label, plan, svc_id, plan_id, sizeof(svc_id)) < 0) {
+    if (strcmp(label, CC_LABEL_USER_PROVIDED) == 0) {
+        cc_reply_error(res, CC_E_BAD_REQUEST,
+                       "Bad request: create user-provided services with POST"
+                       " /user_provided_services");
+        goto out;
+    }
+    if (find_plan(cc, label, plan, &of) < 0) {
         cc_reply_error(res, CC_E_SERVICE_NOT_FOUND, "Service not found: %.100s", label);
         goto out;
     }
@@ -331,11 +352,13 @@ static void h_provision(const hc_http_request_t *req, hc_http_res_t *res, void *
     snprintf(j->name, sizeof(j->name), "%s", name);
     snprintf(j->owner, sizeof(j->owner), "%s", user.email);
     snprintf(j->label, sizeof(j->label), "%s", label);
-    snprintf(j->plan, sizeof(j->plan), "%s", plan ? plan : "default");
-    json_t *req_body = json_pack("{s:s, s:s, s:s, s:s}", "service_id", svc_id, "plan_id", plan_id,
-                                 "organization_guid", "hearth", "space_guid", "hearth");
+    snprintf(j->plan, sizeof(j->plan), "%s", of.plan);
+    j->tags = of.tags;
+    of.tags = NULL;
+    json_t *req_body = json_pack("{s:s, s:s, s:s, s:s}", "service_id", of.svc_id, "plan_id",
+                                 of.plan_id, "organization_guid", "hearth", "space_guid", "hearth");
     char *path = hc_asprintf("/v2/service_instances/%s", j->guid);
-    int r = broker_request(cc, "PUT", path, req_body, on_provisioned, j);
+    int r = broker_request(cc, of.broker, "PUT", path, req_body, on_provisioned, j);
     json_decref(req_body);
     free(path);
     if (r < 0) {
@@ -343,6 +366,7 @@ static void h_provision(const hc_http_request_t *req, hc_http_res_t *res, void *
         job_free(j);
     }
 out:
+    free(of.tags);
     cc_db_res_release(&rows);
     json_decref(body);
 }
@@ -372,23 +396,37 @@ static void h_delete(const hc_http_request_t *req, hc_http_res_t *res, void *dat
         cc_reply_error(res, CC_E_SERVICE_NOT_FOUND, "Service not found");
         goto out;
     }
+    char bound[256];
+    int nb = cc_service_bound_apps(cc, user.email, name, bound, sizeof(bound));
+    if (nb != 0) {
+        if (nb < 0)
+            cc_reply_error(res, CC_E_DATABASE, "Error talking with the database");
+        else
+            cc_reply_error(res, CC_E_BAD_REQUEST,
+                           "Service `%s` is bound to %s; unbind it first (`hearth unbind-service"
+                           " APP %s`)",
+                           name, bound, name);
+        goto out;
+    }
     if (cc_db_exec(cc->db, "DELETE FROM service_instances WHERE guid = ?",
                    CC_P(cc_db_cell(&rows, 0, 0)), NULL, &err) < 0) {
         cc_reply_db_error(res, "unprovision", &err);
         goto out;
     }
-    char svc_id[128] = "", plan_id[128] = "";
-    find_plan(cc, cc_db_cell(&rows, 0, 1), cc_db_cell(&rows, 0, 2), svc_id, plan_id,
-              sizeof(svc_id));
+    hc_http_reply_json(res, 200, hc_json_obj());
+    if (strcmp(cc_db_cell(&rows, 0, 1), CC_LABEL_USER_PROVIDED) == 0)
+        goto out; /* no broker knows it */
+    offer_t of;
+    find_plan(cc, cc_db_cell(&rows, 0, 1), cc_db_cell(&rows, 0, 2), &of);
     svc_job_t *j = hc_calloc(1, sizeof(*j));
     j->cc = cc;
     snprintf(j->guid, sizeof(j->guid), "%s", cc_db_cell(&rows, 0, 0));
-    char *path =
-        hc_asprintf("/v2/service_instances/%s?service_id=%s&plan_id=%s", j->guid, svc_id, plan_id);
-    if (broker_request(cc, "DELETE", path, NULL, on_deprovisioned, j) < 0)
+    char *path = hc_asprintf("/v2/service_instances/%s?service_id=%s&plan_id=%s", j->guid,
+                             of.svc_id, of.plan_id);
+    if (broker_request(cc, of.broker, "DELETE", path, NULL, on_deprovisioned, j) < 0)
         job_free(j);
     free(path);
-    hc_http_reply_json(res, 200, hc_json_obj());
+    free(of.tags);
 out:
     cc_db_res_release(&rows);
 }
@@ -453,18 +491,17 @@ void cc_services_sync(cc_ctx_t *cc, const char *app_guid, const char *owner, con
     {
         const char *name = json_string_value(v);
         cc_db_res_t rows = {0};
-        char svc_id[128] = "", plan_id[128] = "";
+        offer_t of;
         if (!name || list_has(before, name) ||
             cc_db_exec(
                 cc->db,
                 "SELECT guid, label, plan FROM service_instances WHERE owner = ? AND name = ?",
                 CC_P(owner, name), &rows, &err) < 0 ||
-            rows.nrows == 0) {
+            rows.nrows == 0 || strcmp(cc_db_cell(&rows, 0, 1), CC_LABEL_USER_PROVIDED) == 0) {
             cc_db_res_release(&rows);
-            continue;
+            continue; /* user-provided: its credentials are the instance's, no broker */
         }
-        find_plan(cc, cc_db_cell(&rows, 0, 1), cc_db_cell(&rows, 0, 2), svc_id, plan_id,
-                  sizeof(svc_id));
+        find_plan(cc, cc_db_cell(&rows, 0, 1), cc_db_cell(&rows, 0, 2), &of);
         bind_job_t *j = hc_calloc(1, sizeof(*j));
         j->cc = cc;
         hc_uuid4(j->guid);
@@ -472,13 +509,14 @@ void cc_services_sync(cc_ctx_t *cc, const char *app_guid, const char *owner, con
         snprintf(j->instance, sizeof(j->instance), "%s", cc_db_cell(&rows, 0, 0));
         cc_db_res_release(&rows);
         json_t *body =
-            json_pack("{s:s, s:s, s:s, s:{s:s}}", "service_id", svc_id, "plan_id", plan_id,
+            json_pack("{s:s, s:s, s:s, s:{s:s}}", "service_id", of.svc_id, "plan_id", of.plan_id,
                       "app_guid", app_guid, "bind_resource", "app_guid", app_guid);
         char *path =
             hc_asprintf("/v2/service_instances/%s/service_bindings/%s", j->instance, j->guid);
-        if (broker_request(cc, "PUT", path, body, on_bound, j) < 0)
+        if (broker_request(cc, of.broker, "PUT", path, body, on_bound, j) < 0)
             free(j);
         free(path);
+        free(of.tags);
         json_decref(body);
     }
     json_array_foreach(before, i, v)
@@ -499,21 +537,22 @@ void cc_services_sync(cc_ctx_t *cc, const char *app_guid, const char *owner, con
         j->cc = cc;
         snprintf(j->guid, sizeof(j->guid), "%s", cc_db_cell(&rows, 0, 0));
         snprintf(j->instance, sizeof(j->instance), "%s", cc_db_cell(&rows, 0, 1));
-        char svc_id[128] = "", plan_id[128] = "";
-        find_plan(cc, cc_db_cell(&rows, 0, 2), cc_db_cell(&rows, 0, 3), svc_id, plan_id,
-                  sizeof(svc_id));
+        offer_t of;
+        find_plan(cc, cc_db_cell(&rows, 0, 2), cc_db_cell(&rows, 0, 3), &of);
         cc_db_res_release(&rows);
         if (cc_db_exec(cc->db, "DELETE FROM service_bindings WHERE guid = ?", CC_P(j->guid), NULL,
                        &err) < 0) {
             free(j);
+            free(of.tags);
             continue;
         }
         char *path = hc_asprintf("/v2/service_instances/%s/service_bindings/%s?service_id=%s"
                                  "&plan_id=%s",
-                                 j->instance, j->guid, svc_id, plan_id);
-        if (broker_request(cc, "DELETE", path, NULL, on_unbound, j) < 0)
+                                 j->instance, j->guid, of.svc_id, of.plan_id);
+        if (broker_request(cc, of.broker, "DELETE", path, NULL, on_unbound, j) < 0)
             free(j);
         free(path);
+        free(of.tags);
     }
 }
 
@@ -524,4 +563,6 @@ void cc_api_services_routes(cc_ctx_t *cc, hc_http_server_t *srv)
     hc_http_server_route(srv, "POST", "/services", h_provision, cc);
     hc_http_server_route(srv, "GET", "/services/:name", h_get, cc);
     hc_http_server_route(srv, "DELETE", "/services/:name", h_delete, cc);
+    cc_api_service_brokers_routes(cc, srv);
+    cc_api_user_provided_routes(cc, srv);
 }

@@ -39,6 +39,15 @@ static const char *const migrations[] = {
     "CREATE TABLE service_bindings (guid TEXT PRIMARY KEY, app_guid TEXT NOT NULL,"
     " instance_guid TEXT NOT NULL, credentials TEXT, created BIGINT NOT NULL,"
     " UNIQUE (app_guid, instance_guid));",
+    /* 4: brokers registered through the API (offerings with a NULL broker come from the
+     * configured services.broker_url) and user-provided instances' extra fields */
+    "CREATE TABLE service_brokers (guid TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
+    " url TEXT NOT NULL, username TEXT NOT NULL, password TEXT NOT NULL,"
+    " created BIGINT NOT NULL);"
+    "ALTER TABLE service_offerings ADD COLUMN broker TEXT;"
+    "ALTER TABLE service_instances ADD COLUMN tags TEXT;"
+    "ALTER TABLE service_instances ADD COLUMN syslog_drain_url TEXT;"
+    "ALTER TABLE service_instances ADD COLUMN route_service_url TEXT;",
 };
 
 int cc_db_migrate(cc_db_t *db, hc_err_t *err)

@@ -166,7 +166,7 @@ static void test_reopen_keeps_schema_version(void **state)
     assert_int_equal(cc_db_open(f->url, &again, &err), 0);
     assert_int_equal(cc_db_exec(again, "SELECT version FROM schema_version", CC_P0, &res, &err), 0);
     assert_int_equal(res.nrows, 1);
-    assert_int_equal(cc_db_cell_int(&res, 0, 0), 3);
+    assert_int_equal(cc_db_cell_int(&res, 0, 0), 4);
     cc_db_res_release(&res);
     cc_db_free(again);
 }
