@@ -27,6 +27,13 @@ D0=${A0#* } D1=${A1#* }
 if [ "$D0" = "$DEA2_ID" ]; then X=0 ORPHAN=${A0% *}; else X=1 ORPHAN=${A1% *}; fi
 echo "ok - instances spread over both DEAs; index $X ($ORPHAN) is on the second DEA"
 
+# Until now the CC did all the starting: the HM, which came up with it, asked for nothing.
+N0=$(python3 -c '
+import json, sys
+print(sum(1 for l in open(sys.argv[1]) if json.loads(l)["subject"] == "cloudcontrollers.hm.requests"))' "$T/bus.jsonl")
+[ "$N0" = 0 ] || wdn_fail "the HM sent $N0 requests while the CC was starting the app"
+echo "ok - no HM decision while the CC started the app"
+
 hammer_start web "$T/hammer1.txt"
 sleep 1
 T_KILL=$(date +%s.%N)
