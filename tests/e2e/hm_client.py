@@ -12,6 +12,10 @@
       "mttr": seconds from the kill to that first 200 of INDEX, "failed": non-200 answers and
       errors after the kill, "requests": requests after the kill}.
 
+  hm_client.py rec NATS_HOST:PORT OUTFILE SUBJECT...
+      Records every message on the subjects as a JSON line {"t": unix time, "subject", "data"}
+      in OUTFILE (flushed per line) until killed.
+
 The apps used print "... index N" in their body (tests/apps/python-http).
 """
 import http.client
@@ -19,6 +23,7 @@ import json
 import os
 import re
 import signal
+import socket
 import sys
 import time
 
@@ -94,8 +99,33 @@ def kill(port, host, pid, index, deadline):
     return 0
 
 
+def rec(addr, path, subjects):
+    host, port = addr.rsplit(":", 1)
+    s = socket.create_connection((host, int(port)))
+    f = s.makefile("rb")
+    f.readline()  # INFO
+    subs = "".join("SUB %s %d\r\n" % (subj, i + 1) for i, subj in enumerate(subjects))
+    s.sendall(b'CONNECT {"verbose":false}\r\n' + subs.encode() + b"PING\r\n")
+    with open(path, "a") as out:
+        while True:
+            line = f.readline()
+            if not line:
+                return
+            if line.startswith(b"PING"):
+                s.sendall(b"PONG\r\n")
+            elif line.startswith(b"MSG "):
+                parts = line.split()
+                data = f.read(int(parts[-1]) + 2)[:-2]
+                out.write(json.dumps({"t": time.time(), "subject": parts[1].decode(),
+                                      "data": data.decode(errors="replace")}) + "\n")
+                out.flush()
+
+
 def main():
     mode = sys.argv[1]
+    if mode == "rec":
+        rec(sys.argv[2], sys.argv[3], sys.argv[4:])
+        return 0
     port, host = int(sys.argv[2]), sys.argv[3]
     if mode == "hammer":
         hammer(port, host, sys.argv[4])

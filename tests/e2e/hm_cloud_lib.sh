@@ -60,6 +60,20 @@ dea2_start() {
     wdn_fail "second DEA did not advertise"
 }
 
+# hmc_cc_start / hmc_cc_stop: the CC (same port and data dir each time); CC_PID.
+hmc_cc_start() {
+    "$HEARTH_BIN_DIR/hearth-cc" -c "$T/cc.yml" --port "$CC_PORT" --status-port "$(free_port)" \
+        --data-dir "$T/cc" --nats "nats://$NATS" >>"$T/cc.log" 2>&1 &
+    CC_PID=$!
+    HMC_PIDS="$HMC_PIDS $CC_PID"
+    for _ in $(seq 100); do curl -s -o /dev/null "$CC_URL/info" && return 0; sleep 0.1; done
+    wdn_fail "the CC does not answer"
+}
+hmc_cc_stop() {
+    kill "$CC_PID" 2>/dev/null && wait "$CC_PID" 2>/dev/null
+    HMC_PIDS=${HMC_PIDS/ $CC_PID/}
+}
+
 hmc_start() {
     wdn_start
     dea_start
@@ -67,9 +81,7 @@ hmc_start() {
     CC_PORT=$(free_port)
     CC_URL="http://127.0.0.1:$CC_PORT"
     printf 'auth:\n  pwhash_memlimit: 64K\n  pwhash_opslimit: 1\n' >"$T/cc.yml"
-    "$HEARTH_BIN_DIR/hearth-cc" -c "$T/cc.yml" --port "$CC_PORT" --status-port "$(free_port)" \
-        --data-dir "$T/cc" --nats "nats://$NATS" >>"$T/cc.log" 2>&1 &
-    HMC_PIDS="$HMC_PIDS $!"
+    hmc_cc_start
     HM_PORT=$(free_port)
     # The DEAs heartbeat every 2 s (dea_lib.sh): an instance unheard for 6 s is gone.
     cat >"$T/hm.yml" <<YML
@@ -80,11 +92,11 @@ YML
     "$HEARTH_BIN_DIR/hearth-hm" -c "$T/hm.yml" --nats "nats://$NATS" --cc "$CC_URL" \
         >>"$T/hm.log" 2>&1 &
     HMC_PIDS="$HMC_PIDS $!"
+    for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$HM_PORT/healthz" && break; sleep 0.1; done
     ROUTER_PORT=$(free_port)
     "$HEARTH_BIN_DIR/hearth-router" --nats "nats://$NATS" --ip 127.0.0.1 --port "$ROUTER_PORT" \
         --status-port "$(free_port)" >>"$T/router.log" 2>&1 &
     HMC_PIDS="$HMC_PIDS $!"
-    for _ in $(seq 100); do curl -s -o /dev/null "$CC_URL/info" && break; sleep 0.1; done
     for _ in $(seq 100); do
         (echo >"/dev/tcp/127.0.0.1/$ROUTER_PORT") 2>/dev/null && break
         sleep 0.1
@@ -99,21 +111,26 @@ hmc_api() { # METHOD PATH TOKEN BODY -> $BODY
         ${4:+-H "Content-Type: application/json" --data-binary "$4"} "$CC_URL$2")
 }
 
-# hmc_push NAME INSTANCES: pushes tests/apps/python-http (staged by a real DEA with the
-# built-in buildpacks) as NAME with route NAME.hm.test; sets TOK and GUID once every index
-# answers through the router.
-hmc_push() {
+# hmc_create NAME INSTANCES [APP]: pushes tests/apps/APP (default python-http; staged by a
+# real DEA with the built-in buildpacks) as NAME with route NAME.hm.test and starts it; sets
+# TOK and GUID.
+hmc_create() {
     hmc_api POST /users "" '{"email":"hm@x.com","password":"pw"}'
     hmc_api POST /users/hm@x.com/tokens "" '{"password":"pw"}'
     TOK=$(echo "$BODY" | json_get 'd["token"]')
     hmc_api POST /apps "$TOK" "{\"name\":\"$1\",\"instances\":$2,\"uris\":[\"$1.hm.test\"],\"resources\":{\"memory\":128}}"
     rm -f "$T/app.zip"
-    (cd "$HEARTH_SOURCE_DIR/tests/apps/python-http" && zip -qr "$T/app.zip" .)
+    (cd "$HEARTH_SOURCE_DIR/tests/apps/${3:-python-http}" && zip -qr "$T/app.zip" .)
     curl -sf -o /dev/null -X PUT -H "Authorization: bearer $TOK" -F "application=@$T/app.zip" \
         -F 'resources=[]' "$CC_URL/apps/$1/application" || wdn_fail "upload"
     hmc_api PUT "/apps/$1" "$TOK" '{"state":"STARTED"}'
     hmc_api GET "/apps/$1" "$TOK"
     GUID=$(echo "$BODY" | json_get 'd["guid"]')
+}
+
+# hmc_push NAME INSTANCES: hmc_create, then waits until every index answers through the router.
+hmc_push() {
+    hmc_create "$1" "$2"
     local i
     for i in $(seq 0 $(($2 - 1))); do
         hmc_wait_index "$1" "$i" 120 || wdn_fail "index $i of $1 never answered through the router"
@@ -181,3 +198,6 @@ hammer_count() {
     awk -v a="$2" -v b="${3:-9e18}" '$1 >= a && $1 <= b { n++; if ($2 != 200) f++ }
         END { printf "%d %d\n", n, f }' "$1"
 }
+
+# hmc_varz FILTER: jq over the HM's /varz.
+hmc_varz() { curl -s -u st:stpw "http://127.0.0.1:$HM_PORT/varz" | jq -c "$1"; }

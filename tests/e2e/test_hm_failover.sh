@@ -9,6 +9,7 @@
 #     HM sees two instances of one index and has the orphan stopped: its container goes away.
 #  2. kill -9 of one instance's process while the client keeps GETting: the replacement
 #     answers through the router again; the failed GETs are counted and printed.
+#  3. Scale 2 -> 3 -> 1: no duplicate START from the HM, then the extras are stopped.
 . "$(dirname "$0")/hm_cloud_lib.sh"
 hmc_start
 hmc_push web 2
@@ -115,6 +116,36 @@ echo "$OUT" | json_get 'd["recovered"]' | grep -q True ||
     wdn_fail "index 0 did not answer through the router again within 60 s: $OUT"
 hmc_wait_index web 1 10 || wdn_fail "index 1 stopped answering"
 echo "ok - after kill -9 of an instance the replacement answers through the router"
+
+# 3. Scale 2 -> 3 -> 1. The CC starts the new index itself: the HM, which reads the change at
+# once (droplet.updated), leaves it alone instead of sending a duplicate START. Then the
+# extras are stopped: one container left, only index 0 answers.
+LINE=$(wc -l <"$T/bus.jsonl")
+hmc_api PUT /apps/web "$TOK" '{"instances":3}'
+hmc_wait_index web 2 60 || wdn_fail "index 2 never answered after the scale-up"
+sleep 1
+N2=$(tail -n +"$((LINE + 1))" "$T/bus.jsonl" | python3 -c '
+import json, sys
+n = 0
+for l in sys.stdin:
+    m = json.loads(l)
+    if m["subject"] == "cloudcontrollers.hm.requests" and json.loads(m["data"]).get("op") == "START":
+        n += 1
+print(n)')
+if [ "$N2" != 0 ]; then
+    tail -n +"$((LINE + 1))" "$T/bus.jsonl" | grep -E 'hm.requests|droplet.exited|dea\.[0-9a-f]*\.start|droplet.updated'
+    grep -E "START|scal|instance" "$T/hm.log" "$T/cc.log" | tail -20
+    wdn_fail "the HM sent $N2 STARTs while the CC scaled the app up"
+fi
+echo "ok - scaled to 3: index 2 answers, no START from the HM"
+hmc_api PUT /apps/web "$TOK" '{"instances":1}'
+for _ in $(seq 300); do [ "$(wdn list | grep -c '^dea-')" = 1 ] && break; sleep 0.1; done
+[ "$(wdn list | grep -c '^dea-')" = 1 ] || wdn_fail "extras not stopped: $(wdn list | tr '\n' ' ')"
+for _ in $(seq 20); do
+    G=$(hmc_get web)
+    echo "$G" | grep -q '^200 .*index 0' || wdn_fail "after the scale-down: $G"
+done
+echo "ok - scaled to 1: the extras are stopped, index 0 alone answers"
 
 # Stop the app so the DEAs destroy the containers before the trap removes warden.
 hmc_api PUT /apps/web "$TOK" '{"state":"STOPPED"}'
