@@ -193,10 +193,12 @@ hammer_stop() {
     HAMMER_PID=""
 }
 
-# hammer_count FILE FROM [TO]: "total failed" of the requests recorded between two times.
+# hammer_count FILE FROM [TO]: "total failed codes" of the requests recorded between two
+# times (codes: the statuses of the failed ones, 0 for a connection error, or -).
 hammer_count() {
-    awk -v a="$2" -v b="${3:-9e18}" '$1 >= a && $1 <= b { n++; if ($2 != 200) f++ }
-        END { printf "%d %d\n", n, f }' "$1"
+    awk -v a="$2" -v b="${3:-9e18}" '$1 >= a && $1 <= b { n++; if ($2 != 200) { f++; c[$2]++ } }
+        END { s = ""; for (k in c) s = s (s == "" ? "" : ",") k "x" c[k];
+              printf "%d %d %s\n", n, f, s == "" ? "-" : s }' "$1"
 }
 
 # hmc_varz FILTER: jq over the HM's /varz.

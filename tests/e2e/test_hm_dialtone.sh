@@ -44,8 +44,8 @@ sleep 5
 D1=$(hmc_varz '[.decisions.START, .decisions.STOP]')
 [ "$D1" = "$D0" ] || wdn_fail "decisions across the bus outage: $D0 -> $D1"
 [ "$(hmc_varz .running_instances)" = 2 ] || wdn_fail "HM sees $(hmc_varz .running_instances) running"
-read -r N F <<<"$(hammer_count "$T/hammer.txt" "$T_DOWN")"
-echo "figure: GETs through the router during and after the bus outage: $N, failed: $F"
+read -r N F C <<<"$(hammer_count "$T/hammer.txt" "$T_DOWN")"
+echo "figure: GETs through the router during and after the bus outage: $N, failed: $F (statuses: $C)"
 [ "$N" -gt 10 ] || wdn_fail "too few GETs ($N)"
 [ "$F" = 0 ] || wdn_fail "$F GETs failed while only the bus was down"
 echo "ok - no START or STOP across the bus outage, every GET answered, the HM is fresh again"
@@ -67,8 +67,8 @@ D2=$(hmc_varz '[.decisions.START, .decisions.STOP]')
 [ "$D2" = "$D0" ] || wdn_fail "decisions while the CC was down: $D0 -> $D2"
 [ "$(hmc_varz .freshness)" = '"stale_desired"' ] || wdn_fail "freshness: $(hmc_varz .freshness)"
 hmc_wait_index web 0 5 || wdn_fail "index 0 does not answer while the CC is down"
-read -r N F <<<"$(hammer_count "$T/hammer.txt" "$T_CC")"
-echo "figure: GETs through the router while the CC was down ($CC_DOWN_S s, one instance killed): $N, failed: $F"
+read -r N F C <<<"$(hammer_count "$T/hammer.txt" "$T_CC")"
+echo "figure: GETs through the router while the CC was down ($CC_DOWN_S s, one instance killed): $N, failed: $F (statuses: $C)"
 echo "ok - nothing decided during $CC_DOWN_S s without the CC; index 0 kept answering"
 
 hmc_cc_start

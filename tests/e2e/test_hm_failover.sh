@@ -83,8 +83,8 @@ print("figure: HM STARTs for index %d: %d, placed by the CC on the dead DEA: %d"
 # The orphan lives on: its container is still there and it kept answering (dial tone).
 wdn list | grep -qx "dea-$ORPHAN" || wdn_fail "the dead DEA's container is gone"
 sleep 1
-read -r N F <<<"$(hammer_count "$T/hammer1.txt" "$T_KILL")"
-echo "figure: GETs through the router after the DEA kill: $N, failed: $F"
+read -r N F C <<<"$(hammer_count "$T/hammer1.txt" "$T_KILL")"
+echo "figure: GETs through the router after the DEA kill: $N, failed: $F (statuses: $C)"
 [ "$N" -gt 10 ] || wdn_fail "too few GETs recorded ($N)"
 [ "$F" = 0 ] || wdn_fail "$F GETs failed while a DEA was dead but every instance still ran"
 echo "ok - every GET through the router answered 200 while the DEA was dead"
@@ -102,9 +102,9 @@ hmc_wait_index web "$X" 30 || wdn_fail "index $X no longer answers"
 [ "$(hmc_running "$GUID" "$X" "$DEA_ID" | cut -d' ' -f1)" = "$NEW" ] || wdn_fail "the wrong copy of index $X was stopped"
 sleep 1
 hammer_stop
-read -r N F <<<"$(hammer_count "$T/hammer1.txt" "$T_BACK")"
+read -r N F C <<<"$(hammer_count "$T/hammer1.txt" "$T_BACK")"
 echo "ok - the HM had the orphan stopped (duplicate of index $X), the new copy kept"
-echo "figure: GETs while the orphan was stopped: $N, failed: $F"
+echo "figure: GETs while the orphan was stopped: $N, failed: $F (statuses: $C)"
 
 # 2. kill -9 of one of the two instances' processes while a client GETs through the router.
 I0=$(hmc_running "$GUID" 0)
