@@ -10,7 +10,7 @@
       then GETs in a loop until an answer from INDEX comes back (its replacement: the killed
       process cannot answer) or DEADLINE_S passes. Prints one JSON line: {"recovered": bool,
       "mttr": seconds from the kill to that first 200 of INDEX, "failed": non-200 answers and
-      errors after the kill, "requests": requests after the kill}.
+      errors after the kill, "requests": requests after the kill, "t_kill": unix time}.
 
   hm_client.py rec NATS_HOST:PORT OUTFILE SUBJECT...
       Records every message on the subjects as a JSON line {"t": unix time, "subject", "data"}
@@ -95,7 +95,8 @@ def kill(port, host, pid, index, deadline):
             mttr = time.time() - t0
             break
     c.close()
-    print(json.dumps({"recovered": mttr is not None, "mttr": mttr, "failed": failed, "requests": n}))
+    print(json.dumps({"recovered": mttr is not None, "mttr": mttr, "failed": failed, "requests": n,
+                      "t_kill": t0}))
     return 0
 
 
