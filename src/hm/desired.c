@@ -10,6 +10,7 @@
 
 #include "hc_json.h"
 #include "hc_log.h"
+#include "hc_time.h"
 #include "hm.h"
 
 #define HM_BULK_BATCH 500
@@ -22,6 +23,14 @@ static void fetch_done(hm_t *hm, bool ok)
     hm->fetching = false;
     hm->xfer = NULL;
     if (ok) {
+        /* Apps the CC changed a moment ago (by the wall clock): it is acting on them. */
+        int64_t wall = hc_wall_ms();
+        int64_t grace = (int64_t)hm->engine.policy.restart_timeout_ms;
+        for (size_t i = 0; i < hm->fetch_apps.len; i++) {
+            hm_app_t *a = &hm->fetch_apps.v[i];
+            a->recent = a->updated_at > 0 && a->updated_at < INT64_MAX / 1000 &&
+                        wall - a->updated_at * 1000 < grace;
+        }
         hm_engine_set_desired(&hm->engine, hm->fetch_apps.v, hm->fetch_apps.len, hm->fetch_started);
         hm->counts.bulk_ok++;
     } else {

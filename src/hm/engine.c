@@ -91,12 +91,16 @@ void hm_engine_set_desired(hm_engine_t *e, const hm_app_t *apps, size_t n, uint6
         memcpy(v, apps, num * sizeof(*apps));
         qsort(v, num, sizeof(*v), cmp_app);
     }
-    /* Keep when each version was first seen; a first snapshot counts as long known. */
+    /* Keep when each version and update were first seen. In a first snapshot (the HM just
+     * started) an app counts as long known unless the CC changed it a moment ago. */
     for (size_t i = 0; i < num; i++) {
         const hm_app_t *o = hm_engine_app(e, v[i].id);
-        v[i].seen = !e->desired_at                               ? 0
-                    : o && strcmp(o->version, v[i].version) == 0 ? o->seen
-                                                                 : fetched_at;
+        if (!e->desired_at)
+            v[i].seen = v[i].recent ? fetched_at : 0;
+        else if (o && strcmp(o->version, v[i].version) == 0 && o->updated_at == v[i].updated_at)
+            v[i].seen = o->seen;
+        else
+            v[i].seen = fetched_at;
     }
     free(old);
     e->apps = v;

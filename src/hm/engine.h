@@ -8,7 +8,9 @@
  *   - an index in 0..instances-1 with no STARTING/RUNNING instance of the live version is
  *     missing -> START, unless its crash record holds it back (backoff, given up), a START
  *     for it was sent less than restart_timeout ago, or the version was first seen less than
- *     restart_timeout ago (the CC starts a new or changed app itself: no duplicate start);
+ *     restart_timeout ago (the CC starts a new or changed app itself: no duplicate start;
+ *     "changed" is a new version or a new updated_at, e.g. a scale-up; in the first snapshot
+ *     an app counts as changed when the caller marked it recent);
  *   - an instance of an unknown or stopped app, of an old version, of an index >= instances,
  *     or a second instance of an index (duplicate: the oldest RUNNING one is kept) -> STOP,
  *     repeated at most every restart_timeout while it is still heard.
@@ -76,7 +78,8 @@ typedef struct hm_app_s {
     int64_t updated_at; /* the CC's updated_at, echoed as last_updated */
     bool started;       /* state == STARTED */
     bool staged;        /* has a package that did not fail staging: it can run */
-    uint64_t seen;      /* engine-set: when this version was first in a snapshot */
+    bool recent;        /* caller-set: updated_at is less than restart_timeout ago (wall) */
+    uint64_t seen;      /* engine-set: when this version and updated_at were first seen */
 } hm_app_t;
 
 /* One instance heard from a DEA (a heartbeat entry). */

@@ -150,6 +150,64 @@ static void test_new_app_left_to_the_cc(void **state)
     hm_engine_release(&e);
 }
 
+/* The HM starts while the CC is starting an app (its first snapshot marks it recent): no
+ * START that would duplicate the CC's until restart_timeout has passed. */
+static void test_first_snapshot_recent_app_left_to_the_cc(void **state)
+{
+    (void)state;
+    hm_engine_t e;
+    hm_decisions_t d = {0};
+    hm_policy_t p = policy();
+    hm_engine_init(&e, &p);
+    hm_engine_bus(&e, true, 1);
+    hm_app_t apps[2] = {app("a", V1, 1, true), app("b", V1, 1, true)};
+    apps[1].recent = true;
+    hm_engine_set_desired(&e, apps, 2, 10000);
+    hm_engine_analyze(&e, 10000, &d);
+    /* a is long known: its missing index is started; b is left to the CC. */
+    assert_int_equal(count(&d, HM_OP_START), 1);
+    assert_string_equal(d.v[0].app, "a");
+    d.len = 0;
+    hm_engine_set_desired(&e, apps, 2, 11999);
+    hm_engine_analyze(&e, 11999, &d);
+    assert_int_equal(count(&d, HM_OP_START), 0);
+    hb(&e, "a", V1, "a0", 0, HM_I_RUNNING, 12000); /* a's START was obeyed */
+    hm_engine_set_desired(&e, apps, 2, 12000);
+    hm_engine_analyze(&e, 12000, &d);
+    assert_int_equal(count(&d, HM_OP_START), 1);
+    assert_string_equal(d.v[0].app, "b");
+    hm_decisions_release(&d);
+    hm_engine_release(&e);
+}
+
+/* Scaled up (same version, new updated_at): the CC starts the new indices itself. */
+static void test_scale_up_left_to_the_cc(void **state)
+{
+    (void)state;
+    hm_engine_t e;
+    hm_decisions_t d = {0};
+    setup_engine(&e, 1);
+    hb(&e, "a", V1, "i0", 0, HM_I_RUNNING, 10000);
+    hm_engine_analyze(&e, 10000, &d);
+    assert_int_equal(d.len, 0);
+    hm_app_t a = app("a", V1, 3, true);
+    a.updated_at = 43;
+    hm_engine_set_desired(&e, &a, 1, 10500);
+    hb(&e, "a", V1, "i0", 0, HM_I_RUNNING, 10500);
+    hm_engine_analyze(&e, 10500, &d);
+    assert_int_equal(d.len, 0);
+    hb(&e, "a", V1, "i0", 0, HM_I_RUNNING, 12400);
+    hm_engine_set_desired(&e, &a, 1, 12400);
+    hm_engine_analyze(&e, 12400, &d);
+    assert_int_equal(d.len, 0);
+    /* Still missing after restart_timeout: started by the HM. */
+    hm_engine_set_desired(&e, &a, 1, 12500);
+    hm_engine_analyze(&e, 12500, &d);
+    assert_int_equal(count(&d, HM_OP_START), 2);
+    hm_decisions_release(&d);
+    hm_engine_release(&e);
+}
+
 static void test_stopped_and_unstaged_apps_not_started(void **state)
 {
     (void)state;
@@ -435,6 +493,8 @@ int main(void)
         cmocka_unit_test(test_crash_count_resets_after_healthy_run),
         cmocka_unit_test(test_stopped_and_old_version_exits_not_counted),
         cmocka_unit_test(test_freshness_guard),
+        cmocka_unit_test(test_first_snapshot_recent_app_left_to_the_cc),
+        cmocka_unit_test(test_scale_up_left_to_the_cc),
         cmocka_unit_test(test_ttl_expiry_starts_elsewhere),
         cmocka_unit_test(test_heartbeat_states_and_running_count),
         cmocka_unit_test(test_lease_lowest_live_id_leads),
