@@ -32,7 +32,7 @@ done
 printf '#!/bin/sh\nexit 2\n' >"$tmp/bin/hearth-cc"
 chmod +x "$tmp/bin/hearth-cc"
 
-"$tmp/bin/hearthd" --data-dir "$tmp/data" --port-base 31000 >"$tmp/out" 2>&1 &
+"$tmp/bin/hearthd" --data-dir "$tmp/data" --port-base 31000 --services none >"$tmp/out" 2>&1 &
 hd_pid=$!
 
 wait_for() { # FILE
