@@ -116,8 +116,10 @@ int cli_app_wait_started(cli_t *cli, const char *name, int timeout_s)
     }
 }
 
-void cli_default_domain(const cli_t *cli, char *out, size_t size)
+void cli_default_domain(cli_t *cli, char *out, size_t size)
 {
+    if (cli_info_domain(cli, out, size))
+        return;
     const char *host = cli->target ? strstr(cli->target, "://") : NULL;
     snprintf(out, size, "localhost");
     if (!host)
