@@ -69,6 +69,7 @@ typedef struct hd_child_s {
     char *init_tmp, *init_done;
     bool in_init;
     bool service;    /* a backing service: stopped after every hearth daemon */
+    bool stop_last;  /* a service others need until they exit (epmd for RabbitMQ) */
     int stop_signal; /* 0: SIGTERM */
     hc_proc_t *proc;
     uv_timer_t restart_timer;

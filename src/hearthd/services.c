@@ -372,6 +372,7 @@ static bool svc_plan_rabbitmq(hd_t *hd, const char *top)
     /* Its own epmd on its own port: nothing outlives the cloud, no clash with another one. */
     hd_child_t *e = hd_child_add(hd, "epmd", hc_strdup(epmd));
     e->service = true;
+    e->stop_last = true; /* RabbitMQ talks to it while it shuts down */
     hd_child_arg(e, false, "%s", epmd);
     hd_child_arg(e, false, "-port");
     hd_child_arg(e, false, "%d", hd->ports.epmd);

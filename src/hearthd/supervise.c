@@ -14,6 +14,8 @@
 static void child_spawn(hd_child_t *c);
 static void child_on_restart_timer(uv_timer_t *t);
 static void services_stop(hd_t *hd);
+static size_t hd_running_last(const hd_t *hd);
+static void stop_kind(hd_t *hd, bool services, bool last);
 
 static void on_closed(uv_handle_t *h)
 {
@@ -48,6 +50,8 @@ static void child_on_exit(hc_proc_t *p, int64_t status, int sig, void *ud)
         hc_log_info("component stopped", "component", c->name, "status", code);
         if (hd->running_daemons == 0)
             services_stop(hd);
+        if (hd->services_stopping && hd->running > 0 && hd->running == hd_running_last(hd))
+            stop_kind(hd, true, true);
         if (hd->running == 0)
             uv_close((uv_handle_t *)&hd->kill_timer, on_closed);
         return;
@@ -139,18 +143,31 @@ static void on_kill_timer(uv_timer_t *t)
     }
 }
 
-/* Signals the children of one kind (daemons or services), in reverse start order. */
-static void stop_kind(hd_t *hd, bool services)
+/*
+ * Signals the children of one kind (daemons, services, or the services that stop last), in
+ * reverse start order.
+ */
+static void stop_kind(hd_t *hd, bool services, bool last)
 {
     for (size_t i = hd->nchildren; i-- > 0;) {
         hd_child_t *c = &hd->children[i];
-        if (c->service != services)
-            continue;
+        if (c->service != services || c->stop_last != last ||
+            uv_is_closing((uv_handle_t *)&c->restart_timer))
+            continue; /* not this kind, or signalled already */
         uv_timer_stop(&c->restart_timer);
         uv_close((uv_handle_t *)&c->restart_timer, on_closed);
         if (c->proc)
             hc_proc_kill(c->proc, c->stop_signal ? c->stop_signal : SIGTERM);
     }
+}
+
+/* Running children that stop last. */
+static size_t hd_running_last(const hd_t *hd)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < hd->nchildren; i++)
+        n += hd->children[i].stop_last && hd->children[i].proc;
+    return n;
 }
 
 /* Once no hearth daemon runs: the broker's redis-servers, then the services themselves. */
@@ -160,7 +177,9 @@ static void services_stop(hd_t *hd)
         return;
     hd->services_stopping = true;
     hd_services_stop_redis(hd);
-    stop_kind(hd, true);
+    stop_kind(hd, true, false);
+    if (hd->running == hd_running_last(hd))
+        stop_kind(hd, true, true);
 }
 
 void hd_supervise_stop(hd_t *hd)
@@ -169,7 +188,7 @@ void hd_supervise_stop(hd_t *hd)
         return;
     hd->stopping = true;
     /* Reverse start order: what acts on others stops before what it depends on. */
-    stop_kind(hd, false);
+    stop_kind(hd, false, false);
     if (hd->running_daemons == 0)
         services_stop(hd);
     if (hd->running > 0)
