@@ -53,6 +53,22 @@ typedef struct hd_svc_plan_s {
 
 typedef struct hd_s hd_t;
 
+/* A JSON POST to a daemon on loopback (post.c). */
+typedef struct hd_post_s hd_post_t;
+/* status: the HTTP status, or 0 with error set (connect failed, timed out ...). body and error
+ * are valid during the call only. */
+typedef void (*hd_post_cb)(int status, const char *body, size_t body_len, const char *error,
+                           void *ud);
+/*
+ * POSTs json to http://127.0.0.1:port/path ("Connection: close"), calling cb once with the
+ * answer, within timeout_ms. *ret (may be NULL) is valid until cb runs or hd_post_cancel.
+ * Returns 0, or < 0 with err set (then cb is never called). Loop thread.
+ */
+int hd_post(uv_loop_t *loop, int port, const char *path, const char *json, uint64_t timeout_ms,
+            hd_post_cb cb, void *ud, hd_post_t **ret, hc_err_t *err);
+/* Abandons a request whose callback has not run: the callback never runs. */
+void hd_post_cancel(hd_post_t *p);
+
 /* One supervised daemon. */
 typedef struct hd_child_s {
     hd_t *hd;
@@ -86,8 +102,8 @@ struct hd_s {
     hd_svc_plan_t svc;
     bool cc_router_port; /* this CC knows the router_port setting */
     char *logs_dir;
-    char *conf_dir; /* generated configs: DATA/config */
-    struct hc_http_client_s *http;
+    char *conf_dir;        /* generated configs: DATA/config */
+    hd_post_t *admin_post; /* the admin registration in flight, or NULL */
     uv_timer_t admin_timer;
     unsigned admin_tries;
     bool admin_started, admin_done;
