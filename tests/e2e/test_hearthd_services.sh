@@ -128,7 +128,8 @@ svc_ready() {
     rabbitmq) check=(curl -sf -o /dev/null -u "hearth:$spw" "http://127.0.0.1:$((base + 14))/api/overview") ;;
     *) return 0 ;;
     esac
-    for _ in $(seq 1 300); do "${check[@]}" >/dev/null 2>&1 && return 0; sleep 0.2; done
+    # RabbitMQ boots in 5-20 s here, more on a busy machine.
+    for _ in $(seq 1 600); do "${check[@]}" >/dev/null 2>&1 && return 0; sleep 0.2; done
     fail "$1 did not come up"
 }
 cred() { python3 -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$CREDS" "$1"; }
