@@ -34,6 +34,9 @@ cleanup() {
     # With --port-base, this cloud's warden has a table of its own.
     if [ -n "$base" ]; then
         nft delete table ip "hearth_$base" 2>/dev/null || true
+        for d in /sys/fs/cgroup/*/hearth-warden-"$base" /sys/fs/cgroup/hearth-warden-"$base"; do
+            [ -d "$d" ] && rmdir "$d" 2>/dev/null || true
+        done
     fi
     rm -rf "$tmp"
 }

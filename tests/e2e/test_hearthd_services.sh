@@ -37,6 +37,13 @@ stop_cloud() {
 cleanup() {
     stop_cloud
     for p in $(cloud_pids); do kill -KILL "$p" 2>/dev/null || true; done
+    # With --port-base, this cloud's warden made a table and cgroups of its own.
+    if [ -n "$base" ]; then
+        nft delete table ip "hearth_$base" 2>/dev/null || true
+        for d in /sys/fs/cgroup/*/hearth-warden-"$base" /sys/fs/cgroup/hearth-warden-"$base"; do
+            [ -d "$d" ] && rmdir "$d" 2>/dev/null || true
+        done
+    fi
     rm -rf "$tmp"
 }
 trap cleanup EXIT
