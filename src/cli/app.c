@@ -112,7 +112,9 @@ int cli_app_wait_started(cli_t *cli, const char *name, int timeout_s)
                      name, name, name);
             return -1;
         }
-        sleep_ms(500);
+        /* Quick polls at first, when a small app is usually up within a second or two (a
+         * fixed 500 ms made every push look half a second slower), then gentler ones. */
+        sleep_ms(now.tv_sec - t0.tv_sec < 10 ? 100 : 500);
     }
 }
 
