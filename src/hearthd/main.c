@@ -43,6 +43,17 @@ static const hc_daemon_opt_t hd_opts[] = {
 static int hd_check(hc_daemon_t *d, hc_err_t *err)
 {
     hd_conf_t *conf = d->conf;
+    static const char *const known[] = {"postgresql", "mysql", "redis", "rabbitmq", "none"};
+    for (char **s = conf->services; s && *s; s++) {
+        bool ok = false;
+        for (size_t i = 0; i < HC_ARRAY_SIZE(known); i++)
+            ok |= strcmp(*s, known[i]) == 0;
+        if (!ok)
+            return hc_err_set(err, -EINVAL,
+                              "services: unknown service `%s` (postgresql, mysql, redis, "
+                              "rabbitmq or none)",
+                              *s);
+    }
     if (!conf->data_dir) {
         const char *home = secure_getenv("HOME");
         conf->data_dir = hc_asprintf("%s/.hearth/cloud", home && *home ? home : "/tmp");

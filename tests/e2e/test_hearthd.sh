@@ -88,4 +88,9 @@ grep -q "^router_port: 31000$" "$tmp/data/config/cc.yml" || fail "no router_port
 kill -TERM "$hd_pid"
 wait "$hd_pid" || fail "hearthd exited $? on SIGTERM"
 hd_pid=""
+# A misspelt service is refused at once (exit 2), not silently skipped.
+status=0
+"$tmp/bin/hearthd" --data-dir "$tmp/data2" --services postgres >"$tmp/out" 2>&1 || status=$?
+[ "$status" = 2 ] || fail "unknown service: exit $status"
+grep -q "unknown service \`postgres\`" "$tmp/out" || fail "unknown service: $(cat "$tmp/out")"
 echo "hearthd supervision: ok"
