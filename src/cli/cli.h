@@ -70,7 +70,9 @@ typedef struct cli_s {
     bool tty_out; /* stdout is a terminal */
     bool tty_err; /* stderr is a terminal */
     const char *verb;
-    void *curl; /* libcurl easy handle kept for keep-alive, freed by cli_release */
+    void *curl;        /* libcurl easy handle kept for keep-alive, freed by cli_release */
+    json_t *info;      /* GET /info, fetched on first use (info.c), or NULL */
+    bool info_fetched; /* asked already (info may still be NULL) */
 } cli_t;
 
 /* Fills cli from $HEARTH_HOME (or ~/.hearth)/config. A missing file is fine. */
@@ -189,7 +191,19 @@ int cli_app_wait_started(cli_t *cli, const char *name, int timeout_s);
 int cli_app_set_state(cli_t *cli, const char *name, const char *state);
 /* Starts the app and waits for it unless --no-wait style callers pass wait = false. */
 int cli_app_start(cli_t *cli, const char *name, bool wait, int timeout_s);
-/* The default domain for routes: target host minus its first label, or "localhost". */
-void cli_default_domain(const cli_t *cli, char *out, size_t size);
+/* The default domain for routes: /info's domain, else the target host minus its first
+ * label, else "localhost". */
+void cli_default_domain(cli_t *cli, char *out, size_t size);
+
+/* ---- /info (info.c) ---- */
+
+/* /info's router_port (1..65535), or 0 when the CC does not say. */
+int cli_router_port(cli_t *cli);
+/* Copies /info's domain into out; false when the CC does not say. */
+bool cli_info_domain(cli_t *cli, char *out, size_t size);
+/* "http://HOST.DOMAIN[:PORT][/path]" for a route (port omitted when unknown or 80); malloc'd. */
+char *cli_app_url(cli_t *cli, const char *uri);
+/* The app's routes as URLs, ", "-separated, truncated to fit out. */
+void cli_app_urls(cli_t *cli, const json_t *uris, char *out, size_t size);
 
 #endif

@@ -92,5 +92,6 @@ void cli_release(cli_t *cli)
     free(cli->email);
     if (cli->curl)
         curl_easy_cleanup(cli->curl);
+    json_decref(cli->info);
     memset(cli, 0, sizeof(*cli));
 }

@@ -5,7 +5,6 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
-#include "hc_http_client.h"
 #include "hc_json.h"
 #include "hd.h"
 
@@ -55,21 +54,26 @@ static void admin_ready(uv_timer_t *t)
     admin_announce(hd);
 }
 
-static void on_register(const hc_http_client_result_t *res, void *data)
+static void on_register(int status, const char *body, size_t body_len, const char *error,
+                        void *data)
 {
     hd_t *hd = data;
+    hd->admin_post = NULL;
     if (hd->stopping)
         return;
     /* 200/201/204: registered now. 400 with "already exists": registered by an earlier run. */
-    if ((res->status >= 200 && res->status < 300) ||
-        (res->status == 400 && res->body && strstr(res->body, "already exists"))) {
+    hc_autofree char *text = body ? hc_strndup(body, body_len) : NULL;
+    if ((status >= 200 && status < 300) ||
+        (status == 400 && text && strstr(text, "already exists"))) {
         hd->admin_tries = 0;
         admin_ready(&hd->admin_timer);
         return;
     }
     if (++hd->admin_tries >= HD_ADMIN_MAX_TRIES) {
-        hc_log_error("could not register the admin user", "status",
-                     res->error ? res->error : "HTTP error", "body", res->body ? res->body : "");
+        char code[16];
+        snprintf(code, sizeof(code), "%d", status);
+        hc_log_error("could not register the admin user", "status", error ? error : code, "body",
+                     text ? text : "");
         return;
     }
     uv_timer_start(&hd->admin_timer, admin_try, HD_ADMIN_RETRY_MS, 0);
@@ -78,26 +82,15 @@ static void on_register(const hc_http_client_result_t *res, void *data)
 static void admin_try(uv_timer_t *t)
 {
     hd_t *hd = HC_CONTAINER_OF(t, hd_t, admin_timer);
-    char url[64];
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d/users", hd->ports.cc);
     json_t *body = hc_json_obj();
     hc_json_set_str(body, "email", hd->secrets.admin_email);
     hc_json_set_str(body, "password", hd->secrets.admin_password);
     char *text = json_dumps(body, JSON_COMPACT);
     json_decref(body);
     hc_assert(text);
-    static const char *const headers[] = {"Content-Type: application/json", NULL};
-    hc_http_client_opts_t opts = {
-        .method = "POST",
-        .url = url,
-        .headers = headers,
-        .body = text,
-        .body_len = strlen(text),
-        .timeout_ms = 10000,
-        .connect_timeout_ms = 1000,
-    };
     hc_err_t err;
-    if (hc_http_client_request(hd->http, &opts, on_register, hd, NULL, &err) < 0) {
+    if (hd_post(hd->daemon->loop, hd->ports.cc, "/users", text, 10000, on_register, hd,
+                &hd->admin_post, &err) < 0) {
         hc_log_error("admin registration request failed", "err", err.msg);
         uv_timer_start(&hd->admin_timer, admin_try, HD_ADMIN_RETRY_MS, 0);
     }
@@ -106,14 +99,8 @@ static void admin_try(uv_timer_t *t)
 
 void hd_admin_start(hd_t *hd)
 {
-    hc_err_t err;
     uv_timer_init(hd->daemon->loop, &hd->admin_timer);
     hd->admin_started = true;
-    hd->http = hc_http_client_new(hd->daemon->loop, &err);
-    if (!hd->http) {
-        hc_log_error("no HTTP client, admin user not registered", "err", err.msg);
-        return;
-    }
     uv_timer_start(&hd->admin_timer, admin_try, 0, 0);
 }
 
@@ -128,6 +115,6 @@ void hd_admin_stop(hd_t *hd)
         return;
     hd->admin_started = false;
     uv_close((uv_handle_t *)&hd->admin_timer, on_timer_closed);
-    hc_http_client_free(hd->http);
-    hd->http = NULL;
+    hd_post_cancel(hd->admin_post);
+    hd->admin_post = NULL;
 }

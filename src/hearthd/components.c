@@ -1,8 +1,10 @@
 /* Which daemons the micro cloud runs, on which ports, with which arguments. */
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "hc_fs.h"
 #include "hd.h"
@@ -20,7 +22,13 @@ void hd_ports_init(hd_ports_t *p, int base)
                           .hm = 9024,
                           .broker = 9025,
                           .broker_status = 9026,
-                          .dea_status = 9027};
+                          .dea_status = 9027,
+                          .pg = 9028,
+                          .mysql = 9029,
+                          .amqp = 9030,
+                          .amqp_mgmt = 9031,
+                          .epmd = 9032,
+                          .amqp_dist = 9033};
         return;
     }
     *p = (hd_ports_t){.router = base,
@@ -33,21 +41,65 @@ void hd_ports_init(hd_ports_t *p, int base)
                       .hm = base + 7,
                       .broker = base + 8,
                       .broker_status = base + 9,
-                      .dea_status = base + 10};
+                      .dea_status = base + 10,
+                      .pg = base + 11,
+                      .mysql = base + 12,
+                      .amqp = base + 13,
+                      .amqp_mgmt = base + 14,
+                      .epmd = base + 15,
+                      .amqp_dist = base + 16};
 }
 
-static void child_arg(hd_child_t *c, const char *fmt, ...) HC_PRINTF(2, 3);
-static void child_arg(hd_child_t *c, const char *fmt, ...)
+void hd_child_arg(hd_child_t *c, bool init, const char *fmt, ...)
 {
-    hc_assert(c->argc < HD_MAX_ARGS);
+    char **argv = init ? c->init_argv : c->argv;
+    size_t *argc = init ? &c->init_argc : &c->argc;
+    hc_assert(*argc < HD_MAX_ARGS);
     va_list ap;
     va_start(ap, fmt);
     hc_buf_t b;
     hc_buf_init(&b, 4096);
     hc_buf_vappendf(&b, fmt, ap);
     va_end(ap);
-    c->argv[c->argc++] = hc_buf_detach(&b, NULL);
-    c->argv[c->argc] = NULL;
+    argv[(*argc)++] = hc_buf_detach(&b, NULL);
+    argv[*argc] = NULL;
+}
+
+#define child_arg(c, ...) hd_child_arg((c), false, __VA_ARGS__)
+
+void hd_child_setenv(hd_child_t *c, const char *key, const char *value)
+{
+    size_t n = 0;
+    if (!c->env) {
+        size_t total = 0;
+        while (environ[total])
+            total++;
+        c->env = hc_calloc(total + 1, sizeof(*c->env));
+        for (size_t i = 0; i < total; i++)
+            c->env[i] = hc_strdup(environ[i]);
+    }
+    size_t klen = strlen(key);
+    for (n = 0; c->env[n]; n++) {
+        if (strncmp(c->env[n], key, klen) == 0 && c->env[n][klen] == '=') {
+            free(c->env[n]);
+            c->env[n] = hc_asprintf("%s=%s", key, value);
+            return;
+        }
+    }
+    c->env = hc_reallocarray(c->env, n + 2, sizeof(*c->env));
+    c->env[n] = hc_asprintf("%s=%s", key, value);
+    c->env[n + 1] = NULL;
+}
+
+hd_child_t *hd_child_add(hd_t *hd, const char *name, char *bin)
+{
+    hc_assert(hd->nchildren < HD_MAX_CHILDREN);
+    hd_child_t *c = &hd->children[hd->nchildren++];
+    c->hd = hd;
+    c->name = name;
+    c->bin = bin;
+    c->log_path = hc_asprintf("%s/%s.log", hd->logs_dir, name);
+    return c;
 }
 
 /* True when the binary exists and is a real daemon (it answers --help with status 0). */
@@ -62,6 +114,28 @@ static bool component_built(const char *bin)
     bool ok = r == 0 && !res.timed_out && res.term_signal == 0 && res.exit_status == 0;
     hc_proc_result_release(&res);
     return ok;
+}
+
+/* True when the daemon's --help-config lists key (a setting newer than some builds). */
+static bool component_has_key(const char *bin, const char *key)
+{
+    char *const argv[] = {(char *)bin, "--help-config", NULL};
+    hc_proc_opts_t opts = {.file = bin, .argv = argv};
+    hc_proc_result_t res = {0};
+    bool yes = false;
+    if (hc_proc_run(&opts, 5000, 256 * 1024, &res, NULL) == 0 && res.exit_status == 0 &&
+        res.output) {
+        size_t klen = strlen(key);
+        for (const char *line = res.output; line && *line;) {
+            if (strncmp(line, key, klen) == 0 && (line[klen] == ' ' || line[klen] == '\t'))
+                yes = true;
+            line = strchr(line, '\n');
+            if (line)
+                line++;
+        }
+    }
+    hc_proc_result_release(&res);
+    return yes;
 }
 
 /* Appends the child's command line: its binary, then its flags. */
@@ -150,7 +224,10 @@ int hd_components_plan(hd_t *hd, hc_err_t *err)
     int r = hc_mkdir_p(AT_FDCWD, hd->logs_dir, 0750, err);
     if (r < 0)
         return r;
-    hd->children = hc_calloc(HC_ARRAY_SIZE(components), sizeof(*hd->children));
+    hd->children = hc_calloc(HD_MAX_CHILDREN, sizeof(*hd->children));
+    /* Backing services first, so they stop after every daemon that uses them. */
+    hd_services_plan(hd);
+    size_t nservices = hd->nchildren;
     for (size_t i = 0; i < HC_ARRAY_SIZE(components); i++) {
         char *bin = hc_asprintf("%s/%s", hd->conf->bin_dir, components[i].bin);
         if (!component_built(bin)) {
@@ -159,14 +236,12 @@ int hd_components_plan(hd_t *hd, hc_err_t *err)
             free(bin);
             continue;
         }
-        hd_child_t *c = &hd->children[hd->nchildren++];
-        c->hd = hd;
-        c->name = components[i].name;
-        c->bin = bin;
-        c->log_path = hc_asprintf("%s/%s.log", hd->logs_dir, c->name);
+        hd_child_t *c = hd_child_add(hd, components[i].name, bin);
         component_args(hd, c, data_dir);
+        if (strcmp(c->name, "cc") == 0)
+            hd->cc_router_port = component_has_key(bin, "router_port");
     }
-    if (hd->nchildren == 0)
+    if (hd->nchildren == nservices)
         return hc_err_set(err, -ENOENT, "no hearth daemon found in `%s`", hd->conf->bin_dir);
     return 0;
 }
@@ -185,8 +260,15 @@ void hd_components_release(hd_t *hd)
         hd_child_t *c = &hd->children[i];
         for (size_t j = 0; j < c->argc; j++)
             free(c->argv[j]);
+        for (size_t j = 0; j < c->init_argc; j++)
+            free(c->init_argv[j]);
+        for (size_t j = 0; c->env && c->env[j]; j++)
+            free(c->env[j]);
+        free(c->env);
         free(c->bin);
         free(c->log_path);
+        free(c->init_tmp);
+        free(c->init_done);
     }
     free(hd->children);
     hd->children = NULL;

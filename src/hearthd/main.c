@@ -12,6 +12,16 @@ static const hc_conf_opt_t hd_conf_opts[] = {
                 "0: well-known ports; N: router N, then N+1.. for the others"),
     HC_CONF_STR("domain", hd_conf_t, domain, "localhost", "apps answer at NAME.DOMAIN"),
     HC_CONF_STR("bin_dir", hd_conf_t, bin_dir, NULL, "where the daemons are (default: ours)"),
+    HC_CONF_STRLIST("services.run", hd_conf_t, services, "postgresql,mysql,redis,rabbitmq",
+                    "backing services for the broker (none: no service)"),
+    HC_CONF_STR("services.postgresql_bin_dir", hd_conf_t, pg_bin_dir, NULL,
+                "initdb and postgres (default: newest /usr/lib/postgresql/N/bin)"),
+    HC_CONF_STR("services.mariadbd", hd_conf_t, mariadbd, "/usr/sbin/mariadbd"),
+    HC_CONF_STR("services.mariadb_install_db", hd_conf_t, mariadb_install_db, "mariadb-install-db"),
+    HC_CONF_STR("services.redis_server", hd_conf_t, redis_server, "redis-server"),
+    HC_CONF_STR("services.rabbitmq_server", hd_conf_t, rabbitmq_server,
+                "/usr/lib/rabbitmq/bin/rabbitmq-server"),
+    HC_CONF_STR("services.epmd", hd_conf_t, epmd, "epmd", "Erlang port mapper for RabbitMQ"),
     HC_CONF_LOG_ENTRIES(hd_conf_t, log_level, log_file),
     HC_CONF_END,
 };
@@ -23,12 +33,27 @@ static const hc_daemon_opt_t hd_opts[] = {
      .key = "port_base"},
     {.name = "domain", .arg = "DOMAIN", .help = "apps answer at NAME.DOMAIN", .key = "domain"},
     {.name = "bin-dir", .arg = "DIR", .help = "where the daemons are", .key = "bin_dir"},
+    {.name = "services",
+     .arg = "LIST",
+     .help = "backing services to run: postgresql,mysql,redis,rabbitmq or none",
+     .key = "services.run"},
     {.name = NULL},
 };
 
 static int hd_check(hc_daemon_t *d, hc_err_t *err)
 {
     hd_conf_t *conf = d->conf;
+    static const char *const known[] = {"postgresql", "mysql", "redis", "rabbitmq", "none"};
+    for (char **s = conf->services; s && *s; s++) {
+        bool ok = false;
+        for (size_t i = 0; i < HC_ARRAY_SIZE(known); i++)
+            ok |= strcmp(*s, known[i]) == 0;
+        if (!ok)
+            return hc_err_set(err, -EINVAL,
+                              "services: unknown service `%s` (postgresql, mysql, redis, "
+                              "rabbitmq or none)",
+                              *s);
+    }
     if (!conf->data_dir) {
         const char *home = secure_getenv("HOME");
         conf->data_dir = hc_asprintf("%s/.hearth/cloud", home && *home ? home : "/tmp");
@@ -55,10 +80,13 @@ static int hd_start(hc_daemon_t *d, hc_err_t *err)
     hd_ports_init(&hd->ports, hd->conf->port_base);
     hd->logs_dir = hc_asprintf("%s/logs", hd->conf->data_dir);
     hd->conf_dir = hc_asprintf("%s/config", hd->conf->data_dir);
-    int r = hd_config_write(hd, err);
+    int r = hd_secrets_init(hd, err);
     if (r < 0)
         return r;
     r = hd_components_plan(hd, err);
+    if (r < 0)
+        return r;
+    r = hd_config_write(hd, err);
     if (r < 0)
         return r;
     r = hd_supervise_start(hd, err);

@@ -32,7 +32,7 @@ done
 printf '#!/bin/sh\nexit 2\n' >"$tmp/bin/hearth-cc"
 chmod +x "$tmp/bin/hearth-cc"
 
-"$tmp/bin/hearthd" --data-dir "$tmp/data" --port-base 31000 >"$tmp/out" 2>&1 &
+"$tmp/bin/hearthd" --data-dir "$tmp/data" --port-base 31000 --services none >"$tmp/out" 2>&1 &
 hd_pid=$!
 
 wait_for() { # FILE
@@ -64,4 +64,33 @@ hd_pid=""
 [ -f "$tmp/pids/hearth-bus.stopped" ] || fail "bus not stopped with SIGTERM"
 [ -f "$tmp/pids/hearth-router.stopped" ] || fail "router not stopped with SIGTERM"
 kill -0 "$new" 2>/dev/null && fail "router still running"
+grep -q "router_port" "$tmp/data/config/cc.yml" && fail "router_port written for a CC that lacks it"
+
+# A CC that knows router_port (its --help-config lists it) gets the router's port in cc.yml.
+cat >"$tmp/bin/hearth-cc" <<EOS
+#!/usr/bin/env bash
+[ "\${1:-}" = "--help" ] && exit 0
+if [ "\${1:-}" = "--help-config" ]; then
+    echo "KEY          TYPE  DEFAULT  DESCRIPTION"
+    echo "router_port  int   80       the router's port in app URLs"
+    exit 0
+fi
+echo \$\$ > "$tmp/pids/hearth-cc"
+trap 'exit 0' TERM
+while :; do sleep 0.1; done
+EOS
+chmod +x "$tmp/bin/hearth-cc"
+rm -f "$tmp"/pids/*
+"$tmp/bin/hearthd" --data-dir "$tmp/data" --port-base 31000 --services none >"$tmp/out" 2>&1 &
+hd_pid=$!
+wait_for "$tmp/pids/hearth-cc" || fail "cc stand-in not started"
+grep -q "^router_port: 31000$" "$tmp/data/config/cc.yml" || fail "no router_port in cc.yml: $(cat "$tmp/data/config/cc.yml")"
+kill -TERM "$hd_pid"
+wait "$hd_pid" || fail "hearthd exited $? on SIGTERM"
+hd_pid=""
+# A misspelt service is refused at once (exit 2), not silently skipped.
+status=0
+"$tmp/bin/hearthd" --data-dir "$tmp/data2" --services postgres >"$tmp/out" 2>&1 || status=$?
+[ "$status" = 2 ] || fail "unknown service: exit $status"
+grep -q "unknown service \`postgres\`" "$tmp/out" || fail "unknown service: $(cat "$tmp/out")"
 echo "hearthd supervision: ok"

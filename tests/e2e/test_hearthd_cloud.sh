@@ -34,6 +34,9 @@ cleanup() {
     # With --port-base, this cloud's warden has a table of its own.
     if [ -n "$base" ]; then
         nft delete table ip "hearth_$base" 2>/dev/null || true
+        for d in /sys/fs/cgroup/*/hearth-warden-"$base" /sys/fs/cgroup/hearth-warden-"$base"; do
+            [ -d "$d" ] && rmdir "$d" 2>/dev/null || true
+        done
     fi
     rm -rf "$tmp"
 }
@@ -46,17 +49,17 @@ fail() {
 }
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-# A base with eleven free ports after it.
+# A base with seventeen free ports after it.
 for _ in $(seq 1 50); do
     # Below the kernel's ephemeral range (32768-60999), so no outgoing connection holds one.
     b=$((20000 + RANDOM % 12000))
     ok=1
-    for i in $(seq 0 10); do port_free $((b + i)) || { ok=0; break; }; done
+    for i in $(seq 0 16); do port_free $((b + i)) || { ok=0; break; }; done
     [ "$ok" = 1 ] && { base=$b; break; }
 done
 [ -n "$base" ] || fail "no free port range"
 
-"$bin/hearthd" --data-dir "$tmp/data" --port-base "$base" >"$tmp/out" 2>&1 &
+"$bin/hearthd" --data-dir "$tmp/data" --port-base "$base" --services redis >"$tmp/out" 2>&1 &
 hd_pid=$!
 for _ in $(seq 1 300); do grep -q "hearthd: ready" "$tmp/out" && break; sleep 0.1; done
 grep -q "hearthd: ready" "$tmp/out" || fail "hearthd never reported ready"

@@ -51,7 +51,7 @@ static int run(cli_t *cli, const cli_args_t *a)
     char urls[512], svcs[512], created[32];
     json_t *running = json_object_get(app, "runningInstances");
     json_t *st = json_object_get(app, "staging");
-    cli_appfmt_join(json_object_get(app, "uris"), urls, sizeof(urls));
+    cli_app_urls(cli, json_object_get(app, "uris"), urls, sizeof(urls));
     cli_appfmt_join(json_object_get(app, "services"), svcs, sizeof(svcs));
     cli_fmt_time(json_integer_value(json_object_get(json_object_get(app, "meta"), "created")),
                  created, sizeof(created));

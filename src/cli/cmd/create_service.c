@@ -1,5 +1,6 @@
 /* hearth create-service SERVICE NAME [--plan PLAN]: provision an instance (POST /services). */
 #include <stdio.h>
+#include <string.h>
 
 #include "cli.h"
 #include "hc_json.h"
@@ -8,6 +9,30 @@ static const cli_opt_t opts[] = {
     {"plan", 'p', true, "plan (default: the service's first)"},
     CLI_OPT_END,
 };
+
+/*
+ * The first plan the marketplace lists for label (malloc'd), or NULL. The CLI names the plan
+ * itself, so the CC records the plan the broker really provisioned.
+ */
+static char *first_plan(cli_t *cli, const char *label)
+{
+    json_t *res = NULL, *o;
+    size_t i;
+    char *plan = NULL;
+    if (cli_api(cli, "reading the marketplace", "GET", "/services/v1/offerings", NULL, &res) < 0)
+        return NULL;
+    json_array_foreach(json_object_get(res, "offerings"), i, o)
+    {
+        const char *l = json_string_value(json_object_get(o, "label"));
+        const char *p = json_string_value(json_array_get(json_object_get(o, "plans"), 0));
+        if (l && p && strcmp(l, label) == 0) {
+            plan = hc_strdup(p);
+            break;
+        }
+    }
+    json_decref(res);
+    return plan;
+}
 
 static int run(cli_t *cli, const cli_args_t *a)
 {
@@ -18,6 +43,9 @@ static int run(cli_t *cli, const cli_args_t *a)
     hc_json_set_str(b, "vendor", a->pos[0]);
     hc_json_set_str(b, "name", a->pos[1]);
     const char *plan = cli_args_get(opts, a, "plan");
+    hc_autofree char *first = plan ? NULL : first_plan(cli, a->pos[0]);
+    if (!plan)
+        plan = first;
     if (plan) {
         hc_json_set_str(b, "plan", plan);
         hc_json_set_str(b, "tier", plan);

@@ -1,8 +1,9 @@
 /*
  * hearth logs APP: the recent output of every instance (staging log, stdout, stderr), then a
  * live tail that continues exactly where the recent part stopped (each file is read from the
- * byte offset already printed, so no line is lost or shown twice). --recent stops after the
- * first part.
+ * byte offset already printed, so no line is lost or shown twice; a file shorter than that
+ * offset was rotated: the rest of NAME.1 is printed, then the new file from 0). --recent stops
+ * after the first part.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 
 #include "cli.h"
 #include "hc_json.h"
+#include "logfollow.h"
 
 #define LOGS_MAX_STREAMS 64
 
@@ -59,6 +61,37 @@ static size_t print_lines(const char *prefix, const char *p, size_t len, size_t 
     return done;
 }
 
+/*
+ * After a rotation: the rest of the old file, now NAME.1, from the offset already printed, so
+ * the lines written just before the rotation are not lost. A missing NAME.1 is skipped.
+ */
+static void drain_rotated(cli_t *cli, const char *app, const stream_t *s)
+{
+    hc_autofree char *esc = cli_escape(app);
+    hc_autofree char *path =
+        hc_asprintf("/apps/%s/instances/%u/files/%s.1", esc, s->index, s->file);
+    hc_autofree char *range = hc_asprintf("Range: bytes=%llu-", (unsigned long long)s->offset);
+    cli_resp_t resp;
+    hc_err_t err;
+    if (cli_http(cli, "GET", path, NULL, NULL, 0, range, false, &resp, &err) < 0)
+        return;
+    uint64_t skip = 0;
+    if (cli_log_follow(s->offset, resp.status, resp.body.len, &skip) == CLI_LF_PRINT) {
+        char prefix[64];
+        snprintf(prefix, sizeof(prefix), "[%u %s]", s->index, s->tag);
+        print_lines(prefix, resp.body.data + skip, resp.body.len - skip, 0, true);
+    }
+    cli_resp_release(&resp);
+}
+
+static void stream_rotated(cli_t *cli, const char *app, stream_t *s)
+{
+    drain_rotated(cli, app, s);
+    s->offset = 0;
+    s->held = 0;
+    s->held_polls = 0;
+}
+
 /* Fetches the stream from its offset and prints the complete new lines. */
 static int poll_stream(cli_t *cli, const char *app, stream_t *s, size_t recent, bool final)
 {
@@ -69,19 +102,24 @@ static int poll_stream(cli_t *cli, const char *app, stream_t *s, size_t recent, 
     hc_err_t err;
     if (cli_http(cli, "GET", path, NULL, NULL, 0, s->offset ? range : NULL, false, &resp, &err) < 0)
         return -1;
-    if (resp.status != 200 && resp.status != 206) {
+    uint64_t skip_bytes = 0;
+    switch (cli_log_follow(s->offset, resp.status, resp.body.len, &skip_bytes)) {
+    case CLI_LF_NONE:
         cli_resp_release(&resp);
         return 0;
+    case CLI_LF_REFETCH:
+        /* Rotated to a file shorter than what was printed: follow the new one from 0. */
+        cli_resp_release(&resp);
+        stream_rotated(cli, app, s);
+        return poll_stream(cli, app, s, recent, final);
+    case CLI_LF_ROTATED_PRINT:
+        stream_rotated(cli, app, s);
+        break;
+    case CLI_LF_PRINT:
+        break;
     }
-    const char *p = resp.body.data;
-    size_t len = resp.body.len;
-    if (resp.status == 200) {
-        /* The whole file: skip what was printed, or restart if it shrank (rotated). */
-        if (len < s->offset)
-            s->offset = 0;
-        p += s->offset;
-        len -= s->offset;
-    }
+    const char *p = resp.body.data + skip_bytes;
+    size_t len = resp.body.len - skip_bytes;
     char prefix[64];
     snprintf(prefix, sizeof(prefix), "[%u %s]", s->index, s->tag);
     size_t skip = 0;

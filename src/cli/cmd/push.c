@@ -215,8 +215,10 @@ static int push_one(cli_t *cli, const cli_args_t *a, cli_app_spec_t *s)
     if (cli_app_wait_started(cli, s->name, (int)timeout) < 0)
         goto out;
     json_t *uris = json_object_get(body, "uris");
-    if (json_array_size(uris) > 0)
-        printf("%s is at http://%s\n", s->name, json_string_value(json_array_get(uris, 0)));
+    if (json_array_size(uris) > 0) {
+        hc_autofree char *url = cli_app_url(cli, json_string_value(json_array_get(uris, 0)));
+        printf("%s is at %s\n", s->name, url);
+    }
     r = CLI_OK;
 out:
     json_decref(current);
