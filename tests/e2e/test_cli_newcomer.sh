@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# needs: root
 # The newcomer's path, with only hearthd and the CLI (root: apps run in containers): a fresh
 # data dir and HEARTH_HOME, hearthd on a free port range, register, push the Flask app and the
 # static site, both answer through the router by Host header, scale Flask to 3 and see 3

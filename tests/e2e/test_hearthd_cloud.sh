@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# needs: root
 # The micro cloud with the real daemons: hearthd starts every built daemon on a shifted port
 # range, the API answers through the router at api.localhost, the admin it created can log in
 # with the CLI, an app pushed through it answers, is restarted after its process is killed

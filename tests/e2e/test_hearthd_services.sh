@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# needs: root
 # hearthd starts the broker's backing services: PostgreSQL, RabbitMQ (with its own epmd) and
 # Redis (the broker's per-instance servers) with their data in DATA/services, on ports from
 # --port-base. A service whose binary is missing (MariaDB here) is left out: hearthd comes up

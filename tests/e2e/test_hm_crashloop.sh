@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# needs: root
 # e2e (needs root): a crash-looping app with every real daemon (nats-server, hearth-warden, two
 # hearth-dea, hearth-cc, hearth-hm, hearth-router). tests/apps/crasher is staged by a real DEA
 # and exits at once each time it starts. With the HM's crash policy scaled down (3 immediate

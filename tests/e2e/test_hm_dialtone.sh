@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# needs: root
 # e2e (needs root): outages of the control plane with every real daemon (nats-server,
 # hearth-warden, two hearth-dea, hearth-cc, hearth-hm, hearth-router), an app with 2 instances
 # and a client GETting it through the router the whole time.

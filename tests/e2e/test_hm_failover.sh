@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# needs: root
 # e2e (needs root): failover with every real daemon (nats-server, hearth-warden, two hearth-dea,
 # hearth-cc, hearth-hm, hearth-router) while a client GETs the app through the router.
 #  1. An app with 2 instances is spread over both DEAs. kill -9 of one DEA: its instance keeps

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# needs: root
 # An app uses a real Redis through VCAP_SERVICES, on the whole micro cloud (hearthd: bus,
 # router, CC, DEA, warden containers, HM, hearth-broker): push tests/apps/services-check,
 # create a redis instance (hearth-broker starts a redis-server for it) and a user-provided
