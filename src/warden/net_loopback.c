@@ -101,8 +101,13 @@ char *wdn_netlo_out(wdn_daemon_t *d, wdn_ctr_t *c, const wdn_req_t *req, char *s
                    "add chain ip %s lo%u\n"
                    "add element ip %s lomap { \"%s%u-0\" : jump lo%u }\n"
                    "add rule ip %s lo%u ip daddr %s %sdnat to %s\n"
+                   "add chain ip %s loin { type nat hook input priority 90; "
+                   "policy accept; }\n"
+                   "flush chain ip %s loin\n"
+                   "add rule ip %s loin iifname \"%s*\" ip daddr 127.0.0.0/8 ct status dnat "
+                   "snat to 127.0.0.1\n"
                    "EOF\n",
-                   f, s, t, t, t, t, t, s, t, f, s, s, t, s, host, match, to);
+                   f, s, t, t, t, t, t, s, t, f, s, s, t, s, host, match, to, t, t, t, f);
     return hc_buf_detach(&b, NULL);
 }
 

@@ -6,6 +6,9 @@
  *   lopre  (nat, prerouting, before warden's own DNAT)  iifname vmap @lomap
  *   lomap  (ifname : verdict)   host-side veth -> jump lo<slot>
  *   lo<slot>  the container's DNATs: ip daddr GATEWAY tcp dport P dnat to 127.0.0.1:P
+ *   loin   (nat, input)  what lopre translated gets the source 127.0.0.1, so the server sees a
+ *          loopback client, as servers bound to 127.0.0.1 expect (PostgreSQL's pg_hba,
+ *          MariaDB's user@localhost); its authentication still applies
  *
  * plus route_localnet on that container's host-side interface only. The filter side is the
  * ordinary net_out rule (the input chain sees the translated address 127.0.0.1:P).

@@ -2,10 +2,11 @@
 # e2e (needs root): net_out to the host's loopback. A server listening on the host's
 # 127.0.0.1 is reached from a container through its gateway (the host side of its veth) once
 # a net_out to 127.0.0.1/32 on that port is given: warden DNATs gateway:PORT to
-# 127.0.0.1:PORT for that container only (nft map lomap + chain lo<slot> in warden's table)
-# and sets route_localnet on that container's host-side interface only. Another port stays
-# closed, another container stays shut out, and destroy removes the DNAT, the map entry,
-# the chain and the interface (so its sysctl) while the global sysctls never change.
+# 127.0.0.1:PORT for that container only (nft map lomap + chain lo<slot> in warden's table),
+# the server sees a loopback client, and route_localnet is set on that container's host-side
+# interface only. Another port stays closed, another container stays shut out, and destroy
+# removes the DNAT, the map entry, the chain and the interface (so its sysctl) while the
+# global sysctls never change.
 . "$(dirname "$0")/warden_lib.sh"
 command -v socat >/dev/null || wdn_skip "socat not installed"
 wdn_start
@@ -16,12 +17,12 @@ rl_def=$(cat /proc/sys/net/ipv4/conf/default/route_localnet)
 # Two servers on the host's loopback only.
 P1=$((20000 + RANDOM % 5000))
 P2=$((P1 + 5000))
-socat TCP-LISTEN:$P1,bind=127.0.0.1,fork,reuseaddr SYSTEM:'echo one' &
+socat TCP-LISTEN:$P1,bind=127.0.0.1,fork,reuseaddr SYSTEM:'echo one \$SOCAT_PEERADDR' &
 EXTRA_PIDS=$!
 socat TCP-LISTEN:$P2,bind=127.0.0.1,fork,reuseaddr SYSTEM:'echo two' &
 EXTRA_PIDS="$EXTRA_PIDS $!"
 for _ in $(seq 50); do
-    [ "$(socat -T2 - TCP:127.0.0.1:$P1 </dev/null 2>/dev/null)" = one ] &&
+    [ "$(socat -T2 - TCP:127.0.0.1:$P1 </dev/null 2>/dev/null)" = "one 127.0.0.1" ] &&
         [ "$(socat -T2 - TCP:127.0.0.1:$P2 </dev/null 2>/dev/null)" = two ] && break
     sleep 0.1
 done
@@ -38,12 +39,13 @@ dial() { # container host port
     wdn run "$1" -- socat -T2 - TCP:"$2":"$3",connect-timeout=2 </dev/null 2>/dev/null
 }
 
-[ "$(dial a "$gwa" $P1)" = one ] && wdn_fail "a reached the host's loopback before net_out"
+[ -n "$(dial a "$gwa" $P1)" ] && wdn_fail "a reached the host's loopback before net_out"
 dial a 127.0.0.1 $P1 | grep -q one && wdn_fail "the container's own 127.0.0.1 is the host's"
 echo "ok - the host's loopback is closed to containers by default"
 
 wdn net-out a --network 127.0.0.1/32 --port $P1 >/dev/null || wdn_fail "net_out 127.0.0.1/32:$P1"
-expect_eq "a reaches the host's 127.0.0.1:$P1 at its gateway" "$(dial a "$gwa" $P1)" one
+# The server sees a loopback client (as pg_hba and user@localhost expect).
+expect_eq "a reaches the host's 127.0.0.1:$P1 at its gateway, as a loopback client" "$(dial a "$gwa" $P1)" "one 127.0.0.1"
 out=$(dial a "$gwa" $P2)
 [ -z "$out" ] || wdn_fail "a reached the host's 127.0.0.1:$P2 without a rule: $out"
 echo "ok - another port of the host's loopback stays closed"
@@ -59,7 +61,7 @@ nft list table ip "$TABLE" | grep -q "dnat to 127.0.0.1:$P1" || wdn_fail "no DNA
 # A second rule, on a wider loopback network: the DNAT goes to 127.0.0.1.
 wdn net-out a --network 127.0.0.0/8 --port $P2 >/dev/null || wdn_fail "net_out 127.0.0.0/8:$P2"
 expect_eq "a reaches 127.0.0.1:$P2 through 127.0.0.0/8" "$(dial a "$gwa" $P2)" two
-expect_eq "and still $P1" "$(dial a "$gwa" $P1)" one
+expect_eq "and still $P1" "$(dial a "$gwa" $P1)" "one 127.0.0.1"
 # A non-loopback net_out keeps its old meaning (no DNAT).
 wdn net-out b --network "$gwb/32" --port $P2 >/dev/null || wdn_fail "net_out b"
 out=$(dial b "$gwb" $P2)
@@ -69,7 +71,7 @@ echo "ok - a net_out to a non-loopback address adds no translation"
 # A restarted warden keeps the rules of live containers.
 wdn_stop
 wdn_start
-expect_eq "the rule survives a warden restart" "$(dial a "$gwa" $P1)" one
+expect_eq "the rule survives a warden restart" "$(dial a "$gwa" $P1)" "one 127.0.0.1"
 
 wdn destroy a >/dev/null || wdn_fail "destroy a"
 for _ in $(seq 50); do [ -e "/proc/sys/net/ipv4/conf/$ifa" ] || break; sleep 0.1; done
