@@ -74,9 +74,15 @@ wdn_start
 expect_eq "the rule survives a warden restart" "$(dial a "$gwa" $P1)" "one 127.0.0.1"
 
 wdn destroy a >/dev/null || wdn_fail "destroy a"
-for _ in $(seq 50); do [ -e "/proc/sys/net/ipv4/conf/$ifa" ] || break; sleep 0.1; done
+for _ in $(seq 100); do [ -e "/proc/sys/net/ipv4/conf/$ifa" ] || break; sleep 0.1; done
 [ -e "/proc/sys/net/ipv4/conf/$ifa" ] && wdn_fail "a's interface (and its route_localnet) outlived destroy"
 echo "ok - destroy removes a's interface and its route_localnet"
+# Destroy may answer before its network teardown has run: wait for it, boundedly.
+for _ in $(seq 100); do
+    nft list map ip "$TABLE" lomap | grep -q "\"$ifa\"" ||
+        nft list table ip "$TABLE" | grep -q "dnat to 127.0.0.1" || break
+    sleep 0.1
+done
 nft list map ip "$TABLE" lomap | grep -q "\"$ifa\"" && wdn_fail "lomap still has $ifa"
 nft list table ip "$TABLE" | grep -q "dnat to 127.0.0.1" && wdn_fail "DNAT rules outlived destroy: $(nft list table ip "$TABLE")"
 echo "ok - destroy removes a's DNAT rules and map entry"
