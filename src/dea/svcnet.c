@@ -260,7 +260,7 @@ bool dea_svcnet_network(const dea_svc_target_t *t, char out[32])
     size_t len = strlen(t->host);
     uint32_t v;
     if (parse_ipv4(t->host, len, &v)) {
-        snprintf(out, 32, "%s/32", t->host);
+        snprintf(out, 32, "%.15s/32", t->host); /* parse_ipv4: at most 15 */
         return true;
     }
     if (dea_svcnet_is_loopback(t->host, len)) {
