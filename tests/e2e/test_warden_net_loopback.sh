@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# needs: root
 # e2e (needs root): net_out to the host's loopback. A server listening on the host's
 # 127.0.0.1 is reached from a container through its gateway (the host side of its veth) once
 # a net_out to 127.0.0.1/32 on that port is given: warden DNATs gateway:PORT to
