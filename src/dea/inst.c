@@ -15,6 +15,7 @@
 #include "hc_log.h"
 #include "hc_time.h"
 #include "hc_uuid.h"
+#include "svcnet.h"
 
 #define PROBE_INTERVAL_MS 50
 #define PROBE_CONNECT_MS 250
@@ -387,7 +388,8 @@ static void on_copy_in(hc_warden_t *w, json_t *resp, bool more, const char *erro
     if (!gone(in, error)) {
         json_t *req = json_pack("{s:s, s:s, s:i}", "type", "net_in", "handle", in->handle,
                                 "container_port", 8080);
-        if (hc_warden_request(w, req, on_net_in, dea_inst_ref(in)) < 0) {
+        /* net_out to the bound services first (svcnet.c), then net_in */
+        if (dea_svcnet_then(in, w, req, on_net_in, dea_inst_ref(in)) < 0) {
             dea_inst_unref(in);
             crash(in, "warden refused net_in");
         }

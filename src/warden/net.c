@@ -23,6 +23,7 @@
 
 #include "hc_buf.h"
 #include "hc_log.h"
+#include "net_loopback.h"
 #include "wdn_daemon.h"
 
 extern char **environ;
@@ -195,7 +196,7 @@ char *wdn_net_teardown_script(wdn_daemon_t *d, wdn_ctr_t *c)
                    "{ nft flush chain ip %s c%u; nft delete chain ip %s c%u; } 2>/dev/null\n",
                    t, s, t, s, t, s);
     hc_buf_appendf(&b, "ip link del %s%u-0 2>/dev/null\nexit 0\n", f, s);
-    return hc_buf_detach(&b, NULL);
+    return wdn_netlo_teardown(d, c, hc_buf_detach(&b, NULL));
 }
 
 char *wdn_net_in_script(wdn_daemon_t *d, wdn_ctr_t *c, unsigned host_port, unsigned ctr_port)
@@ -238,8 +239,9 @@ char *wdn_net_out_script(wdn_daemon_t *d, wdn_ctr_t *c, const wdn_req_t *req, hc
     } else if (strcmp(proto, "icmp") == 0) {
         snprintf(match, sizeof(match), "meta l4proto icmp ");
     }
-    return hc_asprintf("nft add rule ip %s c%u %s%saccept\n", d->conf.nft_table, c->slot, net,
-                       match);
+    return wdn_netlo_out(
+        d, c, req,
+        hc_asprintf("nft add rule ip %s c%u %s%saccept\n", d->conf.nft_table, c->slot, net, match));
 bad:
     hc_err_set(err, -EINVAL, "`network` must be an IPv4 CIDR like 10.0.0.0/8");
     return NULL;

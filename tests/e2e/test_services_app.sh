@@ -9,15 +9,16 @@
 # refused and the app no longer has the service. Then PostgreSQL (when it can run here): a
 # second hearth-broker on a PostgreSQL started by the test is registered with
 # create-service-broker, an instance of it is bound, and the credentials the app gets in
-# VCAP_SERVICES create, fill and read a table (checked with psql from the test: Debian's
-# python3 here has no PostgreSQL client library), until unbind revokes them.
+# VCAP_SERVICES create, fill and read a table (with psql run inside the app's own container:
+# Debian's python3 here has no PostgreSQL client library), until unbind revokes them.
 #
-# Network: the broker's redis-servers listen on the host's loopback and a container has its
-# own network namespace, where 127.0.0.1 is itself. The DEA does not yet open a path from an
-# instance to its bound services, so this test makes one for the app's containers: a warden
-# net_out rule to 127.0.0.1:PORT and, in an nftables table of its own, a DNAT of the
-# container's gateway address at PORT to 127.0.0.1:PORT (warden already sets route_localnet
-# on the host side of each veth). The app is told to dial its gateway (`via`).
+# Network: the broker's redis-servers and the test's PostgreSQL listen on the host's loopback,
+# and a container has its own network namespace, where 127.0.0.1 is itself. The platform
+# opens the path: the DEA asks warden for a net_out to each bound service's host:port and
+# rewrites a loopback host in the app's VCAP_SERVICES to the container's gateway, which
+# warden translates to the host's 127.0.0.1 on exactly those ports. The app dials exactly
+# what VCAP_SERVICES says; the PostgreSQL credentials are used by psql run inside the app's
+# own container.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 HEARTH_BIN_DIR=${HEARTH_BIN_DIR:?}
@@ -28,14 +29,11 @@ HEARTH_BIN_DIR=${HEARTH_BIN_DIR:?}
 [ "$(id -u)" = 0 ] || { echo "SKIP: app containers need root"; exit 0; }
 command -v redis-server >/dev/null && command -v redis-cli >/dev/null ||
     { echo "SKIP: redis not installed"; exit 0; }
-BRIDGE_TABLE="hearth_svct_$$"
-BRIDGED=0
 on_exit() {
     local rc=$?
     if [ "$rc" != 0 ] && [ -n "$CLOUD_DATA" ]; then
         for f in "$CLOUD_DATA"/logs/*.log; do echo "--- $f"; tail -n 20 "$f"; done
     fi
-    [ "$BRIDGED" = 1 ] && nft delete table ip "$BRIDGE_TABLE" 2>/dev/null
     cloud_cleanup
     [ -n "$SVC_DIR" ] && stop_all
     (exit "$rc")
@@ -84,44 +82,39 @@ U=$(jq -c '."user-provided"[0]' <<<"$ENV")
 [ "$(jq -r '.tags | join(",")' <<<"$U")" = config,app ] || fail "user-provided tags: $U"
 echo "ok - VCAP_SERVICES has the redis binding and the user-provided service"
 
-# The path from the app's containers to the redis-server (see the header).
+# The redis-server listens on the host's loopback: the app sees its container's gateway.
 HOST=$(jq -r .credentials.hostname <<<"$R") PORT=$(jq -r .credentials.port <<<"$R")
 USER_=$(jq -r .credentials.username <<<"$R") PASS=$(jq -r .credentials.password <<<"$R")
-[ "$HOST" = 127.0.0.1 ] || fail "expected the broker's redis on 127.0.0.1, got $HOST"
-GWS=()
-for h in $("${WARDEN[@]}" list); do
-    case "$h" in dea-*) ;; *) continue ;; esac
-    gw=$("${WARDEN[@]}" info "$h" | jq -r .host_ip)
-    [ -n "$gw" ] && [ "$gw" != null ] || continue
-    "${WARDEN[@]}" net-out "$h" --network 127.0.0.1/32 --port "$PORT" >/dev/null || fail "net-out $h"
-    GWS+=("$gw")
-done
-[ "${#GWS[@]}" -gt 0 ] || fail "no app container found: $("${WARDEN[@]}" list)"
-BRIDGED=1
-nft -f - <<NFT || fail "cannot add the test's DNAT table"
-table ip $BRIDGE_TABLE {
-  chain pre { type nat hook prerouting priority dstnat - 10; policy accept;
-    ip daddr { $(IFS=,; echo "${GWS[*]}") } tcp dport $PORT dnat to 127.0.0.1:$PORT
-  }
+# app_container IP: the handle of the app container whose gateway (host_ip) is IP
+app_container() {
+    local h
+    for h in $("${WARDEN[@]}" list); do
+        case "$h" in dea-*) ;; *) continue ;; esac
+        [ "$("${WARDEN[@]}" info "$h" | jq -r .host_ip)" = "$1" ] && { echo "$h"; return 0; }
+    done
+    return 1
 }
-NFT
+CTR=$(app_container "$HOST") || fail "VCAP_SERVICES' redis host $HOST is no app container's gateway"
+[ "$(jq -r .credentials.host <<<"$R")" = "$HOST" ] || fail "credentials.host not rewritten: $R"
+case "$(jq -r .credentials.uri <<<"$R")" in
+    redis://*@"$HOST:$PORT"*) ;;
+    *) fail "credentials.uri not rewritten to $HOST:$PORT: $R" ;;
+esac
+"${WARDEN[@]}" info "$CTR" | jq -e --arg p "$PORT" \
+    '.net_out | map(select(.network == "127.0.0.1/32" and (.port | tostring) == $p)) | length == 1' \
+    >/dev/null || fail "no net_out to 127.0.0.1:$PORT on $CTR: $("${WARDEN[@]}" info "$CTR" | jq -c .net_out)"
+echo "ok - the DEA opened the redis port and gave the app its gateway as the host"
 
 # Write and read through the app; the value is really in that redis-server.
 VAL="v-$RANDOM-$RANDOM"
-got=""
-for gw in "${GWS[@]}"; do
-    cloud_get "$APP" "/redis?op=set&key=greeting&value=$VAL&via=$gw"
-    got=$CLOUD_BODY
-    [ "$CLOUD_STATUS" = 200 ] && break
-done
-[ "$got" = '{"result": "OK"}' ] || fail "SET through the app: $CLOUD_STATUS $got"
-GW=$gw
-cloud_get "$APP" "/redis?op=get&key=greeting&via=$GW"
+cloud_get "$APP" "/redis?op=set&key=greeting&value=$VAL"
+[ "$CLOUD_BODY" = '{"result": "OK"}' ] || fail "SET through the app: $CLOUD_STATUS $CLOUD_BODY"
+cloud_get "$APP" "/redis?op=get&key=greeting"
 [ "$CLOUD_BODY" = "{\"value\": \"$VAL\"}" ] || fail "GET through the app: $CLOUD_BODY"
 rc() { REDISCLI_AUTH=$PASS timeout 10 redis-cli --no-auth-warning -h 127.0.0.1 -p "$PORT" --user "$USER_" "$@" 2>&1; }
 [ "$(rc GET greeting)" = "$VAL" ] || fail "the value is not in the redis-server: $(rc GET greeting)"
 rc SET fromhost 42 >/dev/null
-cloud_get "$APP" "/redis?op=get&key=fromhost&via=$GW"
+cloud_get "$APP" "/redis?op=get&key=fromhost"
 [ "$CLOUD_BODY" = '{"value": "42"}' ] || fail "GET of a key set on the host: $CLOUD_BODY"
 echo "ok - the app writes and reads its redis through VCAP_SERVICES"
 
@@ -160,19 +153,30 @@ else
     done
     P=$(jq -c '.postgresql[0]' <<<"$ENV")
     [ "$(jq -r '.name + "/" + .label' <<<"$P")" = pgdb/postgresql ] || fail "VCAP_SERVICES: $ENV"
+    PGHOST_=$(jq -r .credentials.hostname <<<"$P")
+    PCTR=$(app_container "$PGHOST_") || fail "VCAP_SERVICES' PostgreSQL host $PGHOST_ is no app container's gateway"
+    # psql_as SQL: psql inside the app's container with exactly its VCAP_SERVICES credentials
     psql_as() {
-        PGPASSWORD=$(jq -r .credentials.password <<<"$P") PGCONNECT_TIMEOUT=10 psql -q -v ON_ERROR_STOP=1 \
-            -h "$(jq -r .credentials.hostname <<<"$P")" -p "$(jq -r .credentials.port <<<"$P")" \
-            -U "$(jq -r .credentials.username <<<"$P")" -d "$(jq -r .credentials.name <<<"$P")" -tAc "$1" 2>&1
+        "${WARDEN[@]}" run "$PCTR" -- env HOME=/tmp PGPASSWORD="$(jq -r .credentials.password <<<"$P")" \
+            PGCONNECT_TIMEOUT=10 psql -q -v ON_ERROR_STOP=1 -h "$PGHOST_" \
+            -p "$(jq -r .credentials.port <<<"$P")" -U "$(jq -r .credentials.username <<<"$P")" \
+            -d "$(jq -r .credentials.name <<<"$P")" -tAc "$1" 2>&1
     }
     got=$(psql_as "CREATE TABLE notes (v text)") || fail "CREATE TABLE with the app's credentials: $got"
     got=$(psql_as "INSERT INTO notes VALUES ('$VAL')") || fail "INSERT: $got"
     got=$(psql_as "SELECT v FROM notes")
     [ "$got" = "$VAL" ] || fail "the app's PostgreSQL credentials: $got"
     echo "ok - the app's VCAP_SERVICES credentials use the PostgreSQL instance"
+    # After unbind the app's container goes away: revocation is checked from the host.
+    psql_host() {
+        PGPASSWORD=$(jq -r .credentials.password <<<"$P") PGCONNECT_TIMEOUT=10 psql -q -v ON_ERROR_STOP=1 \
+            -h 127.0.0.1 -p "$(jq -r .credentials.port <<<"$P")" \
+            -U "$(jq -r .credentials.username <<<"$P")" -d "$(jq -r .credentials.name <<<"$P")" -tAc "$1" 2>&1
+    }
+    [ "$(psql_host "SELECT v FROM notes")" = "$VAL" ] || fail "the row is not in the host's PostgreSQL"
     ok unbind-service "$APP" pgdb
-    for _ in $(seq 1 100); do psql_as "SELECT 1" >/dev/null || break; sleep 0.1; done
-    psql_as "SELECT 1" >/dev/null && fail "the unbound PostgreSQL credentials still work"
+    for _ in $(seq 1 100); do psql_host "SELECT 1" >/dev/null || break; sleep 0.1; done
+    psql_host "SELECT 1" >/dev/null && fail "the unbound PostgreSQL credentials still work"
     ok delete-service pgdb -f
     ok delete-service-broker pgbroker -f
     broker_stop
