@@ -172,6 +172,30 @@ json_t *dea_snapshot_json(const dea_t *dea);
 /* ---- files.c ---- */
 int dea_files_start(dea_t *dea, hc_err_t *err);
 
+/* ---- slog.c: the staging log, published live on staging.<task_id>.log ---- */
+#define DEA_SLOG_PIECE 8192 /* bytes of log per bus message, at most */
+typedef struct dea_slog_s {
+    dea_t *dea;
+    hc_buf_t buf; /* the whole log (bounded), valid UTF-8 */
+    uint64_t seq;
+    bool live, done;
+    char task_id[72];
+    char subject[96];
+} dea_slog_t;
+/* The longest prefix of [p, p+len) of at most max bytes that ends on a UTF-8 boundary. */
+size_t dea_utf8_cut(const char *p, size_t len, size_t max);
+/* Replaces each byte that does not start a valid UTF-8 sequence, and each NUL, with '?'. */
+void dea_utf8_sanitize(char *p, size_t len);
+void dea_slog_init(dea_slog_t *l, dea_t *dea, size_t max);
+/* From now on, appends are published on staging.<task_id>.log (when that subject is valid). */
+void dea_slog_publish_to(dea_slog_t *l, const char *task_id);
+/* Appends (sanitized) and publishes what was appended; nothing once the cap is reached. */
+void dea_slog_append(dea_slog_t *l, const char *p, size_t len);
+void dea_slog_appendf(dea_slog_t *l, const char *fmt, ...) HC_PRINTF(2, 3);
+/* Publishes the done message (once). */
+void dea_slog_done(dea_slog_t *l);
+void dea_slog_release(dea_slog_t *l);
+
 /* ---- stage.c ---- */
 void dea_stage_request(dea_t *dea, const hc_bus_msg_t *msg);
 

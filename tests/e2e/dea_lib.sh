@@ -51,7 +51,7 @@ intervals:
 file_server:
   user: u
   password: p
-buildpacks_dir: $HEARTH_SOURCE_DIR/buildpacks
+buildpacks_dir: ${DEA_BUILDPACKS:-$HEARTH_SOURCE_DIR/buildpacks}
 ${DEA_EXTRA_YAML:-}
 log:
   level: ${DEA_LOG_LEVEL:-info}
@@ -104,4 +104,18 @@ print(json.dumps({"droplet": app, "name": app, "uris": [uri] if uri else [], "ru
   {"name": "db", "label": "postgresql", "plan": "free", "credentials": {"uri": "postgres://x"}}],
   "limits": {"mem": int(mem), "disk": 64, "fds": 256}, "env": ["GREETING=hi there"],
   "users": ["a@b.c"], "index": int(idx), "cc_partition": "default"}))' "$@" "$WWW_PORT"
+}
+
+# task_log: the task_log of a staging reply on stdin, byte for byte.
+task_log() { python3 -c 'import json,sys; sys.stdout.write(json.load(sys.stdin)["task_log"])'; }
+
+# slog_check TASK REPLY: the live pieces of TASK on the bus concatenate to REPLY's task_log.
+slog_check() {
+    $BUS slog "$T/bus.jsonl" "$1" 10 >"$T/slog.$1" || wdn_fail "$1: live staging log broken"
+    echo "$2" | task_log >"$T/tasklog.$1"
+    [ -s "$T/tasklog.$1" ] || wdn_fail "$1: empty task_log"
+    cmp -s "$T/slog.$1" "$T/tasklog.$1" || {
+        diff "$T/slog.$1" "$T/tasklog.$1" | head -20
+        wdn_fail "$1: live staging log differs from the task_log"
+    }
 }
