@@ -116,13 +116,14 @@ static json_t *find_entry(dea_t *dea, const dea_inst_t *in, bool stats)
     hc_json_set_str(o, "dea", dea->id);
     hc_json_set_str(o, "host", dea->conf->local_ip);
     hc_json_set_int(o, "port", in->host_port);
-    hc_autofree char *uri = hc_asprintf("http://%s:%d/instances/%s/files/", dea->conf->local_ip,
-                                        dea->files ? hc_http_server_port(dea->files) : 0, in->id);
+    /* cf-v1 §2.4: the CC fetches <file_uri><staged>/<path> with these credentials. */
+    hc_autofree char *uri =
+        hc_asprintf("http://%s:%d/droplets/", dea->conf->local_ip, dea_web_port(dea));
     hc_json_set_str(o, "file_uri", uri);
-    hc_json_set_str(o, "credentials", "");
     json_t *cred = hc_json_arr();
     hc_json_append_str(cred, dea->conf->file_user);
     hc_json_append_str(cred, dea->conf->file_password);
+    hc_json_set_new(o, "credentials", json_deep_copy(cred));
     hc_json_set_new(o, "file_auth", cred);
     hc_json_set_str(o, "staged", in->id);
     if (in->exit_reason && in->state == DEA_CRASHED)

@@ -30,6 +30,10 @@ const hc_conf_opt_t dea_conf_opts[] = {
                "SIGUSR2: time instances keep serving after DEA_EVACUATION"),
     HC_CONF_STR("buildpacks_dir", dea_conf_t, buildpacks_dir, HEARTH_BUILDPACKS_DIR,
                 "built-in buildpacks"),
+    HC_CONF_SIZE("log_max_bytes", dea_conf_t, log_max_bytes, 1024 * 1024, 1024, (uint64_t)1 << 40,
+                 "an instance's stdout/stderr log is rotated at this size"),
+    HC_CONF_UINT("max_tailers", dea_conf_t, max_tailers, 32, 0, 4096,
+                 "live log tails served at once on the HTTP port"),
     HC_CONF_STR("file_server.user", dea_conf_t, file_user, NULL,
                 "basic auth user of the file server (default: random)"),
     HC_CONF_STR("file_server.password", dea_conf_t, file_password, NULL,
@@ -72,7 +76,7 @@ int dea_start(hc_daemon_t *d, hc_err_t *err)
     hc_bus_opts_t bo = {.name = "hearth-dea"};
     if ((r = hc_bus_new(dea->loop, urls ? urls : HC_DAEMON_NATS_DEFAULT, &bo, &dea->bus, err)) < 0)
         return r;
-    if ((r = dea_files_start(dea, err)) < 0)
+    if ((r = dea_web_start(dea, err)) < 0)
         return r;
     dea->component = hc_json_obj();
     hc_json_set_str(dea->component, "type", "DEA");
@@ -83,15 +87,9 @@ int dea_start(hc_daemon_t *d, hc_err_t *err)
     if ((r = dea_bus_start(dea, err)) < 0)
         return r;
     char port[16];
-    snprintf(port, sizeof(port), "%d", hc_http_server_port(dea->files));
+    snprintf(port, sizeof(port), "%d", dea_web_port(dea));
     hc_log_info("dea ready", "id", dea->id, "file_port", port);
     return 0;
-}
-
-static void on_files_closed(hc_http_server_t *srv, void *data)
-{
-    (void)data;
-    hc_http_server_free(srv);
 }
 
 static void close_timer(uv_timer_t *t)
@@ -125,8 +123,7 @@ void dea_stop(hc_daemon_t *d)
         }
     }
     dea_wctl_stop(dea);
-    if (dea->files)
-        hc_http_server_close(dea->files, 1000, on_files_closed, NULL);
+    dea_web_stop(dea);
     hc_http_client_free(dea->http);
     dea->http = NULL;
     if (dea->bus) {

@@ -39,7 +39,9 @@ typedef struct dea_conf_s {
     uint64_t pids;
     uint64_t evacuation_delay_ms;
     char *buildpacks_dir;
-    char *file_user; /* basic auth of the file server */
+    uint64_t log_max_bytes; /* an instance log is rotated at this size */
+    uint64_t max_tailers;   /* live tails on the HTTP port */
+    char *file_user;        /* basic auth of the file server */
     char *file_password;
 } dea_conf_t;
 
@@ -61,6 +63,8 @@ typedef struct dea_start_s {
 } dea_start_t;
 
 typedef struct dea_s dea_t;
+typedef struct dea_ilog_s dea_ilog_t;
+typedef struct dea_web_s dea_web_t;
 
 typedef struct dea_inst_s {
     struct dea_inst_s *next;
@@ -74,8 +78,8 @@ typedef struct dea_inst_s {
     int host_port, container_port;
     int64_t job_id;
     char *start_cmd;
-    char *dir; /* data_dir/instances/ID (logs) */
-    int log_fd;
+    char *dir;             /* data_dir/instances/ID (logs) */
+    dea_ilog_t *out, *err; /* logs/stdout.log, logs/stderr.log */
     hc_warden_t *w;
     uv_timer_t probe_timer;
     uv_tcp_t probe;
@@ -100,7 +104,7 @@ struct dea_s {
     struct dea_wreq_s *wctl_head, *wctl_tail; /* held while not connected */
     unsigned wctl_held;
     hc_http_client_t *http;
-    hc_http_server_t *files;
+    dea_web_t *web; /* the HTTP port (web.c) */
     json_t *component;
     dea_inst_t *insts;
     size_t num_insts;
@@ -169,8 +173,25 @@ void dea_heartbeat(dea_t *dea, dea_inst_t *only);
 void dea_snapshot_save(dea_t *dea);
 json_t *dea_snapshot_json(const dea_t *dea);
 
-/* ---- files.c ---- */
-int dea_files_start(dea_t *dea, hc_err_t *err);
+/* ---- web.c: the HTTP port (files, logs, live tail) ---- */
+int dea_web_start(dea_t *dea, hc_err_t *err);
+void dea_web_stop(dea_t *dea);
+int dea_web_port(const dea_t *dea);
+/* Percent-decodes a path, malloc'd; NULL on a bad escape or an encoded NUL. */
+char *dea_web_decode(hc_str_t s);
+/* A relative path of plain segments only: no "..", "." or empty segments. */
+bool dea_web_path_ok(const char *p);
+/* The value of name=N in a query string, when present and a number <= max. */
+bool dea_web_query(hc_str_t q, const char *name, uint64_t max, uint64_t *ret);
+
+/* ---- ilog.c: an instance output file with rotation, written off the loop ---- */
+dea_ilog_t *dea_ilog_new(uv_loop_t *loop, const char *path, uint64_t max);
+/* Queues bytes (copied) for writing; bounded: output is dropped (and counted) past 8 MiB. */
+void dea_ilog_write(dea_ilog_t *l, const char *data, size_t len);
+/* True when nothing is queued or being written (also for NULL). */
+bool dea_ilog_idle(const dea_ilog_t *l);
+/* Frees it once what was queued is written. Accepts NULL. */
+void dea_ilog_close(dea_ilog_t *l);
 
 /* ---- slog.c: the staging log, published live on staging.<task_id>.log ---- */
 #define DEA_SLOG_PIECE 8192 /* bytes of log per bus message, at most */

@@ -39,8 +39,8 @@ void dea_inst_unref(dea_inst_t *in)
     dea_start_release(&in->s);
     free(in->start_cmd);
     free(in->dir);
-    if (in->log_fd >= 0)
-        close(in->log_fd);
+    dea_ilog_close(in->out);
+    dea_ilog_close(in->err);
     free(in);
 }
 
@@ -221,13 +221,11 @@ static void on_stream(hc_warden_t *w, json_t *resp, bool more, const char *error
     (void)w;
     dea_inst_t *in = data;
     if (more) {
-        const char *chunk = json_string_value(json_object_get(resp, "data"));
-        if (chunk && in->log_fd >= 0) {
-            /* Bounded: the log is capped at 16 MiB, then truncated. */
-            if (lseek(in->log_fd, 0, SEEK_END) > 16 * 1024 * 1024)
-                (void)!ftruncate(in->log_fd, 0);
-            (void)!write(in->log_fd, chunk, strlen(chunk));
-        }
+        json_t *d = json_object_get(resp, "data");
+        const char *name = json_string_value(json_object_get(resp, "name"));
+        if (json_is_string(d))
+            dea_ilog_write(name && strcmp(name, "stderr") == 0 ? in->err : in->out,
+                           json_string_value(d), json_string_length(d));
         return;
     }
     int64_t st = -1;
@@ -451,14 +449,17 @@ static void on_droplet(dea_inst_t *in, const char *path, char *cmd, const char *
     }
 }
 
-static int open_log(dea_inst_t *in)
+static void open_logs(dea_inst_t *in)
 {
     hc_err_t err;
     hc_autofree char *dir = hc_asprintf("%s/logs", in->dir);
     if (hc_mkdir_p(AT_FDCWD, dir, 0755, &err) < 0)
-        return -1;
-    hc_autofree char *p = hc_asprintf("%s/app.log", dir);
-    return open(p, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+        hc_log_warn("cannot create the log dir", "err", err.msg);
+    hc_autofree char *o = hc_asprintf("%s/stdout.log", dir);
+    hc_autofree char *e = hc_asprintf("%s/stderr.log", dir);
+    uint64_t max = in->dea->conf->log_max_bytes;
+    in->out = dea_ilog_new(in->dea->loop, o, max);
+    in->err = dea_ilog_new(in->dea->loop, e, max);
 }
 
 int dea_inst_start(dea_t *dea, dea_start_t *s, hc_err_t *err)
@@ -477,14 +478,13 @@ int dea_inst_start(dea_t *dea, dea_start_t *s, hc_err_t *err)
     dea_inst_t *in = hc_calloc(1, sizeof(*in));
     in->dea = dea;
     in->refs = 1; /* the list's */
-    in->log_fd = -1;
     hc_random_hex(in->id, 16);
     snprintf(in->handle, sizeof(in->handle), "dea-%.32s", in->id);
     in->s = *s;
     memset(s, 0, sizeof(*s));
     in->start_ts = now_s();
     in->dir = hc_asprintf("%s/instances/%s", dea->conf->common.data_dir, in->id);
-    in->log_fd = open_log(in);
+    open_logs(in);
     in->next = dea->insts;
     dea->insts = in;
     dea->num_insts++;
@@ -593,7 +593,7 @@ static int reattach_one(dea_t *dea, json_t *e, hc_err_t *err)
     in->state = DEA_STARTING;
     in->state_ts = json_real_value(json_object_get(e, "state_timestamp"));
     in->dir = hc_asprintf("%s/instances/%s", dea->conf->common.data_dir, in->id);
-    in->log_fd = open_log(in);
+    open_logs(in);
     in->next = dea->insts;
     dea->insts = in;
     dea->num_insts++;
