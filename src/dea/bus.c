@@ -134,11 +134,14 @@ static json_t *find_entry(dea_t *dea, const dea_inst_t *in, bool stats)
         hc_json_set_str(st, "host", dea->conf->local_ip);
         hc_json_set_int(st, "port", in->host_port);
         hc_json_set_new(st, "uris", json_deep_copy(in->s.uris));
-        hc_json_set_int(st, "uptime", hc_wall_s() - (int64_t)in->start_ts);
+        double up = dea_now_s() - in->start_ts;
+        hc_json_set_real(st, "uptime", up > 0 ? up : 0);
         hc_json_set_int(st, "mem_quota", in->s.mem_mb * 1024 * 1024);
         hc_json_set_int(st, "disk_quota", in->s.disk_mb * 1024 * 1024);
         hc_json_set_int(st, "fds_quota", in->s.fds);
-        hc_json_set_int(st, "cores", 1);
+        hc_json_set_int(st, "cores", (int64_t)uv_available_parallelism());
+        if (in->usage.samples)
+            hc_json_set_new(st, "usage", dea_usage_json(in));
         hc_json_set_new(o, "stats", st);
     }
     return o;

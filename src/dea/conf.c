@@ -25,6 +25,8 @@ const hc_conf_opt_t dea_conf_opts[] = {
     HC_CONF_MS("intervals.advertise", dea_conf_t, advertise_ms, 5000, 100, 600000, ""),
     HC_CONF_MS("intervals.heartbeat", dea_conf_t, heartbeat_ms, 10000, 100, 600000, ""),
     HC_CONF_MS("intervals.router_register", dea_conf_t, register_ms, 20000, 100, 600000, ""),
+    HC_CONF_MS("intervals.stats", dea_conf_t, stats_ms, 2000, 100, 600000,
+               "usage sampling (cpu, memory, disk) of running instances"),
     HC_CONF_UINT("pids", dea_conf_t, pids, 512, 16, 65536, "process limit per container"),
     HC_CONF_MS("evacuation_delay", dea_conf_t, evacuation_delay_ms, 30000, 0, 3600000,
                "SIGUSR2: time instances keep serving after DEA_EVACUATION"),
@@ -84,6 +86,7 @@ int dea_start(hc_daemon_t *d, hc_err_t *err)
     hc_bus_component_start(dea->bus, dea->component);
     dea_reattach(dea);
     dea_evac_start(dea);
+    dea_stats_start(dea);
     if ((r = dea_bus_start(dea, err)) < 0)
         return r;
     char port[16];
@@ -107,6 +110,7 @@ void dea_stop(hc_daemon_t *d)
     close_timer(&dea->advertise_timer);
     close_timer(&dea->heartbeat_timer);
     close_timer(&dea->register_timer);
+    close_timer(&dea->stats_timer);
     dea_evac_stop(dea);
     close_timer(&dea->evac_timer);
     for (dea_inst_t *in = dea->insts; in; in = in->next) {

@@ -36,6 +36,7 @@ typedef struct dea_conf_s {
     uint64_t advertise_ms;
     uint64_t heartbeat_ms;
     uint64_t register_ms;
+    uint64_t stats_ms;
     uint64_t pids;
     uint64_t evacuation_delay_ms;
     char *buildpacks_dir;
@@ -66,6 +67,16 @@ typedef struct dea_s dea_t;
 typedef struct dea_ilog_s dea_ilog_t;
 typedef struct dea_web_s dea_web_t;
 
+/* The last usage sample of an instance (stats.c). */
+typedef struct dea_usage_s {
+    uint64_t cpu_ns, at_ns; /* cgroup cpu time and uv_hrtime() at the sample */
+    double cpu_pct;         /* over the last two samples */
+    uint64_t mem_bytes, disk_bytes;
+    double wall_s;
+    unsigned samples;
+    bool sampling;
+} dea_usage_t;
+
 typedef struct dea_inst_s {
     struct dea_inst_s *next;
     dea_t *dea;
@@ -90,6 +101,7 @@ typedef struct dea_inst_s {
     int64_t exit_status;
     bool oom;
     char reason_text[160];
+    dea_usage_t usage;
 } dea_inst_t;
 
 struct dea_s {
@@ -109,7 +121,7 @@ struct dea_s {
     dea_inst_t *insts;
     size_t num_insts;
     size_t staging_active;
-    uv_timer_t advertise_timer, heartbeat_timer, register_timer;
+    uv_timer_t advertise_timer, heartbeat_timer, register_timer, stats_timer;
     bool stopping;
     bool snapshot_dirty;
     bool snap_writing, snap_again;
@@ -150,6 +162,7 @@ char *dea_staging_info_cmd(const char *text, size_t len);
 bool dea_inst_matches(const dea_inst_t *in, const json_t *filter);
 
 /* ---- inst.c ---- */
+double dea_now_s(void); /* wall clock, seconds with fractions (timestamps shown to people) */
 int dea_inst_start(dea_t *dea, dea_start_t *s, hc_err_t *err); /* takes s->msg */
 void dea_inst_stop(dea_inst_t *in, const char *reason);
 void dea_inst_register(dea_inst_t *in);
@@ -168,6 +181,15 @@ int dea_bus_start(dea_t *dea, hc_err_t *err);
 void dea_publish(dea_t *dea, const char *subject, json_t *msg); /* steals msg */
 void dea_advertise(dea_t *dea);
 void dea_heartbeat(dea_t *dea, dea_inst_t *only);
+
+/* ---- stats.c: usage per instance from warden's info ---- */
+void dea_stats_start(dea_t *dea);
+/* Asks warden for the instance's usage now (one request at a time per instance). */
+void dea_stats_sample(dea_inst_t *in);
+/* Takes a sample from an info response (cpu % from the delta with the previous one). */
+void dea_usage_update(dea_inst_t *in, json_t *info, uint64_t now_ns);
+/* {"time","cpu","mem" (KB),"disk" (bytes)} of the last sample (cf-v1 stats.usage). */
+json_t *dea_usage_json(const dea_inst_t *in);
 
 /* ---- snapshot.c ---- */
 void dea_snapshot_save(dea_t *dea);

@@ -19,7 +19,7 @@
 #define PROBE_INTERVAL_MS 50
 #define PROBE_CONNECT_MS 250
 
-static double now_s(void)
+double dea_now_s(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -47,7 +47,7 @@ void dea_inst_unref(dea_inst_t *in)
 static void set_state(dea_inst_t *in, dea_state_t st)
 {
     in->state = st;
-    in->state_ts = now_s();
+    in->state_ts = dea_now_s();
     in->dea->snapshot_dirty = true;
     dea_snapshot_save(in->dea);
 }
@@ -122,7 +122,7 @@ static void publish_exited(dea_inst_t *in)
     in->notified = true;
     if (in->evacuated && in->exit_reason && strcmp(in->exit_reason, "DEA_SHUTDOWN") == 0)
         return; /* DEA_EVACUATION was already sent */
-    dea_publish(in->dea, "droplet.exited", dea_exited_msg(in, now_s()));
+    dea_publish(in->dea, "droplet.exited", dea_exited_msg(in, dea_now_s()));
     hc_log_info("instance exited", "app", in->s.name, "instance", in->id, "reason",
                 in->exit_reason ? in->exit_reason : "CRASHED", "detail", in->reason_text);
 }
@@ -261,6 +261,7 @@ static void on_probe(uv_connect_t *req, int status)
         hc_log_info("instance running", "app", in->s.name, "instance", in->id, "port", port);
         dea_heartbeat(in->dea, in);
         dea_inst_register(in);
+        dea_stats_sample(in); /* the first sample, so cpu % has a base */
         dea_advertise(in->dea);
     }
 }
@@ -482,7 +483,7 @@ int dea_inst_start(dea_t *dea, dea_start_t *s, hc_err_t *err)
     snprintf(in->handle, sizeof(in->handle), "dea-%.32s", in->id);
     in->s = *s;
     memset(s, 0, sizeof(*s));
-    in->start_ts = now_s();
+    in->start_ts = dea_now_s();
     in->dir = hc_asprintf("%s/instances/%s", dea->conf->common.data_dir, in->id);
     open_logs(in);
     in->next = dea->insts;
