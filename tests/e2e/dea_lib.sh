@@ -48,6 +48,7 @@ start_timeout: ${DEA_START_TIMEOUT:-60s}
 intervals:
   heartbeat: 2s
   advertise: 1s
+  stats: ${DEA_STATS_INTERVAL:-2s}
 file_server:
   user: u
   password: p

@@ -4,7 +4,7 @@
 # stops, memory (KB) covers 64 MB the app holds, disk covers 8 MB it wrote, uptime grows.
 . "$(dirname "$0")/dea_lib.sh"
 wdn_start
-DEA_EXTRA_YAML=$'intervals:\n  stats: 300ms' dea_start
+DEA_STATS_INTERVAL=300ms dea_start
 mkdir -p "$T/app"
 cat >"$T/app/app.py" <<'PY'
 import http.server, os, socketserver, threading, time
