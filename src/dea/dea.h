@@ -33,6 +33,7 @@ typedef struct dea_conf_s {
     uint64_t max_disk_mb;
     uint64_t max_staging;
     uint64_t start_timeout_ms;
+    uint64_t warden_retry_ms; /* a task's connection to warden is retried this long */
     uint64_t advertise_ms;
     uint64_t heartbeat_ms;
     uint64_t register_ms;
@@ -141,6 +142,13 @@ void dea_wctl_start(dea_t *dea);
 void dea_wctl_stop(dea_t *dea);
 /* Takes req; cb always gets called once (with an error if the request cannot be sent). */
 void dea_wctl_request(dea_t *dea, json_t *req, hc_warden_cb cb, void *data);
+/*
+ * A new connection of its own for a task (an instance's stream, a staging task): attempts
+ * every 100 ms while warden is away, for at most warden_retry. cb gets the connected client
+ * (the caller owns it) and 0, or NULL and the last libuv error; it is called exactly once,
+ * also when the DEA stops meanwhile (UV_ECANCELED).
+ */
+void dea_warden_connect(dea_t *dea, hc_warden_connect_cb cb, void *data);
 
 /* ---- msg.c: message parsing and building (pure, unit tested) ---- */
 int dea_start_parse(const char *data, size_t len, dea_start_t *s, hc_err_t *err);
@@ -174,7 +182,6 @@ int dea_reattach(dea_t *dea);
 typedef void (*dea_droplet_cb)(dea_inst_t *in, const char *path, char *start_cmd,
                                const char *error);
 void dea_droplet_fetch(dea_inst_t *in, dea_droplet_cb cb);
-int dea_sha1_file(const char *path, char out[41], hc_err_t *err);
 
 /* ---- bus.c ---- */
 int dea_bus_start(dea_t *dea, hc_err_t *err);

@@ -5,7 +5,6 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -27,27 +26,6 @@ typedef struct fetch_s {
     hc_err_t err;
     int rc;
 } fetch_t;
-
-int dea_sha1_file(const char *path, char out[41], hc_err_t *err)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return hc_err_set(err, -errno, "%s: %s", path, strerror(errno));
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    unsigned char md[EVP_MAX_MD_SIZE], buf[65536];
-    unsigned mdlen = 0;
-    ssize_t n;
-    EVP_DigestInit_ex(ctx, EVP_sha1(), NULL);
-    while ((n = read(fd, buf, sizeof(buf))) > 0)
-        EVP_DigestUpdate(ctx, buf, (size_t)n);
-    int rc = n < 0 ? hc_err_set(err, -errno, "%s: %s", path, strerror(errno)) : 0;
-    EVP_DigestFinal_ex(ctx, md, &mdlen);
-    EVP_MD_CTX_free(ctx);
-    close(fd);
-    for (unsigned i = 0; i < mdlen && i < 20; i++)
-        snprintf(out + 2 * i, 3, "%02x", md[i]);
-    return rc;
-}
 
 /* Reads the start command from the droplet's staging_info.yml. */
 static char *read_cmd(const char *path, hc_err_t *err)
@@ -84,7 +62,7 @@ out:
 static void fetch_work(uv_work_t *w)
 {
     fetch_t *f = HC_CONTAINER_OF(w, fetch_t, work);
-    char sum[41] = {0};
+    char sum[HC_SHA1_HEX + 1] = {0};
     if (f->body) {
         hc_autofree char *tmp = hc_asprintf("%s.%d.pending", f->path, (int)getpid());
         int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -96,7 +74,8 @@ static void fetch_work(uv_work_t *w)
             return;
         }
         close(fd);
-        if ((f->rc = dea_sha1_file(tmp, sum, &f->err)) < 0 || strcmp(sum, f->in->s.sha1) != 0) {
+        if ((f->rc = hc_sha1_file(tmp, O_NOFOLLOW, sum, NULL, &f->err)) < 0 ||
+            strcmp(sum, f->in->s.sha1) != 0) {
             if (f->rc == 0)
                 f->rc = hc_err_set(&f->err, -EINVAL, "droplet SHA-1 mismatch: got %s", sum);
             unlink(tmp);
@@ -111,7 +90,8 @@ static void fetch_work(uv_work_t *w)
         struct stat st;
         if (stat(f->path, &st) < 0)
             return; /* miss */
-        if (dea_sha1_file(f->path, sum, &f->err) < 0 || strcmp(sum, f->in->s.sha1) != 0) {
+        if (hc_sha1_file(f->path, O_NOFOLLOW, sum, NULL, &f->err) < 0 ||
+            strcmp(sum, f->in->s.sha1) != 0) {
             unlink(f->path); /* corrupt cache entry: fetch again */
             return;
         }

@@ -417,7 +417,15 @@ static void on_create(hc_warden_t *w, json_t *resp, bool more, const char *error
 static void on_connect(hc_warden_t *w, int status, void *data)
 {
     dea_inst_t *in = data;
-    if (status < 0) {
+    if (w) {
+        if (in->w || in->dea->stopped || in->state != DEA_STARTING) {
+            hc_warden_free(w); /* the instance ended meanwhile */
+            w = NULL;
+        } else {
+            in->w = w;
+        }
+    }
+    if (status < 0 || !w) {
         gone(in, "cannot connect to warden");
     } else if (!gone(in, NULL)) {
         uint64_t mb = 1024 * 1024;
@@ -443,11 +451,7 @@ static void on_droplet(dea_inst_t *in, const char *path, char *cmd, const char *
         return;
     }
     in->start_cmd = cmd;
-    in->w = hc_warden_new(in->dea->loop, in->dea->conf->warden_socket);
-    if (hc_warden_connect(in->w, on_connect, dea_inst_ref(in)) < 0) {
-        dea_inst_unref(in);
-        crash(in, "cannot connect to warden");
-    }
+    dea_warden_connect(in->dea, on_connect, dea_inst_ref(in));
 }
 
 static void open_logs(dea_inst_t *in)
@@ -551,7 +555,17 @@ static void on_reattach_info(hc_warden_t *w, json_t *resp, bool more, const char
 static void on_reattach_connect(hc_warden_t *w, int status, void *data)
 {
     dea_inst_t *in = data;
-    if (status < 0) {
+    if (w) {
+        if (in->w || in->dea->stopped) {
+            hc_warden_free(w);
+            w = NULL;
+        } else {
+            in->w = w;
+        }
+    }
+    if (in->dea->stopped) {
+        /* nothing: the snapshot still holds the instance */
+    } else if (status < 0 || !w) {
         crash(in, "cannot connect to warden");
     } else {
         json_t *req = json_pack("{s:s, s:s}", "type", "info", "handle", in->handle);
@@ -598,11 +612,7 @@ static int reattach_one(dea_t *dea, json_t *e, hc_err_t *err)
     in->next = dea->insts;
     dea->insts = in;
     dea->num_insts++;
-    in->w = hc_warden_new(dea->loop, dea->conf->warden_socket);
-    if (hc_warden_connect(in->w, on_reattach_connect, dea_inst_ref(in)) < 0) {
-        dea_inst_unref(in);
-        crash(in, "cannot connect to warden");
-    }
+    dea_warden_connect(dea, on_reattach_connect, dea_inst_ref(in));
     return 0;
 }
 

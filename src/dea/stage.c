@@ -394,9 +394,9 @@ static void after_create(hc_warden_t *w, json_t *resp, bool more, const char *er
 
 static void on_connect(hc_warden_t *w, int status, void *data)
 {
-    (void)w;
     stage_t *st = data;
-    if (status < 0) {
+    st->w = w;
+    if (status < 0 || !w) {
         fail(st, "cannot connect to warden: ", uv_strerror(status));
         return;
     }
@@ -413,10 +413,7 @@ static void on_connect(hc_warden_t *w, int status, void *data)
 
 static void start_container(stage_t *st)
 {
-    st->w = hc_warden_new(st->dea->loop, st->dea->conf->warden_socket);
-    int r = hc_warden_connect(st->w, on_connect, st);
-    if (r < 0)
-        fail(st, "cannot connect to warden: ", strerror(-r));
+    dea_warden_connect(st->dea, on_connect, st);
 }
 
 void dea_stage_request(dea_t *dea, const hc_bus_msg_t *msg)
