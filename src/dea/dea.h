@@ -96,8 +96,9 @@ typedef struct dea_inst_s {
     uv_timer_t probe_timer;
     uv_tcp_t probe;
     bool probing, probe_open, timer_open;
-    uint64_t probe_deadline, probe_started;
+    uint64_t probe_deadline, probe_started, probe_begun;
     bool registered, notified, has_container, stop_requested, evacuated;
+    bool created, copying;   /* start: container made, droplet copy under way */
     const char *exit_reason; /* STOPPED CRASHED DEA_SHUTDOWN DEA_EVACUATION */
     int64_t exit_status;
     bool oom;

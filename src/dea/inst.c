@@ -16,6 +16,11 @@
 #include "hc_time.h"
 #include "hc_uuid.h"
 
+/* An app usually listens within a second or two of its spawn: probe its port every
+ * PROBE_FAST_MS (a refused connect on loopback costs microseconds) for PROBE_FAST_FOR_MS,
+ * then every PROBE_INTERVAL_MS. */
+#define PROBE_FAST_MS 5
+#define PROBE_FAST_FOR_MS 3000
 #define PROBE_INTERVAL_MS 50
 #define PROBE_CONNECT_MS 250
 
@@ -279,6 +284,9 @@ static void on_probe_timer(uv_timer_t *t)
             uv_close((uv_handle_t *)&in->probe, on_probe_closed);
         return;
     }
+    if (uv_timer_get_repeat(t) == PROBE_FAST_MS &&
+        uv_now(in->dea->loop) - in->probe_begun >= PROBE_FAST_FOR_MS)
+        uv_timer_set_repeat(t, PROBE_INTERVAL_MS);
     if (uv_now(in->dea->loop) > in->probe_deadline) {
         char why[160];
         snprintf(why, sizeof(why), "app never listened on its port %d within %llu ms",
@@ -311,11 +319,12 @@ static void probe_again(dea_inst_t *in)
 
 static void start_probe(dea_inst_t *in)
 {
-    in->probe_deadline = uv_now(in->dea->loop) + in->dea->conf->start_timeout_ms;
+    in->probe_begun = uv_now(in->dea->loop);
+    in->probe_deadline = in->probe_begun + in->dea->conf->start_timeout_ms;
     uv_timer_init(in->dea->loop, &in->probe_timer);
     in->probe_timer.data = dea_inst_ref(in);
     in->timer_open = true;
-    uv_timer_start(&in->probe_timer, on_probe_timer, 0, PROBE_INTERVAL_MS);
+    uv_timer_start(&in->probe_timer, on_probe_timer, 0, PROBE_FAST_MS);
     /* stop_probe closes it with on_timer_closed releasing the ref */
 }
 
@@ -394,22 +403,37 @@ static void on_copy_in(hc_warden_t *w, json_t *resp, bool more, const char *erro
     dea_inst_unref(in);
 }
 
+/* The container and the droplet are made ready at the same time; the copy starts once both
+ * are (the droplet fetch and warden's create overlap). */
+static void copy_in(dea_inst_t *in)
+{
+    if (!in->created || !in->start_cmd || in->copying || !in->w)
+        return;
+    in->copying = true;
+    hc_autofree char *path =
+        hc_asprintf("%s/droplets/%s.tgz", in->dea->conf->common.data_dir, in->s.sha1);
+    json_t *req = json_pack("{s:s, s:s, s:s, s:s}", "type", "copy_in", "handle", in->handle,
+                            "src_path", path, "dst_path", "/home/vcap");
+    if (hc_warden_request(in->w, req, on_copy_in, dea_inst_ref(in)) < 0) {
+        dea_inst_unref(in);
+        crash(in, "warden refused copy_in");
+    }
+}
+
 static void on_create(hc_warden_t *w, json_t *resp, bool more, const char *error, void *data)
 {
     hc_log_debug("warden step done", "step", "create", "err", error);
-    (void)more, (void)resp;
+    (void)w, (void)more, (void)resp;
     dea_inst_t *in = data;
-    if (!error)
+    if (!error && (in->state == DEA_STOPPED || in->state == DEA_CRASHED) && !in->dea->stopped) {
+        /* The instance ended (droplet failure, stop) while warden was creating it. */
+        ctl(in, "destroy", on_destroyed);
+    } else if (!error) {
         in->has_container = true;
+    }
     if (!gone(in, error)) {
-        hc_autofree char *path =
-            hc_asprintf("%s/droplets/%s.tgz", in->dea->conf->common.data_dir, in->s.sha1);
-        json_t *req = json_pack("{s:s, s:s, s:s, s:s}", "type", "copy_in", "handle", in->handle,
-                                "src_path", path, "dst_path", "/home/vcap");
-        if (hc_warden_request(w, req, on_copy_in, dea_inst_ref(in)) < 0) {
-            dea_inst_unref(in);
-            crash(in, "warden refused copy_in");
-        }
+        in->created = true;
+        copy_in(in);
     }
     dea_inst_unref(in);
 }
@@ -425,6 +449,7 @@ static void on_connect(hc_warden_t *w, int status, void *data)
             in->w = w;
         }
     }
+    hc_log_debug("warden step done", "step", "connect");
     if (status < 0 || !w) {
         gone(in, "cannot connect to warden");
     } else if (!gone(in, NULL)) {
@@ -451,7 +476,8 @@ static void on_droplet(dea_inst_t *in, const char *path, char *cmd, const char *
         return;
     }
     in->start_cmd = cmd;
-    dea_warden_connect(in->dea, on_connect, dea_inst_ref(in));
+    hc_log_debug("droplet ready", "instance", in->id);
+    copy_in(in);
 }
 
 static void open_logs(dea_inst_t *in)
@@ -497,6 +523,7 @@ int dea_inst_start(dea_t *dea, dea_start_t *s, hc_err_t *err)
     hc_log_info("starting instance", "app", in->s.name, "instance", in->id);
     dea_advertise(dea);
     dea_droplet_fetch(in, on_droplet);
+    dea_warden_connect(dea, on_connect, dea_inst_ref(in));
     return 0;
 }
 

@@ -1,7 +1,7 @@
 # dea_lib.sh - set-up for the hearth-dea e2e tests (sourced): a warden (warden_lib.sh), a
 # nats-server, a bus recorder, an HTTP server for droplets and the DEA, all on random
 # loopback ports, and a trap that stops them and removes every container even on failure.
-. "$(dirname "$0")/warden_lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/warden_lib.sh"
 command -v nats-server >/dev/null || wdn_skip "nats-server not installed"
 
 BUS="python3 $HEARTH_SOURCE_DIR/tests/e2e/dea_bus.py"
