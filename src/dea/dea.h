@@ -98,8 +98,8 @@ typedef struct dea_inst_s {
     bool probing, probe_open, timer_open;
     uint64_t probe_deadline, probe_started, probe_begun;
     bool registered, notified, has_container, stop_requested, evacuated;
-    bool created, copying;   /* start: container made, droplet copy under way */
-    const char *exit_reason; /* STOPPED CRASHED DEA_SHUTDOWN DEA_EVACUATION */
+    bool creating, created, copying; /* start: create sent, container made, copy under way */
+    const char *exit_reason;         /* STOPPED CRASHED DEA_SHUTDOWN DEA_EVACUATION */
     int64_t exit_status;
     bool oom;
     char reason_text[160];

@@ -158,7 +158,8 @@ static void finish(dea_inst_t *in)
         in->has_container = false;
         ctl(in, "destroy", on_destroyed);
     }
-    if (in->w) {
+    if (in->w && !in->creating) {
+        /* (a create in flight keeps its connection: on_create destroys what it made) */
         hc_warden_t *w = in->w;
         in->w = NULL;
         hc_warden_free(w);
@@ -425,11 +426,18 @@ static void on_create(hc_warden_t *w, json_t *resp, bool more, const char *error
     hc_log_debug("warden step done", "step", "create", "err", error);
     (void)w, (void)more, (void)resp;
     dea_inst_t *in = data;
-    if (!error && (in->state == DEA_STOPPED || in->state == DEA_CRASHED) && !in->dea->stopped) {
+    in->creating = false;
+    bool over = in->state == DEA_STOPPED || in->state == DEA_CRASHED;
+    if (!error && over && !in->dea->stopped) {
         /* The instance ended (droplet failure, stop) while warden was creating it. */
         ctl(in, "destroy", on_destroyed);
     } else if (!error) {
         in->has_container = true;
+    }
+    if (over && in->w) {
+        hc_warden_t *cw = in->w;
+        in->w = NULL;
+        hc_warden_free(cw);
     }
     if (!gone(in, error)) {
         in->created = true;
@@ -460,7 +468,9 @@ static void on_connect(hc_warden_t *w, int status, void *data)
             "disk_in_bytes", (json_int_t)((uint64_t)in->s.disk_mb * mb), "pids",
             (json_int_t)in->dea->conf->pids, "properties", "owner", "hearth-dea", "dea",
             in->dea->id, "instance", in->id, "app", in->s.droplet);
+        in->creating = true;
         if (hc_warden_request(w, req, on_create, dea_inst_ref(in)) < 0) {
+            in->creating = false;
             dea_inst_unref(in);
             crash(in, "warden refused create");
         }
