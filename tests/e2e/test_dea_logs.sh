@@ -123,4 +123,17 @@ assert len(n) == len(lines), "malformed lines"
 assert n == list(range(20000)), (len(n), n[:3], n[-3:])
 PY
 echo "ok - a live tail followed 13 rotations: all 20000 lines once, in order, ended with the instance"
+
+# A DEA that stops closes its tails (the app keeps running, the client is not left hanging).
+$BUS pub "$NATS" "dea.$DEA_ID.start" "$(start_msg "$APP-2" "$SHA" 0 128 logs2.e2e.test)"
+I2=$(bus_wait 60 "s=='router.register' and d['app']=='$APP-2'" | json_get 'd["private_instance_id"]')
+curl -sN -u u:p "http://127.0.0.1:$FILE_PORT/instances/$I2/files/logs/stdout.log?tail=1" >/dev/null 2>&1 &
+TAIL=$!
+EXTRA_PIDS="$EXTRA_PIDS $TAIL"
+sleep 0.3
+kill -0 "$TAIL" 2>/dev/null || wdn_fail "tail not open"
+dea_stop
+for _ in $(seq 50); do kill -0 "$TAIL" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$TAIL" 2>/dev/null && wdn_fail "the tail outlived the DEA"
+echo "ok - stopping the DEA closes its open tails"
 echo PASS
