@@ -82,9 +82,10 @@ int dea_start(hc_daemon_t *d, hc_err_t *err)
         return r;
     if ((r = dea_web_start(dea, err)) < 0)
         return r;
-    dea->component = hc_json_obj();
-    hc_json_set_str(dea->component, "type", "DEA");
-    hc_json_set_str(dea->component, "uuid", dea->id);
+    if ((r = dea_status_start(dea, err)) < 0)
+        return r;
+    /* type, uuid, host (the status port) and credentials of /varz, as v1 announced them */
+    dea->component = hc_status_component_json(dea->status);
     hc_bus_component_start(dea->bus, dea->component);
     dea_reattach(dea);
     dea_evac_start(dea);
@@ -130,6 +131,7 @@ void dea_stop(hc_daemon_t *d)
     }
     dea_wctl_stop(dea);
     dea_web_stop(dea);
+    dea_status_stop(dea);
     hc_http_client_free(dea->http);
     dea->http = NULL;
     if (dea->bus) {

@@ -17,6 +17,7 @@
 #include "hc_daemon.h"
 #include "hc_http_client.h"
 #include "hc_http_server.h"
+#include "hc_status.h"
 #include "hc_warden.h"
 
 #define DEA_MAX_INSTANCES 256
@@ -118,7 +119,8 @@ struct dea_s {
     struct dea_wreq_s *wctl_head, *wctl_tail; /* held while not connected */
     unsigned wctl_held;
     hc_http_client_t *http;
-    dea_web_t *web; /* the HTTP port (web.c) */
+    dea_web_t *web;      /* the HTTP port (web.c) */
+    hc_status_t *status; /* the status port (status.c) */
     json_t *component;
     dea_inst_t *insts;
     size_t num_insts;
@@ -198,6 +200,10 @@ void dea_stats_sample(dea_inst_t *in);
 void dea_usage_update(dea_inst_t *in, json_t *info, uint64_t now_ns);
 /* {"time","cpu","mem" (KB),"disk" (bytes)} of the last sample (cf-v1 stats.usage). */
 json_t *dea_usage_json(const dea_inst_t *in);
+
+/* ---- status.c: /healthz and /varz on the status port ---- */
+int dea_status_start(dea_t *dea, hc_err_t *err);
+void dea_status_stop(dea_t *dea);
 
 /* ---- snapshot.c ---- */
 void dea_snapshot_save(dea_t *dea);

@@ -35,6 +35,7 @@ WWW_PORT=$(free_port)
 (cd "$T/www" && exec python3 -m http.server -b 127.0.0.1 "$WWW_PORT") >/dev/null 2>&1 &
 EXTRA_PIDS="$EXTRA_PIDS $!"
 FILE_PORT=$(free_port)
+STATUS_PORT=$(free_port)
 sleep 0.3
 
 # bus_wait SECS PYEXPR: prints the first recorded message data matching, or fails.
@@ -58,7 +59,7 @@ log:
   level: ${DEA_LOG_LEVEL:-info}
 YML
     "$HEARTH_BIN_DIR/hearth-dea" -c "$T/dea.yml" --nats "nats://$NATS" --port "$FILE_PORT" \
-        --data-dir "$T/dea" --status-port "$(free_port)" >>"$T/dea.log" 2>&1 &
+        --data-dir "$T/dea" --status-port "$STATUS_PORT" >>"$T/dea.log" 2>&1 &
     DEA_PID=$!
     local since
     since=$(wc -l <"$T/bus.jsonl" 2>/dev/null || echo 0)

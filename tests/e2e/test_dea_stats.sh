@@ -87,4 +87,17 @@ R=$(usage_until "u['mem'] >= 64 * 1024 and u['disk'] >= 8 << 20") ||
 UP2=$(echo "$R" | json_get 'd["stats"]["uptime"]')
 python3 -c "import sys; sys.exit(0 if $UP2 > $UP1 else 1)" || wdn_fail "uptime does not grow"
 echo "ok - memory covers 64 MB held, disk 8 MB written, uptime grows ($(echo "$R" | json_get 'd["stats"]["usage"]'))"
+# /varz on the status port (credentials from the DEA's vcap.component.announce) shows it too.
+C=$(bus_wait 10 "s=='vcap.component.announce' and d['type']=='DEA'")
+CU=$(echo "$C" | json_get 'd["credentials"][0]')
+CP=$(echo "$C" | json_get 'd["credentials"][1]')
+curl -sf -u "$CU:$CP" "http://127.0.0.1:$STATUS_PORT/healthz" >/dev/null || wdn_fail "no /healthz"
+curl -sf -u "$CU:$CP" "http://127.0.0.1:$STATUS_PORT/varz" | python3 -c '
+import json, sys
+v = json.load(sys.stdin)
+assert v["type"] == "DEA" and v["reserved_memory"] == 256, v
+i = [x for x in v["instances"] if x["droplet"] == sys.argv[1]][0]
+assert i["state"] == "RUNNING" and i["usage"]["mem"] >= 64 * 1024, i
+' "$APP" || wdn_fail "/varz lacks the instance usage"
+echo "ok - /varz on the status port lists the instance with its usage"
 echo PASS
