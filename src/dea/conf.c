@@ -146,4 +146,5 @@ void dea_stop(hc_daemon_t *d)
     }
     json_decref(dea->component);
     dea->component = NULL;
+    dea_droplet_memo_free(dea);
 }

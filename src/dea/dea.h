@@ -124,6 +124,8 @@ struct dea_s {
     json_t *component;
     dea_inst_t *insts;
     size_t num_insts;
+    struct memo_s *memo; /* droplets verified by this process (droplet.c) */
+    size_t num_memo;
     size_t staging_active;
     uv_timer_t advertise_timer, heartbeat_timer, register_timer, stats_timer;
     bool stopping;
@@ -185,6 +187,7 @@ int dea_reattach(dea_t *dea);
 typedef void (*dea_droplet_cb)(dea_inst_t *in, const char *path, char *start_cmd,
                                const char *error);
 void dea_droplet_fetch(dea_inst_t *in, dea_droplet_cb cb);
+void dea_droplet_memo_free(dea_t *dea);
 
 /* ---- bus.c ---- */
 int dea_bus_start(dea_t *dea, hc_err_t *err);

@@ -14,8 +14,24 @@
 #include "hc_fs.h"
 #include "hc_log.h"
 
+/*
+ * Droplets verified by this process (SHA-1 and start command), keyed by SHA-1 with the file's
+ * size and mtime: a later start of the same droplet skips re-hashing and re-reading the tgz
+ * (both grow with the droplet) as long as the cached file is the one that was verified.
+ */
+#define MEMO_MAX 64
+
+typedef struct memo_s {
+    char sha1[HC_SHA1_HEX + 1];
+    char *cmd;
+    off_t size;
+    struct timespec mtime;
+} memo_t;
+
 typedef struct fetch_s {
     uv_work_t work;
+    memo_t memo; /* in: a remembered verification (cmd NULL: none); out: the one to remember */
+    bool verified;
     dea_inst_t *in;
     dea_droplet_cb cb;
     char *path;
@@ -90,6 +106,13 @@ static void fetch_work(uv_work_t *w)
         struct stat st;
         if (stat(f->path, &st) < 0)
             return; /* miss */
+        if (f->memo.cmd && st.st_size == f->memo.size &&
+            st.st_mtim.tv_sec == f->memo.mtime.tv_sec &&
+            st.st_mtim.tv_nsec == f->memo.mtime.tv_nsec) {
+            f->hit = true; /* verified earlier by this process, unchanged since */
+            f->cmd = hc_strdup(f->memo.cmd);
+            return;
+        }
         if (hc_sha1_file(f->path, O_NOFOLLOW, sum, NULL, &f->err) < 0 ||
             strcmp(sum, f->in->s.sha1) != 0) {
             unlink(f->path); /* corrupt cache entry: fetch again */
@@ -97,8 +120,49 @@ static void fetch_work(uv_work_t *w)
         }
     }
     f->hit = true;
-    if (!(f->cmd = read_cmd(f->path, &f->err)))
+    if (!(f->cmd = read_cmd(f->path, &f->err))) {
         f->rc = -EINVAL;
+        return;
+    }
+    struct stat st;
+    if (stat(f->path, &st) == 0) {
+        f->verified = true;
+        f->memo.size = st.st_size;
+        f->memo.mtime = st.st_mtim;
+    }
+}
+
+static void memo_add(dea_t *dea, const fetch_t *f)
+{
+    memo_t *m = NULL;
+    for (size_t i = 0; i < dea->num_memo && !m; i++)
+        if (strcmp(dea->memo[i].sha1, f->in->s.sha1) == 0)
+            m = &dea->memo[i];
+    if (!m) {
+        if (dea->num_memo == MEMO_MAX) {
+            free(dea->memo[0].cmd); /* the oldest goes */
+            memmove(&dea->memo[0], &dea->memo[1], (MEMO_MAX - 1) * sizeof(memo_t));
+            dea->num_memo--;
+        }
+        if (!dea->memo)
+            dea->memo = hc_calloc(MEMO_MAX, sizeof(memo_t));
+        m = &dea->memo[dea->num_memo++];
+        snprintf(m->sha1, sizeof(m->sha1), "%s", f->in->s.sha1);
+    } else {
+        free(m->cmd);
+    }
+    m->cmd = hc_strdup(f->cmd);
+    m->size = f->memo.size;
+    m->mtime = f->memo.mtime;
+}
+
+void dea_droplet_memo_free(dea_t *dea)
+{
+    for (size_t i = 0; i < dea->num_memo; i++)
+        free(dea->memo[i].cmd);
+    free(dea->memo);
+    dea->memo = NULL;
+    dea->num_memo = 0;
 }
 
 static void fetch_free(fetch_t *f)
@@ -107,6 +171,7 @@ static void fetch_free(fetch_t *f)
     free(f->path);
     free(f->body);
     free(f->cmd);
+    free(f->memo.cmd);
     free(f);
 }
 
@@ -120,6 +185,8 @@ static void fetch_done(uv_work_t *w, int status)
     } else if (f->rc < 0) {
         f->cb(f->in, NULL, NULL, f->err.msg);
     } else if (f->hit) {
+        if (f->verified && !f->in->dea->stopped)
+            memo_add(f->in->dea, f);
         char *cmd = f->cmd;
         f->cmd = NULL;
         f->cb(f->in, f->path, cmd, NULL);
@@ -165,6 +232,12 @@ void dea_droplet_fetch(dea_inst_t *in, dea_droplet_cb cb)
     f->in = dea_inst_ref(in);
     f->cb = cb;
     f->path = hc_asprintf("%s/droplets/%s.tgz", in->dea->conf->common.data_dir, in->s.sha1);
+    for (size_t i = 0; i < in->dea->num_memo; i++)
+        if (strcmp(in->dea->memo[i].sha1, in->s.sha1) == 0) {
+            memo_t *m = &in->dea->memo[i];
+            f->memo = *m;
+            f->memo.cmd = hc_strdup(m->cmd);
+        }
     if (uv_queue_work(in->dea->loop, &f->work, fetch_work, fetch_done) < 0) {
         cb(in, NULL, NULL, "cannot queue work");
         fetch_free(f);
