@@ -29,6 +29,8 @@ const hc_conf_opt_t dea_conf_opts[] = {
     HC_CONF_MS("intervals.router_register", dea_conf_t, register_ms, 20000, 100, 600000, ""),
     HC_CONF_MS("intervals.stats", dea_conf_t, stats_ms, 2000, 100, 600000,
                "usage sampling (cpu, memory, disk) of running instances"),
+    HC_CONF_UINT("warm_containers", dea_conf_t, warm_containers, 0, 0, 16,
+                 "containers created ahead so a start need not wait for one (0: off)"),
     HC_CONF_UINT("pids", dea_conf_t, pids, 512, 16, 65536, "process limit per container"),
     HC_CONF_MS("evacuation_delay", dea_conf_t, evacuation_delay_ms, 30000, 0, 3600000,
                "SIGUSR2: time instances keep serving after DEA_EVACUATION"),
@@ -90,6 +92,7 @@ int dea_start(hc_daemon_t *d, hc_err_t *err)
     dea_reattach(dea);
     dea_evac_start(dea);
     dea_stats_start(dea);
+    dea_pool_fill(dea);
     if ((r = dea_bus_start(dea, err)) < 0)
         return r;
     char port[16];

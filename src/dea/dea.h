@@ -40,6 +40,7 @@ typedef struct dea_conf_s {
     uint64_t register_ms;
     uint64_t stats_ms;
     uint64_t pids;
+    uint64_t warm_containers; /* created ahead for starts (pool.c), 0: off */
     uint64_t evacuation_delay_ms;
     char *buildpacks_dir;
     uint64_t log_max_bytes; /* an instance log is rotated at this size */
@@ -67,6 +68,12 @@ typedef struct dea_start_s {
 
 typedef struct dea_s dea_t;
 typedef struct dea_ilog_s dea_ilog_t;
+
+#define DEA_POOL_MAX 16
+typedef struct dea_pool_ent_s {
+    char handle[40];
+    bool ready; /* created (else: being created) */
+} dea_pool_ent_t;
 typedef struct dea_web_s dea_web_t;
 
 /* The last usage sample of an instance (stats.c). */
@@ -100,6 +107,8 @@ typedef struct dea_inst_s {
     uint64_t probe_deadline, probe_started, probe_begun;
     bool registered, notified, has_container, stop_requested, evacuated;
     bool creating, created, copying; /* start: create sent, container made, copy under way */
+    bool pooled;                     /* its container came warm from the pool */
+    char limit_error[128];           /* pooled: limit_memory's failure */
     const char *exit_reason;         /* STOPPED CRASHED DEA_SHUTDOWN DEA_EVACUATION */
     int64_t exit_status;
     bool oom;
@@ -124,6 +133,8 @@ struct dea_s {
     json_t *component;
     dea_inst_t *insts;
     size_t num_insts;
+    dea_pool_ent_t pool[DEA_POOL_MAX]; /* warm containers (pool.c) */
+    size_t pool_n;
     struct memo_s *memo; /* droplets verified by this process (droplet.c) */
     size_t num_memo;
     size_t staging_active;
@@ -203,6 +214,15 @@ void dea_stats_sample(dea_inst_t *in);
 void dea_usage_update(dea_inst_t *in, json_t *info, uint64_t now_ns);
 /* {"time","cpu","mem" (KB),"disk" (bytes)} of the last sample (cf-v1 stats.usage). */
 json_t *dea_usage_json(const dea_inst_t *in);
+
+/* ---- pool.c: warm containers ---- */
+/* Creates containers until warm_containers are ready or being created. */
+void dea_pool_fill(dea_t *dea);
+/* Takes a ready container (its handle into handle) and starts a replacement. */
+bool dea_pool_take(dea_t *dea, char *handle, size_t size);
+json_t *dea_pool_json(const dea_t *dea); /* handles, for snapshot.json */
+/* Destroys the pool containers a previous DEA process left (from its snapshot). */
+void dea_pool_reap(dea_t *dea, const json_t *handles);
 
 /* ---- status.c: /healthz and /varz on the status port ---- */
 int dea_status_start(dea_t *dea, hc_err_t *err);

@@ -428,10 +428,13 @@ static void on_create(hc_warden_t *w, json_t *resp, bool more, const char *error
     dea_inst_t *in = data;
     in->creating = false;
     bool over = in->state == DEA_STOPPED || in->state == DEA_CRASHED;
-    if (!error && over && !in->dea->stopped) {
+    bool made = !error || in->pooled; /* a warm container exists even if a limit failed */
+    if (!error && in->limit_error[0])
+        error = in->limit_error;
+    if (made && over && !in->dea->stopped) {
         /* The instance ended (droplet failure, stop) while warden was creating it. */
         ctl(in, "destroy", on_destroyed);
-    } else if (!error) {
+    } else if (made) {
         in->has_container = true;
     }
     if (over && in->w) {
@@ -444,6 +447,37 @@ static void on_create(hc_warden_t *w, json_t *resp, bool more, const char *error
         copy_in(in);
     }
     dea_inst_unref(in);
+}
+
+static void on_limited(hc_warden_t *w, json_t *resp, bool more, const char *error, void *data)
+{
+    (void)w, (void)resp, (void)more;
+    dea_inst_t *in = data;
+    if (error && !in->limit_error[0])
+        snprintf(in->limit_error, sizeof(in->limit_error), "limit_memory: %s", error);
+    dea_inst_unref(in);
+}
+
+/* A warm container from the pool, given the app's limits (pipelined; on_create follows). */
+static bool take_warm(dea_inst_t *in, hc_warden_t *w)
+{
+    if (!dea_pool_take(in->dea, in->handle, sizeof(in->handle)))
+        return false;
+    in->pooled = true;
+    uint64_t mb = 1024 * 1024;
+    json_t *lm = json_pack("{s:s, s:s, s:I}", "type", "limit_memory", "handle", in->handle,
+                           "limit_in_bytes", (json_int_t)((uint64_t)in->s.mem_mb * mb));
+    json_t *ld = json_pack("{s:s, s:s, s:I}", "type", "limit_disk", "handle", in->handle,
+                           "byte_limit", (json_int_t)((uint64_t)in->s.disk_mb * mb));
+    if (hc_warden_request(w, lm, on_limited, dea_inst_ref(in)) < 0) {
+        dea_inst_unref(in);
+        snprintf(in->limit_error, sizeof(in->limit_error), "warden refused limit_memory");
+    }
+    if (hc_warden_request(w, ld, on_create, dea_inst_ref(in)) < 0) {
+        dea_inst_unref(in);
+        on_create(w, NULL, false, "warden refused limit_disk", dea_inst_ref(in));
+    }
+    return true;
 }
 
 static void on_connect(hc_warden_t *w, int status, void *data)
@@ -469,7 +503,9 @@ static void on_connect(hc_warden_t *w, int status, void *data)
             (json_int_t)in->dea->conf->pids, "properties", "owner", "hearth-dea", "dea",
             in->dea->id, "instance", in->id, "app", in->s.droplet);
         in->creating = true;
-        if (hc_warden_request(w, req, on_create, dea_inst_ref(in)) < 0) {
+        if (take_warm(in, w)) {
+            json_decref(req);
+        } else if (hc_warden_request(w, req, on_create, dea_inst_ref(in)) < 0) {
             in->creating = false;
             dea_inst_unref(in);
             crash(in, "warden refused create");
@@ -669,6 +705,7 @@ int dea_reattach(dea_t *dea)
         json_decref(root);
         return 0;
     }
+    dea_pool_reap(dea, json_object_get(root, "pool"));
     json_array_foreach(arr, i, e)
     {
         if (reattach_one(dea, e, &err) < 0)

@@ -75,6 +75,7 @@ static void on_tick(uv_timer_t *t)
     for (dea_inst_t *in = dea->insts; in; in = in->next)
         if (in->state == DEA_RUNNING)
             dea_stats_sample(in);
+    dea_pool_fill(dea); /* after warden was away, for instance */
 }
 
 void dea_stats_start(dea_t *dea)
