@@ -218,7 +218,7 @@ json_t *dea_usage_json(const dea_inst_t *in);
 /* ---- pool.c: warm containers ---- */
 /* Creates containers until warm_containers are ready or being created. */
 void dea_pool_fill(dea_t *dea);
-/* Takes a ready container (its handle into handle) and starts a replacement. */
+/* Takes a ready container (its handle into handle); refilled later by dea_pool_fill. */
 bool dea_pool_take(dea_t *dea, char *handle, size_t size);
 json_t *dea_pool_json(const dea_t *dea); /* handles, for snapshot.json */
 /* Destroys the pool containers a previous DEA process left (from its snapshot). */

@@ -268,6 +268,7 @@ static void on_probe(uv_connect_t *req, int status)
         dea_heartbeat(in->dea, in);
         dea_inst_register(in);
         dea_stats_sample(in); /* the first sample, so cpu % has a base */
+        dea_pool_fill(in->dea);
         dea_advertise(in->dea);
     }
 }

@@ -3,8 +3,9 @@
  * largest part of an instance start that does not depend on the app (rootfs, cgroups,
  * network: tens of ms), so the DEA keeps a few created ahead with generous limits; a start
  * takes one, sets the app's memory and disk limits on it (limit_memory, limit_disk) and
- * goes on as with a new one. Handles of pool containers (ready or being created) are kept in
- * snapshot.json; a restarted DEA destroys them (they are cheap to make again).
+ * goes on as with a new one; the pool is refilled once that instance runs. Handles of pool
+ * containers (ready or being created) are kept in snapshot.json; a restarted DEA destroys them
+ * (they are cheap to make again).
  */
 #include <stdio.h>
 #include <string.h>
@@ -97,7 +98,8 @@ bool dea_pool_take(dea_t *dea, char *handle, size_t size)
         if (dea->pool[i].ready) {
             snprintf(handle, size, "%s", dea->pool[i].handle);
             drop(dea, &dea->pool[i]);
-            dea_pool_fill(dea);
+            /* No refill here: making a container now would compete for the CPU with the app
+             * that is booting; the DEA refills once it runs (or at the next stats tick). */
             return true;
         }
     return false;
