@@ -116,13 +116,14 @@ static json_t *find_entry(dea_t *dea, const dea_inst_t *in, bool stats)
     hc_json_set_str(o, "dea", dea->id);
     hc_json_set_str(o, "host", dea->conf->local_ip);
     hc_json_set_int(o, "port", in->host_port);
-    hc_autofree char *uri = hc_asprintf("http://%s:%d/instances/%s/files/", dea->conf->local_ip,
-                                        dea->files ? hc_http_server_port(dea->files) : 0, in->id);
+    /* cf-v1 §2.4: the CC fetches <file_uri><staged>/<path> with these credentials. */
+    hc_autofree char *uri =
+        hc_asprintf("http://%s:%d/droplets/", dea->conf->local_ip, dea_web_port(dea));
     hc_json_set_str(o, "file_uri", uri);
-    hc_json_set_str(o, "credentials", "");
     json_t *cred = hc_json_arr();
     hc_json_append_str(cred, dea->conf->file_user);
     hc_json_append_str(cred, dea->conf->file_password);
+    hc_json_set_new(o, "credentials", json_deep_copy(cred));
     hc_json_set_new(o, "file_auth", cred);
     hc_json_set_str(o, "staged", in->id);
     if (in->exit_reason && in->state == DEA_CRASHED)
@@ -133,11 +134,14 @@ static json_t *find_entry(dea_t *dea, const dea_inst_t *in, bool stats)
         hc_json_set_str(st, "host", dea->conf->local_ip);
         hc_json_set_int(st, "port", in->host_port);
         hc_json_set_new(st, "uris", json_deep_copy(in->s.uris));
-        hc_json_set_int(st, "uptime", hc_wall_s() - (int64_t)in->start_ts);
+        double up = dea_now_s() - in->start_ts;
+        hc_json_set_real(st, "uptime", up > 0 ? up : 0);
         hc_json_set_int(st, "mem_quota", in->s.mem_mb * 1024 * 1024);
         hc_json_set_int(st, "disk_quota", in->s.disk_mb * 1024 * 1024);
         hc_json_set_int(st, "fds_quota", in->s.fds);
-        hc_json_set_int(st, "cores", 1);
+        hc_json_set_int(st, "cores", (int64_t)uv_available_parallelism());
+        if (in->usage.samples)
+            hc_json_set_new(st, "usage", dea_usage_json(in));
         hc_json_set_new(o, "stats", st);
     }
     return o;

@@ -22,14 +22,24 @@ const hc_conf_opt_t dea_conf_opts[] = {
     HC_CONF_UINT("max_staging", dea_conf_t, max_staging, 2, 0, 64, "concurrent staging tasks"),
     HC_CONF_MS("start_timeout", dea_conf_t, start_timeout_ms, 60000, 100, 3600000,
                "time an app has to accept connections on its port"),
+    HC_CONF_MS("warden_retry", dea_conf_t, warden_retry_ms, 10000, 0, 600000,
+               "how long a task (instance start, staging) retries connecting to warden"),
     HC_CONF_MS("intervals.advertise", dea_conf_t, advertise_ms, 5000, 100, 600000, ""),
     HC_CONF_MS("intervals.heartbeat", dea_conf_t, heartbeat_ms, 10000, 100, 600000, ""),
     HC_CONF_MS("intervals.router_register", dea_conf_t, register_ms, 20000, 100, 600000, ""),
+    HC_CONF_MS("intervals.stats", dea_conf_t, stats_ms, 2000, 100, 600000,
+               "usage sampling (cpu, memory, disk) of running instances"),
+    HC_CONF_UINT("warm_containers", dea_conf_t, warm_containers, 0, 0, 16,
+                 "containers created ahead so a start need not wait for one (0: off)"),
     HC_CONF_UINT("pids", dea_conf_t, pids, 512, 16, 65536, "process limit per container"),
     HC_CONF_MS("evacuation_delay", dea_conf_t, evacuation_delay_ms, 30000, 0, 3600000,
                "SIGUSR2: time instances keep serving after DEA_EVACUATION"),
     HC_CONF_STR("buildpacks_dir", dea_conf_t, buildpacks_dir, HEARTH_BUILDPACKS_DIR,
                 "built-in buildpacks"),
+    HC_CONF_SIZE("log_max_bytes", dea_conf_t, log_max_bytes, 1024 * 1024, 1024, (uint64_t)1 << 40,
+                 "an instance's stdout/stderr log is rotated at this size"),
+    HC_CONF_UINT("max_tailers", dea_conf_t, max_tailers, 32, 0, 4096,
+                 "live log tails served at once on the HTTP port"),
     HC_CONF_STR("file_server.user", dea_conf_t, file_user, NULL,
                 "basic auth user of the file server (default: random)"),
     HC_CONF_STR("file_server.password", dea_conf_t, file_password, NULL,
@@ -72,26 +82,23 @@ int dea_start(hc_daemon_t *d, hc_err_t *err)
     hc_bus_opts_t bo = {.name = "hearth-dea"};
     if ((r = hc_bus_new(dea->loop, urls ? urls : HC_DAEMON_NATS_DEFAULT, &bo, &dea->bus, err)) < 0)
         return r;
-    if ((r = dea_files_start(dea, err)) < 0)
+    if ((r = dea_web_start(dea, err)) < 0)
         return r;
-    dea->component = hc_json_obj();
-    hc_json_set_str(dea->component, "type", "DEA");
-    hc_json_set_str(dea->component, "uuid", dea->id);
+    if ((r = dea_status_start(dea, err)) < 0)
+        return r;
+    /* type, uuid, host (the status port) and credentials of /varz, as v1 announced them */
+    dea->component = hc_status_component_json(dea->status);
     hc_bus_component_start(dea->bus, dea->component);
     dea_reattach(dea);
     dea_evac_start(dea);
+    dea_stats_start(dea);
+    dea_pool_fill(dea);
     if ((r = dea_bus_start(dea, err)) < 0)
         return r;
     char port[16];
-    snprintf(port, sizeof(port), "%d", hc_http_server_port(dea->files));
+    snprintf(port, sizeof(port), "%d", dea_web_port(dea));
     hc_log_info("dea ready", "id", dea->id, "file_port", port);
     return 0;
-}
-
-static void on_files_closed(hc_http_server_t *srv, void *data)
-{
-    (void)data;
-    hc_http_server_free(srv);
 }
 
 static void close_timer(uv_timer_t *t)
@@ -109,6 +116,7 @@ void dea_stop(hc_daemon_t *d)
     close_timer(&dea->advertise_timer);
     close_timer(&dea->heartbeat_timer);
     close_timer(&dea->register_timer);
+    close_timer(&dea->stats_timer);
     dea_evac_stop(dea);
     close_timer(&dea->evac_timer);
     for (dea_inst_t *in = dea->insts; in; in = in->next) {
@@ -125,8 +133,8 @@ void dea_stop(hc_daemon_t *d)
         }
     }
     dea_wctl_stop(dea);
-    if (dea->files)
-        hc_http_server_close(dea->files, 1000, on_files_closed, NULL);
+    dea_web_stop(dea);
+    dea_status_stop(dea);
     hc_http_client_free(dea->http);
     dea->http = NULL;
     if (dea->bus) {
@@ -141,4 +149,5 @@ void dea_stop(hc_daemon_t *d)
     }
     json_decref(dea->component);
     dea->component = NULL;
+    dea_droplet_memo_free(dea);
 }

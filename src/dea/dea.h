@@ -17,6 +17,7 @@
 #include "hc_daemon.h"
 #include "hc_http_client.h"
 #include "hc_http_server.h"
+#include "hc_status.h"
 #include "hc_warden.h"
 
 #define DEA_MAX_INSTANCES 256
@@ -33,13 +34,18 @@ typedef struct dea_conf_s {
     uint64_t max_disk_mb;
     uint64_t max_staging;
     uint64_t start_timeout_ms;
+    uint64_t warden_retry_ms; /* a task's connection to warden is retried this long */
     uint64_t advertise_ms;
     uint64_t heartbeat_ms;
     uint64_t register_ms;
+    uint64_t stats_ms;
     uint64_t pids;
+    uint64_t warm_containers; /* created ahead for starts (pool.c), 0: off */
     uint64_t evacuation_delay_ms;
     char *buildpacks_dir;
-    char *file_user; /* basic auth of the file server */
+    uint64_t log_max_bytes; /* an instance log is rotated at this size */
+    uint64_t max_tailers;   /* live tails on the HTTP port */
+    char *file_user;        /* basic auth of the file server */
     char *file_password;
 } dea_conf_t;
 
@@ -61,6 +67,24 @@ typedef struct dea_start_s {
 } dea_start_t;
 
 typedef struct dea_s dea_t;
+typedef struct dea_ilog_s dea_ilog_t;
+
+#define DEA_POOL_MAX 16
+typedef struct dea_pool_ent_s {
+    char handle[40];
+    bool ready; /* created (else: being created) */
+} dea_pool_ent_t;
+typedef struct dea_web_s dea_web_t;
+
+/* The last usage sample of an instance (stats.c). */
+typedef struct dea_usage_s {
+    uint64_t cpu_ns, at_ns; /* cgroup cpu time and uv_hrtime() at the sample */
+    double cpu_pct;         /* over the last two samples */
+    uint64_t mem_bytes, disk_bytes;
+    double wall_s;
+    unsigned samples;
+    bool sampling;
+} dea_usage_t;
 
 typedef struct dea_inst_s {
     struct dea_inst_s *next;
@@ -74,18 +98,22 @@ typedef struct dea_inst_s {
     int host_port, container_port;
     int64_t job_id;
     char *start_cmd;
-    char *dir; /* data_dir/instances/ID (logs) */
-    int log_fd;
+    char *dir;             /* data_dir/instances/ID (logs) */
+    dea_ilog_t *out, *err; /* logs/stdout.log, logs/stderr.log */
     hc_warden_t *w;
     uv_timer_t probe_timer;
     uv_tcp_t probe;
     bool probing, probe_open, timer_open;
-    uint64_t probe_deadline, probe_started;
+    uint64_t probe_deadline, probe_started, probe_begun;
     bool registered, notified, has_container, stop_requested, evacuated;
-    const char *exit_reason; /* STOPPED CRASHED DEA_SHUTDOWN DEA_EVACUATION */
+    bool creating, created, copying; /* start: create sent, container made, copy under way */
+    bool pooled;                     /* its container came warm from the pool */
+    char limit_error[128];           /* pooled: limit_memory's failure */
+    const char *exit_reason;         /* STOPPED CRASHED DEA_SHUTDOWN DEA_EVACUATION */
     int64_t exit_status;
     bool oom;
     char reason_text[160];
+    dea_usage_t usage;
 } dea_inst_t;
 
 struct dea_s {
@@ -100,12 +128,17 @@ struct dea_s {
     struct dea_wreq_s *wctl_head, *wctl_tail; /* held while not connected */
     unsigned wctl_held;
     hc_http_client_t *http;
-    hc_http_server_t *files;
+    dea_web_t *web;      /* the HTTP port (web.c) */
+    hc_status_t *status; /* the status port (status.c) */
     json_t *component;
     dea_inst_t *insts;
     size_t num_insts;
+    dea_pool_ent_t pool[DEA_POOL_MAX]; /* warm containers (pool.c) */
+    size_t pool_n;
+    struct memo_s *memo; /* droplets verified by this process (droplet.c) */
+    size_t num_memo;
     size_t staging_active;
-    uv_timer_t advertise_timer, heartbeat_timer, register_timer;
+    uv_timer_t advertise_timer, heartbeat_timer, register_timer, stats_timer;
     bool stopping;
     bool snapshot_dirty;
     bool snap_writing, snap_again;
@@ -125,6 +158,13 @@ void dea_wctl_start(dea_t *dea);
 void dea_wctl_stop(dea_t *dea);
 /* Takes req; cb always gets called once (with an error if the request cannot be sent). */
 void dea_wctl_request(dea_t *dea, json_t *req, hc_warden_cb cb, void *data);
+/*
+ * A new connection of its own for a task (an instance's stream, a staging task): attempts
+ * every 100 ms while warden is away, for at most warden_retry. cb gets the connected client
+ * (the caller owns it) and 0, or NULL and the last libuv error; it is called exactly once,
+ * also when the DEA stops meanwhile (UV_ECANCELED).
+ */
+void dea_warden_connect(dea_t *dea, hc_warden_connect_cb cb, void *data);
 
 /* ---- msg.c: message parsing and building (pure, unit tested) ---- */
 int dea_start_parse(const char *data, size_t len, dea_start_t *s, hc_err_t *err);
@@ -146,6 +186,7 @@ char *dea_staging_info_cmd(const char *text, size_t len);
 bool dea_inst_matches(const dea_inst_t *in, const json_t *filter);
 
 /* ---- inst.c ---- */
+double dea_now_s(void); /* wall clock, seconds with fractions (timestamps shown to people) */
 int dea_inst_start(dea_t *dea, dea_start_t *s, hc_err_t *err); /* takes s->msg */
 void dea_inst_stop(dea_inst_t *in, const char *reason);
 void dea_inst_register(dea_inst_t *in);
@@ -157,7 +198,7 @@ int dea_reattach(dea_t *dea);
 typedef void (*dea_droplet_cb)(dea_inst_t *in, const char *path, char *start_cmd,
                                const char *error);
 void dea_droplet_fetch(dea_inst_t *in, dea_droplet_cb cb);
-int dea_sha1_file(const char *path, char out[41], hc_err_t *err);
+void dea_droplet_memo_free(dea_t *dea);
 
 /* ---- bus.c ---- */
 int dea_bus_start(dea_t *dea, hc_err_t *err);
@@ -165,12 +206,75 @@ void dea_publish(dea_t *dea, const char *subject, json_t *msg); /* steals msg */
 void dea_advertise(dea_t *dea);
 void dea_heartbeat(dea_t *dea, dea_inst_t *only);
 
+/* ---- stats.c: usage per instance from warden's info ---- */
+void dea_stats_start(dea_t *dea);
+/* Asks warden for the instance's usage now (one request at a time per instance). */
+void dea_stats_sample(dea_inst_t *in);
+/* Takes a sample from an info response (cpu % from the delta with the previous one). */
+void dea_usage_update(dea_inst_t *in, json_t *info, uint64_t now_ns);
+/* {"time","cpu","mem" (KB),"disk" (bytes)} of the last sample (cf-v1 stats.usage). */
+json_t *dea_usage_json(const dea_inst_t *in);
+
+/* ---- pool.c: warm containers ---- */
+/* Creates containers until warm_containers are ready or being created. */
+void dea_pool_fill(dea_t *dea);
+/* Takes a ready container (its handle into handle); refilled later by dea_pool_fill. */
+bool dea_pool_take(dea_t *dea, char *handle, size_t size);
+json_t *dea_pool_json(const dea_t *dea); /* handles, for snapshot.json */
+/* Destroys the pool containers a previous DEA process left (from its snapshot). */
+void dea_pool_reap(dea_t *dea, const json_t *handles);
+
+/* ---- status.c: /healthz and /varz on the status port ---- */
+int dea_status_start(dea_t *dea, hc_err_t *err);
+void dea_status_stop(dea_t *dea);
+
 /* ---- snapshot.c ---- */
 void dea_snapshot_save(dea_t *dea);
 json_t *dea_snapshot_json(const dea_t *dea);
 
-/* ---- files.c ---- */
-int dea_files_start(dea_t *dea, hc_err_t *err);
+/* ---- web.c: the HTTP port (files, logs, live tail) ---- */
+int dea_web_start(dea_t *dea, hc_err_t *err);
+void dea_web_stop(dea_t *dea);
+int dea_web_port(const dea_t *dea);
+/* Percent-decodes a path, malloc'd; NULL on a bad escape or an encoded NUL. */
+char *dea_web_decode(hc_str_t s);
+/* A relative path of plain segments only: no "..", "." or empty segments. */
+bool dea_web_path_ok(const char *p);
+/* The value of name=N in a query string, when present and a number <= max. */
+bool dea_web_query(hc_str_t q, const char *name, uint64_t max, uint64_t *ret);
+
+/* ---- ilog.c: an instance output file with rotation, written off the loop ---- */
+dea_ilog_t *dea_ilog_new(uv_loop_t *loop, const char *path, uint64_t max);
+/* Queues bytes (copied) for writing; bounded: output is dropped (and counted) past 8 MiB. */
+void dea_ilog_write(dea_ilog_t *l, const char *data, size_t len);
+/* True when nothing is queued or being written (also for NULL). */
+bool dea_ilog_idle(const dea_ilog_t *l);
+/* Frees it once what was queued is written. Accepts NULL. */
+void dea_ilog_close(dea_ilog_t *l);
+
+/* ---- slog.c: the staging log, published live on staging.<task_id>.log ---- */
+#define DEA_SLOG_PIECE 8192 /* bytes of log per bus message, at most */
+typedef struct dea_slog_s {
+    dea_t *dea;
+    hc_buf_t buf; /* the whole log (bounded), valid UTF-8 */
+    uint64_t seq;
+    bool live, done;
+    char task_id[72];
+    char subject[96];
+} dea_slog_t;
+/* The longest prefix of [p, p+len) of at most max bytes that ends on a UTF-8 boundary. */
+size_t dea_utf8_cut(const char *p, size_t len, size_t max);
+/* Replaces each byte that does not start a valid UTF-8 sequence, and each NUL, with '?'. */
+void dea_utf8_sanitize(char *p, size_t len);
+void dea_slog_init(dea_slog_t *l, dea_t *dea, size_t max);
+/* From now on, appends are published on staging.<task_id>.log (when that subject is valid). */
+void dea_slog_publish_to(dea_slog_t *l, const char *task_id);
+/* Appends (sanitized) and publishes what was appended; nothing once the cap is reached. */
+void dea_slog_append(dea_slog_t *l, const char *p, size_t len);
+void dea_slog_appendf(dea_slog_t *l, const char *fmt, ...) HC_PRINTF(2, 3);
+/* Publishes the done message (once). */
+void dea_slog_done(dea_slog_t *l);
+void dea_slog_release(dea_slog_t *l);
 
 /* ---- stage.c ---- */
 void dea_stage_request(dea_t *dea, const hc_bus_msg_t *msg);

@@ -5,7 +5,6 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -15,8 +14,24 @@
 #include "hc_fs.h"
 #include "hc_log.h"
 
+/*
+ * Droplets verified by this process (SHA-1 and start command), keyed by SHA-1 with the file's
+ * size and mtime: a later start of the same droplet skips re-hashing and re-reading the tgz
+ * (both grow with the droplet) as long as the cached file is the one that was verified.
+ */
+#define MEMO_MAX 64
+
+typedef struct memo_s {
+    char sha1[HC_SHA1_HEX + 1];
+    char *cmd;
+    off_t size;
+    struct timespec mtime;
+} memo_t;
+
 typedef struct fetch_s {
     uv_work_t work;
+    memo_t memo; /* in: a remembered verification (cmd NULL: none); out: the one to remember */
+    bool verified;
     dea_inst_t *in;
     dea_droplet_cb cb;
     char *path;
@@ -27,27 +42,6 @@ typedef struct fetch_s {
     hc_err_t err;
     int rc;
 } fetch_t;
-
-int dea_sha1_file(const char *path, char out[41], hc_err_t *err)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return hc_err_set(err, -errno, "%s: %s", path, strerror(errno));
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    unsigned char md[EVP_MAX_MD_SIZE], buf[65536];
-    unsigned mdlen = 0;
-    ssize_t n;
-    EVP_DigestInit_ex(ctx, EVP_sha1(), NULL);
-    while ((n = read(fd, buf, sizeof(buf))) > 0)
-        EVP_DigestUpdate(ctx, buf, (size_t)n);
-    int rc = n < 0 ? hc_err_set(err, -errno, "%s: %s", path, strerror(errno)) : 0;
-    EVP_DigestFinal_ex(ctx, md, &mdlen);
-    EVP_MD_CTX_free(ctx);
-    close(fd);
-    for (unsigned i = 0; i < mdlen && i < 20; i++)
-        snprintf(out + 2 * i, 3, "%02x", md[i]);
-    return rc;
-}
 
 /* Reads the start command from the droplet's staging_info.yml. */
 static char *read_cmd(const char *path, hc_err_t *err)
@@ -84,7 +78,7 @@ out:
 static void fetch_work(uv_work_t *w)
 {
     fetch_t *f = HC_CONTAINER_OF(w, fetch_t, work);
-    char sum[41] = {0};
+    char sum[HC_SHA1_HEX + 1] = {0};
     if (f->body) {
         hc_autofree char *tmp = hc_asprintf("%s.%d.pending", f->path, (int)getpid());
         int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -96,7 +90,8 @@ static void fetch_work(uv_work_t *w)
             return;
         }
         close(fd);
-        if ((f->rc = dea_sha1_file(tmp, sum, &f->err)) < 0 || strcmp(sum, f->in->s.sha1) != 0) {
+        if ((f->rc = hc_sha1_file(tmp, O_NOFOLLOW, sum, NULL, &f->err)) < 0 ||
+            strcmp(sum, f->in->s.sha1) != 0) {
             if (f->rc == 0)
                 f->rc = hc_err_set(&f->err, -EINVAL, "droplet SHA-1 mismatch: got %s", sum);
             unlink(tmp);
@@ -111,14 +106,63 @@ static void fetch_work(uv_work_t *w)
         struct stat st;
         if (stat(f->path, &st) < 0)
             return; /* miss */
-        if (dea_sha1_file(f->path, sum, &f->err) < 0 || strcmp(sum, f->in->s.sha1) != 0) {
+        if (f->memo.cmd && st.st_size == f->memo.size &&
+            st.st_mtim.tv_sec == f->memo.mtime.tv_sec &&
+            st.st_mtim.tv_nsec == f->memo.mtime.tv_nsec) {
+            f->hit = true; /* verified earlier by this process, unchanged since */
+            f->cmd = hc_strdup(f->memo.cmd);
+            return;
+        }
+        if (hc_sha1_file(f->path, O_NOFOLLOW, sum, NULL, &f->err) < 0 ||
+            strcmp(sum, f->in->s.sha1) != 0) {
             unlink(f->path); /* corrupt cache entry: fetch again */
             return;
         }
     }
     f->hit = true;
-    if (!(f->cmd = read_cmd(f->path, &f->err)))
+    if (!(f->cmd = read_cmd(f->path, &f->err))) {
         f->rc = -EINVAL;
+        return;
+    }
+    struct stat st;
+    if (stat(f->path, &st) == 0) {
+        f->verified = true;
+        f->memo.size = st.st_size;
+        f->memo.mtime = st.st_mtim;
+    }
+}
+
+static void memo_add(dea_t *dea, const fetch_t *f)
+{
+    memo_t *m = NULL;
+    for (size_t i = 0; i < dea->num_memo && !m; i++)
+        if (strcmp(dea->memo[i].sha1, f->in->s.sha1) == 0)
+            m = &dea->memo[i];
+    if (!m) {
+        if (dea->num_memo == MEMO_MAX) {
+            free(dea->memo[0].cmd); /* the oldest goes */
+            memmove(&dea->memo[0], &dea->memo[1], (MEMO_MAX - 1) * sizeof(memo_t));
+            dea->num_memo--;
+        }
+        if (!dea->memo)
+            dea->memo = hc_calloc(MEMO_MAX, sizeof(memo_t));
+        m = &dea->memo[dea->num_memo++];
+        snprintf(m->sha1, sizeof(m->sha1), "%s", f->in->s.sha1);
+    } else {
+        free(m->cmd);
+    }
+    m->cmd = hc_strdup(f->cmd);
+    m->size = f->memo.size;
+    m->mtime = f->memo.mtime;
+}
+
+void dea_droplet_memo_free(dea_t *dea)
+{
+    for (size_t i = 0; i < dea->num_memo; i++)
+        free(dea->memo[i].cmd);
+    free(dea->memo);
+    dea->memo = NULL;
+    dea->num_memo = 0;
 }
 
 static void fetch_free(fetch_t *f)
@@ -127,6 +171,7 @@ static void fetch_free(fetch_t *f)
     free(f->path);
     free(f->body);
     free(f->cmd);
+    free(f->memo.cmd);
     free(f);
 }
 
@@ -140,6 +185,8 @@ static void fetch_done(uv_work_t *w, int status)
     } else if (f->rc < 0) {
         f->cb(f->in, NULL, NULL, f->err.msg);
     } else if (f->hit) {
+        if (f->verified && !f->in->dea->stopped)
+            memo_add(f->in->dea, f);
         char *cmd = f->cmd;
         f->cmd = NULL;
         f->cb(f->in, f->path, cmd, NULL);
@@ -185,6 +232,12 @@ void dea_droplet_fetch(dea_inst_t *in, dea_droplet_cb cb)
     f->in = dea_inst_ref(in);
     f->cb = cb;
     f->path = hc_asprintf("%s/droplets/%s.tgz", in->dea->conf->common.data_dir, in->s.sha1);
+    for (size_t i = 0; i < in->dea->num_memo; i++)
+        if (strcmp(in->dea->memo[i].sha1, in->s.sha1) == 0) {
+            memo_t *m = &in->dea->memo[i];
+            f->memo = *m;
+            f->memo.cmd = hc_strdup(m->cmd);
+        }
     if (uv_queue_work(in->dea->loop, &f->work, fetch_work, fetch_done) < 0) {
         cb(in, NULL, NULL, "cannot queue work");
         fetch_free(f);

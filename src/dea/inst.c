@@ -17,10 +17,15 @@
 #include "hc_uuid.h"
 #include "svcnet.h"
 
+/* An app usually listens within a second or two of its spawn: probe its port every
+ * PROBE_FAST_MS (a refused connect on loopback costs microseconds) for PROBE_FAST_FOR_MS,
+ * then every PROBE_INTERVAL_MS. */
+#define PROBE_FAST_MS 5
+#define PROBE_FAST_FOR_MS 3000
 #define PROBE_INTERVAL_MS 50
 #define PROBE_CONNECT_MS 250
 
-static double now_s(void)
+double dea_now_s(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -40,15 +45,15 @@ void dea_inst_unref(dea_inst_t *in)
     dea_start_release(&in->s);
     free(in->start_cmd);
     free(in->dir);
-    if (in->log_fd >= 0)
-        close(in->log_fd);
+    dea_ilog_close(in->out);
+    dea_ilog_close(in->err);
     free(in);
 }
 
 static void set_state(dea_inst_t *in, dea_state_t st)
 {
     in->state = st;
-    in->state_ts = now_s();
+    in->state_ts = dea_now_s();
     in->dea->snapshot_dirty = true;
     dea_snapshot_save(in->dea);
 }
@@ -123,7 +128,7 @@ static void publish_exited(dea_inst_t *in)
     in->notified = true;
     if (in->evacuated && in->exit_reason && strcmp(in->exit_reason, "DEA_SHUTDOWN") == 0)
         return; /* DEA_EVACUATION was already sent */
-    dea_publish(in->dea, "droplet.exited", dea_exited_msg(in, now_s()));
+    dea_publish(in->dea, "droplet.exited", dea_exited_msg(in, dea_now_s()));
     hc_log_info("instance exited", "app", in->s.name, "instance", in->id, "reason",
                 in->exit_reason ? in->exit_reason : "CRASHED", "detail", in->reason_text);
 }
@@ -154,7 +159,8 @@ static void finish(dea_inst_t *in)
         in->has_container = false;
         ctl(in, "destroy", on_destroyed);
     }
-    if (in->w) {
+    if (in->w && !in->creating) {
+        /* (a create in flight keeps its connection: on_create destroys what it made) */
         hc_warden_t *w = in->w;
         in->w = NULL;
         hc_warden_free(w);
@@ -222,13 +228,11 @@ static void on_stream(hc_warden_t *w, json_t *resp, bool more, const char *error
     (void)w;
     dea_inst_t *in = data;
     if (more) {
-        const char *chunk = json_string_value(json_object_get(resp, "data"));
-        if (chunk && in->log_fd >= 0) {
-            /* Bounded: the log is capped at 16 MiB, then truncated. */
-            if (lseek(in->log_fd, 0, SEEK_END) > 16 * 1024 * 1024)
-                (void)!ftruncate(in->log_fd, 0);
-            (void)!write(in->log_fd, chunk, strlen(chunk));
-        }
+        json_t *d = json_object_get(resp, "data");
+        const char *name = json_string_value(json_object_get(resp, "name"));
+        if (json_is_string(d))
+            dea_ilog_write(name && strcmp(name, "stderr") == 0 ? in->err : in->out,
+                           json_string_value(d), json_string_length(d));
         return;
     }
     int64_t st = -1;
@@ -264,6 +268,8 @@ static void on_probe(uv_connect_t *req, int status)
         hc_log_info("instance running", "app", in->s.name, "instance", in->id, "port", port);
         dea_heartbeat(in->dea, in);
         dea_inst_register(in);
+        dea_stats_sample(in); /* the first sample, so cpu % has a base */
+        dea_pool_fill(in->dea);
         dea_advertise(in->dea);
     }
 }
@@ -281,6 +287,9 @@ static void on_probe_timer(uv_timer_t *t)
             uv_close((uv_handle_t *)&in->probe, on_probe_closed);
         return;
     }
+    if (uv_timer_get_repeat(t) == PROBE_FAST_MS &&
+        uv_now(in->dea->loop) - in->probe_begun >= PROBE_FAST_FOR_MS)
+        uv_timer_set_repeat(t, PROBE_INTERVAL_MS);
     if (uv_now(in->dea->loop) > in->probe_deadline) {
         char why[160];
         snprintf(why, sizeof(why), "app never listened on its port %d within %llu ms",
@@ -313,11 +322,12 @@ static void probe_again(dea_inst_t *in)
 
 static void start_probe(dea_inst_t *in)
 {
-    in->probe_deadline = uv_now(in->dea->loop) + in->dea->conf->start_timeout_ms;
+    in->probe_begun = uv_now(in->dea->loop);
+    in->probe_deadline = in->probe_begun + in->dea->conf->start_timeout_ms;
     uv_timer_init(in->dea->loop, &in->probe_timer);
     in->probe_timer.data = dea_inst_ref(in);
     in->timer_open = true;
-    uv_timer_start(&in->probe_timer, on_probe_timer, 0, PROBE_INTERVAL_MS);
+    uv_timer_start(&in->probe_timer, on_probe_timer, 0, PROBE_FAST_MS);
     /* stop_probe closes it with on_timer_closed releasing the ref */
 }
 
@@ -397,30 +407,95 @@ static void on_copy_in(hc_warden_t *w, json_t *resp, bool more, const char *erro
     dea_inst_unref(in);
 }
 
+/* The container and the droplet are made ready at the same time; the copy starts once both
+ * are (the droplet fetch and warden's create overlap). */
+static void copy_in(dea_inst_t *in)
+{
+    if (!in->created || !in->start_cmd || in->copying || !in->w)
+        return;
+    in->copying = true;
+    hc_autofree char *path =
+        hc_asprintf("%s/droplets/%s.tgz", in->dea->conf->common.data_dir, in->s.sha1);
+    json_t *req = json_pack("{s:s, s:s, s:s, s:s}", "type", "copy_in", "handle", in->handle,
+                            "src_path", path, "dst_path", "/home/vcap");
+    if (hc_warden_request(in->w, req, on_copy_in, dea_inst_ref(in)) < 0) {
+        dea_inst_unref(in);
+        crash(in, "warden refused copy_in");
+    }
+}
+
 static void on_create(hc_warden_t *w, json_t *resp, bool more, const char *error, void *data)
 {
     hc_log_debug("warden step done", "step", "create", "err", error);
-    (void)more, (void)resp;
+    (void)w, (void)more, (void)resp;
     dea_inst_t *in = data;
-    if (!error)
+    in->creating = false;
+    bool over = in->state == DEA_STOPPED || in->state == DEA_CRASHED;
+    bool made = !error || in->pooled; /* a warm container exists even if a limit failed */
+    if (!error && in->limit_error[0])
+        error = in->limit_error;
+    if (made && over && !in->dea->stopped) {
+        /* The instance ended (droplet failure, stop) while warden was creating it. */
+        ctl(in, "destroy", on_destroyed);
+    } else if (made) {
         in->has_container = true;
+    }
+    if (over && in->w) {
+        hc_warden_t *cw = in->w;
+        in->w = NULL;
+        hc_warden_free(cw);
+    }
     if (!gone(in, error)) {
-        hc_autofree char *path =
-            hc_asprintf("%s/droplets/%s.tgz", in->dea->conf->common.data_dir, in->s.sha1);
-        json_t *req = json_pack("{s:s, s:s, s:s, s:s}", "type", "copy_in", "handle", in->handle,
-                                "src_path", path, "dst_path", "/home/vcap");
-        if (hc_warden_request(w, req, on_copy_in, dea_inst_ref(in)) < 0) {
-            dea_inst_unref(in);
-            crash(in, "warden refused copy_in");
-        }
+        in->created = true;
+        copy_in(in);
     }
     dea_inst_unref(in);
+}
+
+static void on_limited(hc_warden_t *w, json_t *resp, bool more, const char *error, void *data)
+{
+    (void)w, (void)resp, (void)more;
+    dea_inst_t *in = data;
+    if (error && !in->limit_error[0])
+        snprintf(in->limit_error, sizeof(in->limit_error), "limit_memory: %s", error);
+    dea_inst_unref(in);
+}
+
+/* A warm container from the pool, given the app's limits (pipelined; on_create follows). */
+static bool take_warm(dea_inst_t *in, hc_warden_t *w)
+{
+    if (!dea_pool_take(in->dea, in->handle, sizeof(in->handle)))
+        return false;
+    in->pooled = true;
+    uint64_t mb = 1024 * 1024;
+    json_t *lm = json_pack("{s:s, s:s, s:I}", "type", "limit_memory", "handle", in->handle,
+                           "limit_in_bytes", (json_int_t)((uint64_t)in->s.mem_mb * mb));
+    json_t *ld = json_pack("{s:s, s:s, s:I}", "type", "limit_disk", "handle", in->handle,
+                           "byte_limit", (json_int_t)((uint64_t)in->s.disk_mb * mb));
+    if (hc_warden_request(w, lm, on_limited, dea_inst_ref(in)) < 0) {
+        dea_inst_unref(in);
+        snprintf(in->limit_error, sizeof(in->limit_error), "warden refused limit_memory");
+    }
+    if (hc_warden_request(w, ld, on_create, dea_inst_ref(in)) < 0) {
+        dea_inst_unref(in);
+        on_create(w, NULL, false, "warden refused limit_disk", dea_inst_ref(in));
+    }
+    return true;
 }
 
 static void on_connect(hc_warden_t *w, int status, void *data)
 {
     dea_inst_t *in = data;
-    if (status < 0) {
+    if (w) {
+        if (in->w || in->dea->stopped || in->state != DEA_STARTING) {
+            hc_warden_free(w); /* the instance ended meanwhile */
+            w = NULL;
+        } else {
+            in->w = w;
+        }
+    }
+    hc_log_debug("warden step done", "step", "connect");
+    if (status < 0 || !w) {
         gone(in, "cannot connect to warden");
     } else if (!gone(in, NULL)) {
         uint64_t mb = 1024 * 1024;
@@ -430,7 +505,11 @@ static void on_connect(hc_warden_t *w, int status, void *data)
             "disk_in_bytes", (json_int_t)((uint64_t)in->s.disk_mb * mb), "pids",
             (json_int_t)in->dea->conf->pids, "properties", "owner", "hearth-dea", "dea",
             in->dea->id, "instance", in->id, "app", in->s.droplet);
-        if (hc_warden_request(w, req, on_create, dea_inst_ref(in)) < 0) {
+        in->creating = true;
+        if (take_warm(in, w)) {
+            json_decref(req);
+        } else if (hc_warden_request(w, req, on_create, dea_inst_ref(in)) < 0) {
+            in->creating = false;
             dea_inst_unref(in);
             crash(in, "warden refused create");
         }
@@ -446,21 +525,21 @@ static void on_droplet(dea_inst_t *in, const char *path, char *cmd, const char *
         return;
     }
     in->start_cmd = cmd;
-    in->w = hc_warden_new(in->dea->loop, in->dea->conf->warden_socket);
-    if (hc_warden_connect(in->w, on_connect, dea_inst_ref(in)) < 0) {
-        dea_inst_unref(in);
-        crash(in, "cannot connect to warden");
-    }
+    hc_log_debug("droplet ready", "instance", in->id);
+    copy_in(in);
 }
 
-static int open_log(dea_inst_t *in)
+static void open_logs(dea_inst_t *in)
 {
     hc_err_t err;
     hc_autofree char *dir = hc_asprintf("%s/logs", in->dir);
     if (hc_mkdir_p(AT_FDCWD, dir, 0755, &err) < 0)
-        return -1;
-    hc_autofree char *p = hc_asprintf("%s/app.log", dir);
-    return open(p, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+        hc_log_warn("cannot create the log dir", "err", err.msg);
+    hc_autofree char *o = hc_asprintf("%s/stdout.log", dir);
+    hc_autofree char *e = hc_asprintf("%s/stderr.log", dir);
+    uint64_t max = in->dea->conf->log_max_bytes;
+    in->out = dea_ilog_new(in->dea->loop, o, max);
+    in->err = dea_ilog_new(in->dea->loop, e, max);
 }
 
 int dea_inst_start(dea_t *dea, dea_start_t *s, hc_err_t *err)
@@ -479,14 +558,13 @@ int dea_inst_start(dea_t *dea, dea_start_t *s, hc_err_t *err)
     dea_inst_t *in = hc_calloc(1, sizeof(*in));
     in->dea = dea;
     in->refs = 1; /* the list's */
-    in->log_fd = -1;
     hc_random_hex(in->id, 16);
     snprintf(in->handle, sizeof(in->handle), "dea-%.32s", in->id);
     in->s = *s;
     memset(s, 0, sizeof(*s));
-    in->start_ts = now_s();
+    in->start_ts = dea_now_s();
     in->dir = hc_asprintf("%s/instances/%s", dea->conf->common.data_dir, in->id);
-    in->log_fd = open_log(in);
+    open_logs(in);
     in->next = dea->insts;
     dea->insts = in;
     dea->num_insts++;
@@ -494,6 +572,7 @@ int dea_inst_start(dea_t *dea, dea_start_t *s, hc_err_t *err)
     hc_log_info("starting instance", "app", in->s.name, "instance", in->id);
     dea_advertise(dea);
     dea_droplet_fetch(in, on_droplet);
+    dea_warden_connect(dea, on_connect, dea_inst_ref(in));
     return 0;
 }
 
@@ -552,7 +631,17 @@ static void on_reattach_info(hc_warden_t *w, json_t *resp, bool more, const char
 static void on_reattach_connect(hc_warden_t *w, int status, void *data)
 {
     dea_inst_t *in = data;
-    if (status < 0) {
+    if (w) {
+        if (in->w || in->dea->stopped) {
+            hc_warden_free(w);
+            w = NULL;
+        } else {
+            in->w = w;
+        }
+    }
+    if (in->dea->stopped) {
+        /* nothing: the snapshot still holds the instance */
+    } else if (status < 0 || !w) {
         crash(in, "cannot connect to warden");
     } else {
         json_t *req = json_pack("{s:s, s:s}", "type", "info", "handle", in->handle);
@@ -595,15 +684,11 @@ static int reattach_one(dea_t *dea, json_t *e, hc_err_t *err)
     in->state = DEA_STARTING;
     in->state_ts = json_real_value(json_object_get(e, "state_timestamp"));
     in->dir = hc_asprintf("%s/instances/%s", dea->conf->common.data_dir, in->id);
-    in->log_fd = open_log(in);
+    open_logs(in);
     in->next = dea->insts;
     dea->insts = in;
     dea->num_insts++;
-    in->w = hc_warden_new(dea->loop, dea->conf->warden_socket);
-    if (hc_warden_connect(in->w, on_reattach_connect, dea_inst_ref(in)) < 0) {
-        dea_inst_unref(in);
-        crash(in, "cannot connect to warden");
-    }
+    dea_warden_connect(dea, on_reattach_connect, dea_inst_ref(in));
     return 0;
 }
 
@@ -623,6 +708,7 @@ int dea_reattach(dea_t *dea)
         json_decref(root);
         return 0;
     }
+    dea_pool_reap(dea, json_object_get(root, "pool"));
     json_array_foreach(arr, i, e)
     {
         if (reattach_one(dea, e, &err) < 0)

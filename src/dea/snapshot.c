@@ -43,6 +43,7 @@ json_t *dea_snapshot_json(const dea_t *dea)
     }
     json_t *root = hc_json_obj();
     hc_json_set_new(root, "instances", arr);
+    hc_json_set_new(root, "pool", dea_pool_json(dea));
     return root;
 }
 

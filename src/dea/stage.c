@@ -30,7 +30,8 @@ typedef struct stage_s {
     char *dir;   /* data_dir/staging/<task> */
     char *cache; /* data_dir/cache/<app>.tar */
     hc_warden_t *w;
-    hc_buf_t log;
+    dea_slog_t log;
+    int64_t job_id;
     char *body; /* bytes between steps (package, droplet) */
     size_t body_len;
     uv_work_t work;
@@ -49,7 +50,7 @@ static void fail(stage_t *st, const char *what, const char *detail)
 {
     if (!st->error[0])
         snprintf(st->error, sizeof(st->error), "%s%s", what, detail ? detail : "");
-    hc_buf_appendf(&st->log, "-----> staging failed: %s\n", st->error);
+    dea_slog_appendf(&st->log, "-----> staging failed: %s\n", st->error);
     reply_and_free(st);
 }
 
@@ -101,13 +102,14 @@ static void reply_and_free(stage_t *st)
     dea_t *dea = st->dea;
     json_t *o = hc_json_obj();
     hc_json_set_str(o, "task_id", st->task_id);
-    hc_json_set_strn(o, "task_log", st->log.data, st->log.len);
+    hc_json_set_strn(o, "task_log", st->log.buf.data, st->log.buf.len);
     if (st->error[0])
         hc_json_set_str(o, "error", st->error);
     if (st->buildpack[0])
         hc_json_set_str(o, "detected_buildpack", st->buildpack);
     hc_autofree char *s = json_dumps(o, JSON_COMPACT);
     json_decref(o);
+    dea_slog_done(&st->log); /* before the reply, per the contract */
     if (s && dea->bus && !dea->stopped)
         hc_bus_publish(dea->bus, st->reply, s, strlen(s));
     if (st->w) {
@@ -126,7 +128,7 @@ static void reply_and_free(stage_t *st)
         remove_dir(dea, st->dir);
     free(st->cache);
     free(st->body);
-    hc_buf_release(&st->log);
+    dea_slog_release(&st->log);
     free(st);
 }
 
@@ -140,7 +142,6 @@ static bool queue(stage_t *st, uv_work_cb fn, uv_after_work_cb done)
 
 /* ---- steps ---- */
 
-static void after_run(hc_warden_t *w, json_t *resp, bool more, const char *error, void *data);
 static void start_container(stage_t *st);
 
 static void write_package(uv_work_t *w)
@@ -180,7 +181,7 @@ static void on_package(const hc_http_client_result_t *res, void *data)
         fail(st, "package download failed: ", why);
         return;
     }
-    hc_buf_appendf(&st->log, "-----> Downloaded app package (%zu bytes)\n", res->body_len);
+    dea_slog_appendf(&st->log, "-----> Downloaded app package (%zu bytes)\n", res->body_len);
     st->body = hc_memdup(res->body, res->body_len);
     st->body_len = res->body_len;
     queue(st, write_package, package_written);
@@ -222,7 +223,7 @@ static void on_upload(const hc_http_client_result_t *res, void *data)
         fail(st, "droplet upload failed: ", why);
         return;
     }
-    hc_buf_appendf(&st->log, "-----> Uploaded droplet (%zu bytes)\n", st->body_len);
+    dea_slog_appendf(&st->log, "-----> Uploaded droplet (%zu bytes)\n", st->body_len);
     reply_and_free(st);
 }
 
@@ -252,7 +253,7 @@ static void after_copy_out_cache(hc_warden_t *w, json_t *resp, bool more, const 
     (void)w, (void)resp, (void)more;
     stage_t *st = data;
     if (error)
-        hc_buf_appendf(&st->log, "-----> (buildpack cache not saved: %s)\n", error);
+        dea_slog_appendf(&st->log, "-----> (buildpack cache not saved: %s)\n", error);
     queue(st, pack_droplet, droplet_packed);
 }
 
@@ -271,23 +272,24 @@ static void after_copy_out(hc_warden_t *w, json_t *resp, bool more, const char *
          after_copy_out_cache);
 }
 
-static void after_run(hc_warden_t *w, json_t *resp, bool more, const char *error, void *data)
+/* Buildpack output arrives as the staging process writes it and goes to the log at once. */
+static void on_stream(hc_warden_t *w, json_t *resp, bool more, const char *error, void *data)
 {
-    (void)w, (void)more;
+    (void)w;
     stage_t *st = data;
     if (error) {
         fail(st, "running the buildpacks failed: ", error);
         return;
     }
-    const char *out = json_string_value(json_object_get(resp, "stdout"));
-    const char *err = json_string_value(json_object_get(resp, "stderr"));
+    if (more) {
+        json_t *d = json_object_get(resp, "data");
+        if (json_is_string(d))
+            dea_slog_append(&st->log, json_string_value(d), json_string_length(d));
+        return;
+    }
     int64_t status = json_integer_value(json_object_get(resp, "exit_status"));
-    if (out)
-        hc_buf_append(&st->log, out, strlen(out));
-    if (err)
-        hc_buf_append(&st->log, err, strlen(err));
     /* The driver prints "-----> Detected buildpack: NAME" */
-    const char *d = strstr(st->log.data, "Detected buildpack: ");
+    const char *d = strstr(st->log.buf.data, "Detected buildpack: ");
     if (d)
         sscanf(d + 20, "%63[A-Za-z0-9_.-]", st->buildpack);
     if (status != 0) {
@@ -301,6 +303,21 @@ static void after_run(hc_warden_t *w, json_t *resp, bool more, const char *error
          json_pack("{s:s, s:s, s:s, s:s}", "type", "copy_out", "handle", st->handle, "src_path",
                    "/home/vcap/out", "dst_path", tar),
          after_copy_out);
+}
+
+static void after_spawn(hc_warden_t *w, json_t *resp, bool more, const char *error, void *data)
+{
+    (void)w, (void)more;
+    stage_t *st = data;
+    if (error) {
+        fail(st, "running the buildpacks failed: ", error);
+        return;
+    }
+    st->job_id = json_integer_value(json_object_get(resp, "job_id"));
+    wreq(st,
+         json_pack("{s:s, s:s, s:I}", "type", "stream", "handle", st->handle, "job_id",
+                   (json_int_t)st->job_id),
+         on_stream);
 }
 
 static void run_buildpacks(stage_t *st)
@@ -324,11 +341,11 @@ static void run_buildpacks(stage_t *st)
     json_array_foreach(json_object_get(props, "environment"), i,
                        v) if (json_is_string(v) && strchr(json_string_value(v), '='))
         hc_json_append_str(env, json_string_value(v));
-    hc_buf_appendf(&st->log, "-----> Running buildpacks\n");
+    dea_slog_appendf(&st->log, "-----> Running buildpacks\n");
     wreq(st,
-         json_pack("{s:s, s:s, s:s, s:o}", "type", "run", "handle", st->handle, "script",
+         json_pack("{s:s, s:s, s:s, s:o}", "type", "spawn", "handle", st->handle, "script",
                    "exec /bin/sh /buildpacks/stage /home/vcap", "env", env),
-         after_run);
+         after_spawn);
 }
 
 static void after_cache_in(hc_warden_t *w, json_t *resp, bool more, const char *error, void *data)
@@ -336,7 +353,7 @@ static void after_cache_in(hc_warden_t *w, json_t *resp, bool more, const char *
     (void)w, (void)resp, (void)more;
     stage_t *st = data;
     if (error)
-        hc_buf_appendf(&st->log, "-----> (buildpack cache not restored: %s)\n", error);
+        dea_slog_appendf(&st->log, "-----> (buildpack cache not restored: %s)\n", error);
     run_buildpacks(st);
 }
 
@@ -349,7 +366,7 @@ static void after_copy_in(hc_warden_t *w, json_t *resp, bool more, const char *e
         return;
     }
     if (st->has_cache) {
-        hc_buf_appendf(&st->log, "-----> Restoring the buildpack cache\n");
+        dea_slog_appendf(&st->log, "-----> Restoring the buildpack cache\n");
         wreq(st,
              json_pack("{s:s, s:s, s:s, s:s}", "type", "copy_in", "handle", st->handle, "src_path",
                        st->cache, "dst_path", "/home/vcap"),
@@ -377,9 +394,9 @@ static void after_create(hc_warden_t *w, json_t *resp, bool more, const char *er
 
 static void on_connect(hc_warden_t *w, int status, void *data)
 {
-    (void)w;
     stage_t *st = data;
-    if (status < 0) {
+    st->w = w;
+    if (status < 0 || !w) {
         fail(st, "cannot connect to warden: ", uv_strerror(status));
         return;
     }
@@ -396,10 +413,7 @@ static void on_connect(hc_warden_t *w, int status, void *data)
 
 static void start_container(stage_t *st)
 {
-    st->w = hc_warden_new(st->dea->loop, st->dea->conf->warden_socket);
-    int r = hc_warden_connect(st->w, on_connect, st);
-    if (r < 0)
-        fail(st, "cannot connect to warden: ", strerror(-r));
+    dea_warden_connect(st->dea, on_connect, st);
 }
 
 void dea_stage_request(dea_t *dea, const hc_bus_msg_t *msg)
@@ -411,18 +425,12 @@ void dea_stage_request(dea_t *dea, const hc_bus_msg_t *msg)
     json_t *props = NULL, *res = NULL;
     st->dea = dea;
     st->reply = hc_strdup(msg->reply);
-    hc_buf_init(&st->log, STAGE_MAX_LOG);
+    dea_slog_init(&st->log, dea, STAGE_MAX_LOG);
     dea->staging_active++;
     st->task_id = "";
     if (hc_json_parse_obj(msg->data, msg->len, DEA_MAX_MSG, &st->req, &err) < 0 ||
-        hc_json_get_str_len(st->req, "task_id", 1, 64, &st->task_id, &err) < 0 ||
-        hc_json_get_str_len(st->req, "app_id", 1, 64, &st->app_id, &err) < 0 ||
-        hc_json_get_str_len(st->req, "download_uri", 1, 4096, &st->download, &err) < 0 ||
-        hc_json_get_str_len(st->req, "upload_uri", 1, 4096, &st->upload, &err) < 0 ||
-        hc_json_opt_obj(st->req, "properties", &props, &err) < 0 ||
-        (props && hc_json_opt_obj(props, "resources", &res, &err) < 0)) {
-        if (!st->task_id)
-            st->task_id = "";
+        hc_json_get_str_len(st->req, "task_id", 1, 64, &st->task_id, &err) < 0) {
+        st->task_id = "";
         fail(st, "bad staging request: ", err.msg);
         return;
     }
@@ -432,6 +440,15 @@ void dea_stage_request(dea_t *dea, const hc_bus_msg_t *msg)
             fail(st, "", "bad staging request: task_id must be [A-Za-z0-9-]");
             return;
         }
+    dea_slog_publish_to(&st->log, st->task_id);
+    if (hc_json_get_str_len(st->req, "app_id", 1, 64, &st->app_id, &err) < 0 ||
+        hc_json_get_str_len(st->req, "download_uri", 1, 4096, &st->download, &err) < 0 ||
+        hc_json_get_str_len(st->req, "upload_uri", 1, 4096, &st->upload, &err) < 0 ||
+        hc_json_opt_obj(st->req, "properties", &props, &err) < 0 ||
+        (props && hc_json_opt_obj(props, "resources", &res, &err) < 0)) {
+        fail(st, "bad staging request: ", err.msg);
+        return;
+    }
     for (const char *p = st->app_id; *p; p++)
         if (!(*p == '-' || *p == '_' || (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') ||
               (*p >= 'A' && *p <= 'Z'))) {

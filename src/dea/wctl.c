@@ -145,3 +145,73 @@ void dea_wctl_request(dea_t *dea, json_t *req, hc_warden_cb cb, void *data)
     dea->wctl_held++;
     wctl_connect(dea);
 }
+
+/* ---- per-task connections (an instance's stream, a staging task), retried for a while ---- */
+
+typedef struct wconn_s {
+    dea_t *dea;
+    hc_warden_connect_cb cb;
+    void *data;
+    uint64_t deadline;
+    uv_timer_t timer;
+    int last;
+} wconn_t;
+
+static void wconn_closed(uv_handle_t *h)
+{
+    free(h->data);
+}
+
+static void wconn_end(wconn_t *j, hc_warden_t *w, int status)
+{
+    j->cb(w, status, j->data);
+    uv_close((uv_handle_t *)&j->timer, wconn_closed);
+}
+
+static void wconn_attempt(wconn_t *j);
+
+static void wconn_on_timer(uv_timer_t *t)
+{
+    wconn_attempt(t->data);
+}
+
+static void wconn_on_connect(hc_warden_t *w, int status, void *data)
+{
+    wconn_t *j = data;
+    if (status == 0 && !j->dea->stopped) {
+        wconn_end(j, w, 0);
+        return;
+    }
+    hc_warden_free(w);
+    j->last = status < 0 ? status : UV_ECANCELED;
+    if (j->dea->stopped || uv_now(j->dea->loop) >= j->deadline) {
+        wconn_end(j, NULL, j->last);
+        return;
+    }
+    hc_log_debug("warden not reachable, retrying", "err", uv_strerror(j->last));
+    uv_timer_start(&j->timer, wconn_on_timer, WCTL_RETRY_MS, 0);
+}
+
+static void wconn_attempt(wconn_t *j)
+{
+    if (j->dea->stopped) {
+        wconn_end(j, NULL, UV_ECANCELED);
+        return;
+    }
+    hc_warden_t *w = hc_warden_new(j->dea->loop, j->dea->conf->warden_socket);
+    int r = hc_warden_connect(w, wconn_on_connect, j);
+    if (r < 0)
+        wconn_on_connect(w, r, j);
+}
+
+void dea_warden_connect(dea_t *dea, hc_warden_connect_cb cb, void *data)
+{
+    wconn_t *j = hc_calloc(1, sizeof(*j));
+    j->dea = dea;
+    j->cb = cb;
+    j->data = data;
+    j->deadline = uv_now(dea->loop) + dea->conf->warden_retry_ms;
+    uv_timer_init(dea->loop, &j->timer);
+    j->timer.data = j;
+    wconn_attempt(j);
+}

@@ -10,6 +10,13 @@
   dea_bus.py wait FILE SECS PYEXPR             wait until a recorded line satisfies PYEXPR
                                                (names: s = subject, d = parsed data); print
                                                the data and exit 0, or exit 1 on timeout
+  dea_bus.py slog FILE TASK SECS [TEXT]        the live staging log of TASK as recorded in
+                                               FILE: waits until the pieces so far contain
+                                               TEXT (or, without TEXT, until the done message
+                                               and the final reply), checks seq order, piece
+                                               size and that done came before the reply, and
+                                               prints the concatenated pieces (exit 1: timeout
+                                               or a broken contract, with the reason on stderr)
 """
 import json
 import socket
@@ -48,6 +55,57 @@ def read_msgs(s, f):
         yield parts[1], data
 
 
+def slog_scan(path, task):
+    """(text so far, done seen, reply seen, error or None) from the recorded messages."""
+    subject = "staging.%s.log" % task
+    text, seq, done, reply = [], 0, False, False
+    try:
+        lines = open(path, encoding="utf-8").read().splitlines()
+    except FileNotFoundError:
+        lines = []
+    for l in lines:
+        try:
+            m = json.loads(l)
+            d = json.loads(m["data"] or "null")
+        except ValueError:
+            continue
+        if not isinstance(d, dict):
+            continue
+        if m["subject"] == subject:
+            if d.get("task_id") != task or d.get("seq") != seq:
+                return "", done, reply, "bad task_id/seq in %r (want seq %d)" % (d, seq)
+            seq += 1
+            if done:
+                return "", done, reply, "a piece after done: %r" % d
+            if d.get("done") is True:
+                done = True
+                continue
+            data = d.get("data")
+            if not isinstance(data, str) or len(data.encode()) > 8192 or not data:
+                return "", done, reply, "bad piece %r" % d
+            text.append(data)
+        elif d.get("task_id") == task and "task_log" in d:
+            if not done:
+                return "", done, reply, "the reply came before the done message"
+            reply = True
+    return "".join(text), done, reply, None
+
+
+def slog(path, task, secs, want):
+    end = time.time() + secs
+    while time.time() < end:
+        text, done, reply, err = slog_scan(path, task)
+        if err:
+            print(err, file=sys.stderr)
+            return 1
+        if (want is not None and want in text) or (want is None and done and reply):
+            sys.stdout.write(text)
+            return 0
+        time.sleep(0.05)
+    print("timeout", file=sys.stderr)
+    return 1
+
+
 def main():
     mode = sys.argv[1]
     if mode == "wait":
@@ -72,6 +130,9 @@ def main():
                     pass
             time.sleep(0.1)
         return 1
+    if mode == "slog":
+        return slog(sys.argv[2], sys.argv[3], float(sys.argv[4]),
+                    sys.argv[5] if len(sys.argv) > 5 else None)
     s, f = connect(sys.argv[2])
     if mode == "rec":
         s.settimeout(None)

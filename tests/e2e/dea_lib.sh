@@ -1,7 +1,7 @@
 # dea_lib.sh - set-up for the hearth-dea e2e tests (sourced): a warden (warden_lib.sh), a
 # nats-server, a bus recorder, an HTTP server for droplets and the DEA, all on random
 # loopback ports, and a trap that stops them and removes every container even on failure.
-. "$(dirname "$0")/warden_lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/warden_lib.sh"
 command -v nats-server >/dev/null || wdn_skip "nats-server not installed"
 
 BUS="python3 $HEARTH_SOURCE_DIR/tests/e2e/dea_bus.py"
@@ -35,6 +35,7 @@ WWW_PORT=$(free_port)
 (cd "$T/www" && exec python3 -m http.server -b 127.0.0.1 "$WWW_PORT") >/dev/null 2>&1 &
 EXTRA_PIDS="$EXTRA_PIDS $!"
 FILE_PORT=$(free_port)
+STATUS_PORT=$(free_port)
 sleep 0.3
 
 # bus_wait SECS PYEXPR: prints the first recorded message data matching, or fails.
@@ -48,16 +49,17 @@ start_timeout: ${DEA_START_TIMEOUT:-60s}
 intervals:
   heartbeat: 2s
   advertise: 1s
+  stats: ${DEA_STATS_INTERVAL:-2s}
 file_server:
   user: u
   password: p
-buildpacks_dir: $HEARTH_SOURCE_DIR/buildpacks
+buildpacks_dir: ${DEA_BUILDPACKS:-$HEARTH_SOURCE_DIR/buildpacks}
 ${DEA_EXTRA_YAML:-}
 log:
   level: ${DEA_LOG_LEVEL:-info}
 YML
     "$HEARTH_BIN_DIR/hearth-dea" -c "$T/dea.yml" --nats "nats://$NATS" --port "$FILE_PORT" \
-        --data-dir "$T/dea" --status-port "$(free_port)" >>"$T/dea.log" 2>&1 &
+        --data-dir "$T/dea" --status-port "$STATUS_PORT" >>"$T/dea.log" 2>&1 &
     DEA_PID=$!
     local since
     since=$(wc -l <"$T/bus.jsonl" 2>/dev/null || echo 0)
@@ -104,4 +106,18 @@ print(json.dumps({"droplet": app, "name": app, "uris": [uri] if uri else [], "ru
   {"name": "db", "label": "postgresql", "plan": "free", "credentials": {"uri": "postgres://x"}}],
   "limits": {"mem": int(mem), "disk": 64, "fds": 256}, "env": ["GREETING=hi there"],
   "users": ["a@b.c"], "index": int(idx), "cc_partition": "default"}))' "$@" "$WWW_PORT"
+}
+
+# task_log: the task_log of a staging reply on stdin, byte for byte.
+task_log() { python3 -c 'import json,sys; sys.stdout.write(json.load(sys.stdin)["task_log"])'; }
+
+# slog_check TASK REPLY: the live pieces of TASK on the bus concatenate to REPLY's task_log.
+slog_check() {
+    $BUS slog "$T/bus.jsonl" "$1" 10 >"$T/slog.$1" || wdn_fail "$1: live staging log broken"
+    echo "$2" | task_log >"$T/tasklog.$1"
+    [ -s "$T/tasklog.$1" ] || wdn_fail "$1: empty task_log"
+    cmp -s "$T/slog.$1" "$T/tasklog.$1" || {
+        diff "$T/slog.$1" "$T/tasklog.$1" | head -20
+        wdn_fail "$1: live staging log differs from the task_log"
+    }
 }

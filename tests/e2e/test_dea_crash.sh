@@ -45,4 +45,9 @@ $BUS pub "$NATS" "dea.$DEA_ID.start" "$(start_msg bad-$TAG "$BAD" 0 64 bad.e2e.t
 X=$(bus_wait 30 "s=='droplet.exited' and d['droplet']=='bad-$TAG'")
 echo "$X" | json_get 'd["exit_description"]' | grep -q "SHA-1 mismatch" || wdn_fail "bad droplet: $X"
 echo "ok - droplet with a wrong SHA-1 refused"
+# The container is created while the droplet is fetched: a refused droplet leaves none.
+H="dea-$(echo "$X" | json_get 'd["instance"]')"
+for _ in $(seq 50); do wdn list | grep -q "$H" || break; sleep 0.1; done
+wdn list | grep -q "$H" && wdn_fail "container of the refused droplet kept"
+echo "ok - and its container (made meanwhile) is destroyed"
 echo "PASS"

@@ -46,6 +46,7 @@ check_app() { # NAME BUILDPACK EXPECTED_BODY
         wdn_fail "staging $1 failed: $(echo "$r" | json_get 'd.get("error")')"
     }
     expect_eq "$1: detected buildpack" "$(echo "$r" | json_get 'd["detected_buildpack"]')" "$2"
+    slog_check "t-$1" "$r"
     tar -xzOf "$T/cc/$1.tgz" staging_info.yml | grep -q '^start_command: ' ||
         wdn_fail "$1: no start_command in the droplet"
     tar -tzf "$T/cc/$1.tgz" | grep -q '^app/' || wdn_fail "$1: droplet has no app/"
@@ -79,7 +80,8 @@ mkdir -p "$T/src-none" && echo "nothing to run" >"$T/src-none/README"
 r=$(stage none "$T/src-none")
 echo "$r" | json_get 'd["error"]' | grep -q "status 4" || wdn_fail "undetectable app: $r"
 echo "$r" | json_get 'd["task_log"]' | grep -q "No buildpack detected" || wdn_fail "no clear log: $r"
-echo "ok - an app no buildpack detects fails with a clear log"
+slog_check t-none "$r"
+echo "ok - an app no buildpack detects fails with a clear log (published live too)"
 for _ in $(seq 50); do wdn list | grep -q '^stg-' || break; sleep 0.1; done
 wdn list | grep -q '^stg-' && wdn_fail "staging containers left"
 echo "ok - staging containers destroyed"
