@@ -368,6 +368,45 @@ static void test_stale_connection(void **state)
     tb_srv_stop(&s);
 }
 
+static long json_num(const char *json, const char *key)
+{
+    char k[64];
+    snprintf(k, sizeof(k), "\"%s\":", key);
+    const char *p = json ? strstr(json, k) : NULL;
+    if (!p)
+        return -1;
+    p += strlen(k);
+    while (*p == ' ')
+        p++;
+    return strtol(p, NULL, 10);
+}
+
+/* Polls /connz until the server counts n open connections (at most 10 s); returns the count. */
+static long wait_conns(const tb_srv_t *s, long n)
+{
+    long got = -1;
+    for (uint64_t end = tb_now_ms() + 10000; tb_now_ms() < end; tb_sleep_ms(50)) {
+        char *connz = tb_http_get(s->http_port, "/connz");
+        got = json_num(connz, "num_connections");
+        free(connz);
+        if (got == n)
+            break;
+    }
+    return got;
+}
+
+/* Polls GET path until its body holds needle (at most 10 s); returns that body or NULL. */
+static char *wait_body(const tb_srv_t *s, const char *path, const char *needle)
+{
+    for (uint64_t end = tb_now_ms() + 10000; tb_now_ms() < end; tb_sleep_ms(50)) {
+        char *body = tb_http_get(s->http_port, path);
+        if (body && strstr(body, needle))
+            return body;
+        free(body);
+    }
+    return NULL;
+}
+
 static void test_max_connections(void **state)
 {
     tb_kind_t kind = *(tb_kind_t *)*state;
@@ -375,7 +414,7 @@ static void test_max_connections(void **state)
     char buf[4096];
     int closed;
     assert_int_equal(tb_srv_start(&s, kind, "max_connections: 1\n", NULL), 0);
-    tb_sleep_ms(300); /* let the server see the start-up probe connection go */
+    assert_int_equal(wait_conns(&s, 0), 0); /* the start-up probe connection is gone */
     int a = tb_connect(s.port, NULL, 0);
     tb_sends(a, Q "PING\r\n");
     tb_read(a, buf, sizeof(buf), 2000, "PONG\r\n", &closed);
@@ -388,19 +427,6 @@ static void test_max_connections(void **state)
     close(b);
     close(a);
     tb_srv_stop(&s);
-}
-
-static long json_num(const char *json, const char *key)
-{
-    char k[64];
-    snprintf(k, sizeof(k), "\"%s\":", key);
-    const char *p = json ? strstr(json, k) : NULL;
-    if (!p)
-        return -1;
-    p += strlen(k);
-    while (*p == ' ')
-        p++;
-    return strtol(p, NULL, 10);
 }
 
 /*
@@ -457,13 +483,11 @@ static void test_slow_consumer(void **state)
             tb_sleep_ms(200);
     }
     assert_true(slow >= 1);
-    char *connz = tb_http_get(s.http_port, "/connz?state=closed");
-    assert_non_null(strstr(connz, "Slow Consumer"));
+    char *connz = wait_body(&s, "/connz?state=closed", "Slow Consumer");
+    assert_non_null(connz);
     free(connz);
     /* Only the publisher is left connected, and it still works. */
-    connz = tb_http_get(s.http_port, "/connz");
-    assert_int_equal(json_num(connz, "num_connections"), 1);
-    free(connz);
+    assert_int_equal(wait_conns(&s, 1), 1);
     tb_sends(pub, "PING\r\n");
     tb_read(pub, buf, sizeof(buf), 3000, "PONG\r\n", &closed);
     assert_non_null(strstr(buf, "PONG\r\n"));
@@ -479,7 +503,7 @@ static void test_monitoring(void **state)
     char buf[4096];
     int closed;
     assert_int_equal(tb_srv_start(&s, kind, NULL, NULL), 0);
-    tb_sleep_ms(300); /* let the server see the start-up probe connection go */
+    assert_int_equal(wait_conns(&s, 0), 0); /* the start-up probe connection is gone */
     int fd = tb_connect(s.port, NULL, 0);
     tb_sends(fd, "CONNECT {\"verbose\":false,\"name\":\"mon-test\"}\r\nSUB foo 1\r\nSUB bar q 2\r\n"
                  "PUB foo 3\r\nabc\r\nPING\r\n");
@@ -519,10 +543,8 @@ static void test_monitoring(void **state)
     tb_sends(fd, "FOO\r\n");
     tb_read(fd, buf, sizeof(buf), 2000, NULL, &closed);
     close(fd);
-    tb_sleep_ms(200);
-    connz = tb_http_get(s.http_port, "/connz?state=closed");
+    connz = wait_body(&s, "/connz?state=closed", "\"Protocol Violation\"");
     assert_non_null(connz);
-    assert_non_null(strstr(connz, "\"Protocol Violation\""));
     free(connz);
     tb_srv_stop(&s);
 }
