@@ -5,6 +5,7 @@
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,6 +19,8 @@ typedef struct tcase_s {
     size_t in_len; /* 0: strlen(in) */
     const char *out;
     int closes;
+    /* What nats-server may also answer when the case arrives byte by byte (its own quirk). */
+    const char *peer_split_out;
 } tcase_t;
 
 #define C_(v) "CONNECT {\"verbose\":" v "}\r\n"
@@ -82,7 +85,10 @@ static const tcase_t basic_cases[] = {
      "-ERR 'Invalid Subject'\r\n-ERR 'Invalid Subject'\r\n-ERR 'Invalid Subject'\r\nPONG\r\n", 0},
     {"pedantic wildcard publish",
      C_("true,\"pedantic\":true") "SUB foo.* 1\r\nPUB foo.* 2\r\nhi\r\nPING\r\n", 0,
-     "+OK\r\n+OK\r\n-ERR 'Invalid Publish Subject'\r\n+OK\r\nMSG foo.* 1 2\r\nhi\r\nPONG\r\n", 0},
+     "+OK\r\n+OK\r\n-ERR 'Invalid Publish Subject'\r\n+OK\r\nMSG foo.* 1 2\r\nhi\r\nPONG\r\n", 0,
+     /* nats-server checks the subject again when the payload comes in another read */
+     "+OK\r\n+OK\r\n-ERR 'Invalid Publish Subject'\r\n-ERR 'Invalid Publish Subject'\r\n+OK\r\n"
+     "MSG foo.* 1 2\r\nhi\r\nPONG\r\n"},
     {"non-pedantic wildcard publish",
      C_("false,\"pedantic\":false") "SUB foo.* 1\r\nPUB foo.* 2\r\nhi\r\nPING\r\n", 0,
      "MSG foo.* 1 2\r\nhi\r\nPONG\r\n", 0},
@@ -152,7 +158,9 @@ static void run_case(const tb_srv_t *s, const tcase_t *c, int byte_by_byte)
     }
     size_t n = tb_read(fd, buf, sizeof(buf), c->closes ? 3000 : 2000, c->closes ? NULL : "PONG\r\n",
                        &closed);
-    if (n != strlen(c->out) || memcmp(buf, c->out, n) != 0 || closed != c->closes) {
+    bool peer_alt = byte_by_byte && s->kind == TB_NATS && c->peer_split_out &&
+                    n == strlen(c->peer_split_out) && memcmp(buf, c->peer_split_out, n) == 0;
+    if (!peer_alt && (n != strlen(c->out) || memcmp(buf, c->out, n) != 0 || closed != c->closes)) {
         print_error("%s: case '%s'%s:\n  want %s[%s]\n  got  %s[%s]\n", tb_name(s->kind), c->name,
                     byte_by_byte ? " (byte by byte)" : "", c->closes ? "closed " : "", c->out,
                     closed ? "closed " : "", buf);
