@@ -171,6 +171,8 @@ void wdn_ctr_teardown(wdn_daemon_t *d, wdn_ctr_t *c)
         hc_log_warn("umount failed, ignoring", "path", path, "err", strerror(-r));
     (void)wdn_path(path, sizeof(path), "%s/rootfs", c->cdir);
     (void)wdn_rootfs_umount_disk(path);
+    if ((r = wdn_rootfs_umount_disk(c->cdir)) < 0)
+        hc_log_warn("umount failed, ignoring", "path", c->cdir, "err", strerror(-r));
     if ((r = wdn_rm_rf(c->cdir)) < 0)
         hc_log_warn("cannot remove container dir, ignoring", "path", c->cdir, "err", strerror(-r));
     wdn_job_detach_all(c);
@@ -358,6 +360,8 @@ static void handle_create(wdn_call_t *call)
     if (req->env)
         json_array_extend(c->env, req->env);
     int r = wdn_mkdir_p(c->cdir, 0700);
+    if (r == 0 && (r = wdn_rootfs_mount_state(c->cdir, &err)) < 0)
+        goto fail;
     if (r == 0 && (r = wdn_path(p, sizeof(p), "%s/jobs", c->cdir)) == 0)
         r = wdn_mkdir_p(p, 0700);
     if (r == 0 && (r = wdn_path(p, sizeof(p), "%s/rootfs", c->cdir)) == 0)

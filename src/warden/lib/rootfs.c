@@ -263,6 +263,15 @@ int wdn_rootfs_mount_disk(const char *disk_dir, const char *base, uint64_t bytes
     return 0;
 }
 
+int wdn_rootfs_mount_state(const char *cdir, hc_err_t *err)
+{
+    /* Sized for many jobs' specs (a script may be 1 MiB); tmpfs uses only what is written. */
+    if (mount("hearth-state", cdir, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+              "size=64m,nr_inodes=65536,mode=0700") < 0)
+        return hc_err_set(err, -errno, "mount state tmpfs on `%s`", cdir);
+    return 0;
+}
+
 int wdn_rootfs_resize_disk(const char *disk_dir, uint64_t bytes, hc_err_t *err)
 {
     char opts[96];
