@@ -140,13 +140,11 @@ static void net_teardown_done(void *data, int status, const char *out, const cha
 
 void wdn_ctr_teardown(wdn_daemon_t *d, wdn_ctr_t *c)
 {
-    hc_err_t err = {0};
     c->state = WDN_DESTROYED;
     fail_waiters(d, c);
     if (wdn_ctr_alive(c))
         kill(c->init_pid, SIGKILL);
-    if (wdn_cg_destroy(&d->cg, c->handle, &err) < 0)
-        hc_log_warn("cgroup cleanup failed, ignoring", "handle", c->handle, "err", err.msg);
+    wdn_drain_cgroup(d, c->handle);
     if (c->network && d->conf.network) {
         char *script = wdn_net_teardown_script(d, c);
         char *argv[] = {"/bin/sh", "-s", NULL};
@@ -382,7 +380,8 @@ static void handle_create(wdn_call_t *call)
         hc_err_set(&err, r, "mkdir `%s`", p);
         goto fail;
     }
-    if ((r = wdn_cg_create(&d->cg, handle, &err)) < 0 ||
+    if ((r = wdn_drain_finish(d, handle, &err)) < 0 ||
+        (r = wdn_cg_create(&d->cg, handle, &err)) < 0 ||
         (r = d->cg.ops->set_memory(&d->cg, handle, c->limits.memory, &err)) < 0 ||
         (r = d->cg.ops->set_cpu(&d->cg, handle, c->limits.cpu_shares, &err)) < 0 ||
         (r = d->cg.ops->set_pids(&d->cg, handle, c->limits.pids, &err)) < 0)

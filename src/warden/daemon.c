@@ -265,6 +265,7 @@ void wdn_daemon_stop(wdn_daemon_t *d)
     uv_close((uv_handle_t *)&d->sigterm, NULL);
     uv_close((uv_handle_t *)&d->sigint, NULL);
     unlink(d->conf.socket);
+    wdn_drain_stop(d);
     /* Containers and their helpers outlive us; drop our handles on them. */
     for (wdn_ctr_t *c = d->ctrs; c; c = c->next) {
         wdn_job_detach_all(c);

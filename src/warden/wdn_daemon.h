@@ -49,6 +49,7 @@ typedef enum wdn_state_e { WDN_BORN, WDN_ACTIVE, WDN_STOPPED, WDN_DESTROYED } wd
 typedef struct wdn_daemon_s wdn_daemon_t;
 typedef struct wdn_ctr_s wdn_ctr_t;
 typedef struct wdn_conn_s wdn_conn_t;
+typedef struct wdn_drain_s wdn_drain_t;
 
 typedef struct wdn_job_s {
     struct wdn_job_s *next;
@@ -126,8 +127,9 @@ struct wdn_daemon_s {
     wdn_ctr_t *ctrs;
     wdn_conn_t *conns;
     unsigned nconns;
-    uint8_t *slots; /* max_containers entries, 1 = taken */
-    uint8_t *ports; /* port_count entries */
+    uint8_t *slots;      /* max_containers entries, 1 = taken */
+    uint8_t *ports;      /* port_count entries */
+    wdn_drain_t *drains; /* cgroups of destroyed containers still being removed */
     bool stopping;
 };
 
@@ -184,6 +186,14 @@ char *wdn_net_in_script(wdn_daemon_t *d, wdn_ctr_t *c, unsigned host_port, unsig
 char *wdn_net_out_script(wdn_daemon_t *d, wdn_ctr_t *c, const wdn_req_t *req, hc_err_t *err);
 int wdn_port_alloc(wdn_daemon_t *d, unsigned want);
 void wdn_port_release(wdn_daemon_t *d, unsigned port);
+
+/* drain.c: cgroups of destroyed containers, removed off the request path */
+/* Kills and removes the cgroups now if it can, else retries on a timer with backoff. */
+void wdn_drain_cgroup(wdn_daemon_t *d, const char *handle);
+/* Before a handle is reused: finishes a pending removal at once (blocking, rare). */
+int wdn_drain_finish(wdn_daemon_t *d, const char *handle, hc_err_t *err);
+/* Drops the timers (daemon stop); what is left is cleaned on the next start. */
+void wdn_drain_stop(wdn_daemon_t *d);
 
 /* recover.c */
 void wdn_recover(wdn_daemon_t *d);
