@@ -252,19 +252,6 @@ static void create_finish(wdn_call_t *call)
     wdn_call_done(call, json_pack("{s:s}", "handle", c->handle));
 }
 
-static void create_net_done(void *data, int status, const char *out, const char *errtxt)
-{
-    (void)out;
-    wdn_call_t *call = data;
-    if (status != 0) {
-        char msg[512];
-        snprintf(msg, sizeof(msg), "network setup: %s", errtxt && errtxt[0] ? errtxt : "failed");
-        create_fail(call, msg);
-        return;
-    }
-    create_finish(call);
-}
-
 static void create_init_done(void *data, int status, const char *out, const char *errtxt)
 {
     wdn_call_t *call = data;
@@ -283,17 +270,9 @@ static void create_init_done(void *data, int status, const char *out, const char
     }
     c->init_pid = (pid_t)pid;
     c->init_start = wdn_proc_starttime(c->init_pid);
-    wdn_ctr_save(c);
-    if (!c->network) {
-        create_finish(call);
-        return;
-    }
-    char *script = wdn_net_setup_script(c->d, c);
-    char *argv[] = {"/bin/sh", "-s", NULL};
-    int r = wdn_run(c->d, argv, script, create_net_done, call);
-    free(script);
-    if (r < 0)
-        create_fail(call, "cannot start network setup");
+    /* The network (veth pair, addresses, route) was plumbed by the init helper; the
+     * nftables chain and map entry of the slot exist since warden started. */
+    create_finish(call);
 }
 
 static int write_config(wdn_daemon_t *d, wdn_ctr_t *c, wdn_req_t *req, hc_err_t *err)
@@ -305,6 +284,14 @@ static int write_config(wdn_daemon_t *d, wdn_ctr_t *c, wdn_req_t *req, hc_err_t 
         json_pack("{s:s, s:s, s:s, s:b, s:i, s:o, s:o}", "handle", c->handle, "hostname", c->handle,
                   "base", d->base, "overlay", d->overlay, "uid", (int)c->uid, "cgroup_dirs", dirs,
                   "bind_mounts", req->bind_mounts ? json_incref(req->bind_mounts) : json_array());
+    if (c->network) {
+        char host_if[32], peer_if[32], host_ip[16], ctr_ip[16];
+        wdn_net_names(d, c->slot, host_if, peer_if);
+        wdn_net_addrs(d, c->slot, host_ip, ctr_ip);
+        json_object_set_new(cfg, "net",
+                            json_pack("{s:s, s:s, s:s, s:s}", "host_if", host_if, "peer_if",
+                                      peer_if, "host_ip", host_ip, "ctr_ip", ctr_ip));
+    }
     char *s = json_dumps(cfg, JSON_COMPACT);
     json_decref(cfg);
     char p[PATH_MAX];

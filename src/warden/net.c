@@ -81,6 +81,37 @@ void wdn_net_addrs(wdn_daemon_t *d, unsigned slot, char host[16], char ctr[16])
     fmt_ip(b + 2, ctr);
 }
 
+void wdn_net_names(wdn_daemon_t *d, unsigned slot, char host[32], char peer[32])
+{
+    snprintf(host, 32, "%s%u-0", d->conf.iface_prefix, slot);
+    snprintf(peer, 32, "%s%u-1", d->conf.iface_prefix, slot);
+}
+
+/*
+ * Every slot's net_out chain and its outmap entry exist from the start (an entry whose
+ * interface does not exist matches nothing), so creating a container runs no nft at all;
+ * teardown only flushes the chain. "add" is idempotent, so a kept table is completed too.
+ */
+static int net_slots(wdn_daemon_t *d, hc_err_t *err)
+{
+    const char *t = d->conf.nft_table;
+    hc_buf_t b;
+    hc_buf_init(&b, 0);
+    for (unsigned s = 0; s < d->conf.max_containers; s++)
+        hc_buf_appendf(&b, "add chain ip %s c%u\n", t, s);
+    for (unsigned s = 0; s < d->conf.max_containers; s++)
+        hc_buf_appendf(&b, "add element ip %s outmap { \"%s%u-0\" : jump c%u }\n", t,
+                       d->conf.iface_prefix, s, s);
+    char *script = hc_buf_detach(&b, NULL);
+    char *nft[] = {"/usr/sbin/nft", "-f", "-", NULL};
+    int r = run_sync(nft, script);
+    free(script);
+    if (r != 0)
+        return hc_err_set(err, -EIO, "nft: cannot create the slots' chains in `%s` (exit %d)", t,
+                          r);
+    return 0;
+}
+
 int wdn_net_init(wdn_daemon_t *d, hc_err_t *err)
 {
     if (pool_base(d) == 0 || (pool_base(d) & 3))
@@ -96,7 +127,7 @@ int wdn_net_init(wdn_daemon_t *d, hc_err_t *err)
     close(devnull);
     (void)list;
     if (run_sync(sh, NULL) == 0)
-        return 0; /* kept from a previous run, with the containers that use it */
+        return net_slots(d, err); /* kept from a previous run, with the containers using it */
     char pool[16];
     fmt_ip(pool_base(d), pool);
     const char *t = d->conf.nft_table, *f = d->conf.iface_prefix;
@@ -134,7 +165,7 @@ int wdn_net_init(wdn_daemon_t *d, hc_err_t *err)
     free(script);
     if (r != 0)
         return hc_err_set(err, -EIO, "nft: cannot create table `%s` (exit %d)", t, r);
-    return 0;
+    return net_slots(d, err);
 }
 
 void wdn_net_fini(wdn_daemon_t *d)
@@ -145,55 +176,18 @@ void wdn_net_fini(wdn_daemon_t *d)
     (void)run_sync(sh, NULL);
 }
 
-char *wdn_net_setup_script(wdn_daemon_t *d, wdn_ctr_t *c)
-{
-    char host[16], ctr[16];
-    wdn_net_addrs(d, c->slot, host, ctr);
-    const char *f = d->conf.iface_prefix, *t = d->conf.nft_table;
-    unsigned s = c->slot;
-    int pid = (int)c->init_pid;
-    /* Five programs in all; IPv6 in the container's namespace is already off (its init
-     * turned it off), and the host end gets it off here. */
-    return hc_asprintf("set -e\n"
-                       "[ ! -e /sys/class/net/%s%u-0 ] || ip link del %s%u-0\n"
-                       "ip -b - <<EOF\n"
-                       "link add %s%u-0 type veth peer name %s%u-1 netns %d\n"
-                       "addr add %s/30 dev %s%u-0\n"
-                       "link set %s%u-0 up\n"
-                       "EOF\n"
-                       "echo 1 > /proc/sys/net/ipv6/conf/%s%u-0/disable_ipv6\n"
-                       "echo 1 > /proc/sys/net/ipv4/conf/%s%u-0/route_localnet\n"
-                       "nsenter --net=/proc/%d/ns/net ip -b - <<EOF\n"
-                       "link set %s%u-1 name eth0\n"
-                       "addr add %s/30 dev eth0\n"
-                       "link set eth0 up\n"
-                       "route add default via %s\n"
-                       "EOF\n"
-                       "nft -f - <<EOF\n"
-                       "add chain ip %s c%u\n"
-                       "flush chain ip %s c%u\n"
-                       "add element ip %s outmap { \"%s%u-0\" : jump c%u }\n"
-                       "EOF\n",
-                       f, s, f, s, f, s, f, s, pid, host, f, s, f, s, f, s, f, s, pid, f, s, ctr,
-                       host, t, s, t, s, t, f, s, s);
-}
-
 char *wdn_net_teardown_script(wdn_daemon_t *d, wdn_ctr_t *c)
 {
     const char *f = d->conf.iface_prefix, *t = d->conf.nft_table;
     unsigned s = c->slot;
     hc_buf_t b;
     hc_buf_init(&b, 0);
-    hc_buf_appendf(&b, "nft delete element ip %s outmap '{ \"%s%u-0\" }' 2>/dev/null\n", t, f, s);
     size_t i;
     json_t *p;
     json_array_foreach(c->ports, i, p)
         hc_buf_appendf(&b, "nft delete element ip %s portmap '{ %d }' 2>/dev/null\n", t,
                        (int)json_integer_value(json_object_get(p, "host_port")));
-    hc_buf_appendf(&b,
-                   "nft delete chain ip %s c%u 2>/dev/null || "
-                   "{ nft flush chain ip %s c%u; nft delete chain ip %s c%u; } 2>/dev/null\n",
-                   t, s, t, s, t, s);
+    hc_buf_appendf(&b, "nft flush chain ip %s c%u 2>/dev/null\n", t, s);
     hc_buf_appendf(&b, "ip link del %s%u-0 2>/dev/null\nexit 0\n", f, s);
     return hc_buf_detach(&b, NULL);
 }

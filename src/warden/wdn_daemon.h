@@ -179,8 +179,9 @@ int wdn_run_fork(wdn_daemon_t *d, int (*fn)(const char *arg), const char *arg, w
 int wdn_net_init(wdn_daemon_t *d, hc_err_t *err);
 void wdn_net_fini(wdn_daemon_t *d);
 void wdn_net_addrs(wdn_daemon_t *d, unsigned slot, char host[16], char ctr[16]);
-/* Builds the shell script that plumbs the container's network / removes it. */
-char *wdn_net_setup_script(wdn_daemon_t *d, wdn_ctr_t *c);
+/* Host-side and container-side veth names of a slot (<prefix><slot>-0 / -1). */
+void wdn_net_names(wdn_daemon_t *d, unsigned slot, char host[32], char peer[32]);
+/* Builds the shell script that removes the container's network (ports, rules, veth). */
 char *wdn_net_teardown_script(wdn_daemon_t *d, wdn_ctr_t *c);
 char *wdn_net_in_script(wdn_daemon_t *d, wdn_ctr_t *c, unsigned host_port, unsigned ctr_port);
 char *wdn_net_out_script(wdn_daemon_t *d, wdn_ctr_t *c, const wdn_req_t *req, hc_err_t *err);

@@ -126,7 +126,9 @@ done
 ls "$T"/escape* >/dev/null 2>&1 && wdn_fail "hostile tar wrote on the host"
 echo "ok - hostile archives (.., absolute, symlink escape) refused"
 
-# A process left running must not survive destroy.
+# A process left running must not survive destroy; nor may a net_out rule or a mapped port.
+wdn net-out lc1 --network 10.9.9.9/32 --port 9 >/dev/null || wdn_fail "net_out lc1"
+wdn net-in lc1 --container-port 8080 >/dev/null || wdn_fail "net_in lc1"
 wdn spawn lc1 -- sleep 1000 >/dev/null
 sleep 0.3
 init=$(sed -n 's/.*"init_pid":\([0-9]*\).*/\1/p' "$T/data/containers/lc1/meta.json")
@@ -139,7 +141,11 @@ pgrep -u "$uid" >/dev/null && wdn_fail "processes of uid $uid survive destroy"
 grep -F " $T/" /proc/mounts && wdn_fail "mounts left behind"
 find /sys/fs/cgroup -type d -path "*/$CGP/lc*" | grep -q . && wdn_fail "cgroups left behind"
 ip -o link | grep -q " $PFX" && wdn_fail "veths left behind"
-nft list table ip "$TABLE" | grep -qE 'elements|chain c[0-9]' && wdn_fail "nft rules left behind"
+# Every slot's chain and outmap entry exist while warden runs; they must hold no rule, and no
+# port may stay mapped.
+nft list map ip "$TABLE" portmap | grep -q elements && wdn_fail "port mappings left behind"
+nft list table ip "$TABLE" | sed -n '/chain c[0-9]/,/}/p' | grep -vE 'chain c[0-9]|^[[:space:]]*}?[[:space:]]*$' |
+    grep -q . && wdn_fail "nft rules left behind"
 [ -z "$(ls "$T/data/containers")" ] || wdn_fail "container dirs left behind"
 echo "ok - destroy leaves no processes, mounts, cgroups, veths, rules or files"
 wdn info lc1 >/dev/null 2>&1 && wdn_fail "info on destroyed container"
