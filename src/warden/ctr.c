@@ -657,6 +657,11 @@ static void handle_net(wdn_call_t *call, wdn_ctr_t *c)
 
 static void handle_copy(wdn_call_t *call, wdn_ctr_t *c)
 {
+    /* Without a host path the tar streams over the connection (xfer.c). */
+    if (call->req.type == WDN_REQ_COPY_IN ? !call->req.src_path : !call->req.dst_path) {
+        wdn_xfer_start(call, c);
+        return;
+    }
     char pid[16], uid[16];
     snprintf(pid, sizeof(pid), "%d", (int)c->init_pid);
     snprintf(uid, sizeof(uid), "%u", (unsigned)c->uid);

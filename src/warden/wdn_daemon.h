@@ -102,6 +102,10 @@ typedef struct wdn_call_s {
     uv_timer_t timer;
     bool timer_on;
     uint64_t off[2];
+    /* streamed copy_in/copy_out (xfer.c): while `sink`, the connection's next lines are
+     * data lines for this call instead of requests */
+    struct wdn_xfer_s *xfer;
+    bool sink;
 } wdn_call_t;
 
 struct wdn_conn_s {
@@ -112,6 +116,7 @@ struct wdn_conn_s {
     size_t pending_out;
     wdn_call_t *call; /* the request in progress, NULL when idle */
     bool closing;
+    bool paused;  /* reading stopped by a streamed copy_in whose helper is behind */
     json_t *used; /* handles this connection referenced (grace time) */
 };
 
@@ -165,6 +170,24 @@ void wdn_job_call_abort(wdn_call_t *call);
 void wdn_job_adopt(wdn_ctr_t *c, uint32_t id);
 void wdn_job_detach_all(wdn_ctr_t *c);
 int wdn_job_signal(wdn_ctr_t *c, wdn_job_t *j, int sig);
+
+/* xfer.c: copy_in / copy_out streamed over the connection (wdn_proto.h) */
+/* Starts the copy helper for a streamed copy_in or copy_out; answers the call itself. */
+void wdn_xfer_start(wdn_call_t *call, wdn_ctr_t *c);
+/*
+ * A data line of a streamed copy_in (the connection is in sink mode). Returns true when the
+ * call is ready to be answered: the caller then drops the line from its buffer and calls
+ * wdn_xfer_complete (the answer serves the next request, which must not see the line).
+ */
+bool wdn_xfer_data(wdn_call_t *call, const char *line, size_t len);
+void wdn_xfer_complete(wdn_call_t *call);
+/* The connection's output queue drained (copy_out may read on). */
+void wdn_xfer_drained(wdn_call_t *call);
+/* The connection is closing: kill the helper; its exit ends the call without a reply. */
+void wdn_xfer_abort(wdn_call_t *call);
+/* daemon.c: stop / resume reading requests on a connection (copy_in backpressure). */
+void wdn_conn_pause(wdn_conn_t *c);
+void wdn_conn_resume(wdn_conn_t *c);
 
 /* run.c: a child process with captured output */
 typedef void (*wdn_run_cb)(void *data, int status, const char *out, const char *errtxt);
