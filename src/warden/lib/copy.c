@@ -4,6 +4,8 @@
  * becomes the container user (no capabilities, no_new_privs, seccomp) before libarchive
  * reads or writes a single path, so even an archive that slipped past libarchive's secure
  * flags (no "..", no absolute paths, no writing through symlinks) cannot reach the host.
+ * With "-" as the host file the tar comes from stdin or goes to stdout: the daemon relays it
+ * over its socket (src/warden/xfer.c). An archive bomb stops at the container's disk quota.
  */
 #include <archive.h>
 #include <archive_entry.h>
