@@ -50,7 +50,9 @@ static void conn_close(wdn_conn_t *c)
     if (c->call) {
         wdn_call_t *call = c->call;
         c->call = NULL;
-        bool waiting = call->job != NULL; /* link/run waiting on a job, or a stream */
+        /* link/run waiting on a job, or a stream; not a link whose output is being read
+         * (its work callback finishes the call) */
+        bool waiting = call->job != NULL && !call->io;
         wdn_job_call_abort(call);
         call->conn = NULL;
         if (call->xfer)

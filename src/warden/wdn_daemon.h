@@ -106,6 +106,7 @@ typedef struct wdn_call_s {
      * data lines for this call instead of requests */
     struct wdn_xfer_s *xfer;
     bool sink;
+    bool io; /* link's output being read on the thread pool: its callback ends the call */
 } wdn_call_t;
 
 struct wdn_conn_s {
