@@ -3,6 +3,7 @@
  * and the dispatcher for every request type.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "hc_fs.h"
 #include "hc_log.h"
 #include "hc_uuid.h"
 #include "lib/wdn_helper.h"
@@ -54,10 +56,10 @@ void wdn_ctr_save(wdn_ctr_t *c)
     json_decref(m);
     char p[PATH_MAX];
     if (s && wdn_path(p, sizeof(p), "%s/meta.json", c->cdir) == 0) {
-        int r = wdn_write_atomic(p, s, strlen(s));
-        if (r < 0)
+        hc_err_t err = {0};
+        if (hc_atomic_write_file(AT_FDCWD, p, s, strlen(s), 0600, &err) < 0)
             hc_log_warn("cannot save container state, ignoring", "handle", c->handle, "err",
-                        strerror(-r));
+                        err.msg);
     }
     free(s);
 }
@@ -296,10 +298,12 @@ static int write_config(wdn_daemon_t *d, wdn_ctr_t *c, wdn_req_t *req, hc_err_t 
     json_decref(cfg);
     char p[PATH_MAX];
     int r = wdn_path(p, sizeof(p), "%s/config.json", c->cdir);
-    if (r == 0)
-        r = wdn_write_new(p, s, strlen(s));
+    if (r < 0)
+        r = hc_err_set(err, r, "config path");
+    else
+        r = hc_atomic_write_file(AT_FDCWD, p, s, strlen(s), 0600, err);
     free(s);
-    return r < 0 ? hc_err_set(err, r, "write `%s`", p) : 0;
+    return r;
 }
 
 static void handle_create(wdn_call_t *call)

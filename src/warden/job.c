@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "hc_fs.h"
 #include "hc_log.h"
 #include "lib/wdn_helper.h"
 #include "lib/wdn_util.h"
@@ -394,10 +395,10 @@ int wdn_job_start(wdn_ctr_t *c, wdn_req_t *req, wdn_job_t **ret, hc_err_t *err)
     char *s = json_dumps(spec, JSON_COMPACT);
     json_decref(spec);
     (void)wdn_path(p, sizeof(p), "%s/spec.json", jdir);
-    int r = wdn_write_new(p, s, strlen(s));
+    int r = hc_atomic_write_file(AT_FDCWD, p, s, strlen(s), 0600, err);
     free(s);
     if (r < 0)
-        return hc_err_set(err, r, "write `%s`", p);
+        return r;
     wdn_ctr_save(c);
     wdn_job_t *j = job_new(c, id);
     char idbuf[16];

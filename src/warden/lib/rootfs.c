@@ -13,6 +13,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "hc_fs.h"
 #include "wdn_rootfs.h"
 #include "wdn_util.h"
 
@@ -199,10 +200,8 @@ static int append_user(const char *base, const char *upper, const char *file, co
         text[n++] = '\n';
     size_t l = strlen(line);
     memcpy(text + n, line, l);
-    int r = wdn_write_new(dst, text, (size_t)n + l);
-    if (r == 0)
-        (void)chmod(dst, 0644);
-    return r;
+    hc_err_t err = {0};
+    return hc_atomic_write_file(AT_FDCWD, dst, text, (size_t)n + l, 0644, &err);
 }
 
 int wdn_rootfs_mount_disk(const char *disk_dir, const char *base, uint64_t bytes, uid_t uid,
