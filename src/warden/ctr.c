@@ -149,10 +149,10 @@ void wdn_ctr_teardown(wdn_daemon_t *d, wdn_ctr_t *c)
     wdn_drain_cgroup(d, c->handle);
     if (c->network && d->conf.network) {
         char *script = wdn_net_teardown_script(d, c);
-        char *argv[] = {"/bin/sh", "-s", NULL};
+        char *argv[] = {"/bin/sh", "-c", script, NULL};
         net_slot_t *ns = hc_malloc(sizeof(*ns));
         *ns = (net_slot_t){d, c->slot};
-        if (wdn_run(d, argv, script, net_teardown_done, ns) < 0) {
+        if (wdn_run(d, argv, net_teardown_done, ns) < 0) {
             hc_log_warn("network teardown failed to start", "handle", c->handle);
             free(ns);
         } else if (c->slot < d->conf.max_containers) {
@@ -617,11 +617,11 @@ static void helper_reply(void *data, int status, const char *out, const char *er
     wdn_call_done(call, resp);
 }
 
-static void run_helper(wdn_call_t *call, wdn_ctr_t *c, char *const argv[], const char *in)
+static void run_helper(wdn_call_t *call, wdn_ctr_t *c, char *const argv[])
 {
     call->ctr = c;
     c->busy++;
-    if (wdn_run(c->d, argv, in, helper_reply, call) < 0) {
+    if (wdn_run(c->d, argv, helper_reply, call) < 0) {
         c->busy--;
         wdn_call_fail(call, -EIO, "cannot start helper");
     }
@@ -635,7 +635,6 @@ static void handle_net(wdn_call_t *call, wdn_ctr_t *c)
         return;
     }
     char *script;
-    char *argv[] = {"/bin/sh", "-s", NULL};
     if (call->req.type == WDN_REQ_NET_IN) {
         int hp = wdn_port_alloc(d, call->req.host_port);
         if (hp < 0) {
@@ -655,7 +654,8 @@ static void handle_net(wdn_call_t *call, wdn_ctr_t *c)
             return;
         }
     }
-    run_helper(call, c, argv, script);
+    char *argv[] = {"/bin/sh", "-c", script, NULL};
+    run_helper(call, c, argv);
     free(script);
 }
 
@@ -677,7 +677,7 @@ static void handle_copy(wdn_call_t *call, wdn_ctr_t *c)
                     (char *)call->req.src_path,
                     (char *)call->req.dst_path,
                     NULL};
-    run_helper(call, c, argv, NULL);
+    run_helper(call, c, argv);
 }
 
 /* ---- dispatch ---- */

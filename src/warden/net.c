@@ -15,41 +15,49 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <spawn.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "hc_buf.h"
+#include "hc_fs.h"
 #include "hc_log.h"
+#include "hc_proc.h"
+#include "lib/wdn_util.h"
 #include "wdn_daemon.h"
 
-extern char **environ;
+#define NFT "/usr/sbin/nft"
+#define NFT_TIMEOUT_MS 30000
 
-static int run_sync(char *const argv[], const char *in)
+/* Start-up only (before the loop runs): runs argv to completion; returns its status or -errno. */
+static int run_wait(char *const argv[])
 {
-    int p[2];
-    if (pipe2(p, O_CLOEXEC) < 0)
-        return -errno;
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, p[0], 0);
-    pid_t pid;
-    int r = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    close(p[0]);
-    if (r != 0) {
-        close(p[1]);
-        return -r;
-    }
-    if (in)
-        (void)!write(p[1], in, strlen(in));
-    close(p[1]);
-    int st;
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-        ;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+    hc_proc_opts_t o = {.argv = argv};
+    hc_proc_result_t res = {0};
+    hc_err_t err = {0};
+    int r = hc_proc_run(&o, NFT_TIMEOUT_MS, 0, &res, &err);
+    if (r == 0)
+        r = res.term_signal ? 128 + res.term_signal : (int)res.exit_status;
+    hc_proc_result_release(&res);
+    return r;
+}
+
+/* Feeds an nft script through a file in the data dir (nft -f). */
+static int run_nft(wdn_daemon_t *d, const char *script)
+{
+    char path[PATH_MAX];
+    hc_err_t err = {0};
+    if (wdn_path(path, sizeof(path), "%s/nft-init.nft", d->conf.data_dir) < 0)
+        return -ENAMETOOLONG;
+    int r = hc_atomic_write_file(AT_FDCWD, path, script, strlen(script), 0600, &err);
+    if (r < 0)
+        return r;
+    char *argv[] = {NFT, "-f", path, NULL};
+    r = run_wait(argv);
+    unlink(path);
+    return r;
 }
 
 static uint32_t pool_base(wdn_daemon_t *d)
@@ -103,8 +111,7 @@ static int net_slots(wdn_daemon_t *d, hc_err_t *err)
         hc_buf_appendf(&b, "add element ip %s outmap { \"%s%u-0\" : jump c%u }\n", t,
                        d->conf.iface_prefix, s, s);
     char *script = hc_buf_detach(&b, NULL);
-    char *nft[] = {"/usr/sbin/nft", "-f", "-", NULL};
-    int r = run_sync(nft, script);
+    int r = run_nft(d, script);
     free(script);
     if (r != 0)
         return hc_err_set(err, -EIO, "nft: cannot create the slots' chains in `%s` (exit %d)", t,
@@ -118,15 +125,8 @@ int wdn_net_init(wdn_daemon_t *d, hc_err_t *err)
         return hc_err_set(err, -EINVAL, "net_pool `%s` must be an IPv4 address on a /30 boundary",
                           d->conf.net_pool);
 
-    char *list[] = {"/usr/sbin/nft", "list", "table", "ip", d->conf.nft_table, NULL};
-    int devnull = dup(1);
-    (void)devnull;
-    char q[256];
-    snprintf(q, sizeof(q), "/usr/sbin/nft list table ip %s >/dev/null 2>&1", d->conf.nft_table);
-    char *sh[] = {"/bin/sh", "-c", q, NULL};
-    close(devnull);
-    (void)list;
-    if (run_sync(sh, NULL) == 0)
+    char *list[] = {NFT, "list", "table", "ip", d->conf.nft_table, NULL};
+    if (run_wait(list) == 0)
         return net_slots(d, err); /* kept from a previous run, with the containers using it */
     char pool[16];
     fmt_ip(pool_base(d), pool);
@@ -160,20 +160,11 @@ int wdn_net_init(wdn_daemon_t *d, hc_err_t *err)
         " }\n"
         "}\n",
         t, f, f, f, f, f, f, f, f, f, pool, pool_prefix(d), f, f, pool, pool_prefix(d), f);
-    char *nft[] = {"/usr/sbin/nft", "-f", "-", NULL};
-    int r = run_sync(nft, script);
+    int r = run_nft(d, script);
     free(script);
     if (r != 0)
         return hc_err_set(err, -EIO, "nft: cannot create table `%s` (exit %d)", t, r);
     return net_slots(d, err);
-}
-
-void wdn_net_fini(wdn_daemon_t *d)
-{
-    char q[256];
-    snprintf(q, sizeof(q), "/usr/sbin/nft delete table ip %s >/dev/null 2>&1", d->conf.nft_table);
-    char *sh[] = {"/bin/sh", "-c", q, NULL};
-    (void)run_sync(sh, NULL);
 }
 
 char *wdn_net_teardown_script(wdn_daemon_t *d, wdn_ctr_t *c)

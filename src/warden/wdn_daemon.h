@@ -192,8 +192,12 @@ void wdn_conn_resume(wdn_conn_t *c);
 
 /* run.c: a child process with captured output */
 typedef void (*wdn_run_cb)(void *data, int status, const char *out, const char *errtxt);
-/* Runs argv (argv[0] absolute), with optional stdin text; cb gets the exit status. */
-int wdn_run(wdn_daemon_t *d, char *const argv[], const char *stdin_text, wdn_run_cb cb, void *data);
+/*
+ * Runs argv (argv[0] absolute) through hc_proc.h with stdout and stderr captured (up to
+ * 64 KiB each); cb gets the exit status (128 + signal when killed) and both texts. Borrows
+ * argv. Returns 0, or -errno (cb then never called).
+ */
+int wdn_run(wdn_daemon_t *d, char *const argv[], wdn_run_cb cb, void *data);
 
 /* Runs fn(arg) in a raw fork of the daemon (no exec), output captured the same way. */
 int wdn_run_fork(wdn_daemon_t *d, int (*fn)(const char *arg), const char *arg, wdn_run_cb cb,
@@ -201,7 +205,6 @@ int wdn_run_fork(wdn_daemon_t *d, int (*fn)(const char *arg), const char *arg, w
 
 /* net.c */
 int wdn_net_init(wdn_daemon_t *d, hc_err_t *err);
-void wdn_net_fini(wdn_daemon_t *d);
 void wdn_net_addrs(wdn_daemon_t *d, unsigned slot, char host[16], char ctr[16]);
 /* Host-side and container-side veth names of a slot (<prefix><slot>-0 / -1). */
 void wdn_net_names(wdn_daemon_t *d, unsigned slot, char host[32], char peer[32]);
