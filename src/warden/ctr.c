@@ -147,8 +147,8 @@ void wdn_ctr_teardown(wdn_daemon_t *d, wdn_ctr_t *c)
     if (wdn_ctr_alive(c))
         kill(c->init_pid, SIGKILL);
     wdn_drain_cgroup(d, c->handle);
-    if (c->network && d->conf.network) {
-        char *script = wdn_net_teardown_script(d, c);
+    char *script = c->network && d->conf.network ? wdn_net_teardown_script(d, c) : NULL;
+    if (script) {
         char *argv[] = {"/bin/sh", "-c", script, NULL};
         net_slot_t *ns = hc_malloc(sizeof(*ns));
         *ns = (net_slot_t){d, c->slot};
@@ -323,13 +323,22 @@ static void handle_create(wdn_call_t *call)
         wdn_call_fail(call, -EEXIST, "a container with this handle already exists");
         return;
     }
-    unsigned slot = 0;
-    while (slot < d->conf.max_containers && d->slots[slot])
-        slot++;
-    if (slot == d->conf.max_containers) {
+    /* Slots are taken round-robin: the one freed longest ago comes next, so its old veth
+     * pair (freed with its network namespace, asynchronously) is normally gone already and
+     * the init helper need not remove it while the kernel still tears it down. */
+    unsigned n = d->conf.max_containers, slot = n;
+    for (unsigned k = 0; k < n; k++) {
+        unsigned s = (d->next_slot + k) % n;
+        if (!d->slots[s]) {
+            slot = s;
+            break;
+        }
+    }
+    if (slot == n) {
         wdn_call_fail(call, -ENOSPC, "no capacity: max_containers reached");
         return;
     }
+    d->next_slot = (slot + 1) % n;
     wdn_ctr_t *c = wdn_ctr_new(d, handle, slot);
     call->ctr = c;
     c->busy++;

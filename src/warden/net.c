@@ -169,7 +169,12 @@ int wdn_net_init(wdn_daemon_t *d, hc_err_t *err)
 
 char *wdn_net_teardown_script(wdn_daemon_t *d, wdn_ctr_t *c)
 {
-    const char *f = d->conf.iface_prefix, *t = d->conf.nft_table;
+    /* The veth pair needs no removal: it goes with the container's network namespace when
+     * its last process dies (and a stale one is replaced when the slot is reused). Only
+     * nftables state is left to undo, and only when the container made some. */
+    if (json_array_size(c->ports) == 0 && json_array_size(c->net_out) == 0)
+        return NULL;
+    const char *t = d->conf.nft_table;
     unsigned s = c->slot;
     hc_buf_t b;
     hc_buf_init(&b, 0);
@@ -178,8 +183,7 @@ char *wdn_net_teardown_script(wdn_daemon_t *d, wdn_ctr_t *c)
     json_array_foreach(c->ports, i, p)
         hc_buf_appendf(&b, "nft delete element ip %s portmap '{ %d }' 2>/dev/null\n", t,
                        (int)json_integer_value(json_object_get(p, "host_port")));
-    hc_buf_appendf(&b, "nft flush chain ip %s c%u 2>/dev/null\n", t, s);
-    hc_buf_appendf(&b, "ip link del %s%u-0 2>/dev/null\nexit 0\n", f, s);
+    hc_buf_appendf(&b, "nft flush chain ip %s c%u 2>/dev/null\nexit 0\n", t, s);
     return hc_buf_detach(&b, NULL);
 }
 

@@ -134,6 +134,7 @@ struct wdn_daemon_s {
     wdn_conn_t *conns;
     unsigned nconns;
     uint8_t *slots;      /* max_containers entries, 1 = taken */
+    unsigned next_slot;  /* where the round-robin search for a free slot starts */
     uint8_t *ports;      /* port_count entries */
     wdn_drain_t *drains; /* cgroups of destroyed containers still being removed */
     bool stopping;
@@ -208,7 +209,8 @@ int wdn_net_init(wdn_daemon_t *d, hc_err_t *err);
 void wdn_net_addrs(wdn_daemon_t *d, unsigned slot, char host[16], char ctr[16]);
 /* Host-side and container-side veth names of a slot (<prefix><slot>-0 / -1). */
 void wdn_net_names(wdn_daemon_t *d, unsigned slot, char host[32], char peer[32]);
-/* Builds the shell script that removes the container's network (ports, rules, veth). */
+/* The shell script that removes the container's port mappings and net_out rules; NULL when
+ * it made none (the veth pair goes away with its network namespace). */
 char *wdn_net_teardown_script(wdn_daemon_t *d, wdn_ctr_t *c);
 char *wdn_net_in_script(wdn_daemon_t *d, wdn_ctr_t *c, unsigned host_port, unsigned ctr_port);
 char *wdn_net_out_script(wdn_daemon_t *d, wdn_ctr_t *c, const wdn_req_t *req, hc_err_t *err);

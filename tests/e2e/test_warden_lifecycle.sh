@@ -140,6 +140,12 @@ grep -qs '^State:.*[RSD]' "/proc/$init/status" && wdn_fail "init still alive aft
 pgrep -u "$uid" >/dev/null && wdn_fail "processes of uid $uid survive destroy"
 grep -F " $T/" /proc/mounts && wdn_fail "mounts left behind"
 find /sys/fs/cgroup -type d -path "*/$CGP/lc*" | grep -q . && wdn_fail "cgroups left behind"
+# The veth pair goes with the container's network namespace, which the kernel frees
+# asynchronously once its last process is gone.
+for _ in $(seq 30); do
+    ip -o link | grep -q " $PFX" || break
+    sleep 0.1
+done
 ip -o link | grep -q " $PFX" && wdn_fail "veths left behind"
 # Every slot's chain and outmap entry exist while warden runs; they must hold no rule, and no
 # port may stay mapped.
