@@ -146,7 +146,6 @@ void wdn_ctr_teardown(wdn_daemon_t *d, wdn_ctr_t *c)
     fail_waiters(d, c);
     if (wdn_ctr_alive(c))
         kill(c->init_pid, SIGKILL);
-    wdn_drain_cgroup(d, c->handle);
     char *script = c->network && d->conf.network ? wdn_net_teardown_script(d, c) : NULL;
     if (script) {
         char *argv[] = {"/bin/sh", "-c", script, NULL};
@@ -164,17 +163,9 @@ void wdn_ctr_teardown(wdn_daemon_t *d, wdn_ctr_t *c)
     json_t *p;
     json_array_foreach(c->ports, i, p)
         wdn_port_release(d, (unsigned)json_integer_value(json_object_get(p, "host_port")));
-    char path[PATH_MAX];
-    (void)wdn_path(path, sizeof(path), "%s/disk", c->cdir);
-    int r = wdn_rootfs_umount_disk(path);
-    if (r < 0)
-        hc_log_warn("umount failed, ignoring", "path", path, "err", strerror(-r));
-    (void)wdn_path(path, sizeof(path), "%s/rootfs", c->cdir);
-    (void)wdn_rootfs_umount_disk(path);
-    if ((r = wdn_rootfs_umount_disk(c->cdir)) < 0)
-        hc_log_warn("umount failed, ignoring", "path", c->cdir, "err", strerror(-r));
-    if ((r = wdn_rm_rf(c->cdir)) < 0)
-        hc_log_warn("cannot remove container dir, ignoring", "path", c->cdir, "err", strerror(-r));
+    /* Mounts, directory and cgroups go on the thread pool; the processes are dead already
+     * (the init's death ends the pid namespace; the cgroup pass kills any straggler). */
+    wdn_drain_start(d, c->handle, c->cdir);
     wdn_job_detach_all(c);
     unlink_ctr(d, c);
     if (c->grace_armed)
@@ -323,6 +314,13 @@ static void handle_create(wdn_call_t *call)
         wdn_call_fail(call, -EEXIST, "a container with this handle already exists");
         return;
     }
+    /* The last container of this name is still being cleaned up: go on once it is. */
+    if (wdn_drain_wait(d, call, handle))
+        return;
+    if (wdn_drain_pending(d, handle)) {
+        wdn_call_fail(call, -EBUSY, "a container with this handle is being destroyed, retry");
+        return;
+    }
     /* Slots are taken round-robin: the one freed longest ago comes next, so its old veth
      * pair (freed with its network namespace, asynchronously) is normally gone already and
      * the init helper need not remove it while the kernel still tears it down. */
@@ -380,8 +378,7 @@ static void handle_create(wdn_call_t *call)
         hc_err_set(&err, r, "mkdir `%s`", p);
         goto fail;
     }
-    if ((r = wdn_drain_finish(d, handle, &err)) < 0 ||
-        (r = wdn_cg_create(&d->cg, handle, &err)) < 0 ||
+    if ((r = wdn_cg_create(&d->cg, handle, &err)) < 0 ||
         (r = d->cg.ops->set_memory(&d->cg, handle, c->limits.memory, &err)) < 0 ||
         (r = d->cg.ops->set_cpu(&d->cg, handle, c->limits.cpu_shares, &err)) < 0 ||
         (r = d->cg.ops->set_pids(&d->cg, handle, c->limits.pids, &err)) < 0)

@@ -1,14 +1,22 @@
 /*
- * drain.c - removal of a destroyed container's cgroups off the request path. Killed
- * processes leave a cgroup only once reaped (by the host's init, for a container's init), so
- * the rmdir that follows the kill usually fails with EBUSY for a millisecond or so. Instead of
- * sleeping on the loop, destroy answers at once and a timer retries with backoff.
+ * drain.c - what is left of a destroyed container once its processes are killed, removed off
+ * the loop: its mounts (disk tmpfs, state tmpfs) and directory, and its cgroups. Each of these
+ * steps can wait on the kernel for milliseconds (unmounting, and removing a memory cgroup,
+ * wait for RCU grace periods), so they run on libuv's thread pool; destroy answers at once.
+ * Killed processes leave a cgroup only once reaped (by the host's init, for a container's
+ * init), so the cgroup step is retried by a timer with backoff while it reports EBUSY.
+ *
+ * The work function allocates nothing (see job.c: the daemon's raw forks rely on that). A
+ * create that reuses the handle of a container still draining waits until the drain is over.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <unistd.h>
 
 #include "hc_log.h"
+#include "lib/wdn_util.h"
 #include "wdn_daemon.h"
 
 #define DRAIN_FIRST_MS 1
@@ -18,17 +26,39 @@
 struct wdn_drain_s {
     wdn_drain_t *next;
     wdn_daemon_t *d;
+    uv_work_t work;
     uv_timer_t timer;
+    bool working;
     uint64_t delay, waited;
     char handle[WDN_MAX_HANDLE + 8];
+    char cdir[PATH_MAX]; /* "" once the directory is dealt with */
+    int fs_result, cg_result;
+    hc_err_t err;
+    wdn_call_t *waiters[8]; /* creates of the same handle, served when done */
+    size_t nwaiters;
 };
+
+static void drain_work(uv_work_t *w)
+{
+    wdn_drain_t *dr = HC_CONTAINER_OF(w, wdn_drain_t, work);
+    if (dr->cdir[0]) {
+        char p[PATH_MAX];
+        if (wdn_path(p, sizeof(p), "%s/disk", dr->cdir) == 0)
+            (void)umount2(p, MNT_DETACH);
+        if (wdn_path(p, sizeof(p), "%s/rootfs", dr->cdir) == 0)
+            (void)umount2(p, MNT_DETACH);
+        (void)umount2(dr->cdir, MNT_DETACH);
+        dr->fs_result = rmdir(dr->cdir) == 0 || errno == ENOENT ? 0 : -errno;
+    }
+    dr->cg_result = wdn_cg_remove_once(&dr->d->cg, dr->handle, &dr->err);
+}
 
 static void drain_closed(uv_handle_t *h)
 {
     free(HC_CONTAINER_OF((uv_timer_t *)h, wdn_drain_t, timer));
 }
 
-static void drain_forget(wdn_drain_t *dr)
+static void drain_end(wdn_drain_t *dr)
 {
     wdn_daemon_t *d = dr->d;
     for (wdn_drain_t **pp = &d->drains; *pp; pp = &(*pp)->next) {
@@ -39,57 +69,103 @@ static void drain_forget(wdn_drain_t *dr)
     }
     uv_timer_stop(&dr->timer);
     uv_close((uv_handle_t *)&dr->timer, drain_closed);
+    /* Creates that waited for this handle go ahead now. */
+    for (size_t i = 0; i < dr->nwaiters; i++) {
+        wdn_call_t *call = dr->waiters[i];
+        if (call->conn)
+            wdn_handle(call);
+        else
+            wdn_call_fail(call, -ECANCELED, "connection closed"); /* frees it */
+    }
 }
 
-static void on_drain(uv_timer_t *t)
+static void on_retry(uv_timer_t *t);
+
+static void drain_done(uv_work_t *w, int status)
 {
-    wdn_drain_t *dr = HC_CONTAINER_OF(t, wdn_drain_t, timer);
-    hc_err_t err = {0};
-    int r = wdn_cg_remove_once(&dr->d->cg, dr->handle, &err);
-    dr->waited += dr->delay;
-    if (r == -EBUSY && dr->waited < DRAIN_GIVE_UP_MS) {
+    wdn_drain_t *dr = HC_CONTAINER_OF(w, wdn_drain_t, work);
+    dr->working = false;
+    if (dr->cdir[0]) {
+        if (dr->fs_result == -ENOTEMPTY || dr->fs_result == -EEXIST) {
+            /* A directory of an older layout, with files on the data dir's disk. */
+            int r = wdn_rm_rf(dr->cdir);
+            if (r < 0)
+                hc_log_warn("cannot remove container dir, ignoring", "path", dr->cdir, "err",
+                            strerror(-r));
+        } else if (dr->fs_result < 0) {
+            hc_log_warn("cannot remove container dir, ignoring", "path", dr->cdir, "err",
+                        strerror(-dr->fs_result));
+        }
+        dr->cdir[0] = '\0';
+    }
+    if (status == 0 && dr->cg_result == -EBUSY && dr->waited < DRAIN_GIVE_UP_MS &&
+        !dr->d->stopping) {
+        dr->waited += dr->delay;
+        uv_timer_start(&dr->timer, on_retry, dr->delay, 0);
         dr->delay = HC_MIN(dr->delay * 2, DRAIN_MAX_MS);
-        uv_timer_start(&dr->timer, on_drain, dr->delay, 0);
         return;
     }
-    if (r < 0)
-        hc_log_warn("cgroup cleanup failed, ignoring", "handle", dr->handle, "err", err.msg);
-    drain_forget(dr);
+    if (dr->cg_result < 0 && !dr->d->stopping)
+        hc_log_warn("cgroup cleanup failed, ignoring", "handle", dr->handle, "err", dr->err.msg);
+    drain_end(dr);
 }
 
-void wdn_drain_cgroup(wdn_daemon_t *d, const char *handle)
+static void drain_queue(wdn_drain_t *dr)
 {
-    hc_err_t err = {0};
-    int r = wdn_cg_remove_once(&d->cg, handle, &err);
-    if (r == 0)
-        return;
-    if (r != -EBUSY || d->stopping) {
-        hc_log_warn("cgroup cleanup failed, ignoring", "handle", handle, "err", err.msg);
-        return;
+    dr->working = true;
+    if (uv_queue_work(dr->d->loop, &dr->work, drain_work, drain_done) < 0) {
+        drain_work(&dr->work);
+        drain_done(&dr->work, 0);
     }
+}
+
+static void on_retry(uv_timer_t *t)
+{
+    drain_queue(HC_CONTAINER_OF(t, wdn_drain_t, timer));
+}
+
+void wdn_drain_start(wdn_daemon_t *d, const char *handle, const char *cdir)
+{
     wdn_drain_t *dr = hc_calloc(1, sizeof(*dr));
     dr->d = d;
     snprintf(dr->handle, sizeof(dr->handle), "%s", handle);
+    snprintf(dr->cdir, sizeof(dr->cdir), "%s", cdir ? cdir : "");
     dr->delay = DRAIN_FIRST_MS;
     uv_timer_init(d->loop, &dr->timer);
-    uv_timer_start(&dr->timer, on_drain, dr->delay, 0);
     dr->next = d->drains;
     d->drains = dr;
+    drain_queue(dr);
 }
 
-int wdn_drain_finish(wdn_daemon_t *d, const char *handle, hc_err_t *err)
+bool wdn_drain_wait(wdn_daemon_t *d, wdn_call_t *call, const char *handle)
 {
     for (wdn_drain_t *dr = d->drains; dr; dr = dr->next) {
         if (strcmp(dr->handle, handle) != 0)
             continue;
-        drain_forget(dr);
-        return wdn_cg_destroy(&d->cg, handle, err);
+        if (dr->nwaiters == HC_ARRAY_SIZE(dr->waiters))
+            return false; /* the caller answers "busy" */
+        dr->waiters[dr->nwaiters++] = call;
+        return true;
     }
-    return 0;
+    return false;
+}
+
+bool wdn_drain_pending(wdn_daemon_t *d, const char *handle)
+{
+    for (wdn_drain_t *dr = d->drains; dr; dr = dr->next)
+        if (strcmp(dr->handle, handle) == 0)
+            return true;
+    return false;
 }
 
 void wdn_drain_stop(wdn_daemon_t *d)
 {
-    while (d->drains)
-        drain_forget(d->drains);
+    /* Timers waiting for a retry end now; work in flight ends in drain_done. What is left is
+     * cleaned on the next start (orphaned cgroups, dead containers). */
+    wdn_drain_t *next;
+    for (wdn_drain_t *dr = d->drains; dr; dr = next) {
+        next = dr->next;
+        if (!dr->working)
+            drain_end(dr);
+    }
 }

@@ -217,12 +217,15 @@ char *wdn_net_out_script(wdn_daemon_t *d, wdn_ctr_t *c, const wdn_req_t *req, hc
 int wdn_port_alloc(wdn_daemon_t *d, unsigned want);
 void wdn_port_release(wdn_daemon_t *d, unsigned port);
 
-/* drain.c: cgroups of destroyed containers, removed off the request path */
-/* Kills and removes the cgroups now if it can, else retries on a timer with backoff. */
-void wdn_drain_cgroup(wdn_daemon_t *d, const char *handle);
-/* Before a handle is reused: finishes a pending removal at once (blocking, rare). */
-int wdn_drain_finish(wdn_daemon_t *d, const char *handle, hc_err_t *err);
-/* Drops the timers (daemon stop); what is left is cleaned on the next start. */
+/* drain.c: a destroyed container's mounts, directory and cgroups, removed off the loop */
+/* Starts removing them on the thread pool (cdir may be NULL: cgroups only). */
+void wdn_drain_start(wdn_daemon_t *d, const char *handle, const char *cdir);
+/* A create of a handle still draining: parks the call until the drain is over and returns
+ * true (it is then handled again); false when nothing drains under that handle (or too many
+ * wait: the caller answers busy, see wdn_drain_pending). */
+bool wdn_drain_wait(wdn_daemon_t *d, wdn_call_t *call, const char *handle);
+bool wdn_drain_pending(wdn_daemon_t *d, const char *handle);
+/* Daemon stop: ends drains waiting for a retry; what is left is cleaned on the next start. */
 void wdn_drain_stop(wdn_daemon_t *d);
 
 /* recover.c */

@@ -156,6 +156,24 @@ nft list table ip "$TABLE" | sed -n '/chain c[0-9]/,/}/p' | grep -vE 'chain c[0-
 echo "ok - destroy leaves no processes, mounts, cgroups, veths, rules or files"
 wdn info lc1 >/dev/null 2>&1 && wdn_fail "info on destroyed container"
 
+# Destroy then create of the same handle, back to back on one connection: the create waits
+# for the old container's cleanup (mounts, cgroups run off the loop) and then succeeds.
+wdn create --handle again --network none >/dev/null || wdn_fail "create again"
+python3 - "$T/w.sock" <<'PY' || wdn_fail "re-create of a destroyed handle"
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+reqs = [{"type": "destroy", "handle": "again"}, {"type": "create", "handle": "again",
+        "network": "none"}, {"type": "run", "handle": "again", "path": "/bin/echo",
+        "args": ["fresh"]}, {"type": "destroy", "handle": "again"}]
+s.sendall(b"".join(json.dumps(r).encode() + b"\n" for r in reqs))
+f = s.makefile("rb")
+got = [json.loads(f.readline()) for _ in reqs]
+assert [g["type"] for g in got] == ["destroy", "create", "run", "destroy"], got
+assert got[2]["stdout"] == "fresh\n", got[2]
+PY
+echo "ok - a destroyed handle can be created again at once"
+
 # Grace time: a container no client references any more is destroyed after grace_time.
 wdn create --handle g1 --grace 1 --network none >/dev/null || wdn_fail "create g1"
 wdn create --handle g2 --network none >/dev/null || wdn_fail "create g2"

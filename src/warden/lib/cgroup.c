@@ -259,6 +259,39 @@ int wdn_cg_pids(wdn_cg_t *cg, const char *handle, pid_t *pids, size_t cap)
     return (int)n;
 }
 
+/* SIGKILLs every pid listed in a cgroup.procs file; no allocation (thread-pool safe). */
+static int kill_listed(const char *procs)
+{
+    int fd = open(procs, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    char buf[4096];
+    long v = -1;
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof(buf))) != 0) {
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        for (ssize_t k = 0; k < n; k++) {
+            if (buf[k] >= '0' && buf[k] <= '9') {
+                v = (v < 0 ? 0 : v * 10) + (buf[k] - '0');
+                if (v > INT32_MAX)
+                    v = INT32_MAX;
+            } else {
+                if (v > 0)
+                    kill((pid_t)v, SIGKILL);
+                v = -1;
+            }
+        }
+    }
+    if (v > 0)
+        kill((pid_t)v, SIGKILL);
+    close(fd);
+    return 0;
+}
+
 int wdn_cg_remove_once(wdn_cg_t *cg, const char *handle, hc_err_t *err)
 {
     int r = 0;
@@ -269,17 +302,13 @@ int wdn_cg_remove_once(wdn_cg_t *cg, const char *handle, hc_err_t *err)
             wdn_path(procs, sizeof(procs), "%s/cgroup.procs", p) < 0)
             return hc_err_set(err, -ENAMETOOLONG, "cgroup path");
         /* Kill what is there: a fork racing this pass is caught by the next one. */
-        FILE *f = fopen(procs, "re");
-        if (!f) {
-            if (errno == ENOENT)
-                continue;
-            r = hc_err_set(err, -errno, "open `%s`", procs);
+        int q = kill_listed(procs);
+        if (q == -ENOENT)
+            continue;
+        if (q < 0) {
+            r = hc_err_set(err, q, "read `%s`", procs);
             continue;
         }
-        int v;
-        while (fscanf(f, "%d", &v) == 1)
-            kill(v, SIGKILL);
-        fclose(f);
         /* Dead processes leave cgroup.procs only once reaped: EBUSY until then. */
         if (rmdir(p) == 0 || errno == ENOENT)
             continue;

@@ -87,7 +87,8 @@ int wdn_cg_pids(wdn_cg_t *cg, const char *handle, pid_t *pids, size_t cap);
 /*
  * One non-blocking pass: SIGKILLs every process of the container's cgroups and removes the
  * ones that are empty. Returns 0 once none is left, -EBUSY while killed processes are not yet
- * reaped (call again later), or another -errno with err set.
+ * reaped (call again later), or another -errno with err set. Allocates nothing, so it may run
+ * on the daemon's thread pool (removing a memory cgroup can wait for an RCU grace period).
  */
 int wdn_cg_remove_once(wdn_cg_t *cg, const char *handle, hc_err_t *err);
 /*
