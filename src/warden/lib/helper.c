@@ -242,7 +242,10 @@ static int init_main(const char *cdir)
             return 1;
         }
     }
-    pid_t pid = fork();
+    /* A raw clone, not fork(): fork() runs the daemon's atfork handlers, and libuv's closes
+     * the descriptor numbers of its signal pipe, which this process has reused (for the sync
+     * pipes above) since it closed everything it inherited. */
+    pid_t pid = wdn_raw_fork();
     if (pid < 0) {
         perror("hearth-warden: fork");
         return 1;
