@@ -722,6 +722,8 @@ void wdn_handle(wdn_call_t *call)
         wdn_call_done(call, ctr_info(c));
         return;
     case WDN_REQ_DESTROY:
+        /* A streamed copy waits on its client, which may stall: destroy ends it instead. */
+        wdn_xfer_detach_ctr(d, c);
         if (c->busy > 0) {
             wdn_call_fail(call, -EBUSY, "container is busy, retry");
             return;

@@ -185,6 +185,8 @@ bool wdn_xfer_data(wdn_call_t *call, const char *line, size_t len);
 void wdn_xfer_complete(wdn_call_t *call);
 /* The connection's output queue drained (copy_out may read on). */
 void wdn_xfer_drained(wdn_call_t *call);
+/* Destroy: streamed copies of this container fail and stop holding it busy. */
+void wdn_xfer_detach_ctr(wdn_daemon_t *d, wdn_ctr_t *c);
 /* The connection is closing: kill the helper; its exit ends the call without a reply. */
 void wdn_xfer_abort(wdn_call_t *call);
 /* daemon.c: stop / resume reading requests on a connection (copy_in backpressure). */

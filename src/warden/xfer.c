@@ -87,7 +87,8 @@ void wdn_xfer_complete(wdn_call_t *call)
     call->xfer = NULL;
     call->sink = false;
     x->call = NULL;
-    x->ctr->busy--;
+    if (x->ctr)
+        x->ctr->busy--;
     char msg[512] = "";
     if (x->fail[0]) {
         snprintf(msg, sizeof(msg), "%s", x->fail);
@@ -185,6 +186,22 @@ void wdn_xfer_drained(wdn_call_t *call)
     if (x && !x->copy_in && !x->reading && !x->out_eof && !uv_is_closing((uv_handle_t *)&x->pout)) {
         x->reading = true;
         uv_read_start((uv_stream_t *)&x->pout, on_alloc, on_out_read);
+    }
+}
+
+void wdn_xfer_detach_ctr(wdn_daemon_t *d, wdn_ctr_t *c)
+{
+    for (wdn_conn_t *k = d->conns; k; k = k->next) {
+        wdn_xfer_t *x = k->call ? k->call->xfer : NULL;
+        if (!x || x->ctr != c)
+            continue;
+        /* The copy fails (its client is still answered, after its eof for a copy_in); the
+         * container no longer waits for it. */
+        if (!x->fail[0])
+            snprintf(x->fail, sizeof(x->fail), "container destroyed during the copy");
+        c->busy--;
+        x->ctr = NULL;
+        kill_helper(x);
     }
 }
 

@@ -147,4 +147,24 @@ for _ in $(seq 20); do
 done
 [ "$ok" = 1 ] || wdn_fail "destroy after an aborted copy (still busy)"
 echo "ok - an aborted stream leaves no helper and no busy container"
+
+# A client that stalls in the middle of a streamed copy_in does not hold its container: destroy
+# ends the copy, whose client gets an error once it finishes its stream.
+wdn create --handle cp2 --network none >/dev/null || wdn_fail "create cp2"
+mkfifo "$T/fifo2"
+wdn copy-in cp2 - /home/vcap/stalled <"$T/fifo2" >"$T/stalled.out" 2>&1 &
+cpid=$!
+EXTRA_PIDS="$cpid"
+exec 4>"$T/fifo2"
+head -c 65536 "$T/part" >&4
+for _ in $(seq 50); do
+    pgrep -f -- "__copy-in .* /home/vcap/stalled" >/dev/null && break
+    sleep 0.1
+done
+wdn destroy cp2 >/dev/null || wdn_fail "destroy during a stalled copy"
+exec 4>&-
+wait "$cpid" && wdn_fail "the stalled copy succeeded"
+EXTRA_PIDS=""
+grep -q "destroyed" "$T/stalled.out" || wdn_fail "stalled copy error: $(cat "$T/stalled.out")"
+echo "ok - destroy ends a stalled streamed copy"
 echo "PASS"
