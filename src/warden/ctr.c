@@ -730,7 +730,9 @@ void wdn_handle(wdn_call_t *call)
         }
         hc_log_info("destroying container", "handle", c->handle);
         wdn_ctr_teardown(d, c);
-        wdn_call_done(call, json_object());
+        /* Answered once no process of it runs any more (drain.c). */
+        if (!wdn_drain_when_dead(d, req->handle, call))
+            wdn_call_done(call, json_object());
         return;
     case WDN_REQ_STOP:
         handle_stop(call, c);

@@ -6,6 +6,11 @@
  * Killed processes leave a cgroup only once reaped (by the host's init, for a container's
  * init), so the cgroup step is retried by a timer with backoff while it reports EBUSY.
  *
+ * It goes in two steps. First every process of the cgroups is killed until none is listed
+ * (dead and reaped): only then is the destroy request answered, so nothing of a destroyed
+ * container runs or answers on its ports after the reply. Then the mounts, directory and
+ * cgroups are removed, which the reply does not wait for.
+ *
  * The work function allocates nothing (see job.c: the daemon's raw forks rely on that). A
  * create that reuses the handle of a container still draining waits until the drain is over.
  */
@@ -34,13 +39,28 @@ struct wdn_drain_s {
     char cdir[PATH_MAX]; /* "" once the directory is dealt with */
     int fs_result, cg_result;
     hc_err_t err;
+    bool dead;              /* step 1 over: no process left */
+    int left;               /* processes still listed after the last kill pass */
     wdn_call_t *waiters[8]; /* creates of the same handle, served when done */
     size_t nwaiters;
+    wdn_call_t *destroys[8]; /* destroy requests, answered once dead */
+    size_t ndestroys;
 };
+
+static void answer_destroys(wdn_drain_t *dr)
+{
+    for (size_t i = 0; i < dr->ndestroys; i++)
+        wdn_call_done(dr->destroys[i], json_object()); /* no connection: dropped */
+    dr->ndestroys = 0;
+}
 
 static void drain_work(uv_work_t *w)
 {
     wdn_drain_t *dr = HC_CONTAINER_OF(w, wdn_drain_t, work);
+    if (!dr->dead) {
+        dr->left = wdn_cg_kill_all(&dr->d->cg, dr->handle);
+        return;
+    }
     if (dr->cdir[0]) {
         char p[PATH_MAX];
         if (wdn_path(p, sizeof(p), "%s/disk", dr->cdir) == 0)
@@ -69,6 +89,7 @@ static void drain_end(wdn_drain_t *dr)
     }
     uv_timer_stop(&dr->timer);
     uv_close((uv_handle_t *)&dr->timer, drain_closed);
+    answer_destroys(dr);
     /* Creates that waited for this handle go ahead now. */
     for (size_t i = 0; i < dr->nwaiters; i++) {
         wdn_call_t *call = dr->waiters[i];
@@ -80,11 +101,28 @@ static void drain_end(wdn_drain_t *dr)
 }
 
 static void on_retry(uv_timer_t *t);
+static void drain_queue(wdn_drain_t *dr);
 
 static void drain_done(uv_work_t *w, int status)
 {
     wdn_drain_t *dr = HC_CONTAINER_OF(w, wdn_drain_t, work);
     dr->working = false;
+    if (!dr->dead) {
+        if (status == 0 && dr->left > 0 && dr->waited < DRAIN_GIVE_UP_MS && !dr->d->stopping) {
+            dr->waited += dr->delay;
+            uv_timer_start(&dr->timer, on_retry, dr->delay, 0);
+            dr->delay = HC_MIN(dr->delay * 2, DRAIN_MAX_MS);
+            return;
+        }
+        if (dr->left > 0)
+            hc_log_warn("processes survive their container's destroy", "handle", dr->handle);
+        dr->dead = true;
+        dr->delay = DRAIN_FIRST_MS;
+        dr->waited = 0;
+        answer_destroys(dr);
+        drain_queue(dr);
+        return;
+    }
     if (dr->cdir[0]) {
         if (dr->fs_result == -ENOTEMPTY || dr->fs_result == -EEXIST) {
             /* A directory of an older layout, with files on the data dir's disk. */
@@ -145,6 +183,19 @@ bool wdn_drain_wait(wdn_daemon_t *d, wdn_call_t *call, const char *handle)
         if (dr->nwaiters == HC_ARRAY_SIZE(dr->waiters))
             return false; /* the caller answers "busy" */
         dr->waiters[dr->nwaiters++] = call;
+        return true;
+    }
+    return false;
+}
+
+bool wdn_drain_when_dead(wdn_daemon_t *d, const char *handle, wdn_call_t *call)
+{
+    for (wdn_drain_t *dr = d->drains; dr; dr = dr->next) {
+        if (strcmp(dr->handle, handle) != 0 || dr->dead)
+            continue;
+        if (dr->ndestroys == HC_ARRAY_SIZE(dr->destroys))
+            return false;
+        dr->destroys[dr->ndestroys++] = call;
         return true;
     }
     return false;

@@ -227,6 +227,9 @@ void wdn_drain_start(wdn_daemon_t *d, const char *handle, const char *cdir);
  * wait: the caller answers busy, see wdn_drain_pending). */
 bool wdn_drain_wait(wdn_daemon_t *d, wdn_call_t *call, const char *handle);
 bool wdn_drain_pending(wdn_daemon_t *d, const char *handle);
+/* A destroy request: parks the call until every process of the container is gone (then it
+ * is answered); false when that is already so (the caller answers now). */
+bool wdn_drain_when_dead(wdn_daemon_t *d, const char *handle, wdn_call_t *call);
 /* Daemon stop: ends drains waiting for a retry; what is left is cleaned on the next start. */
 void wdn_drain_stop(wdn_daemon_t *d);
 

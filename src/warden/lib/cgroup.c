@@ -259,9 +259,13 @@ int wdn_cg_pids(wdn_cg_t *cg, const char *handle, pid_t *pids, size_t cap)
     return (int)n;
 }
 
-/* SIGKILLs every pid listed in a cgroup.procs file; no allocation (thread-pool safe). */
+/*
+ * SIGKILLs every pid listed in a cgroup.procs file; no allocation (thread-pool safe).
+ * Returns the number of pids seen or -errno.
+ */
 static int kill_listed(const char *procs)
 {
+    int seen = 0;
     int fd = open(procs, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return -errno;
@@ -280,16 +284,34 @@ static int kill_listed(const char *procs)
                 if (v > INT32_MAX)
                     v = INT32_MAX;
             } else {
-                if (v > 0)
+                if (v > 0) {
                     kill((pid_t)v, SIGKILL);
+                    seen++;
+                }
                 v = -1;
             }
         }
     }
-    if (v > 0)
+    if (v > 0) {
         kill((pid_t)v, SIGKILL);
+        seen++;
+    }
     close(fd);
-    return 0;
+    return seen;
+}
+
+int wdn_cg_kill_all(wdn_cg_t *cg, const char *handle)
+{
+    int left = 0;
+    for (size_t i = 0; i < cg->ndirs; i++) {
+        char procs[PATH_MAX];
+        if (wdn_path(procs, sizeof(procs), "%s/%s/cgroup.procs", cg->dirs[i], handle) < 0)
+            return -ENAMETOOLONG;
+        int n = kill_listed(procs);
+        if (n > 0)
+            left += n;
+    }
+    return left;
 }
 
 int wdn_cg_remove_once(wdn_cg_t *cg, const char *handle, hc_err_t *err)

@@ -92,6 +92,11 @@ int wdn_cg_pids(wdn_cg_t *cg, const char *handle, pid_t *pids, size_t cap);
  */
 int wdn_cg_remove_once(wdn_cg_t *cg, const char *handle, hc_err_t *err);
 /*
+ * SIGKILLs every process listed in the container's cgroups and returns how many were listed
+ * (0: every process is gone and reaped, or the cgroups are), or -errno. No allocation.
+ */
+int wdn_cg_kill_all(wdn_cg_t *cg, const char *handle);
+/*
  * SIGKILLs every process of the cgroup, waits for it to empty (bounded, sleeping 1 ms per
  * try: start-up and tools only, never on the loop), removes it.
  */
