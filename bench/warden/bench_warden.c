@@ -106,6 +106,14 @@ static int cycle(const char *path, int rounds, bool veth)
         phase[2] += t0 + t[i] - tb;
     }
     print_samples(t, rounds);
+    /* With BENCH_PHASES=FILE, appends "create run destroy" sums in ns and the round count. */
+    const char *pp = getenv("BENCH_PHASES");
+    FILE *pf = pp ? fopen(pp, "ae") : NULL;
+    if (pf) {
+        fprintf(pf, "%llu %llu %llu %d\n", (unsigned long long)phase[0],
+                (unsigned long long)phase[1], (unsigned long long)phase[2], rounds);
+        fclose(pf);
+    }
     qsort(t, (size_t)rounds, sizeof(uint64_t), cmp_u64);
     size_t p99 = (size_t)((rounds * 99 + 99) / 100) - 1;
     printf("median_ms=%.2f p99_ms=%.2f rounds=%d mean_create_ms=%.2f mean_run_ms=%.2f "

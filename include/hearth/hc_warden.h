@@ -35,6 +35,32 @@ int hc_warden_connect(hc_warden_t *w, hc_warden_connect_cb cb, void *data);
  * / -ENOBUFS (queue full) / -EINVAL, in which case cb is never called.
  */
 int hc_warden_request(hc_warden_t *w, json_t *req, hc_warden_cb cb, void *data);
+/*
+ * Sends a line that gets no response of its own (takes ownership of msg, a JSON object): the
+ * data lines of a streamed copy_in, sent right after its request (a copy_in without
+ * `src_path`): {"type":"data","data":"<base64>"} ... then {"type":"data","eof":true}; the
+ * copy_in's callback gets the one response after the eof line. hc_warden_copy_in_chunk and
+ * hc_warden_copy_in_end build them. Returns 0 or -ENOTCONN / -EINVAL.
+ *
+ * A streamed copy_out (without `dst_path`) calls back with `more` true for each
+ * {"type":"copy_out","data":"<base64>"} chunk (hc_warden_chunk_decode gives the bytes), then
+ * once with `more` false.
+ */
+int hc_warden_send(hc_warden_t *w, json_t *msg);
+/* Sends len bytes (at most HC_WARDEN_MAX_CHUNK) of a streamed copy_in. Borrows p. */
+int hc_warden_copy_in_chunk(hc_warden_t *w, const void *p, size_t len);
+/* Ends a streamed copy_in. */
+int hc_warden_copy_in_end(hc_warden_t *w);
+/*
+ * Decodes the "data" of a streamed copy_out chunk into a new malloc'd buffer the caller
+ * frees; *ret_len gets its length. Returns NULL when resp holds no valid chunk.
+ */
+void *hc_warden_chunk_decode(json_t *resp, size_t *ret_len);
+/* Bytes handed to the socket and not yet written: a streaming sender paces itself on it. */
+size_t hc_warden_pending(const hc_warden_t *w);
+
+#define HC_WARDEN_MAX_CHUNK (512 * 1024)
+
 /* True once connected and until the connection breaks or is closed. */
 bool hc_warden_connected(const hc_warden_t *w);
 /*

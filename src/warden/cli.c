@@ -9,6 +9,8 @@
  *   info|destroy HANDLE        list [--prop K=V]         ping      capacity
  *   net-in HANDLE [--host-port P] [--container-port P]   net-out HANDLE [--network CIDR] [--port P]
  *   copy-in HANDLE HOST_TAR DST      copy-out HANDLE SRC HOST_TAR
+ *                              (HOST_TAR "-": the tar streams over the socket from stdin / to
+ *                              stdout, for a client that shares no filesystem with warden)
  *   limit-memory|limit-disk|limit-cpu HANDLE [VALUE]
  *   request JSON               sends one raw request line and prints the response(s)
  */
@@ -26,6 +28,8 @@ typedef struct cli_s {
     bool done;
     const char *cmd;
     json_t *req;
+    bool stream_in, stream_out; /* copy-in from stdin, copy-out to stdout */
+    bool connected, in_eof;
 } cli_t;
 
 static void on_resp(hc_warden_t *w, json_t *resp, bool more, const char *error, void *data)
@@ -39,7 +43,17 @@ static void on_resp(hc_warden_t *w, json_t *resp, bool more, const char *error, 
         return;
     }
     const char *cmd = c->cmd;
-    if (strcmp(cmd, "stream") == 0) {
+    if (c->stream_out) {
+        size_t len = 0;
+        void *bytes = hc_warden_chunk_decode(resp, &len);
+        if (bytes && fwrite(bytes, 1, len, stdout) != len) {
+            fprintf(stderr, "hearth-warden: write stdout: %s\n", strerror(errno));
+            c->code = 1;
+        }
+        free(bytes);
+    } else if (c->stream_in) {
+        /* the copy_in's one answer: nothing to print */
+    } else if (strcmp(cmd, "stream") == 0) {
         const char *name = json_string_value(json_object_get(resp, "name"));
         const char *d = json_string_value(json_object_get(resp, "data"));
         if (d)
@@ -87,6 +101,26 @@ static void on_connect(hc_warden_t *w, int status, void *data)
         fprintf(stderr, "hearth-warden client: %s\n", strerror(-r));
         c->code = 1;
         c->done = true;
+    }
+    c->connected = true;
+}
+
+/* copy-in from stdin: feeds the data lines while fewer than 4 MiB wait for the socket. */
+static void pump_stdin(cli_t *c, hc_warden_t *w)
+{
+    static char buf[HC_WARDEN_MAX_CHUNK / 2];
+    while (!c->in_eof && hc_warden_connected(w) && hc_warden_pending(w) < 4 * 1024 * 1024) {
+        size_t n = fread(buf, 1, sizeof(buf), stdin);
+        if (n > 0 && hc_warden_copy_in_chunk(w, buf, n) < 0)
+            break;
+        if (n < sizeof(buf)) {
+            c->in_eof = true;
+            if (ferror(stdin)) {
+                fprintf(stderr, "hearth-warden: read stdin: %s\n", strerror(errno));
+                c->code = 1;
+            }
+            (void)hc_warden_copy_in_end(w);
+        }
     }
 }
 
@@ -240,6 +274,10 @@ static json_t *build(const char *cmd, int argc, char **argv)
     if (strcmp(cmd, "signal") == 0 && argc == 3 && u64_arg(argv[1], &n) == 0)
         return json_pack("{s:s, s:s, s:I, s:s}", "type", cmd, "handle", h, "job_id", n, "signal",
                          argv[2]);
+    if (strcmp(cmd, "copy-in") == 0 && argc == 3 && strcmp(argv[1], "-") == 0)
+        return json_pack("{s:s, s:s, s:s}", "type", "copy_in", "handle", h, "dst_path", argv[2]);
+    if (strcmp(cmd, "copy-out") == 0 && argc == 3 && strcmp(argv[2], "-") == 0)
+        return json_pack("{s:s, s:s, s:s}", "type", "copy_out", "handle", h, "src_path", argv[1]);
     if (strcmp(cmd, "copy-in") == 0 && argc == 3)
         return json_pack("{s:s, s:s, s:s, s:s}", "type", "copy_in", "handle", h, "src_path",
                          argv[1], "dst_path", argv[2]);
@@ -300,11 +338,17 @@ int wdn_cli_main(int argc, char **argv)
         fprintf(stderr, "hearth-warden client: bad arguments for `%s` (see --help)\n", argv[i]);
         return 2;
     }
+    const char *type = json_string_value(json_object_get(c.req, "type"));
+    c.stream_in = strcmp(type, "copy_in") == 0 && !json_object_get(c.req, "src_path");
+    c.stream_out = strcmp(type, "copy_out") == 0 && !json_object_get(c.req, "dst_path");
     uv_loop_t *loop = uv_default_loop();
     hc_warden_t *w = hc_warden_new(loop, sock);
     hc_warden_connect(w, on_connect, &c);
-    while (!c.done)
+    while (!c.done) {
+        if (c.stream_in && c.connected)
+            pump_stdin(&c, w);
         uv_run(loop, UV_RUN_ONCE);
+    }
     json_decref(c.req);
     hc_warden_free(w);
     uv_run(loop, UV_RUN_DEFAULT);

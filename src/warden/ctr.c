@@ -3,6 +3,7 @@
  * and the dispatcher for every request type.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "hc_fs.h"
 #include "hc_log.h"
 #include "hc_uuid.h"
 #include "lib/wdn_helper.h"
@@ -54,10 +56,10 @@ void wdn_ctr_save(wdn_ctr_t *c)
     json_decref(m);
     char p[PATH_MAX];
     if (s && wdn_path(p, sizeof(p), "%s/meta.json", c->cdir) == 0) {
-        int r = wdn_write_atomic(p, s, strlen(s));
-        if (r < 0)
+        hc_err_t err = {0};
+        if (hc_atomic_write_file(AT_FDCWD, p, s, strlen(s), 0600, &err) < 0)
             hc_log_warn("cannot save container state, ignoring", "handle", c->handle, "err",
-                        strerror(-r));
+                        err.msg);
     }
     free(s);
 }
@@ -140,19 +142,16 @@ static void net_teardown_done(void *data, int status, const char *out, const cha
 
 void wdn_ctr_teardown(wdn_daemon_t *d, wdn_ctr_t *c)
 {
-    hc_err_t err = {0};
     c->state = WDN_DESTROYED;
     fail_waiters(d, c);
     if (wdn_ctr_alive(c))
         kill(c->init_pid, SIGKILL);
-    if (wdn_cg_destroy(&d->cg, c->handle, &err) < 0)
-        hc_log_warn("cgroup cleanup failed, ignoring", "handle", c->handle, "err", err.msg);
-    if (c->network && d->conf.network) {
-        char *script = wdn_net_teardown_script(d, c);
-        char *argv[] = {"/bin/sh", "-s", NULL};
+    char *script = c->network && d->conf.network ? wdn_net_teardown_script(d, c) : NULL;
+    if (script) {
+        char *argv[] = {"/bin/sh", "-c", script, NULL};
         net_slot_t *ns = hc_malloc(sizeof(*ns));
         *ns = (net_slot_t){d, c->slot};
-        if (wdn_run(d, argv, script, net_teardown_done, ns) < 0) {
+        if (wdn_run(d, argv, net_teardown_done, ns) < 0) {
             hc_log_warn("network teardown failed to start", "handle", c->handle);
             free(ns);
         } else if (c->slot < d->conf.max_containers) {
@@ -164,15 +163,9 @@ void wdn_ctr_teardown(wdn_daemon_t *d, wdn_ctr_t *c)
     json_t *p;
     json_array_foreach(c->ports, i, p)
         wdn_port_release(d, (unsigned)json_integer_value(json_object_get(p, "host_port")));
-    char path[PATH_MAX];
-    (void)wdn_path(path, sizeof(path), "%s/disk", c->cdir);
-    int r = wdn_rootfs_umount_disk(path);
-    if (r < 0)
-        hc_log_warn("umount failed, ignoring", "path", path, "err", strerror(-r));
-    (void)wdn_path(path, sizeof(path), "%s/rootfs", c->cdir);
-    (void)wdn_rootfs_umount_disk(path);
-    if ((r = wdn_rm_rf(c->cdir)) < 0)
-        hc_log_warn("cannot remove container dir, ignoring", "path", c->cdir, "err", strerror(-r));
+    /* Mounts, directory and cgroups go on the thread pool; the processes are dead already
+     * (the init's death ends the pid namespace; the cgroup pass kills any straggler). */
+    wdn_drain_start(d, c->handle, c->cdir);
     wdn_job_detach_all(c);
     unlink_ctr(d, c);
     if (c->grace_armed)
@@ -252,19 +245,6 @@ static void create_finish(wdn_call_t *call)
     wdn_call_done(call, json_pack("{s:s}", "handle", c->handle));
 }
 
-static void create_net_done(void *data, int status, const char *out, const char *errtxt)
-{
-    (void)out;
-    wdn_call_t *call = data;
-    if (status != 0) {
-        char msg[512];
-        snprintf(msg, sizeof(msg), "network setup: %s", errtxt && errtxt[0] ? errtxt : "failed");
-        create_fail(call, msg);
-        return;
-    }
-    create_finish(call);
-}
-
 static void create_init_done(void *data, int status, const char *out, const char *errtxt)
 {
     wdn_call_t *call = data;
@@ -283,17 +263,9 @@ static void create_init_done(void *data, int status, const char *out, const char
     }
     c->init_pid = (pid_t)pid;
     c->init_start = wdn_proc_starttime(c->init_pid);
-    wdn_ctr_save(c);
-    if (!c->network) {
-        create_finish(call);
-        return;
-    }
-    char *script = wdn_net_setup_script(c->d, c);
-    char *argv[] = {"/bin/sh", "-s", NULL};
-    int r = wdn_run(c->d, argv, script, create_net_done, call);
-    free(script);
-    if (r < 0)
-        create_fail(call, "cannot start network setup");
+    /* The network (veth pair, addresses, route) was plumbed by the init helper; the
+     * nftables chain and map entry of the slot exist since warden started. */
+    create_finish(call);
 }
 
 static int write_config(wdn_daemon_t *d, wdn_ctr_t *c, wdn_req_t *req, hc_err_t *err)
@@ -305,14 +277,24 @@ static int write_config(wdn_daemon_t *d, wdn_ctr_t *c, wdn_req_t *req, hc_err_t 
         json_pack("{s:s, s:s, s:s, s:b, s:i, s:o, s:o}", "handle", c->handle, "hostname", c->handle,
                   "base", d->base, "overlay", d->overlay, "uid", (int)c->uid, "cgroup_dirs", dirs,
                   "bind_mounts", req->bind_mounts ? json_incref(req->bind_mounts) : json_array());
+    if (c->network) {
+        char host_if[32], peer_if[32], host_ip[16], ctr_ip[16];
+        wdn_net_names(d, c->slot, host_if, peer_if);
+        wdn_net_addrs(d, c->slot, host_ip, ctr_ip);
+        json_object_set_new(cfg, "net",
+                            json_pack("{s:s, s:s, s:s, s:s}", "host_if", host_if, "peer_if",
+                                      peer_if, "host_ip", host_ip, "ctr_ip", ctr_ip));
+    }
     char *s = json_dumps(cfg, JSON_COMPACT);
     json_decref(cfg);
     char p[PATH_MAX];
     int r = wdn_path(p, sizeof(p), "%s/config.json", c->cdir);
-    if (r == 0)
-        r = wdn_write_new(p, s, strlen(s));
+    if (r < 0)
+        r = hc_err_set(err, r, "config path");
+    else
+        r = hc_atomic_write_file(AT_FDCWD, p, s, strlen(s), 0600, err);
     free(s);
-    return r < 0 ? hc_err_set(err, r, "write `%s`", p) : 0;
+    return r;
 }
 
 static void handle_create(wdn_call_t *call)
@@ -332,13 +314,29 @@ static void handle_create(wdn_call_t *call)
         wdn_call_fail(call, -EEXIST, "a container with this handle already exists");
         return;
     }
-    unsigned slot = 0;
-    while (slot < d->conf.max_containers && d->slots[slot])
-        slot++;
-    if (slot == d->conf.max_containers) {
+    /* The last container of this name is still being cleaned up: go on once it is. */
+    if (wdn_drain_wait(d, call, handle))
+        return;
+    if (wdn_drain_pending(d, handle)) {
+        wdn_call_fail(call, -EBUSY, "a container with this handle is being destroyed, retry");
+        return;
+    }
+    /* Slots are taken round-robin: the one freed longest ago comes next, so its old veth
+     * pair (freed with its network namespace, asynchronously) is normally gone already and
+     * the init helper need not remove it while the kernel still tears it down. */
+    unsigned n = d->conf.max_containers, slot = n;
+    for (unsigned k = 0; k < n; k++) {
+        unsigned s = (d->next_slot + k) % n;
+        if (!d->slots[s]) {
+            slot = s;
+            break;
+        }
+    }
+    if (slot == n) {
         wdn_call_fail(call, -ENOSPC, "no capacity: max_containers reached");
         return;
     }
+    d->next_slot = (slot + 1) % n;
     wdn_ctr_t *c = wdn_ctr_new(d, handle, slot);
     call->ctr = c;
     c->busy++;
@@ -358,6 +356,8 @@ static void handle_create(wdn_call_t *call)
     if (req->env)
         json_array_extend(c->env, req->env);
     int r = wdn_mkdir_p(c->cdir, 0700);
+    if (r == 0 && (r = wdn_rootfs_mount_state(c->cdir, &err)) < 0)
+        goto fail;
     if (r == 0 && (r = wdn_path(p, sizeof(p), "%s/jobs", c->cdir)) == 0)
         r = wdn_mkdir_p(p, 0700);
     if (r == 0 && (r = wdn_path(p, sizeof(p), "%s/rootfs", c->cdir)) == 0)
@@ -623,11 +623,11 @@ static void helper_reply(void *data, int status, const char *out, const char *er
     wdn_call_done(call, resp);
 }
 
-static void run_helper(wdn_call_t *call, wdn_ctr_t *c, char *const argv[], const char *in)
+static void run_helper(wdn_call_t *call, wdn_ctr_t *c, char *const argv[])
 {
     call->ctr = c;
     c->busy++;
-    if (wdn_run(c->d, argv, in, helper_reply, call) < 0) {
+    if (wdn_run(c->d, argv, helper_reply, call) < 0) {
         c->busy--;
         wdn_call_fail(call, -EIO, "cannot start helper");
     }
@@ -641,7 +641,6 @@ static void handle_net(wdn_call_t *call, wdn_ctr_t *c)
         return;
     }
     char *script;
-    char *argv[] = {"/bin/sh", "-s", NULL};
     if (call->req.type == WDN_REQ_NET_IN) {
         int hp = wdn_port_alloc(d, call->req.host_port);
         if (hp < 0) {
@@ -661,12 +660,18 @@ static void handle_net(wdn_call_t *call, wdn_ctr_t *c)
             return;
         }
     }
-    run_helper(call, c, argv, script);
+    char *argv[] = {"/bin/sh", "-c", script, NULL};
+    run_helper(call, c, argv);
     free(script);
 }
 
 static void handle_copy(wdn_call_t *call, wdn_ctr_t *c)
 {
+    /* Without a host path the tar streams over the connection (xfer.c). */
+    if (call->req.type == WDN_REQ_COPY_IN ? !call->req.src_path : !call->req.dst_path) {
+        wdn_xfer_start(call, c);
+        return;
+    }
     char pid[16], uid[16];
     snprintf(pid, sizeof(pid), "%d", (int)c->init_pid);
     snprintf(uid, sizeof(uid), "%u", (unsigned)c->uid);
@@ -678,7 +683,7 @@ static void handle_copy(wdn_call_t *call, wdn_ctr_t *c)
                     (char *)call->req.src_path,
                     (char *)call->req.dst_path,
                     NULL};
-    run_helper(call, c, argv, NULL);
+    run_helper(call, c, argv);
 }
 
 /* ---- dispatch ---- */
@@ -717,13 +722,17 @@ void wdn_handle(wdn_call_t *call)
         wdn_call_done(call, ctr_info(c));
         return;
     case WDN_REQ_DESTROY:
+        /* A streamed copy waits on its client, which may stall: destroy ends it instead. */
+        wdn_xfer_detach_ctr(d, c);
         if (c->busy > 0) {
             wdn_call_fail(call, -EBUSY, "container is busy, retry");
             return;
         }
         hc_log_info("destroying container", "handle", c->handle);
         wdn_ctr_teardown(d, c);
-        wdn_call_done(call, json_object());
+        /* Answered once no process of it runs any more (drain.c). */
+        if (!wdn_drain_when_dead(d, req->handle, call))
+            wdn_call_done(call, json_object());
         return;
     case WDN_REQ_STOP:
         handle_stop(call, c);

@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -15,6 +16,7 @@
 #include "wdn_daemon.h"
 
 static void conn_pump(wdn_conn_t *c);
+static bool conn_pump_once(wdn_conn_t *c);
 static void call_finish(wdn_call_t *call);
 
 typedef struct wdn_write_s {
@@ -48,9 +50,13 @@ static void conn_close(wdn_conn_t *c)
     if (c->call) {
         wdn_call_t *call = c->call;
         c->call = NULL;
-        bool waiting = call->job != NULL; /* link/run waiting on a job, or a stream */
+        /* link/run waiting on a job, or a stream; not a link whose output is being read
+         * (its work callback finishes the call) */
+        bool waiting = call->job != NULL && !call->io;
         wdn_job_call_abort(call);
         call->conn = NULL;
+        if (call->xfer)
+            wdn_xfer_abort(call); /* its helper's exit finishes the call */
         if (waiting)
             call_finish(call); /* nothing else refers to it */
         /* otherwise a helper or the stop timer still runs: it finishes the call and the
@@ -73,9 +79,13 @@ static void on_write(uv_write_t *w, int status)
     wdn_write_t *wr = HC_CONTAINER_OF(w, wdn_write_t, w);
     wdn_conn_t *c = wr->conn;
     c->pending_out -= wr->len;
-    if (status < 0)
-        conn_close(c);
     free(wr);
+    if (status < 0) {
+        conn_close(c);
+        return;
+    }
+    if (c->call && c->call->xfer && c->pending_out < WDN_MAX_PENDING_OUT / 4)
+        wdn_xfer_drained(c->call);
 }
 
 void wdn_conn_send(wdn_conn_t *c, json_t *msg)
@@ -151,8 +161,66 @@ void wdn_call_fail(wdn_call_t *call, int code, const char *msg)
     call_finish(call);
 }
 
+static bool is_data_line(const char *line, size_t len)
+{
+    json_t *o = json_loadb(line, len, 0, NULL);
+    const char *type = json_string_value(json_object_get(o, "type"));
+    bool yes = type && strcmp(type, "data") == 0;
+    json_decref(o);
+    return yes;
+}
+
+void wdn_conn_pause(wdn_conn_t *c)
+{
+    if (!c->closing && !c->paused) {
+        c->paused = true;
+        uv_read_stop((uv_stream_t *)&c->pipe);
+    }
+}
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
+static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf);
+
+void wdn_conn_resume(wdn_conn_t *c)
+{
+    if (c->closing || !c->paused)
+        return;
+    c->paused = false;
+    uv_read_start((uv_stream_t *)&c->pipe, on_alloc, on_read);
+    conn_pump(c);
+}
+
 static void conn_pump(wdn_conn_t *c)
 {
+    /* A request may turn the connection into a sink (streamed copy_in): then the lines
+     * already read after it are its data, so go round again. */
+    while (!c->closing && !c->paused && conn_pump_once(c))
+        ;
+}
+
+static bool conn_pump_once(wdn_conn_t *c)
+{
+    /* A streamed copy_in takes the lines that follow it as its data, one at a time, as
+     * long as it does not pause the connection (its helper's pipe is full). */
+    while (c->call && c->call->sink && !c->closing && !c->paused) {
+        char *nl = memchr(c->in.data, '\n', c->in.len);
+        if (!nl) {
+            if (c->in.len > WDN_MAX_LINE) {
+                wdn_conn_send(
+                    c, json_pack("{s:s, s:s}", "type", "error", "message", "data line too long"));
+                conn_close(c);
+            }
+            return false;
+        }
+        size_t len = (size_t)(nl - c->in.data);
+        wdn_call_t *call = c->call;
+        bool done = wdn_xfer_data(call, c->in.data, len);
+        hc_buf_consume(&c->in, len + 1);
+        if (done) {
+            wdn_xfer_complete(call); /* answers, then pumps the next request */
+            return false;
+        }
+    }
     while (!c->call && !c->closing) {
         char *nl = memchr(c->in.data, '\n', c->in.len);
         if (!nl) {
@@ -161,13 +229,17 @@ static void conn_pump(wdn_conn_t *c)
                                            "request line too long"));
                 conn_close(c);
             }
-            return;
+            return false;
         }
         size_t len = (size_t)(nl - c->in.data);
         wdn_call_t *call = hc_calloc(1, sizeof(*call));
         call->conn = c;
         hc_err_t err = {0};
         int r = len == 0 ? 1 : wdn_req_parse(c->in.data, len, &call->req, &err);
+        /* Data lines that follow a streamed copy_in refused before it started are dropped
+         * without an answer: that copy_in already got its error. */
+        if (r < 0 && is_data_line(c->in.data, len))
+            r = 1;
         memmove(c->in.data, nl + 1, c->in.len - len - 1);
         c->in.len -= len + 1;
         c->in.data[c->in.len] = '\0';
@@ -195,7 +267,10 @@ static void conn_pump(wdn_conn_t *c)
         }
         c->call = call;
         wdn_handle(call);
+        if (c->call == call && call->sink)
+            return true;
     }
+    return false;
 }
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
@@ -265,6 +340,7 @@ void wdn_daemon_stop(wdn_daemon_t *d)
     uv_close((uv_handle_t *)&d->sigterm, NULL);
     uv_close((uv_handle_t *)&d->sigint, NULL);
     unlink(d->conf.socket);
+    wdn_drain_stop(d);
     /* Containers and their helpers outlive us; drop our handles on them. */
     for (wdn_ctr_t *c = d->ctrs; c; c = c->next) {
         wdn_job_detach_all(c);
@@ -285,6 +361,8 @@ int wdn_daemon_init(wdn_daemon_t *d, uv_loop_t *loop, const wdn_conf_t *conf, hc
     d->self_exe[n] = '\0';
     if (geteuid() != 0)
         return hc_err_set(err, -EPERM, "hearth-warden must run as root");
+    /* A helper or client that goes away mid-write must cost an EPIPE, not the daemon. */
+    signal(SIGPIPE, SIG_IGN);
     int r = wdn_mkdir_p(conf->data_dir, 0700);
     if (r < 0)
         return hc_err_set(err, r, "mkdir `%s`", conf->data_dir);

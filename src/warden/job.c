@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "hc_fs.h"
 #include "hc_log.h"
 #include "lib/wdn_helper.h"
 #include "lib/wdn_util.h"
@@ -51,29 +52,72 @@ static bool job_read_status(wdn_job_t *j)
     return true;
 }
 
-static json_t *read_output(wdn_ctr_t *c, uint32_t id, const char *name)
+/*
+ * link's reply carries up to WDN_MAX_OUTPUT bytes of each output file: read on libuv's thread
+ * pool, so a large output never stalls the loop. The work function only opens, reads and
+ * closes into buffers allocated beforehand on the loop thread: it never allocates, which keeps
+ * the daemon's raw forks (job.c, run.c) safe while a pool thread runs (a fork could otherwise
+ * copy a malloc lock held by that thread).
+ */
+typedef struct link_read_s {
+    uv_work_t work;
+    wdn_call_t *call;
+    int exit_status;
+    json_t *events;
+    char path[2][PATH_MAX];
+    char *buf[2];
+    size_t len[2];
+} link_read_t;
+
+static void link_read_work(uv_work_t *w)
 {
-    char p[PATH_MAX];
-    job_path(c, id, name, p, sizeof(p));
-    int fd = open(p, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return json_string("");
-    char *buf = hc_malloc(WDN_MAX_OUTPUT);
-    size_t len = 0;
-    ssize_t n;
-    while (len < WDN_MAX_OUTPUT && (n = read(fd, buf + len, WDN_MAX_OUTPUT - len)) > 0)
-        len += (size_t)n;
-    close(fd);
+    link_read_t *lr = HC_CONTAINER_OF(w, link_read_t, work);
+    for (int i = 0; i < 2; i++) {
+        lr->len[i] = 0;
+        int fd = open(lr->path[i], O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            continue;
+        ssize_t n;
+        while (lr->len[i] < WDN_MAX_OUTPUT &&
+               (n = read(fd, lr->buf[i] + lr->len[i], WDN_MAX_OUTPUT - lr->len[i])) != 0) {
+            if (n < 0) {
+                if (errno == EINTR)
+                    continue;
+                break;
+            }
+            lr->len[i] += (size_t)n;
+        }
+        close(fd);
+    }
+}
+
+/* Output that is not UTF-8 is passed with the non-ASCII bytes replaced. */
+static json_t *output_string(char *buf, size_t len)
+{
     json_t *s = json_stringn(buf, len);
     if (!s) {
-        /* Output that is not UTF-8 is passed with the non-ASCII bytes replaced. */
         for (size_t i = 0; i < len; i++)
             if ((unsigned char)buf[i] >= 0x80)
                 buf[i] = '?';
         s = json_stringn(buf, len);
     }
-    free(buf);
     return s ? s : json_string("");
+}
+
+static void link_read_done(uv_work_t *w, int status)
+{
+    link_read_t *lr = HC_CONTAINER_OF(w, link_read_t, work);
+    wdn_call_t *call = lr->call;
+    call->io = false;
+    if (status < 0)
+        lr->len[0] = lr->len[1] = 0;
+    json_t *resp = json_pack("{s:i, s:o, s:o, s:o}", "exit_status", lr->exit_status, "stdout",
+                             output_string(lr->buf[0], lr->len[0]), "stderr",
+                             output_string(lr->buf[1], lr->len[1]), "events", lr->events);
+    free(lr->buf[0]);
+    free(lr->buf[1]);
+    free(lr);
+    wdn_call_done(call, resp); /* with no connection left, the reply is dropped */
 }
 
 void wdn_job_link_reply(wdn_call_t *call)
@@ -84,10 +128,19 @@ void wdn_job_link_reply(wdn_call_t *call)
     wdn_ctr_t *c = j->ctr;
     call->job = NULL;
     wdn_ctr_check_oom(c);
-    json_t *resp = json_pack("{s:i, s:o, s:o, s:O}", "exit_status", j->exit_status, "stdout",
-                             read_output(c, j->id, "stdout"), "stderr",
-                             read_output(c, j->id, "stderr"), "events", c->events);
-    wdn_call_done(call, resp);
+    link_read_t *lr = hc_calloc(1, sizeof(*lr));
+    lr->call = call;
+    lr->exit_status = j->exit_status;
+    lr->events = json_deep_copy(c->events); /* the container may be gone by the reply */
+    job_path(c, j->id, "stdout", lr->path[0], sizeof(lr->path[0]));
+    job_path(c, j->id, "stderr", lr->path[1], sizeof(lr->path[1]));
+    lr->buf[0] = hc_malloc(WDN_MAX_OUTPUT);
+    lr->buf[1] = hc_malloc(WDN_MAX_OUTPUT);
+    call->io = true;
+    if (uv_queue_work(c->d->loop, &lr->work, link_read_work, link_read_done) < 0) {
+        link_read_work(&lr->work);
+        link_read_done(&lr->work, 0);
+    }
 }
 
 static bool stream_pump(wdn_call_t *call)
@@ -342,10 +395,10 @@ int wdn_job_start(wdn_ctr_t *c, wdn_req_t *req, wdn_job_t **ret, hc_err_t *err)
     char *s = json_dumps(spec, JSON_COMPACT);
     json_decref(spec);
     (void)wdn_path(p, sizeof(p), "%s/spec.json", jdir);
-    int r = wdn_write_new(p, s, strlen(s));
+    int r = hc_atomic_write_file(AT_FDCWD, p, s, strlen(s), 0600, err);
     free(s);
     if (r < 0)
-        return hc_err_set(err, r, "write `%s`", p);
+        return r;
     wdn_ctr_save(c);
     wdn_job_t *j = job_new(c, id);
     char idbuf[16];

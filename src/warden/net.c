@@ -15,42 +15,50 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <spawn.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "hc_buf.h"
+#include "hc_fs.h"
 #include "hc_log.h"
+#include "hc_proc.h"
+#include "lib/wdn_util.h"
 #include "net_loopback.h"
 #include "wdn_daemon.h"
 
-extern char **environ;
+#define NFT "/usr/sbin/nft"
+#define NFT_TIMEOUT_MS 30000
 
-static int run_sync(char *const argv[], const char *in)
+/* Start-up only (before the loop runs): runs argv to completion; returns its status or -errno. */
+static int run_wait(char *const argv[])
 {
-    int p[2];
-    if (pipe2(p, O_CLOEXEC) < 0)
-        return -errno;
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, p[0], 0);
-    pid_t pid;
-    int r = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    close(p[0]);
-    if (r != 0) {
-        close(p[1]);
-        return -r;
-    }
-    if (in)
-        (void)!write(p[1], in, strlen(in));
-    close(p[1]);
-    int st;
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-        ;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+    hc_proc_opts_t o = {.argv = argv};
+    hc_proc_result_t res = {0};
+    hc_err_t err = {0};
+    int r = hc_proc_run(&o, NFT_TIMEOUT_MS, 0, &res, &err);
+    if (r == 0)
+        r = res.term_signal ? 128 + res.term_signal : (int)res.exit_status;
+    hc_proc_result_release(&res);
+    return r;
+}
+
+/* Feeds an nft script through a file in the data dir (nft -f). */
+static int run_nft(wdn_daemon_t *d, const char *script)
+{
+    char path[PATH_MAX];
+    hc_err_t err = {0};
+    if (wdn_path(path, sizeof(path), "%s/nft-init.nft", d->conf.data_dir) < 0)
+        return -ENAMETOOLONG;
+    int r = hc_atomic_write_file(AT_FDCWD, path, script, strlen(script), 0600, &err);
+    if (r < 0)
+        return r;
+    char *argv[] = {NFT, "-f", path, NULL};
+    r = run_wait(argv);
+    unlink(path);
+    return r;
 }
 
 static uint32_t pool_base(wdn_daemon_t *d)
@@ -82,22 +90,45 @@ void wdn_net_addrs(wdn_daemon_t *d, unsigned slot, char host[16], char ctr[16])
     fmt_ip(b + 2, ctr);
 }
 
+void wdn_net_names(wdn_daemon_t *d, unsigned slot, char host[32], char peer[32])
+{
+    snprintf(host, 32, "%s%u-0", d->conf.iface_prefix, slot);
+    snprintf(peer, 32, "%s%u-1", d->conf.iface_prefix, slot);
+}
+
+/*
+ * Every slot's net_out chain and its outmap entry exist from the start (an entry whose
+ * interface does not exist matches nothing), so creating a container runs no nft at all;
+ * teardown only flushes the chain. "add" is idempotent, so a kept table is completed too.
+ */
+static int net_slots(wdn_daemon_t *d, hc_err_t *err)
+{
+    const char *t = d->conf.nft_table;
+    hc_buf_t b;
+    hc_buf_init(&b, 0);
+    for (unsigned s = 0; s < d->conf.max_containers; s++)
+        hc_buf_appendf(&b, "add chain ip %s c%u\n", t, s);
+    for (unsigned s = 0; s < d->conf.max_containers; s++)
+        hc_buf_appendf(&b, "add element ip %s outmap { \"%s%u-0\" : jump c%u }\n", t,
+                       d->conf.iface_prefix, s, s);
+    char *script = hc_buf_detach(&b, NULL);
+    int r = run_nft(d, script);
+    free(script);
+    if (r != 0)
+        return hc_err_set(err, -EIO, "nft: cannot create the slots' chains in `%s` (exit %d)", t,
+                          r);
+    return 0;
+}
+
 int wdn_net_init(wdn_daemon_t *d, hc_err_t *err)
 {
     if (pool_base(d) == 0 || (pool_base(d) & 3))
         return hc_err_set(err, -EINVAL, "net_pool `%s` must be an IPv4 address on a /30 boundary",
                           d->conf.net_pool);
 
-    char *list[] = {"/usr/sbin/nft", "list", "table", "ip", d->conf.nft_table, NULL};
-    int devnull = dup(1);
-    (void)devnull;
-    char q[256];
-    snprintf(q, sizeof(q), "/usr/sbin/nft list table ip %s >/dev/null 2>&1", d->conf.nft_table);
-    char *sh[] = {"/bin/sh", "-c", q, NULL};
-    close(devnull);
-    (void)list;
-    if (run_sync(sh, NULL) == 0)
-        return 0; /* kept from a previous run, with the containers that use it */
+    char *list[] = {NFT, "list", "table", "ip", d->conf.nft_table, NULL};
+    if (run_wait(list) == 0)
+        return net_slots(d, err); /* kept from a previous run, with the containers using it */
     char pool[16];
     fmt_ip(pool_base(d), pool);
     const char *t = d->conf.nft_table, *f = d->conf.iface_prefix;
@@ -130,72 +161,30 @@ int wdn_net_init(wdn_daemon_t *d, hc_err_t *err)
         " }\n"
         "}\n",
         t, f, f, f, f, f, f, f, f, f, pool, pool_prefix(d), f, f, pool, pool_prefix(d), f);
-    char *nft[] = {"/usr/sbin/nft", "-f", "-", NULL};
-    int r = run_sync(nft, script);
+    int r = run_nft(d, script);
     free(script);
     if (r != 0)
         return hc_err_set(err, -EIO, "nft: cannot create table `%s` (exit %d)", t, r);
-    return 0;
-}
-
-void wdn_net_fini(wdn_daemon_t *d)
-{
-    char q[256];
-    snprintf(q, sizeof(q), "/usr/sbin/nft delete table ip %s >/dev/null 2>&1", d->conf.nft_table);
-    char *sh[] = {"/bin/sh", "-c", q, NULL};
-    (void)run_sync(sh, NULL);
-}
-
-char *wdn_net_setup_script(wdn_daemon_t *d, wdn_ctr_t *c)
-{
-    char host[16], ctr[16];
-    wdn_net_addrs(d, c->slot, host, ctr);
-    const char *f = d->conf.iface_prefix, *t = d->conf.nft_table;
-    unsigned s = c->slot;
-    int pid = (int)c->init_pid;
-    /* Five programs in all; IPv6 in the container's namespace is already off (its init
-     * turned it off), and the host end gets it off here. */
-    return hc_asprintf("set -e\n"
-                       "[ ! -e /sys/class/net/%s%u-0 ] || ip link del %s%u-0\n"
-                       "ip -b - <<EOF\n"
-                       "link add %s%u-0 type veth peer name %s%u-1 netns %d\n"
-                       "addr add %s/30 dev %s%u-0\n"
-                       "link set %s%u-0 up\n"
-                       "EOF\n"
-                       "echo 1 > /proc/sys/net/ipv6/conf/%s%u-0/disable_ipv6\n"
-                       "echo 1 > /proc/sys/net/ipv4/conf/%s%u-0/route_localnet\n"
-                       "nsenter --net=/proc/%d/ns/net ip -b - <<EOF\n"
-                       "link set %s%u-1 name eth0\n"
-                       "addr add %s/30 dev eth0\n"
-                       "link set eth0 up\n"
-                       "route add default via %s\n"
-                       "EOF\n"
-                       "nft -f - <<EOF\n"
-                       "add chain ip %s c%u\n"
-                       "flush chain ip %s c%u\n"
-                       "add element ip %s outmap { \"%s%u-0\" : jump c%u }\n"
-                       "EOF\n",
-                       f, s, f, s, f, s, f, s, pid, host, f, s, f, s, f, s, f, s, pid, f, s, ctr,
-                       host, t, s, t, s, t, f, s, s);
+    return net_slots(d, err);
 }
 
 char *wdn_net_teardown_script(wdn_daemon_t *d, wdn_ctr_t *c)
 {
-    const char *f = d->conf.iface_prefix, *t = d->conf.nft_table;
+    /* The veth pair needs no removal: it goes with the container's network namespace when
+     * its last process dies (and a stale one is replaced when the slot is reused). Only
+     * nftables state is left to undo, and only when the container made some. */
+    if (json_array_size(c->ports) == 0 && json_array_size(c->net_out) == 0)
+        return NULL;
+    const char *t = d->conf.nft_table;
     unsigned s = c->slot;
     hc_buf_t b;
     hc_buf_init(&b, 0);
-    hc_buf_appendf(&b, "nft delete element ip %s outmap '{ \"%s%u-0\" }' 2>/dev/null\n", t, f, s);
     size_t i;
     json_t *p;
     json_array_foreach(c->ports, i, p)
         hc_buf_appendf(&b, "nft delete element ip %s portmap '{ %d }' 2>/dev/null\n", t,
                        (int)json_integer_value(json_object_get(p, "host_port")));
-    hc_buf_appendf(&b,
-                   "nft delete chain ip %s c%u 2>/dev/null || "
-                   "{ nft flush chain ip %s c%u; nft delete chain ip %s c%u; } 2>/dev/null\n",
-                   t, s, t, s, t, s);
-    hc_buf_appendf(&b, "ip link del %s%u-0 2>/dev/null\nexit 0\n", f, s);
+    hc_buf_appendf(&b, "nft flush chain ip %s c%u 2>/dev/null\nexit 0\n", t, s);
     return wdn_netlo_teardown(d, c, hc_buf_detach(&b, NULL));
 }
 

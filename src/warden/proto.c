@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "lib/wdn_rootfs.h"
 #include "wdn_proto.h"
 
@@ -349,9 +351,15 @@ int wdn_req_parse(const char *line, size_t len, wdn_req_t *req, hc_err_t *err)
         if (get_str(o, "src_path", &req->src_path, 1023, err) ||
             get_str(o, "dst_path", &req->dst_path, 1023, err))
             goto fail;
-        if (!req->src_path || !req->dst_path || req->src_path[0] != '/' ||
-            req->dst_path[0] != '/') {
-            hc_err_set(err, -EINVAL, "`%s` needs absolute `src_path` and `dst_path`", type);
+        /* The host side may be left out: the tar then streams over this connection. */
+        if (req->type == WDN_REQ_COPY_IN ? !req->dst_path : !req->src_path) {
+            hc_err_set(err, -EINVAL, "`%s` needs `%s` (a path in the container)", type,
+                       req->type == WDN_REQ_COPY_IN ? "dst_path" : "src_path");
+            goto fail;
+        }
+        if ((req->src_path && req->src_path[0] != '/') ||
+            (req->dst_path && req->dst_path[0] != '/')) {
+            hc_err_set(err, -EINVAL, "`%s` paths must be absolute", type);
             goto fail;
         }
         if (!wdn_rootfs_path_ok(req->type == WDN_REQ_COPY_IN ? req->dst_path : req->src_path)) {
@@ -381,5 +389,54 @@ int wdn_req_parse(const char *line, size_t len, wdn_req_t *req, hc_err_t *err)
 fail:
     r = err->code ? err->code : -EINVAL;
     wdn_req_release(req);
+    return r;
+}
+
+int wdn_data_parse(const char *line, size_t len, void *buf, size_t cap, wdn_data_t *ret,
+                   hc_err_t *err)
+{
+    memset(ret, 0, sizeof(*ret));
+    if (len > WDN_MAX_LINE)
+        return hc_err_set(err, -E2BIG, "data line longer than %d bytes", WDN_MAX_LINE);
+    json_error_t je;
+    json_t *o = json_loadb(line, len, JSON_REJECT_DUPLICATES, &je);
+    if (!o)
+        return hc_err_set(err, -EPROTO, "bad JSON at column %d: %s", je.column, je.text);
+    int r = 0;
+    const char *type = NULL, *data = NULL;
+    bool eof = false;
+    if (!json_is_object(o)) {
+        r = hc_err_set(err, -EINVAL, "a data line must be a JSON object");
+        goto out;
+    }
+    if ((r = get_str(o, "type", &type, 32, err)) < 0 || (r = get_bool(o, "eof", &eof, err)) < 0 ||
+        (r = get_str(o, "data", &data, WDN_MAX_LINE, err)) < 0)
+        goto out;
+    if (!type || strcmp(type, "data") != 0) {
+        r = hc_err_set(err, -EINVAL, "expected a `data` line of the streamed copy_in");
+        goto out;
+    }
+    if (eof && data) {
+        r = hc_err_set(err, -EINVAL, "a data line has `data` or `eof`, not both");
+        goto out;
+    }
+    ret->eof = eof;
+    if (data) {
+        size_t dlen = strlen(data), n = 0;
+        if (dlen / 4 * 3 > HC_MIN(cap, (size_t)WDN_COPY_MAX_CHUNK) + 2) {
+            r = hc_err_set(err, -E2BIG, "a data line carries at most %d bytes", WDN_COPY_MAX_CHUNK);
+            goto out;
+        }
+        if (sodium_base642bin(buf, HC_MIN(cap, (size_t)WDN_COPY_MAX_CHUNK), data, dlen, NULL, &n,
+                              NULL, sodium_base64_VARIANT_ORIGINAL) != 0) {
+            r = hc_err_set(err, -EINVAL, "`data` is not base64 (or too long)");
+            goto out;
+        }
+        ret->len = n;
+    } else if (!eof) {
+        r = hc_err_set(err, -EINVAL, "a data line needs `data` or `eof`");
+    }
+out:
+    json_decref(o);
     return r;
 }

@@ -52,6 +52,7 @@ static void recover_one(wdn_daemon_t *d, const char *name)
             (void)wdn_cg_destroy(&d->cg, name, &err);
         (void)wdn_path(p, sizeof(p), "%s/disk", cdir);
         (void)wdn_rootfs_umount_disk(p);
+        (void)wdn_rootfs_umount_disk(cdir);
         (void)wdn_rm_rf(cdir);
         json_decref(m);
         return;

@@ -1,4 +1,8 @@
-/* run.c - a helper child with captured stdout/stderr (bounded) and an exit callback. */
+/*
+ * run.c - helper children with captured stdout/stderr (bounded) and an exit callback:
+ * programs through hc_proc.h (wdn_run), and the daemon's own code in a raw fork with no exec
+ * (wdn_run_fork: hc_proc has no equivalent, it always execs).
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -7,24 +11,21 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "hc_proc.h"
 #include "lib/wdn_helper.h"
 #include "wdn_daemon.h"
 
 #define RUN_MAX_CAPTURE (64 * 1024)
 
 typedef struct wdn_runner_s {
-    uv_process_t proc;
-    uv_poll_t pidpoll; /* forked runners: the child's pidfd */
+    uv_poll_t pidpoll; /* the child's pidfd */
     int pidfd;
     pid_t pid;
-    bool forked;
-    uv_pipe_t pipes[3]; /* stdin, stdout, stderr */
+    uv_pipe_t pipes[3]; /* [1] stdout, [2] stderr */
     hc_buf_t out[2];
     int open_handles;
     int status;
     bool exited;
-    char *stdin_text;
-    uv_write_t w;
     wdn_run_cb cb;
     void *data;
 } wdn_runner_t;
@@ -36,11 +37,10 @@ static void runner_closed(uv_handle_t *h)
     wdn_runner_t *r = h->data;
     if (--r->open_handles > 0)
         return;
-    if (r->forked && r->pidfd >= 0)
+    if (r->pidfd >= 0)
         close(r->pidfd);
     hc_buf_release(&r->out[0]);
     hc_buf_release(&r->out[1]);
-    free(r->stdin_text);
     free(r);
 }
 
@@ -51,7 +51,7 @@ static void runner_maybe_done(wdn_runner_t *r)
         return;
     r->cb(r->data, r->status, r->out[0].data, r->out[1].data);
     r->cb = NULL;
-    uv_close(r->forked ? (uv_handle_t *)&r->pidpoll : (uv_handle_t *)&r->proc, runner_closed);
+    uv_close((uv_handle_t *)&r->pidpoll, runner_closed);
 }
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
@@ -77,70 +77,61 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
     }
 }
 
-static void on_exit_cb(uv_process_t *p, int64_t status, int sig)
+/* ---- wdn_run: a program through hc_proc.h ---- */
+
+typedef struct wdn_prog_s {
+    hc_buf_t out[2];
+    wdn_run_cb cb;
+    void *data;
+} wdn_prog_t;
+
+static void prog_output(hc_proc_t *p, int stream, const char *data, size_t len, void *ud)
 {
-    wdn_runner_t *r = p->data;
-    r->exited = true;
-    r->status = sig ? 128 + sig : (int)status;
-    runner_maybe_done(r);
+    (void)p;
+    wdn_prog_t *g = ud;
+    hc_buf_t *b = &g->out[stream == 2];
+    hc_buf_append(b, data, HC_MIN(len, RUN_MAX_CAPTURE - b->len));
 }
 
-static void on_stdin_written(uv_write_t *w, int status)
+static void prog_exit(hc_proc_t *p, int64_t exit_status, int term_signal, void *ud)
 {
-    (void)status;
-    wdn_runner_t *r = w->data;
-    uv_close((uv_handle_t *)&r->pipes[0], runner_closed);
+    wdn_prog_t *g = ud;
+    int status = term_signal ? 128 + term_signal : (int)exit_status;
+    g->cb(g->data, status, g->out[0].data, g->out[1].data);
+    hc_proc_free(p);
+    hc_buf_release(&g->out[0]);
+    hc_buf_release(&g->out[1]);
+    free(g);
 }
 
-int wdn_run(wdn_daemon_t *d, char *const argv[], const char *stdin_text, wdn_run_cb cb, void *data)
+int wdn_run(wdn_daemon_t *d, char *const argv[], wdn_run_cb cb, void *data)
 {
-    wdn_runner_t *r = hc_calloc(1, sizeof(*r));
-    r->cb = cb;
-    r->data = data;
-    hc_buf_init(&r->out[0], RUN_MAX_CAPTURE + 1);
-    hc_buf_init(&r->out[1], RUN_MAX_CAPTURE + 1);
-    for (int i = 0; i < 3; i++) {
-        uv_pipe_init(d->loop, &r->pipes[i], 0);
-        r->pipes[i].data = r;
-    }
-    uv_stdio_container_t stdio[3] = {
-        {.flags = UV_CREATE_PIPE | UV_READABLE_PIPE, .data.stream = (uv_stream_t *)&r->pipes[0]},
-        {.flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE, .data.stream = (uv_stream_t *)&r->pipes[1]},
-        {.flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE, .data.stream = (uv_stream_t *)&r->pipes[2]},
-    };
     static char *const env[] = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
                                 "LC_ALL=C", NULL};
-    uv_process_options_t o = {
-        .exit_cb = on_exit_cb,
-        .file = argv[0],
-        .args = (char **)argv,
-        .env = (char **)env,
-        .stdio_count = 3,
-        .stdio = stdio,
+    wdn_prog_t *g = hc_calloc(1, sizeof(*g));
+    g->cb = cb;
+    g->data = data;
+    hc_buf_init(&g->out[0], RUN_MAX_CAPTURE + 1);
+    hc_buf_init(&g->out[1], RUN_MAX_CAPTURE + 1);
+    hc_proc_opts_t o = {
+        .argv = argv,
+        .env = env,
+        .on_output = prog_output,
+        .on_exit = prog_exit,
+        .ud = g,
     };
-    r->proc.data = r;
-    int e = uv_spawn(d->loop, &r->proc, &o);
-    r->open_handles = 4;
-    if (e < 0) {
-        for (int i = 0; i < 3; i++)
-            uv_close((uv_handle_t *)&r->pipes[i], runner_closed);
-        uv_close((uv_handle_t *)&r->proc, runner_closed);
-        r->cb = NULL;
-        return e;
+    hc_proc_t *p = NULL;
+    hc_err_t err = {0};
+    int r = hc_proc_spawn(d->loop, &o, &p, &err);
+    if (r < 0) {
+        hc_buf_release(&g->out[0]);
+        hc_buf_release(&g->out[1]);
+        free(g);
     }
-    uv_read_start((uv_stream_t *)&r->pipes[1], on_alloc, on_read);
-    uv_read_start((uv_stream_t *)&r->pipes[2], on_alloc, on_read);
-    if (stdin_text && stdin_text[0]) {
-        r->stdin_text = hc_strdup(stdin_text);
-        r->w.data = r;
-        uv_buf_t b = uv_buf_init(r->stdin_text, (unsigned)strlen(r->stdin_text));
-        if (uv_write(&r->w, (uv_stream_t *)&r->pipes[0], &b, 1, on_stdin_written) < 0)
-            uv_close((uv_handle_t *)&r->pipes[0], runner_closed);
-    } else {
-        uv_close((uv_handle_t *)&r->pipes[0], runner_closed);
-    }
-    return 0;
+    return r;
 }
+
+/* ---- wdn_run_fork: the daemon's own code in a raw fork ---- */
 
 static void on_pidfd(uv_poll_t *p, int status, int events)
 {
@@ -205,7 +196,6 @@ int wdn_run_fork(wdn_daemon_t *d, int (*fn)(const char *arg), const char *arg, w
     wdn_runner_t *r = hc_calloc(1, sizeof(*r));
     r->cb = cb;
     r->data = data;
-    r->forked = true;
     r->pid = pid;
     r->pidfd = pidfd;
     hc_buf_init(&r->out[0], RUN_MAX_CAPTURE + 1);

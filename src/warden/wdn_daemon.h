@@ -49,6 +49,7 @@ typedef enum wdn_state_e { WDN_BORN, WDN_ACTIVE, WDN_STOPPED, WDN_DESTROYED } wd
 typedef struct wdn_daemon_s wdn_daemon_t;
 typedef struct wdn_ctr_s wdn_ctr_t;
 typedef struct wdn_conn_s wdn_conn_t;
+typedef struct wdn_drain_s wdn_drain_t;
 
 typedef struct wdn_job_s {
     struct wdn_job_s *next;
@@ -101,6 +102,11 @@ typedef struct wdn_call_s {
     uv_timer_t timer;
     bool timer_on;
     uint64_t off[2];
+    /* streamed copy_in/copy_out (xfer.c): while `sink`, the connection's next lines are
+     * data lines for this call instead of requests */
+    struct wdn_xfer_s *xfer;
+    bool sink;
+    bool io; /* link's output being read on the thread pool: its callback ends the call */
 } wdn_call_t;
 
 struct wdn_conn_s {
@@ -111,6 +117,7 @@ struct wdn_conn_s {
     size_t pending_out;
     wdn_call_t *call; /* the request in progress, NULL when idle */
     bool closing;
+    bool paused;  /* reading stopped by a streamed copy_in whose helper is behind */
     json_t *used; /* handles this connection referenced (grace time) */
 };
 
@@ -126,8 +133,10 @@ struct wdn_daemon_s {
     wdn_ctr_t *ctrs;
     wdn_conn_t *conns;
     unsigned nconns;
-    uint8_t *slots; /* max_containers entries, 1 = taken */
-    uint8_t *ports; /* port_count entries */
+    uint8_t *slots;      /* max_containers entries, 1 = taken */
+    unsigned next_slot;  /* where the round-robin search for a free slot starts */
+    uint8_t *ports;      /* port_count entries */
+    wdn_drain_t *drains; /* cgroups of destroyed containers still being removed */
     bool stopping;
 };
 
@@ -164,10 +173,34 @@ void wdn_job_adopt(wdn_ctr_t *c, uint32_t id);
 void wdn_job_detach_all(wdn_ctr_t *c);
 int wdn_job_signal(wdn_ctr_t *c, wdn_job_t *j, int sig);
 
+/* xfer.c: copy_in / copy_out streamed over the connection (wdn_proto.h) */
+/* Starts the copy helper for a streamed copy_in or copy_out; answers the call itself. */
+void wdn_xfer_start(wdn_call_t *call, wdn_ctr_t *c);
+/*
+ * A data line of a streamed copy_in (the connection is in sink mode). Returns true when the
+ * call is ready to be answered: the caller then drops the line from its buffer and calls
+ * wdn_xfer_complete (the answer serves the next request, which must not see the line).
+ */
+bool wdn_xfer_data(wdn_call_t *call, const char *line, size_t len);
+void wdn_xfer_complete(wdn_call_t *call);
+/* The connection's output queue drained (copy_out may read on). */
+void wdn_xfer_drained(wdn_call_t *call);
+/* Destroy: streamed copies of this container fail and stop holding it busy. */
+void wdn_xfer_detach_ctr(wdn_daemon_t *d, wdn_ctr_t *c);
+/* The connection is closing: kill the helper; its exit ends the call without a reply. */
+void wdn_xfer_abort(wdn_call_t *call);
+/* daemon.c: stop / resume reading requests on a connection (copy_in backpressure). */
+void wdn_conn_pause(wdn_conn_t *c);
+void wdn_conn_resume(wdn_conn_t *c);
+
 /* run.c: a child process with captured output */
 typedef void (*wdn_run_cb)(void *data, int status, const char *out, const char *errtxt);
-/* Runs argv (argv[0] absolute), with optional stdin text; cb gets the exit status. */
-int wdn_run(wdn_daemon_t *d, char *const argv[], const char *stdin_text, wdn_run_cb cb, void *data);
+/*
+ * Runs argv (argv[0] absolute) through hc_proc.h with stdout and stderr captured (up to
+ * 64 KiB each); cb gets the exit status (128 + signal when killed) and both texts. Borrows
+ * argv. Returns 0, or -errno (cb then never called).
+ */
+int wdn_run(wdn_daemon_t *d, char *const argv[], wdn_run_cb cb, void *data);
 
 /* Runs fn(arg) in a raw fork of the daemon (no exec), output captured the same way. */
 int wdn_run_fork(wdn_daemon_t *d, int (*fn)(const char *arg), const char *arg, wdn_run_cb cb,
@@ -175,15 +208,30 @@ int wdn_run_fork(wdn_daemon_t *d, int (*fn)(const char *arg), const char *arg, w
 
 /* net.c */
 int wdn_net_init(wdn_daemon_t *d, hc_err_t *err);
-void wdn_net_fini(wdn_daemon_t *d);
 void wdn_net_addrs(wdn_daemon_t *d, unsigned slot, char host[16], char ctr[16]);
-/* Builds the shell script that plumbs the container's network / removes it. */
-char *wdn_net_setup_script(wdn_daemon_t *d, wdn_ctr_t *c);
+/* Host-side and container-side veth names of a slot (<prefix><slot>-0 / -1). */
+void wdn_net_names(wdn_daemon_t *d, unsigned slot, char host[32], char peer[32]);
+/* The shell script that removes the container's port mappings and net_out rules; NULL when
+ * it made none (the veth pair goes away with its network namespace). */
 char *wdn_net_teardown_script(wdn_daemon_t *d, wdn_ctr_t *c);
 char *wdn_net_in_script(wdn_daemon_t *d, wdn_ctr_t *c, unsigned host_port, unsigned ctr_port);
 char *wdn_net_out_script(wdn_daemon_t *d, wdn_ctr_t *c, const wdn_req_t *req, hc_err_t *err);
 int wdn_port_alloc(wdn_daemon_t *d, unsigned want);
 void wdn_port_release(wdn_daemon_t *d, unsigned port);
+
+/* drain.c: a destroyed container's mounts, directory and cgroups, removed off the loop */
+/* Starts removing them on the thread pool (cdir may be NULL: cgroups only). */
+void wdn_drain_start(wdn_daemon_t *d, const char *handle, const char *cdir);
+/* A create of a handle still draining: parks the call until the drain is over and returns
+ * true (it is then handled again); false when nothing drains under that handle (or too many
+ * wait: the caller answers busy, see wdn_drain_pending). */
+bool wdn_drain_wait(wdn_daemon_t *d, wdn_call_t *call, const char *handle);
+bool wdn_drain_pending(wdn_daemon_t *d, const char *handle);
+/* A destroy request: parks the call until every process of the container is gone (then it
+ * is answered); false when that is already so (the caller answers now). */
+bool wdn_drain_when_dead(wdn_daemon_t *d, const char *handle, wdn_call_t *call);
+/* Daemon stop: ends drains waiting for a retry; what is left is cleaned on the next start. */
+void wdn_drain_stop(wdn_daemon_t *d);
 
 /* recover.c */
 void wdn_recover(wdn_daemon_t *d);

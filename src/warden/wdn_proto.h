@@ -96,6 +96,32 @@ typedef struct wdn_req_s {
 } wdn_req_t;
 
 /*
+ * Streamed copies (no host path on either side):
+ *
+ *   copy_in without `src_path`: the request line is followed on the same connection by data
+ *   lines {"type":"data","data":"<base64 of the next tar bytes>"} (at most WDN_COPY_MAX_CHUNK
+ *   bytes each once decoded) and a last {"type":"data","eof":true}; the one response comes
+ *   after that line. Data lines of a copy that already failed are read and dropped, so the
+ *   connection stays in step.
+ *   copy_out without `dst_path`: the response is {"type":"copy_out","data":"<base64>"} lines
+ *   and a last {"type":"copy_out"} without data (or an error line).
+ */
+#define WDN_COPY_MAX_CHUNK (512 * 1024)
+
+typedef struct wdn_data_s {
+    bool eof;
+    size_t len; /* decoded bytes in the caller's buffer */
+} wdn_data_t;
+
+/*
+ * Parses one data line of a streamed copy_in and decodes its bytes into buf (capacity cap,
+ * at least WDN_COPY_MAX_CHUNK). Returns 0, or -EINVAL/-EPROTO/-E2BIG with a message in err.
+ * Never crashes on any input; never writes more than cap bytes.
+ */
+int wdn_data_parse(const char *line, size_t len, void *buf, size_t cap, wdn_data_t *ret,
+                   hc_err_t *err);
+
+/*
  * Parses and validates one request line (no newline). On success fills *req (which then owns
  * the parsed JSON) and returns 0; on bad input returns -EINVAL/-EPROTO/-E2BIG with a message
  * in err and leaves *req released. Never crashes on any input.

@@ -31,6 +31,11 @@ wdn_stop
 wdn_start
 expect_eq "re-adopted on v2" "$(wdn run c2 -- echo back)" "back"
 wdn destroy c2 >/dev/null || wdn_fail "destroy"
+# destroy answers once the processes are killed; the emptied cgroup goes a moment later.
+for _ in $(seq 20); do
+    [ -d "$dir" ] || break
+    sleep 0.1
+done
 [ -d "$dir" ] && wdn_fail "v2 cgroup left behind"
 echo "ok - v2 cgroup removed"
 echo "PASS"

@@ -126,7 +126,9 @@ done
 ls "$T"/escape* >/dev/null 2>&1 && wdn_fail "hostile tar wrote on the host"
 echo "ok - hostile archives (.., absolute, symlink escape) refused"
 
-# A process left running must not survive destroy.
+# A process left running must not survive destroy; nor may a net_out rule or a mapped port.
+wdn net-out lc1 --network 10.9.9.9/32 --port 9 >/dev/null || wdn_fail "net_out lc1"
+wdn net-in lc1 --container-port 8080 >/dev/null || wdn_fail "net_in lc1"
 wdn spawn lc1 -- sleep 1000 >/dev/null
 sleep 0.3
 init=$(sed -n 's/.*"init_pid":\([0-9]*\).*/\1/p' "$T/data/containers/lc1/meta.json")
@@ -138,11 +140,39 @@ grep -qs '^State:.*[RSD]' "/proc/$init/status" && wdn_fail "init still alive aft
 pgrep -u "$uid" >/dev/null && wdn_fail "processes of uid $uid survive destroy"
 grep -F " $T/" /proc/mounts && wdn_fail "mounts left behind"
 find /sys/fs/cgroup -type d -path "*/$CGP/lc*" | grep -q . && wdn_fail "cgroups left behind"
+# The veth pair goes with the container's network namespace, which the kernel frees
+# asynchronously once its last process is gone.
+for _ in $(seq 30); do
+    ip -o link | grep -q " $PFX" || break
+    sleep 0.1
+done
 ip -o link | grep -q " $PFX" && wdn_fail "veths left behind"
-nft list table ip "$TABLE" | grep -qE 'elements|chain c[0-9]' && wdn_fail "nft rules left behind"
+# Every slot's chain and outmap entry exist while warden runs; they must hold no rule, and no
+# port may stay mapped.
+nft list map ip "$TABLE" portmap | grep -q elements && wdn_fail "port mappings left behind"
+nft list table ip "$TABLE" | sed -n '/chain c[0-9]/,/}/p' | grep -vE 'chain c[0-9]|^[[:space:]]*}?[[:space:]]*$' |
+    grep -q . && wdn_fail "nft rules left behind"
 [ -z "$(ls "$T/data/containers")" ] || wdn_fail "container dirs left behind"
 echo "ok - destroy leaves no processes, mounts, cgroups, veths, rules or files"
 wdn info lc1 >/dev/null 2>&1 && wdn_fail "info on destroyed container"
+
+# Destroy then create of the same handle, back to back on one connection: the create waits
+# for the old container's cleanup (mounts, cgroups run off the loop) and then succeeds.
+wdn create --handle again --network none >/dev/null || wdn_fail "create again"
+python3 - "$T/w.sock" <<'PY' || wdn_fail "re-create of a destroyed handle"
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+reqs = [{"type": "destroy", "handle": "again"}, {"type": "create", "handle": "again",
+        "network": "none"}, {"type": "run", "handle": "again", "path": "/bin/echo",
+        "args": ["fresh"]}, {"type": "destroy", "handle": "again"}]
+s.sendall(b"".join(json.dumps(r).encode() + b"\n" for r in reqs))
+f = s.makefile("rb")
+got = [json.loads(f.readline()) for _ in reqs]
+assert [g["type"] for g in got] == ["destroy", "create", "run", "destroy"], got
+assert got[2]["stdout"] == "fresh\n", got[2]
+PY
+echo "ok - a destroyed handle can be created again at once"
 
 # Grace time: a container no client references any more is destroyed after grace_time.
 wdn create --handle g1 --grace 1 --network none >/dev/null || wdn_fail "create g1"

@@ -2,6 +2,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "hc_buf.h"
 #include "hc_warden.h"
 
@@ -14,6 +16,7 @@ typedef struct hc_wreq_s {
 typedef struct hc_wwrite_s {
     uv_write_t w;
     char *buf;
+    size_t len;
 } hc_wwrite_t;
 
 struct hc_warden_s {
@@ -24,6 +27,7 @@ struct hc_warden_s {
     hc_buf_t in;
     hc_wreq_t *head, *tail;
     unsigned queued;
+    size_t pending; /* bytes written to the socket, not yet done */
     bool connected, closing;
     hc_warden_connect_cb connect_cb;
     void *connect_data;
@@ -84,7 +88,8 @@ static void handle_line(hc_warden_t *w, const char *line, size_t len)
         return; /* unsolicited: ignore */
     json_t *j = json_loadb(line, len, JSON_ALLOW_NUL, NULL);
     const char *type = json_string_value(json_object_get(j, "type"));
-    bool more = type && strcmp(type, "stream") == 0 && !json_object_get(j, "exit_status");
+    bool more = type && ((strcmp(type, "stream") == 0 && !json_object_get(j, "exit_status")) ||
+                         (strcmp(type, "copy_out") == 0 && json_object_get(j, "data")));
     if (!more) {
         w->head = r->next;
         if (!w->head)
@@ -164,28 +169,26 @@ static void on_write(uv_write_t *req, int status)
 {
     hc_wwrite_t *wr = HC_CONTAINER_OF(req, hc_wwrite_t, w);
     hc_warden_t *w = req->handle->data;
+    w->pending -= wr->len;
     free(wr->buf);
     free(wr);
     if (status < 0)
         shut(w, uv_strerror(status));
 }
 
-int hc_warden_request(hc_warden_t *w, json_t *req, hc_warden_cb cb, void *data)
+/* Writes one JSON line (takes ownership of msg). */
+static int send_line(hc_warden_t *w, json_t *msg)
 {
-    if (!json_is_object(req)) {
-        json_decref(req);
+    if (!json_is_object(msg)) {
+        json_decref(msg);
         return -EINVAL;
     }
     if (!w->connected) {
-        json_decref(req);
+        json_decref(msg);
         return -ENOTCONN;
     }
-    if (w->queued >= HC_WARDEN_MAX_QUEUE) {
-        json_decref(req);
-        return -ENOBUFS;
-    }
-    char *s = json_dumps(req, JSON_COMPACT);
-    json_decref(req);
+    char *s = json_dumps(msg, JSON_COMPACT);
+    json_decref(msg);
     if (!s)
         return -EINVAL;
     size_t n = strlen(s);
@@ -193,6 +196,7 @@ int hc_warden_request(hc_warden_t *w, json_t *req, hc_warden_cb cb, void *data)
     wr->buf = hc_realloc(s, n + 2);
     wr->buf[n] = '\n';
     wr->buf[n + 1] = '\0';
+    wr->len = n + 1;
     uv_buf_t b = uv_buf_init(wr->buf, (unsigned)(n + 1));
     int r = uv_write(&wr->w, (uv_stream_t *)&w->pipe, &b, 1, on_write);
     if (r < 0) {
@@ -200,6 +204,61 @@ int hc_warden_request(hc_warden_t *w, json_t *req, hc_warden_cb cb, void *data)
         free(wr);
         return r;
     }
+    w->pending += wr->len;
+    return 0;
+}
+
+int hc_warden_send(hc_warden_t *w, json_t *msg)
+{
+    return send_line(w, msg);
+}
+
+int hc_warden_copy_in_chunk(hc_warden_t *w, const void *p, size_t len)
+{
+    if (len > HC_WARDEN_MAX_CHUNK)
+        return -EINVAL;
+    size_t enc = sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_ORIGINAL);
+    char *b64 = hc_malloc(enc);
+    sodium_bin2base64(b64, enc, p, len, sodium_base64_VARIANT_ORIGINAL);
+    json_t *m = json_pack("{s:s, s:s}", "type", "data", "data", b64);
+    free(b64);
+    return send_line(w, m);
+}
+
+int hc_warden_copy_in_end(hc_warden_t *w)
+{
+    return send_line(w, json_pack("{s:s, s:b}", "type", "data", "eof", 1));
+}
+
+void *hc_warden_chunk_decode(json_t *resp, size_t *ret_len)
+{
+    const char *s = json_string_value(json_object_get(resp, "data"));
+    if (!s)
+        return NULL;
+    size_t n = strlen(s), cap = n / 4 * 3 + 3, len = 0;
+    unsigned char *buf = hc_malloc(cap);
+    if (sodium_base642bin(buf, cap, s, n, NULL, &len, NULL, sodium_base64_VARIANT_ORIGINAL) != 0) {
+        free(buf);
+        return NULL;
+    }
+    *ret_len = len;
+    return buf;
+}
+
+size_t hc_warden_pending(const hc_warden_t *w)
+{
+    return w->pending;
+}
+
+int hc_warden_request(hc_warden_t *w, json_t *req, hc_warden_cb cb, void *data)
+{
+    if (w->connected && w->queued >= HC_WARDEN_MAX_QUEUE) {
+        json_decref(req);
+        return -ENOBUFS;
+    }
+    int r = send_line(w, req);
+    if (r < 0)
+        return r;
     hc_wreq_t *q = hc_calloc(1, sizeof(*q));
     q->cb = cb;
     q->data = data;

@@ -259,40 +259,100 @@ int wdn_cg_pids(wdn_cg_t *cg, const char *handle, pid_t *pids, size_t cap)
     return (int)n;
 }
 
-int wdn_cg_destroy(wdn_cg_t *cg, const char *handle, hc_err_t *err)
+/*
+ * SIGKILLs every pid listed in a cgroup.procs file; no allocation (thread-pool safe).
+ * Returns the number of pids seen or -errno.
+ */
+static int kill_listed(const char *procs)
+{
+    int seen = 0;
+    int fd = open(procs, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    char buf[4096];
+    long v = -1;
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof(buf))) != 0) {
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        for (ssize_t k = 0; k < n; k++) {
+            if (buf[k] >= '0' && buf[k] <= '9') {
+                v = (v < 0 ? 0 : v * 10) + (buf[k] - '0');
+                if (v > INT32_MAX)
+                    v = INT32_MAX;
+            } else {
+                if (v > 0) {
+                    kill((pid_t)v, SIGKILL);
+                    seen++;
+                }
+                v = -1;
+            }
+        }
+    }
+    if (v > 0) {
+        kill((pid_t)v, SIGKILL);
+        seen++;
+    }
+    close(fd);
+    return seen;
+}
+
+int wdn_cg_kill_all(wdn_cg_t *cg, const char *handle)
+{
+    int left = 0;
+    for (size_t i = 0; i < cg->ndirs; i++) {
+        char procs[PATH_MAX];
+        if (wdn_path(procs, sizeof(procs), "%s/%s/cgroup.procs", cg->dirs[i], handle) < 0)
+            return -ENAMETOOLONG;
+        int n = kill_listed(procs);
+        if (n > 0)
+            left += n;
+    }
+    return left;
+}
+
+int wdn_cg_remove_once(wdn_cg_t *cg, const char *handle, hc_err_t *err)
 {
     int r = 0;
+    bool busy = false;
     for (size_t i = 0; i < cg->ndirs; i++) {
         char p[PATH_MAX], procs[PATH_MAX];
         if (wdn_path(p, sizeof(p), "%s/%s", cg->dirs[i], handle) < 0 ||
             wdn_path(procs, sizeof(procs), "%s/cgroup.procs", p) < 0)
             return hc_err_set(err, -ENAMETOOLONG, "cgroup path");
-        struct stat st;
-        if (stat(p, &st) < 0)
+        /* Kill what is there: a fork racing this pass is caught by the next one. */
+        int q = kill_listed(procs);
+        if (q == -ENOENT)
             continue;
-        /* Kill until empty: a fork racing the first pass is caught by the next one. Dead
-         * processes leave cgroup.procs only once reaped, so rmdir is retried briefly. */
-        for (int attempt = 0; attempt < 2000; attempt++) {
-            FILE *f = fopen(procs, "re");
-            int v, seen = 0;
-            while (f && fscanf(f, "%d", &v) == 1) {
-                kill(v, SIGKILL);
-                seen++;
-            }
-            if (f)
-                fclose(f);
-            if (rmdir(p) == 0 || errno == ENOENT)
-                break;
-            if (errno != EBUSY) {
-                r = hc_err_set(err, -errno, "rmdir `%s`", p);
-                break;
-            }
-            struct timespec ts = {0, 1000 * 1000};
-            nanosleep(&ts, NULL);
-            (void)seen;
+        if (q < 0) {
+            r = hc_err_set(err, q, "read `%s`", procs);
+            continue;
         }
-        if (stat(p, &st) == 0 && r == 0)
-            r = hc_err_set(err, -EBUSY, "cgroup `%s` still busy", p);
+        /* Dead processes leave cgroup.procs only once reaped: EBUSY until then. */
+        if (rmdir(p) == 0 || errno == ENOENT)
+            continue;
+        if (errno == EBUSY)
+            busy = true;
+        else if (r == 0)
+            r = hc_err_set(err, -errno, "rmdir `%s`", p);
+    }
+    if (r == 0 && busy)
+        r = hc_err_set(err, -EBUSY, "cgroup `%s` still busy", handle);
+    return r;
+}
+
+int wdn_cg_destroy(wdn_cg_t *cg, const char *handle, hc_err_t *err)
+{
+    int r = 0;
+    for (int attempt = 0; attempt < 2000; attempt++) {
+        r = wdn_cg_remove_once(cg, handle, err);
+        if (r != -EBUSY)
+            break;
+        struct timespec ts = {0, 1000 * 1000};
+        nanosleep(&ts, NULL);
     }
     return r;
 }

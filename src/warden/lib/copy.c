@@ -4,6 +4,8 @@
  * becomes the container user (no capabilities, no_new_privs, seccomp) before libarchive
  * reads or writes a single path, so even an archive that slipped past libarchive's secure
  * flags (no "..", no absolute paths, no writing through symlinks) cannot reach the host.
+ * With "-" as the host file the tar comes from stdin or goes to stdout: the daemon relays it
+ * over its socket (src/warden/xfer.c). An archive bomb stops at the container's disk quota.
  */
 #include <archive.h>
 #include <archive_entry.h>
@@ -51,7 +53,8 @@ static int enter(pid_t init, uid_t uid)
 
 static int copy_in(pid_t init, uid_t uid, const char *tar, const char *dst)
 {
-    int fd = open(tar, O_RDONLY | O_CLOEXEC);
+    /* "-": the tar streams in on stdin (the daemon relays it from its client). */
+    int fd = strcmp(tar, "-") == 0 ? 0 : open(tar, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         fprintf(stderr, "hearth-warden: open `%s`: %s\n", tar, strerror(errno));
         return 1;
@@ -89,6 +92,14 @@ static int copy_in(pid_t init, uid_t uid, const char *tar, const char *dst)
             fprintf(stderr, "hearth-warden: unsafe hard link `%s`\n", name ? name : "");
             goto out;
         }
+        /* Device nodes are refused outright (the container user could not make them
+         * anyway); setuid and setgid bits are dropped. */
+        mode_t type = archive_entry_filetype(e);
+        if (type == AE_IFCHR || type == AE_IFBLK) {
+            fprintf(stderr, "hearth-warden: refused device node `%s`\n", name ? name : "");
+            goto out;
+        }
+        archive_entry_set_perm(e, archive_entry_perm(e) & 01777);
         if (archive_write_header(out, e) != ARCHIVE_OK) {
             fprintf(stderr, "hearth-warden: refused `%s`: %s\n", name ? name : "",
                     archive_error_string(out));
@@ -127,7 +138,8 @@ out:
 
 static int copy_out(pid_t init, uid_t uid, const char *src, const char *tar)
 {
-    int fd = open(tar, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    /* "-": the tar goes to stdout, which the daemon relays to its client. */
+    int fd = strcmp(tar, "-") == 0 ? 1 : open(tar, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0) {
         fprintf(stderr, "hearth-warden: create `%s`: %s\n", tar, strerror(errno));
         return 1;

@@ -20,6 +20,7 @@
 
 #include "wdn_cgroup.h"
 #include "wdn_helper.h"
+#include "wdn_netdev.h"
 #include "wdn_rootfs.h"
 #include "wdn_sec.h"
 #include "wdn_util.h"
@@ -124,6 +125,66 @@ static void __attribute__((noreturn)) init_loop(void)
     }
 }
 
+/*
+ * The network of a new container, in two halves around unshare(CLONE_NEWNET). Before: an
+ * rtnetlink socket and an fd of the host's namespace, and any stale veth of the slot (left by
+ * a failed teardown) removed. After: IPv6 off in the new namespace, the veth pair created with
+ * its peer directly inside it, eth0 addressed with a default route, then, back in the host's
+ * namespace for a moment, the host end addressed and up, its IPv6 off and route_localnet on
+ * (so 127.0.0.1:PORT reaches mapped ports).
+ */
+typedef struct net_fds_s {
+    int nl, host_ns;
+} net_fds_t;
+
+static int net_before(json_t *net, net_fds_t *f, hc_err_t *err)
+{
+    f->host_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+    if (f->host_ns < 0)
+        return hc_err_set(err, -errno, "open the host's network namespace");
+    f->nl = wdn_nl_open(err);
+    if (f->nl < 0)
+        return f->nl;
+    int r = wdn_nl_link_del(f->nl, jstr(net, "host_if", ""), err);
+    if (r == 0)
+        r = wdn_nl_link_del(f->nl, jstr(net, "peer_if", ""), err);
+    return r;
+}
+
+static int net_after(json_t *net, net_fds_t *f, hc_err_t *err)
+{
+    const char *host_if = jstr(net, "host_if", ""), *peer_if = jstr(net, "peer_if", "");
+    const char *host_ip = jstr(net, "host_ip", "");
+    char p[128];
+    /* /proc/sys/net shows the writer's namespace: these touch only the container's. */
+    (void)wdn_write_str("/proc/sys/net/ipv6/conf/all/disable_ipv6", "1");
+    (void)wdn_write_str("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1");
+    int ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+    if (ns < 0)
+        return hc_err_set(err, -errno, "open own network namespace");
+    int r = wdn_nl_veth_add(f->nl, host_if, peer_if, ns, err);
+    if (r == 0)
+        r = wdn_if_rename(peer_if, "eth0", err);
+    if (r == 0)
+        r = wdn_if_addr_up("eth0", jstr(net, "ctr_ip", ""), 30, err);
+    if (r == 0)
+        r = wdn_route_default(host_ip, err);
+    if (r == 0 && setns(f->host_ns, CLONE_NEWNET) < 0)
+        r = hc_err_set(err, -errno, "enter the host's network namespace");
+    if (r == 0) {
+        r = wdn_if_addr_up(host_if, host_ip, 30, err);
+        if (wdn_path(p, sizeof(p), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", host_if) == 0)
+            (void)wdn_write_str(p, "1");
+        int q = wdn_path(p, sizeof(p), "/proc/sys/net/ipv4/conf/%s/route_localnet", host_if);
+        if (r == 0 && (q < 0 || (q = wdn_write_str(p, "1")) < 0))
+            r = hc_err_set(err, q, "write `%s`", p);
+        if (setns(ns, CLONE_NEWNET) < 0 && r == 0)
+            r = hc_err_set(err, -errno, "re-enter the container's network namespace");
+    }
+    close(ns);
+    return r;
+}
+
 static int init_main(const char *cdir)
 {
     json_t *cfg = load_json(cdir, "config.json");
@@ -161,11 +222,30 @@ static int init_main(const char *cdir)
         perror("hearth-warden: pipe");
         return 1;
     }
+    json_t *net = json_object_get(cfg, "net");
+    hc_err_t nerr = {0};
+    net_fds_t nf = {-1, -1};
+    if (json_is_object(net) && net_before(net, &nf, &nerr) < 0) {
+        fprintf(stderr, "hearth-warden: network setup: %s\n", nerr.msg);
+        return 1;
+    }
     if (unshare(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWPID) < 0) {
         perror("hearth-warden: unshare");
         return 1;
     }
-    pid_t pid = fork();
+    if (json_is_object(net)) {
+        int r = net_after(net, &nf, &nerr);
+        close(nf.nl);
+        close(nf.host_ns);
+        if (r < 0) {
+            fprintf(stderr, "hearth-warden: network setup: %s\n", nerr.msg);
+            return 1;
+        }
+    }
+    /* A raw clone, not fork(): fork() runs the daemon's atfork handlers, and libuv's closes
+     * the descriptor numbers of its signal pipe, which this process has reused (for the sync
+     * pipes above) since it closed everything it inherited. */
+    pid_t pid = wdn_raw_fork();
     if (pid < 0) {
         perror("hearth-warden: fork");
         return 1;

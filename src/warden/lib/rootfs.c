@@ -13,6 +13,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "hc_fs.h"
 #include "wdn_rootfs.h"
 #include "wdn_util.h"
 
@@ -199,10 +200,8 @@ static int append_user(const char *base, const char *upper, const char *file, co
         text[n++] = '\n';
     size_t l = strlen(line);
     memcpy(text + n, line, l);
-    int r = wdn_write_new(dst, text, (size_t)n + l);
-    if (r == 0)
-        (void)chmod(dst, 0644);
-    return r;
+    hc_err_t err = {0};
+    return hc_atomic_write_file(AT_FDCWD, dst, text, (size_t)n + l, 0644, &err);
 }
 
 int wdn_rootfs_mount_disk(const char *disk_dir, const char *base, uint64_t bytes, uid_t uid,
@@ -260,6 +259,15 @@ int wdn_rootfs_mount_disk(const char *disk_dir, const char *base, uint64_t bytes
     }
     if (r < 0)
         return hc_err_set(err, r, "write passwd in `%s`", upper);
+    return 0;
+}
+
+int wdn_rootfs_mount_state(const char *cdir, hc_err_t *err)
+{
+    /* Sized for many jobs' specs (a script may be 1 MiB); tmpfs uses only what is written. */
+    if (mount("hearth-state", cdir, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+              "size=64m,nr_inodes=65536,mode=0700") < 0)
+        return hc_err_set(err, -errno, "mount state tmpfs on `%s`", cdir);
     return 0;
 }
 

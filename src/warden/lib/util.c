@@ -10,55 +10,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "hc_fs.h"
 #include "wdn_util.h"
-
-static int write_all(int fd, const char *s, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, s, len);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return -errno;
-        }
-        s += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
 
 int wdn_write_str(const char *path, const char *s)
 {
     int fd = open(path, O_WRONLY | O_CLOEXEC);
     if (fd < 0)
         return -errno;
-    int r = write_all(fd, s, strlen(s));
+    int r = hc_write_all(fd, s, strlen(s));
     close(fd);
-    return r;
-}
-
-int wdn_write_new(const char *path, const char *s, size_t len)
-{
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return -errno;
-    int r = write_all(fd, s, len);
-    if (close(fd) < 0 && r == 0)
-        r = -errno;
-    return r;
-}
-
-int wdn_write_atomic(const char *path, const char *s, size_t len)
-{
-    char tmp[4096];
-    int r = wdn_path(tmp, sizeof(tmp), "%s.tmp", path);
-    if (r < 0)
-        return r;
-    r = wdn_write_new(tmp, s, len);
-    if (r == 0 && rename(tmp, path) < 0)
-        r = -errno;
-    if (r < 0)
-        unlink(tmp);
     return r;
 }
 

@@ -84,7 +84,22 @@ int wdn_cg_open_procs(wdn_cg_t *cg, const char *handle, int *fds);
 int wdn_cg_attach_fds(const int *fds, int n, pid_t pid);
 /* Fills pids (capacity cap) with the processes of the container's cgroup; returns the count. */
 int wdn_cg_pids(wdn_cg_t *cg, const char *handle, pid_t *pids, size_t cap);
-/* SIGKILLs every process of the cgroup, waits for it to empty (bounded), removes it. */
+/*
+ * One non-blocking pass: SIGKILLs every process of the container's cgroups and removes the
+ * ones that are empty. Returns 0 once none is left, -EBUSY while killed processes are not yet
+ * reaped (call again later), or another -errno with err set. Allocates nothing, so it may run
+ * on the daemon's thread pool (removing a memory cgroup can wait for an RCU grace period).
+ */
+int wdn_cg_remove_once(wdn_cg_t *cg, const char *handle, hc_err_t *err);
+/*
+ * SIGKILLs every process listed in the container's cgroups and returns how many were listed
+ * (0: every process is gone and reaped, or the cgroups are), or -errno. No allocation.
+ */
+int wdn_cg_kill_all(wdn_cg_t *cg, const char *handle);
+/*
+ * SIGKILLs every process of the cgroup, waits for it to empty (bounded, sleeping 1 ms per
+ * try: start-up and tools only, never on the loop), removes it.
+ */
 int wdn_cg_destroy(wdn_cg_t *cg, const char *handle, hc_err_t *err);
 /* Calls fn for each container cgroup name found under the parent (restart recovery). */
 void wdn_cg_list(wdn_cg_t *cg, void (*fn)(const char *handle, void *data), void *data);

@@ -12,9 +12,11 @@
  *   __exec CDIR JOB        reads CDIR/jobs/JOB/spec.json, joins the init's namespaces, runs
  *                          the job with stdout/stderr in CDIR/jobs/JOB/{stdout,stderr}, waits
  *                          for it and writes its exit status to CDIR/jobs/JOB/status.
- *   __copy-in PID UID TAR DST   extracts the host tar file TAR into DST inside the container,
- *                          as the container user, with libarchive's secure flags.
- *   __copy-out PID UID SRC TAR  writes a tar of SRC (inside the container) to host path TAR.
+ *   __copy-in PID UID TAR DST   extracts the host tar file TAR ("-": stdin) into DST inside
+ *                          the container, as the container user, with libarchive's secure
+ *                          flags; device nodes refused, setuid/setgid bits dropped.
+ *   __copy-out PID UID SRC TAR  writes a tar of SRC (inside the container) to host path TAR
+ *                          ("-": stdout).
  */
 #ifndef HEARTH_WARDEN_HELPER_H
 #define HEARTH_WARDEN_HELPER_H

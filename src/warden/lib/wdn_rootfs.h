@@ -42,6 +42,15 @@ bool wdn_rootfs_have_overlay(void);
  */
 int wdn_rootfs_mount_disk(const char *disk_dir, const char *base, uint64_t bytes, uid_t uid,
                           bool overlay, hc_err_t *err);
+/*
+ * Mounts the small tmpfs that holds a container's own state (meta.json, config.json, job
+ * specs, pids and statuses, the rootfs mount point) on its directory cdir, which must exist.
+ * Keeping these files off the data dir's filesystem spares a journal commit per file on
+ * every create, run and destroy, and they are not charged to the container's disk quota, so a
+ * full disk never stops warden from tracking its jobs. It outlives a warden restart like the
+ * container does.
+ */
+int wdn_rootfs_mount_state(const char *cdir, hc_err_t *err);
 /* Changes the tmpfs size at runtime. */
 int wdn_rootfs_resize_disk(const char *disk_dir, uint64_t bytes, hc_err_t *err);
 /* Bytes and inodes used on the container's tmpfs. */

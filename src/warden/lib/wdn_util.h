@@ -1,6 +1,7 @@
 /*
- * wdn_util.h - small file helpers libwarden uses for cgroupfs, /proc and its own state
- * files. None of them allocate except wdn_rm_rf's directory walk.
+ * wdn_util.h - small file helpers libwarden uses for cgroupfs and /proc. None of them
+ * allocate except wdn_rm_rf's directory walk, so the container's init and the helpers may use
+ * them between fork and exec (state files are written with hc_fs.h's atomic writer).
  */
 #ifndef HEARTH_WARDEN_UTIL_H
 #define HEARTH_WARDEN_UTIL_H
@@ -13,10 +14,6 @@
 
 /* Writes `s` to an existing file (no O_CREAT: cgroupfs control files). Returns 0 or -errno. */
 int wdn_write_str(const char *path, const char *s);
-/* Creates or truncates `path` (mode 0600) and writes s. Returns 0 or -errno. */
-int wdn_write_new(const char *path, const char *s, size_t len);
-/* Writes via a temporary file and rename(2), so readers never see a half file. */
-int wdn_write_atomic(const char *path, const char *s, size_t len);
 /*
  * Reads at most size-1 bytes of `path` into buf and NUL-terminates it. Returns the byte count
  * or -errno.

@@ -1,4 +1,5 @@
 /* Unit tests for the pure parts of the cgroup backends and file helpers (lib/cgroup*.c, util.c). */
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +10,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "hc_fs.h"
 
 #include "lib/wdn_cgroup.h"
 #include "lib/wdn_rootfs.h"
@@ -60,10 +63,11 @@ static void test_read_u64_and_max(void **state)
     char p[256];
     snprintf(p, sizeof(p), "%s/f", dir);
     uint64_t v = 0;
-    assert_int_equal(wdn_write_new(p, "max\n", 4), 0);
+    hc_err_t err = {0};
+    assert_int_equal(hc_atomic_write_file(AT_FDCWD, p, "max\n", 4, 0600, &err), 0);
     assert_int_equal(wdn_read_u64(p, &v), 0);
     assert_true(v == UINT64_MAX);
-    assert_int_equal(wdn_write_atomic(p, "4096\n", 5), 0);
+    assert_int_equal(hc_atomic_write_file(AT_FDCWD, p, "4096\n", 5, 0600, &err), 0);
     assert_int_equal(wdn_read_u64(p, &v), 0);
     assert_int_equal(v, 4096);
     assert_int_equal(wdn_write_str(p, "garbage"), 0);

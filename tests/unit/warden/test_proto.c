@@ -154,6 +154,80 @@ static void test_helpers(void **state)
     assert_string_equal(wdn_req_type_name(WDN_REQ_NET_IN), "net_in");
 }
 
+static void test_copy_stream_forms(void **state)
+{
+    (void)state;
+    wdn_req_t req;
+    hc_err_t err = {0};
+    /* copy_in without a host path streams its tar over the connection. */
+    assert_int_equal(
+        parse("{\"type\":\"copy_in\",\"handle\":\"h\",\"dst_path\":\"/app\"}", &req, &err), 0);
+    assert_int_equal(req.type, WDN_REQ_COPY_IN);
+    assert_null(req.src_path);
+    assert_string_equal(req.dst_path, "/app");
+    wdn_req_release(&req);
+    assert_int_equal(
+        parse("{\"type\":\"copy_out\",\"handle\":\"h\",\"src_path\":\"/app\"}", &req, &err), 0);
+    assert_null(req.dst_path);
+    wdn_req_release(&req);
+    /* The old form with a host path still parses. */
+    assert_int_equal(parse("{\"type\":\"copy_in\",\"handle\":\"h\",\"src_path\":\"/t.tar\","
+                           "\"dst_path\":\"/app\"}",
+                           &req, &err),
+                     0);
+    assert_string_equal(req.src_path, "/t.tar");
+    wdn_req_release(&req);
+    /* The container side is required either way. */
+    assert_true(parse("{\"type\":\"copy_out\",\"handle\":\"h\",\"dst_path\":\"/x\"}", &req, &err) <
+                0);
+    assert_true(parse("{\"type\":\"copy_in\",\"handle\":\"h\",\"src_path\":\"rel\",\"dst_path\":"
+                      "\"/x\"}",
+                      &req, &err) < 0);
+}
+
+static int data(const char *s, char *buf, size_t cap, wdn_data_t *d, hc_err_t *err)
+{
+    return wdn_data_parse(hc_test_guard_str(s), strlen(s), buf, cap, d, err);
+}
+
+static void test_data_lines(void **state)
+{
+    (void)state;
+    static char buf[WDN_COPY_MAX_CHUNK];
+    wdn_data_t d;
+    hc_err_t err = {0};
+    assert_int_equal(data("{\"type\":\"data\",\"data\":\"aGVsbG8=\"}", buf, sizeof(buf), &d, &err),
+                     0);
+    assert_false(d.eof);
+    assert_int_equal(d.len, 5);
+    assert_memory_equal(buf, "hello", 5);
+    assert_int_equal(data("{\"type\":\"data\",\"eof\":true}", buf, sizeof(buf), &d, &err), 0);
+    assert_true(d.eof);
+    assert_int_equal(d.len, 0);
+    static const char *const bad[] = {
+        "",
+        "nope",
+        "[]",
+        "{\"type\":\"data\"}",
+        "{\"type\":\"ping\",\"data\":\"aGVsbG8=\"}",
+        "{\"data\":\"aGVsbG8=\"}",
+        "{\"type\":\"data\",\"data\":\"not base64!\"}",
+        "{\"type\":\"data\",\"data\":7}",
+        "{\"type\":\"data\",\"eof\":\"yes\"}",
+        "{\"type\":\"data\",\"eof\":true,\"data\":\"aGVsbG8=\"}",
+        "{\"type\":\"data\",\"type\":\"data\",\"eof\":true}",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        memset(&err, 0, sizeof(err));
+        assert_true(data(bad[i], buf, sizeof(buf), &d, &err) < 0);
+        assert_true(err.msg[0] != '\0');
+    }
+    /* More than the caller's buffer holds is refused, never written past it. */
+    char small[4];
+    assert_true(data("{\"type\":\"data\",\"data\":\"aGVsbG8=\"}", small, sizeof(small), &d, &err) <
+                0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -163,6 +237,8 @@ int main(void)
         cmocka_unit_test(test_spawn_and_signal),
         cmocka_unit_test(test_limits_query_and_set),
         cmocka_unit_test(test_helpers),
+        cmocka_unit_test(test_copy_stream_forms),
+        cmocka_unit_test(test_data_lines),
     };
     int r = cmocka_run_group_tests(tests, NULL, NULL);
     hc_test_guard_free_all();

@@ -174,6 +174,50 @@ static void test_not_connected(void **state)
     assert_int_equal(uv_loop_close(&loop), 0);
 }
 
+static void test_copy_out_chunks_are_more(void **state)
+{
+    (void)state;
+    run_case("{\"type\":\"ping\"}\n"
+             "{\"type\":\"copy_out\",\"data\":\"aGk=\"}\n"
+             "{\"type\":\"copy_out\"}\n"
+             "{\"type\":\"info\"}\n",
+             false, 4,
+             "{\"type\":\"ping\"}|"
+             "{\"data\":\"aGk=\",\"type\":\"copy_out\"}+|"
+             "{\"type\":\"copy_out\"}|"
+             "{\"type\":\"info\"}|");
+}
+
+static void test_chunk_codec(void **state)
+{
+    (void)state;
+    size_t len = 0;
+    json_t *r = json_pack("{s:s, s:s}", "type", "copy_out", "data", "aGVsbG8=");
+    char *p = hc_warden_chunk_decode(r, &len);
+    assert_non_null(p);
+    assert_int_equal(len, 5);
+    assert_memory_equal(p, "hello", 5);
+    free(p);
+    json_decref(r);
+    r = json_pack("{s:s, s:s}", "type", "copy_out", "data", "**");
+    assert_null(hc_warden_chunk_decode(r, &len));
+    json_decref(r);
+    r = json_pack("{s:s}", "type", "copy_out");
+    assert_null(hc_warden_chunk_decode(r, &len));
+    json_decref(r);
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    hc_warden_t *w = hc_warden_new(&loop, "/nonexistent/sock");
+    assert_int_equal(hc_warden_copy_in_chunk(w, "x", 1), -ENOTCONN);
+    assert_int_equal(hc_warden_copy_in_end(w), -ENOTCONN);
+    static char big[HC_WARDEN_MAX_CHUNK + 1];
+    assert_int_equal(hc_warden_copy_in_chunk(w, big, sizeof(big)), -EINVAL);
+    assert_int_equal(hc_warden_pending(w), 0);
+    hc_warden_free(w);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    assert_int_equal(uv_loop_close(&loop), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -181,6 +225,8 @@ int main(void)
         cmocka_unit_test(test_peer_closes_fails_pending),
         cmocka_unit_test(test_bad_line),
         cmocka_unit_test(test_not_connected),
+        cmocka_unit_test(test_copy_out_chunks_are_more),
+        cmocka_unit_test(test_chunk_codec),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
