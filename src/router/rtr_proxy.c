@@ -135,8 +135,13 @@ static void rtr_cl_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
 static void rtr_cl_on_timeout(uv_timer_t *t)
 {
     rtr_client_t *c = t->data;
+    c->due_ms = 0;
     if (c->ex)
+        return; /* no client deadline during an exchange; re-armed when it ends */
+    if (uv_now(c->r->loop) < c->deadline_ms) {
+        rtr_timer_arm(&c->timer, &c->due_ms, c->deadline_ms, rtr_cl_on_timeout);
         return;
+    }
     if (c->len > 0) {
         c->r->stats.bad_requests++;
         hc_log_debug("request head timeout, closing", "client", c->ip);
@@ -264,10 +269,16 @@ static void rtr_cl_on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
         rtr_cl_process(c);
 }
 
+static void rtr_cl_deadline(rtr_client_t *c, uint32_t ms)
+{
+    c->deadline_ms = uv_now(c->r->loop) + ms;
+    rtr_timer_arm(&c->timer, &c->due_ms, c->deadline_ms, rtr_cl_on_timeout);
+}
+
 static void rtr_cl_idle(rtr_client_t *c)
 {
     c->in_head_timer = false;
-    uv_timer_start(&c->timer, rtr_cl_on_timeout, c->r->conf.idle_timeout_ms, 0);
+    rtr_cl_deadline(c, c->r->conf.idle_timeout_ms);
 }
 
 static void rtr_on_connection(uv_stream_t *server, int status)
@@ -460,8 +471,7 @@ static void rtr_ex_start(rtr_client_t *c, hc_http_req_t *req, size_t head_len)
     memmove(c->buf, c->buf + head_len, c->len - head_len);
     c->len -= head_len;
     c->last_len = 0;
-    uv_timer_stop(&c->timer);
-    c->in_head_timer = false;
+    c->in_head_timer = false; /* the client's timer is ignored until the exchange ends */
 
     if (bad_host) {
         rtr_ex_fail(ex, 400, "empty_host", "400 Bad Request: missing or invalid Host header\n");
@@ -504,7 +514,7 @@ static void rtr_cl_process(rtr_client_t *c)
         }
         if (!c->in_head_timer) {
             c->in_head_timer = true;
-            uv_timer_start(&c->timer, rtr_cl_on_timeout, r->conf.header_timeout_ms, 0);
+            rtr_cl_deadline(c, r->conf.header_timeout_ms);
         }
         return;
     }
@@ -822,7 +832,7 @@ static void rtr_ex_resp_head(rtr_exchange_t *ex)
             ex->req.framing = RTR_FLOW_TUNNEL;
             ex->req.ident_done = false;
             ex->req.done = false;
-            uv_timer_stop(&up->timer);
+            up->deadline_ms = UINT64_MAX; /* a tunnel lives as long as both sides */
             rtr_ex_resp_pump(ex);
             if (c->ex == ex)
                 rtr_ex_req_pump(ex);
