@@ -445,15 +445,31 @@ static void test_slowloris_cut_off(void **state)
 static void test_unregister_and_expiry(void **state)
 {
     (void)state;
+    resp_t r;
+    char v[128];
     reg("gone.test", be_a, "inst-a", 0);
     assert_true(wait_status(rt_port, "gone.test", 200, 5000));
     bus_route(nc, "router.unregister", be_a->port, "gone.test", "app-guid", "inst-a", 0, 0);
-    assert_true(wait_status(rt_port, "gone.test", 404, 5000));
+    /* The route is known but has no endpoint left: 503 no_endpoints, as gorouter answers. */
+    assert_true(wait_status(rt_port, "gone.test", 503, 5000));
+    assert_int_equal(http_get(rt_port, "gone.test", "/any/path", NULL, &r), 0);
+    assert_int_equal(r.status, 503);
+    assert_string_equal(resp_header(&r, "X-Cf-Routererror", v, sizeof(v)), "no_endpoints");
+    assert_non_null(strstr(r.body.data, "no available endpoints"));
+    resp_free(&r);
+    /* An endpoint coming back fills the same route. */
+    reg("gone.test", be_b, "inst-b", 1);
+    assert_true(wait_status(rt_port, "gone.test", 200, 5000));
 
-    /* A 1 s stale threshold and a 1 s sweep: the route disappears without an unregister. */
+    /* A 1 s stale threshold and a 1 s sweep: the endpoint expires without an unregister
+     * (503 no_endpoints), then, empty for another threshold, the route itself (404). */
     bus_route(nc, "router.register", be_a->port, "ttl.test", "app-guid", "inst-a", 0, 1);
     assert_true(wait_status(rt_port, "ttl.test", 200, 5000));
+    assert_true(wait_status(rt_port, "ttl.test", 503, 10000));
     assert_true(wait_status(rt_port, "ttl.test", 404, 10000));
+    assert_int_equal(http_get(rt_port, "ttl.test", "/", NULL, &r), 0);
+    assert_string_equal(resp_header(&r, "X-Cf-Routererror", v, sizeof(v)), "unknown_route");
+    resp_free(&r);
 }
 
 static void test_backend_killed_under_load(void **state)
