@@ -34,7 +34,10 @@ typedef struct rtr_flow_s {
     uint64_t remaining; /* LENGTH: bytes not yet identified */
     hc_http_chunked_t chunked;
     size_t ready;    /* body bytes at the front of the source buffer, identified */
-    size_t inflight; /* of those, the ones the pending write covers */
+    size_t sent;     /* of those, the first ones already written but kept for a replay */
+    size_t inflight; /* after those, the ones the pending write covers */
+    bool retain;     /* keep written bytes (request body until the response starts) */
+    bool lost;       /* written bytes were dropped: the body cannot be replayed */
     bool ident_done; /* the end of the body has been identified in the buffer */
     bool head_sent;
     bool done; /* everything written */
@@ -63,6 +66,7 @@ struct rtr_exchange_s {
     bool tunnel;
     bool failing; /* the router's own error response is being written */
     bool up_keep; /* the backend allows reusing the connection */
+    bool fresh;   /* the next upstream connection is dialed, not taken from the pool */
     int status;
     uint32_t attempts, stale_retries;
     rtr_backend_t *tried[4];

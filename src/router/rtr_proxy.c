@@ -391,6 +391,30 @@ static int rtr_flow_scan(rtr_flow_t *f, const char *buf, size_t len, bool eof)
     return 0;
 }
 
+/*
+ * Drops the request body bytes kept for a replay (written, still at the front of the client
+ * buffer). Never while a write is in flight: it points into the same buffer.
+ */
+static void rtr_ex_req_drop_sent(rtr_exchange_t *ex)
+{
+    rtr_client_t *c = ex->c;
+    size_t n = ex->req.sent;
+    if (n == 0 || (ex->up && ex->up->writing))
+        return;
+    memmove(c->buf, c->buf + n, c->len - n);
+    c->len -= n;
+    ex->req.ready -= n;
+    ex->req.sent = 0;
+    ex->req.lost = true;
+}
+
+/* The response started: a retry is no longer possible, so written bytes need not stay. */
+static void rtr_ex_req_unretain(rtr_exchange_t *ex)
+{
+    ex->req.retain = false;
+    rtr_ex_req_drop_sent(ex);
+}
+
 static void rtr_ex_fail(rtr_exchange_t *ex, int status, const char *routererr, const char *body)
 {
     rtr_client_t *c = ex->c;
@@ -398,6 +422,8 @@ static void rtr_ex_fail(rtr_exchange_t *ex, int status, const char *routererr, c
         rtr_upstream_close(ex->up);
         ex->up = NULL;
     }
+    ex->req.retain = false;
+    rtr_ex_req_drop_sent(ex); /* or they would be read as the next request */
     rtr_ex_unbind_backend(ex);
     if (ex->resp.head_sent || c->writing) {
         rtr_client_close(c); /* the client already has part of a response */
@@ -466,6 +492,7 @@ static void rtr_ex_start(rtr_client_t *c, hc_http_req_t *req, size_t head_len)
         }
     }
     rtr_flow_init(&ex->req, rtr_flow_framing(req->body), req->content_length);
+    ex->req.retain = true; /* until the response starts: a retry may replay the body */
 
     /* The head is copied out; its bytes leave the buffer, the body (if any) moves up. */
     memmove(c->buf, c->buf + head_len, c->len - head_len);
@@ -598,25 +625,41 @@ void rtr_exchange_on_upstream_failed(rtr_exchange_t *ex, int uverr, bool dial)
         ex->up = NULL;
     }
     rtr_backend_t *be = ex->be;
-    if (!reused || dial) {
-        be->failed_until_ms = uv_now(r->loop) + r->conf.fail_cooldown_ms;
-        hc_log_warn("backend failed, retrying another", "backend", be->key, "host", ex->host, "err",
-                    uv_strerror(uverr));
-    } else if (ex->attempts > 0 && ex->stale_retries < 3) {
-        /* A pooled connection the backend had closed: not the backend's fault, and the
-         * same backend may serve the retry on a fresh connection. */
+    /* No body byte written yet, or all of them kept in the client buffer: the request can be
+     * sent again as it came. */
+    bool nothing_sent = ex->req.bytes == 0;
+    bool replayable = nothing_sent || !ex->req.lost;
+    bool retry;
+    if (reused && !dial && uverr != UV_ETIMEDOUT && ex->stale_retries == 0) {
+        /*
+         * A pooled connection closed or reset before any response byte: the backend most
+         * likely closed it as idle while the request was on its way (a keep-alive timeout
+         * race), so it is not the backend's fault. One retry on a freshly dialed connection,
+         * whatever the method while no body byte went out, idempotent requests otherwise.
+         */
         ex->attempts--;
         ex->stale_retries++;
+        ex->fresh = true;
+        retry = nothing_sent || (ex->idempotent && replayable);
+    } else {
+        if (!reused || dial) {
+            be->failed_until_ms = uv_now(r->loop) + r->conf.fail_cooldown_ms;
+            hc_log_warn("backend failed, retrying another", "backend", be->key, "host", ex->host,
+                        "err", uv_strerror(uverr));
+        }
+        retry = ex->attempts < r->conf.max_attempts && (dial || (ex->idempotent && replayable));
     }
     rtr_ex_unbind_backend(ex);
-    bool retry = ex->attempts < r->conf.max_attempts &&
-                 (dial || (ex->idempotent && ex->req.framing == RTR_FLOW_NONE));
     if (!retry) {
         r->stats.bad_gateways++;
         rtr_ex_fail_route(ex, 502, "endpoint_failure");
         return;
     }
     r->stats.retries++;
+    /* Replay from the first body byte: what was written is still at the buffer's front. */
+    ex->req.sent = 0;
+    ex->req.inflight = 0;
+    ex->req.bytes = 0;
     ex->req.head_sent = false;
     ex->req.done = false;
     ex->resp_started = false;
@@ -639,15 +682,16 @@ static void rtr_ex_check_done(rtr_exchange_t *ex)
     rtr_ex_finish(ex);
 }
 
+/* A request write completed: its bytes are kept for a replay while the response has not
+ * started and the buffer has room, and dropped otherwise. */
 static void rtr_ex_req_consume(rtr_exchange_t *ex)
 {
     rtr_client_t *c = ex->c;
-    size_t n = ex->req.inflight;
-    if (n) {
-        memmove(c->buf, c->buf + n, c->len - n);
-        c->len -= n;
-        ex->req.ready -= n;
-        ex->req.inflight = 0;
+    ex->req.sent += ex->req.inflight;
+    ex->req.inflight = 0;
+    if (!ex->req.retain || c->len == c->cap) {
+        ex->req.retain = false;
+        rtr_ex_req_drop_sent(ex);
     }
     rtr_cl_read_resume(c);
 }
@@ -668,11 +712,11 @@ static void rtr_ex_req_pump(rtr_exchange_t *ex)
         }
         uv_buf_t b[2];
         unsigned k = 0;
-        size_t n = ex->req.ready;
+        size_t n = ex->req.ready - ex->req.sent;
         if (!ex->req.head_sent)
             b[k++] = uv_buf_init(ex->head.data, (unsigned)ex->head.len);
         if (n)
-            b[k++] = uv_buf_init(c->buf, (unsigned)n);
+            b[k++] = uv_buf_init(c->buf + ex->req.sent, (unsigned)n);
         if (k == 0) {
             if (ex->req.ident_done) {
                 ex->req.done = true;
@@ -710,7 +754,10 @@ void rtr_exchange_on_upstream_written(rtr_exchange_t *ex)
 
 void rtr_exchange_on_upstream_data(rtr_exchange_t *ex)
 {
-    ex->resp_started = true;
+    if (!ex->resp_started) {
+        ex->resp_started = true;
+        rtr_ex_req_unretain(ex);
+    }
     if (!ex->resp_parsed) {
         if (!ex->interim && !ex->c->writing)
             rtr_ex_resp_head(ex);

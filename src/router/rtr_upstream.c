@@ -155,7 +155,7 @@ static void rtr_up_bind(rtr_upstream_t *up, rtr_exchange_t *ex)
 void rtr_upstream_acquire(rtr_t *r, rtr_exchange_t *ex)
 {
     rtr_backend_t *be = ex->be;
-    rtr_upstream_t *up = be->idle;
+    rtr_upstream_t *up = ex->fresh ? NULL : be->idle;
     if (up) {
         rtr_up_idle_remove(up);
         up->reused = true;
