@@ -89,6 +89,7 @@ struct rtr_client_s {
     uint64_t deadline_ms, due_ms; /* lazy timer (rtr_timer_arm) */
     int handles;                  /* open libuv handles; freed when it drops to 0 */
     bool reading, writing, closing, eof, in_head_timer;
+    bool pp_pending; /* enable_proxy: a PROXY header may still come */
 };
 
 struct rtr_upstream_s {

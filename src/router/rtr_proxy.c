@@ -15,6 +15,7 @@
 #include "hc_time.h"
 #include "rtr.h"
 #include "rtr_head.h"
+#include "rtr_pp.h"
 #include "rtr_tls.h"
 
 static void rtr_cl_process(rtr_client_t *c);
@@ -124,7 +125,7 @@ static void rtr_cl_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
 {
     (void)hint;
     rtr_client_t *c = h->data;
-    if (c->tls) {
+    if (c->tls && !c->pp_pending) {
         rtr_tls_alloc(c, &buf->base, &buf->len);
         return;
     }
@@ -216,12 +217,58 @@ static void rtr_cl_error(rtr_client_t *c, int status, const char *routererr, con
         rtr_client_close(c);
 }
 
+static void rtr_cl_idle(rtr_client_t *c);
+
+/*
+ * enable_proxy: a PROXY protocol header comes first, before TLS too, so it is read into the
+ * plain buffer; the client address it carries replaces the peer's (X-Forwarded-For, access
+ * log), and the bytes after it go where a first read would have put them.
+ */
+static void rtr_cl_on_pp(rtr_client_t *c, ssize_t nread)
+{
+    if (nread < 0) {
+        rtr_client_close(c);
+        return;
+    }
+    c->len += (size_t)nread;
+    rtr_pp_t pp;
+    int n = rtr_pp_parse(c->buf, c->len, &pp);
+    if (n == HC_AGAIN)
+        return; /* the parser refuses a header before it could fill the buffer */
+    if (n < 0) {
+        c->r->stats.bad_requests++;
+        hc_log_debug("bad PROXY protocol header, closing", "client", c->ip);
+        rtr_client_close(c);
+        return;
+    }
+    c->pp_pending = false;
+    if (n > 0 && !pp.local)
+        snprintf(c->ip, sizeof(c->ip), "%s", pp.src_ip);
+    memmove(c->buf, c->buf + n, c->len - (size_t)n);
+    c->len -= (size_t)n;
+    rtr_cl_idle(c);
+    if (c->tls && rtr_tls_feed(c) < 0) {
+        rtr_client_close(c);
+        return;
+    }
+    if (c->len == c->cap) {
+        uv_read_stop((uv_stream_t *)&c->tcp);
+        c->reading = false;
+    }
+    if (c->len > 0)
+        rtr_cl_process(c);
+}
+
 static void rtr_cl_on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
     (void)buf;
     rtr_client_t *c = s->data;
     if (nread == 0 || c->closing)
         return;
+    if (c->pp_pending) {
+        rtr_cl_on_pp(c, nread);
+        return;
+    }
     if (c->tls && nread > 0) {
         nread = rtr_tls_on_cipher(c, (size_t)nread);
         if (nread < 0) {
@@ -322,6 +369,10 @@ static void rtr_on_connection(uv_stream_t *server, int status)
         rtr_tls_conn_init(r->tls, c);
     uv_tcp_nodelay(&c->tcp, 1);
     rtr_cl_idle(c);
+    if (r->conf.enable_proxy) {
+        c->pp_pending = true;
+        rtr_cl_deadline(c, r->conf.header_timeout_ms);
+    }
     rtr_cl_read_resume(c);
 }
 
