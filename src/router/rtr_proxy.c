@@ -681,14 +681,17 @@ void rtr_exchange_on_upstream_failed(rtr_exchange_t *ex, int uverr, bool dial)
     bool nothing_sent = ex->req.bytes == 0;
     bool replayable = nothing_sent || !ex->req.lost;
     bool retry;
-    if (reused && !dial && uverr != UV_ETIMEDOUT && ex->stale_retries == 0) {
+    if (ex->resp_started) {
+        retry = false; /* part of a head came (or a 100 Continue went out): not a retry case */
+    } else if (reused && !dial && uverr != UV_ETIMEDOUT && ex->stale_retries == 0) {
         /*
          * A pooled connection closed or reset before any response byte: the backend most
          * likely closed it as idle while the request was on its way (a keep-alive timeout
          * race), so it is not the backend's fault. One retry on a freshly dialed connection,
          * whatever the method while no body byte went out, idempotent requests otherwise.
          */
-        ex->attempts--;
+        if (ex->attempts > 0)
+            ex->attempts--;
         ex->stale_retries++;
         ex->fresh = true;
         retry = nothing_sent || (ex->idempotent && replayable);
