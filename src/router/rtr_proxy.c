@@ -514,8 +514,9 @@ static void rtr_ex_start(rtr_client_t *c, hc_http_req_t *req, size_t head_len)
     ex->c = c;
     c->ex = ex;
     ex->start_ns = hc_now_ns();
-    snprintf(ex->method, sizeof(ex->method), "%.*s", (int)HC_MIN(req->method.len, 15),
-             req->method.p);
+    size_t mlen = HC_MIN(req->method.len, sizeof(ex->method) - 1);
+    memcpy(ex->method, req->method.p, mlen);
+    ex->method[mlen] = '\0';
     ex->is_head = strcmp(ex->method, "HEAD") == 0;
     ex->idempotent = rtr_method_idempotent(ex->method);
     ex->upgrade = req->upgrade;
