@@ -555,6 +555,28 @@ static void test_pooled_connection_closed_is_retried(void **state)
     }
 }
 
+/* A backend that closes connections idle for 150 ms: requests spaced wider than that, and
+ * requests in quick succession, all succeed (a closed pooled connection is dropped or retried). */
+static void test_backend_idle_timeout(void **state)
+{
+    (void)state;
+    backend_t *be = backend_start("IDLE");
+    be->drop_reused = 3;
+    reg("idle.test", be, "inst-idle", 0);
+    assert_true(wait_status(rt_port, "idle.test", 200, 5000));
+    static const char *methods[] = {"GET", "POST", "PUT", "DELETE"};
+    for (int i = 0; i < 24; i++) {
+        resp_t r;
+        const char *m = methods[i % 4];
+        /* POST without a body, PUT with one: both retried when the race is lost. */
+        assert_int_equal(http_send(rt_port, "idle.test", m, i % 4 == 2 ? "put body" : NULL, &r), 0);
+        assert_int_equal(r.status, 200);
+        resp_free(&r);
+        /* 0 to 275 ms apart: some reuse a live connection, some find it closed, some race. */
+        msleep((i % 12) * 25 + (i / 12) * 5);
+    }
+}
+
 static void test_backend_killed_under_load(void **state)
 {
     (void)state;
@@ -709,6 +731,7 @@ int main(void)
         cmocka_unit_test(test_slowloris_cut_off),
         cmocka_unit_test(test_unregister_and_expiry),
         cmocka_unit_test(test_pooled_connection_closed_is_retried),
+        cmocka_unit_test(test_backend_idle_timeout),
         cmocka_unit_test(test_backend_killed_under_load),
         cmocka_unit_test(test_status_port),
         cmocka_unit_test(test_tls_termination_with_sni),
