@@ -26,10 +26,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     hc_buf_init(&out, 0);
     rtr_table_dump_json(t, &out);
     hc_buf_release(&out);
-    if (size & 1)
-        rtr_table_unregister(t, &reg);
-    else
+    if (size & 1) {
+        rtr_table_unregister(t, &reg, 2000);
+        rtr_table_lookup(t, HC_STR_LIT("a.com"), HC_STR_LIT("/"));
+        rtr_table_prune(t, 2000 + (size & 2 ? 1000000 : 0));
+    } else {
         rtr_table_prune(t, 1000000);
+        rtr_table_prune(t, 3000000);
+    }
     rtr_table_free(t);
     rtr_reg_release(&reg);
     return 0;

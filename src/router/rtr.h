@@ -34,7 +34,10 @@ typedef struct rtr_flow_s {
     uint64_t remaining; /* LENGTH: bytes not yet identified */
     hc_http_chunked_t chunked;
     size_t ready;    /* body bytes at the front of the source buffer, identified */
-    size_t inflight; /* of those, the ones the pending write covers */
+    size_t sent;     /* of those, the first ones already written but kept for a replay */
+    size_t inflight; /* after those, the ones the pending write covers */
+    bool retain;     /* keep written bytes (request body until the response starts) */
+    bool lost;       /* written bytes were dropped: the body cannot be replayed */
     bool ident_done; /* the end of the body has been identified in the buffer */
     bool head_sent;
     bool done; /* everything written */
@@ -63,6 +66,7 @@ struct rtr_exchange_s {
     bool tunnel;
     bool failing; /* the router's own error response is being written */
     bool up_keep; /* the backend allows reusing the connection */
+    bool fresh;   /* the next upstream connection is dialed, not taken from the pool */
     int status;
     uint32_t attempts, stale_retries;
     rtr_backend_t *tried[4];
@@ -82,8 +86,10 @@ struct rtr_client_s {
     rtr_exchange_t *spare;      /* the last exchange, kept with its buffers for the next */
     rtr_client_t *next, *prev;  /* all clients, for draining */
     char ip[48];
-    int handles; /* open libuv handles; freed when it drops to 0 */
+    uint64_t deadline_ms, due_ms; /* lazy timer (rtr_timer_arm) */
+    int handles;                  /* open libuv handles; freed when it drops to 0 */
     bool reading, writing, closing, eof, in_head_timer;
+    bool pp_pending; /* enable_proxy: a PROXY header may still come */
 };
 
 struct rtr_upstream_s {
@@ -97,6 +103,7 @@ struct rtr_upstream_s {
     size_t len, cap, last_len;
     rtr_exchange_t *ex;            /* NULL while idle in the pool */
     rtr_upstream_t *inext, *iprev; /* idle list of the backend */
+    uint64_t deadline_ms, due_ms;  /* lazy timer (rtr_timer_arm); UINT64_MAX: none */
     int handles;
     bool connected, reading, writing, closing, reused, eof;
 };
@@ -154,6 +161,13 @@ void rtr_upstream_close(rtr_upstream_t *up);
 int rtr_upstream_write(rtr_upstream_t *up, uv_buf_t *bufs, unsigned n);
 /* The same for any stream: uv_try_write, then uv_write(req, ..., cb) for the rest. */
 int rtr_stream_write(uv_stream_t *s, uv_write_t *req, uv_buf_t *bufs, unsigned n, uv_write_cb cb);
+/*
+ * Lazy deadline: a connection's timer fires at *due (0: not armed) and its callback, which
+ * sets *due to 0, compares uv_now() with the connection's deadline and calls this again when
+ * it is still ahead. Moving a deadline later then costs no timer operation, which is what
+ * happens on every keep-alive request. Re-arms t only when it would fire after deadline.
+ */
+void rtr_timer_arm(uv_timer_t *t, uint64_t *due, uint64_t deadline, uv_timer_cb cb);
 /* Resumes reading once the buffer has room again. */
 void rtr_upstream_read_resume(rtr_upstream_t *up);
 /* Closes a backend's idle connections (the backend left the table). */

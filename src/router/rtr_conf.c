@@ -53,6 +53,9 @@ const hc_conf_opt_t rtr_conf_opts[] = {
                     "CERT.pem:KEY.pem pairs chosen by SNI, the first is the default"),
     HC_CONF_UINT("workers", T, workers, 1, 1, 64,
                  "processes sharing the ports (SO_REUSEPORT), each with its own table"),
+    HC_CONF_BOOL("enable_proxy", T, enable_proxy, false,
+                 "accept a PROXY protocol (v1 or v2) header at the start of client connections, "
+                 "for the client address behind a TCP load balancer"),
     HC_CONF_END,
 };
 #undef T
@@ -100,6 +103,10 @@ const hc_daemon_opt_t rtr_daemon_opts[] = {
     {.name = "tls-port", .arg = "N", .help = "HTTPS port", .key = "tls.port"},
     {.name = "tls-cert", .arg = "CERT:KEY", .help = "certificate and key", .key = "tls.certs"},
     {.name = "access-log", .arg = "FILE", .help = "access log (- for stderr)", .key = "access_log"},
+    {.name = "enable-proxy",
+     .arg = "BOOL",
+     .help = "PROXY protocol header on client connections",
+     .key = "enable_proxy"},
     {.name = NULL},
 };
 

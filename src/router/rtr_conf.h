@@ -33,10 +33,11 @@ typedef struct rtr_conf_s {
     uint32_t fail_cooldown_ms;      /* a failed backend is avoided this long */
     uint32_t max_attempts;          /* 3 */
     uint32_t drain_timeout_ms;
-    char *access_log; /* NULL: none, "-": stderr */
-    int tls_port;     /* 0: no TLS listener */
-    char **tls_certs; /* "CERT.pem:KEY.pem" pairs, the first is the default */
-    uint32_t workers; /* processes sharing the ports with SO_REUSEPORT */
+    char *access_log;  /* NULL: none, "-": stderr */
+    int tls_port;      /* 0: no TLS listener */
+    char **tls_certs;  /* "CERT.pem:KEY.pem" pairs, the first is the default */
+    uint32_t workers;  /* processes sharing the ports with SO_REUSEPORT */
+    bool enable_proxy; /* a PROXY protocol v1/v2 header may start client connections */
 } rtr_conf_t;
 
 extern const hc_conf_opt_t rtr_conf_opts[];

@@ -214,7 +214,7 @@ void rtr_head_request(hc_buf_t *out, const hc_http_req_t *req, const rtr_head_in
         hc_buf_append(out, "\r\n", 2);
     }
     if (!have_proto)
-        hc_buf_appendf(out, "X-Forwarded-Proto: %s\r\n", in->proto);
+        rtr_put_header_c(out, "X-Forwarded-Proto: ", 19, in->proto);
     if (!ret->request_id[0])
         rtr_uuid4(ret->request_id);
     hc_buf_append_str(out, "X-Vcap-Request-Id: ");

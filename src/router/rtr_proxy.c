@@ -15,6 +15,7 @@
 #include "hc_time.h"
 #include "rtr.h"
 #include "rtr_head.h"
+#include "rtr_pp.h"
 #include "rtr_tls.h"
 
 static void rtr_cl_process(rtr_client_t *c);
@@ -124,7 +125,7 @@ static void rtr_cl_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
 {
     (void)hint;
     rtr_client_t *c = h->data;
-    if (c->tls) {
+    if (c->tls && !c->pp_pending) {
         rtr_tls_alloc(c, &buf->base, &buf->len);
         return;
     }
@@ -135,8 +136,13 @@ static void rtr_cl_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
 static void rtr_cl_on_timeout(uv_timer_t *t)
 {
     rtr_client_t *c = t->data;
+    c->due_ms = 0;
     if (c->ex)
+        return; /* no client deadline during an exchange; re-armed when it ends */
+    if (uv_now(c->r->loop) < c->deadline_ms) {
+        rtr_timer_arm(&c->timer, &c->due_ms, c->deadline_ms, rtr_cl_on_timeout);
         return;
+    }
     if (c->len > 0) {
         c->r->stats.bad_requests++;
         hc_log_debug("request head timeout, closing", "client", c->ip);
@@ -211,12 +217,58 @@ static void rtr_cl_error(rtr_client_t *c, int status, const char *routererr, con
         rtr_client_close(c);
 }
 
+static void rtr_cl_idle(rtr_client_t *c);
+
+/*
+ * enable_proxy: a PROXY protocol header comes first, before TLS too, so it is read into the
+ * plain buffer; the client address it carries replaces the peer's (X-Forwarded-For, access
+ * log), and the bytes after it go where a first read would have put them.
+ */
+static void rtr_cl_on_pp(rtr_client_t *c, ssize_t nread)
+{
+    if (nread < 0) {
+        rtr_client_close(c);
+        return;
+    }
+    c->len += (size_t)nread;
+    rtr_pp_t pp;
+    int n = rtr_pp_parse(c->buf, c->len, &pp);
+    if (n == HC_AGAIN)
+        return; /* the parser refuses a header before it could fill the buffer */
+    if (n < 0) {
+        c->r->stats.bad_requests++;
+        hc_log_debug("bad PROXY protocol header, closing", "client", c->ip);
+        rtr_client_close(c);
+        return;
+    }
+    c->pp_pending = false;
+    if (n > 0 && !pp.local)
+        snprintf(c->ip, sizeof(c->ip), "%s", pp.src_ip);
+    memmove(c->buf, c->buf + n, c->len - (size_t)n);
+    c->len -= (size_t)n;
+    rtr_cl_idle(c);
+    if (c->tls && rtr_tls_feed(c) < 0) {
+        rtr_client_close(c);
+        return;
+    }
+    if (c->len == c->cap) {
+        uv_read_stop((uv_stream_t *)&c->tcp);
+        c->reading = false;
+    }
+    if (c->len > 0)
+        rtr_cl_process(c);
+}
+
 static void rtr_cl_on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
     (void)buf;
     rtr_client_t *c = s->data;
     if (nread == 0 || c->closing)
         return;
+    if (c->pp_pending) {
+        rtr_cl_on_pp(c, nread);
+        return;
+    }
     if (c->tls && nread > 0) {
         nread = rtr_tls_on_cipher(c, (size_t)nread);
         if (nread < 0) {
@@ -264,10 +316,16 @@ static void rtr_cl_on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
         rtr_cl_process(c);
 }
 
+static void rtr_cl_deadline(rtr_client_t *c, uint32_t ms)
+{
+    c->deadline_ms = uv_now(c->r->loop) + ms;
+    rtr_timer_arm(&c->timer, &c->due_ms, c->deadline_ms, rtr_cl_on_timeout);
+}
+
 static void rtr_cl_idle(rtr_client_t *c)
 {
     c->in_head_timer = false;
-    uv_timer_start(&c->timer, rtr_cl_on_timeout, c->r->conf.idle_timeout_ms, 0);
+    rtr_cl_deadline(c, c->r->conf.idle_timeout_ms);
 }
 
 static void rtr_on_connection(uv_stream_t *server, int status)
@@ -311,6 +369,10 @@ static void rtr_on_connection(uv_stream_t *server, int status)
         rtr_tls_conn_init(r->tls, c);
     uv_tcp_nodelay(&c->tcp, 1);
     rtr_cl_idle(c);
+    if (r->conf.enable_proxy) {
+        c->pp_pending = true;
+        rtr_cl_deadline(c, r->conf.header_timeout_ms);
+    }
     rtr_cl_read_resume(c);
 }
 
@@ -380,6 +442,30 @@ static int rtr_flow_scan(rtr_flow_t *f, const char *buf, size_t len, bool eof)
     return 0;
 }
 
+/*
+ * Drops the request body bytes kept for a replay (written, still at the front of the client
+ * buffer). Never while a write is in flight: it points into the same buffer.
+ */
+static void rtr_ex_req_drop_sent(rtr_exchange_t *ex)
+{
+    rtr_client_t *c = ex->c;
+    size_t n = ex->req.sent;
+    if (n == 0 || (ex->up && ex->up->writing))
+        return;
+    memmove(c->buf, c->buf + n, c->len - n);
+    c->len -= n;
+    ex->req.ready -= n;
+    ex->req.sent = 0;
+    ex->req.lost = true;
+}
+
+/* The response started: a retry is no longer possible, so written bytes need not stay. */
+static void rtr_ex_req_unretain(rtr_exchange_t *ex)
+{
+    ex->req.retain = false;
+    rtr_ex_req_drop_sent(ex);
+}
+
 static void rtr_ex_fail(rtr_exchange_t *ex, int status, const char *routererr, const char *body)
 {
     rtr_client_t *c = ex->c;
@@ -387,6 +473,8 @@ static void rtr_ex_fail(rtr_exchange_t *ex, int status, const char *routererr, c
         rtr_upstream_close(ex->up);
         ex->up = NULL;
     }
+    ex->req.retain = false;
+    rtr_ex_req_drop_sent(ex); /* or they would be read as the next request */
     rtr_ex_unbind_backend(ex);
     if (ex->resp.head_sent || c->writing) {
         rtr_client_close(c); /* the client already has part of a response */
@@ -426,8 +514,9 @@ static void rtr_ex_start(rtr_client_t *c, hc_http_req_t *req, size_t head_len)
     ex->c = c;
     c->ex = ex;
     ex->start_ns = hc_now_ns();
-    snprintf(ex->method, sizeof(ex->method), "%.*s", (int)HC_MIN(req->method.len, 15),
-             req->method.p);
+    size_t mlen = HC_MIN(req->method.len, sizeof(ex->method) - 1);
+    memcpy(ex->method, req->method.p, mlen);
+    ex->method[mlen] = '\0';
     ex->is_head = strcmp(ex->method, "HEAD") == 0;
     ex->idempotent = rtr_method_idempotent(ex->method);
     ex->upgrade = req->upgrade;
@@ -455,13 +544,13 @@ static void rtr_ex_start(rtr_client_t *c, hc_http_req_t *req, size_t head_len)
         }
     }
     rtr_flow_init(&ex->req, rtr_flow_framing(req->body), req->content_length);
+    ex->req.retain = true; /* until the response starts: a retry may replay the body */
 
     /* The head is copied out; its bytes leave the buffer, the body (if any) moves up. */
     memmove(c->buf, c->buf + head_len, c->len - head_len);
     c->len -= head_len;
     c->last_len = 0;
-    uv_timer_stop(&c->timer);
-    c->in_head_timer = false;
+    c->in_head_timer = false; /* the client's timer is ignored until the exchange ends */
 
     if (bad_host) {
         rtr_ex_fail(ex, 400, "empty_host", "400 Bad Request: missing or invalid Host header\n");
@@ -504,7 +593,7 @@ static void rtr_cl_process(rtr_client_t *c)
         }
         if (!c->in_head_timer) {
             c->in_head_timer = true;
-            uv_timer_start(&c->timer, rtr_cl_on_timeout, r->conf.header_timeout_ms, 0);
+            rtr_cl_deadline(c, r->conf.header_timeout_ms);
         }
         return;
     }
@@ -588,25 +677,44 @@ void rtr_exchange_on_upstream_failed(rtr_exchange_t *ex, int uverr, bool dial)
         ex->up = NULL;
     }
     rtr_backend_t *be = ex->be;
-    if (!reused || dial) {
-        be->failed_until_ms = uv_now(r->loop) + r->conf.fail_cooldown_ms;
-        hc_log_warn("backend failed, retrying another", "backend", be->key, "host", ex->host, "err",
-                    uv_strerror(uverr));
-    } else if (ex->attempts > 0 && ex->stale_retries < 3) {
-        /* A pooled connection the backend had closed: not the backend's fault, and the
-         * same backend may serve the retry on a fresh connection. */
-        ex->attempts--;
+    /* No body byte written yet, or all of them kept in the client buffer: the request can be
+     * sent again as it came. */
+    bool nothing_sent = ex->req.bytes == 0;
+    bool replayable = nothing_sent || !ex->req.lost;
+    bool retry;
+    if (ex->resp_started) {
+        retry = false; /* part of a head came (or a 100 Continue went out): not a retry case */
+    } else if (reused && !dial && uverr != UV_ETIMEDOUT && ex->stale_retries == 0) {
+        /*
+         * A pooled connection closed or reset before any response byte: the backend most
+         * likely closed it as idle while the request was on its way (a keep-alive timeout
+         * race), so it is not the backend's fault. One retry on a freshly dialed connection,
+         * whatever the method while no body byte went out, idempotent requests otherwise.
+         */
+        if (ex->attempts > 0)
+            ex->attempts--;
         ex->stale_retries++;
+        ex->fresh = true;
+        retry = nothing_sent || (ex->idempotent && replayable);
+    } else {
+        if (!reused || dial) {
+            be->failed_until_ms = uv_now(r->loop) + r->conf.fail_cooldown_ms;
+            hc_log_warn("backend failed, retrying another", "backend", be->key, "host", ex->host,
+                        "err", uv_strerror(uverr));
+        }
+        retry = ex->attempts < r->conf.max_attempts && (dial || (ex->idempotent && replayable));
     }
     rtr_ex_unbind_backend(ex);
-    bool retry = ex->attempts < r->conf.max_attempts &&
-                 (dial || (ex->idempotent && ex->req.framing == RTR_FLOW_NONE));
     if (!retry) {
         r->stats.bad_gateways++;
         rtr_ex_fail_route(ex, 502, "endpoint_failure");
         return;
     }
     r->stats.retries++;
+    /* Replay from the first body byte: what was written is still at the buffer's front. */
+    ex->req.sent = 0;
+    ex->req.inflight = 0;
+    ex->req.bytes = 0;
     ex->req.head_sent = false;
     ex->req.done = false;
     ex->resp_started = false;
@@ -629,15 +737,16 @@ static void rtr_ex_check_done(rtr_exchange_t *ex)
     rtr_ex_finish(ex);
 }
 
+/* A request write completed: its bytes are kept for a replay while the response has not
+ * started and the buffer has room, and dropped otherwise. */
 static void rtr_ex_req_consume(rtr_exchange_t *ex)
 {
     rtr_client_t *c = ex->c;
-    size_t n = ex->req.inflight;
-    if (n) {
-        memmove(c->buf, c->buf + n, c->len - n);
-        c->len -= n;
-        ex->req.ready -= n;
-        ex->req.inflight = 0;
+    ex->req.sent += ex->req.inflight;
+    ex->req.inflight = 0;
+    if (!ex->req.retain || c->len == c->cap) {
+        ex->req.retain = false;
+        rtr_ex_req_drop_sent(ex);
     }
     rtr_cl_read_resume(c);
 }
@@ -658,11 +767,11 @@ static void rtr_ex_req_pump(rtr_exchange_t *ex)
         }
         uv_buf_t b[2];
         unsigned k = 0;
-        size_t n = ex->req.ready;
+        size_t n = ex->req.ready - ex->req.sent;
         if (!ex->req.head_sent)
             b[k++] = uv_buf_init(ex->head.data, (unsigned)ex->head.len);
         if (n)
-            b[k++] = uv_buf_init(c->buf, (unsigned)n);
+            b[k++] = uv_buf_init(c->buf + ex->req.sent, (unsigned)n);
         if (k == 0) {
             if (ex->req.ident_done) {
                 ex->req.done = true;
@@ -700,7 +809,10 @@ void rtr_exchange_on_upstream_written(rtr_exchange_t *ex)
 
 void rtr_exchange_on_upstream_data(rtr_exchange_t *ex)
 {
-    ex->resp_started = true;
+    if (!ex->resp_started) {
+        ex->resp_started = true;
+        rtr_ex_req_unretain(ex);
+    }
     if (!ex->resp_parsed) {
         if (!ex->interim && !ex->c->writing)
             rtr_ex_resp_head(ex);
@@ -822,7 +934,7 @@ static void rtr_ex_resp_head(rtr_exchange_t *ex)
             ex->req.framing = RTR_FLOW_TUNNEL;
             ex->req.ident_done = false;
             ex->req.done = false;
-            uv_timer_stop(&up->timer);
+            up->deadline_ms = UINT64_MAX; /* a tunnel lives as long as both sides */
             rtr_ex_resp_pump(ex);
             if (c->ex == ex)
                 rtr_ex_req_pump(ex);

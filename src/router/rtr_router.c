@@ -43,7 +43,7 @@ void rtr_on_bus_message(rtr_t *r, const char *subject, const char *reply, const 
     if (reg) {
         rtr_table_register(r->table, &msg, now);
     } else {
-        rtr_table_unregister(r->table, &msg);
+        rtr_table_unregister(r->table, &msg, now);
     }
     r->last_update_ms = now;
     if (hc_log_level >= HC_LOG_DEBUG) {

@@ -197,7 +197,8 @@ static void rtr_pool_free(rtr_table_t *t, rtr_pool_t *p)
     t->npools--;
 }
 
-static void rtr_host_remove_pool(rtr_table_t *t, rtr_host_t *h, const char *hostkey, rtr_pool_t *p)
+/* Removes p from h; the caller removes h once it has no pool left. */
+static void rtr_host_remove_pool(rtr_table_t *t, rtr_host_t *h, rtr_pool_t *p)
 {
     for (uint32_t i = 0; i < h->n; i++) {
         if (h->pools[i] == p) {
@@ -207,11 +208,6 @@ static void rtr_host_remove_pool(rtr_table_t *t, rtr_host_t *h, const char *host
         }
     }
     rtr_pool_free(t, p);
-    if (h->n == 0 && hostkey) {
-        rtr_map_del(&t->hosts, hc_str_c(hostkey));
-        free(h->pools);
-        free(h);
-    }
 }
 
 size_t rtr_table_register(rtr_table_t *t, const rtr_reg_t *reg, uint64_t now_ms)
@@ -257,7 +253,21 @@ size_t rtr_table_register(rtr_table_t *t, const rtr_reg_t *reg, uint64_t now_ms)
     return applied;
 }
 
-size_t rtr_table_unregister(rtr_table_t *t, const rtr_reg_t *reg)
+/* Takes endpoint j out of pool p; an emptied pool remembers when and for how long to stay. */
+static void rtr_pool_remove_ep(rtr_table_t *t, rtr_pool_t *p, uint32_t j, uint64_t now_ms)
+{
+    rtr_backend_t *be = p->eps[j].be;
+    uint32_t ttl = p->eps[j].ttl_ms;
+    p->eps[j] = p->eps[--p->n];
+    if (p->n == 0) {
+        p->emptied_ms = now_ms;
+        p->keep_ms = ttl;
+    }
+    /* The backend may be freed here: the last route to it is gone. */
+    rtr_backend_drop_route(t, be);
+}
+
+size_t rtr_table_unregister(rtr_table_t *t, const rtr_reg_t *reg, uint64_t now_ms)
 {
     char host[RTR_MAX_HOST + 1], key[80];
     char *path = hc_malloc(RTR_REG_MAX_URI + 1);
@@ -275,15 +285,9 @@ size_t rtr_table_unregister(rtr_table_t *t, const rtr_reg_t *reg)
         for (uint32_t j = 0; j < p->n; j++) {
             if (p->eps[j].be != be)
                 continue;
-            p->eps[j] = p->eps[--p->n];
             removed++;
-            /* The backend may be freed here: the last route to it is gone. */
             bool last = be->routes == 1;
-            rtr_backend_drop_route(t, be);
-            if (p->n == 0) {
-                host[hlen] = '\0';
-                rtr_host_remove_pool(t, h, host, p);
-            }
+            rtr_pool_remove_ep(t, p, j, now_ms);
             if (last)
                 be = NULL;
             break;
@@ -293,16 +297,24 @@ size_t rtr_table_unregister(rtr_table_t *t, const rtr_reg_t *reg)
     return removed;
 }
 
-static rtr_pool_t *rtr_host_match(rtr_host_t *h, hc_str_t path)
+/*
+ * The longest path route of h matching path: one with endpoints when there is one, else the
+ * first empty match in *empty (when *empty is still NULL), and NULL is returned.
+ */
+static rtr_pool_t *rtr_host_match(rtr_host_t *h, hc_str_t path, rtr_pool_t **empty)
 {
     for (uint32_t i = 0; i < h->n; i++) {
         rtr_pool_t *p = h->pools[i];
-        if (p->plen == 0)
+        if (p->plen != 0) {
+            if (path.len < p->plen || (path.len > p->plen && path.p[p->plen] != '/'))
+                continue;
+            if (!hc_str_eq_nocase(hc_str(path.p, p->plen), hc_str(p->path, p->plen)))
+                continue;
+        }
+        if (p->n > 0)
             return p;
-        if (path.len < p->plen || (path.len > p->plen && path.p[p->plen] != '/'))
-            continue;
-        if (hc_str_eq_nocase(hc_str(path.p, p->plen), hc_str(p->path, p->plen)))
-            return p;
+        if (!*empty)
+            *empty = p;
     }
     return NULL;
 }
@@ -310,11 +322,12 @@ static rtr_pool_t *rtr_host_match(rtr_host_t *h, hc_str_t path)
 rtr_pool_t *rtr_table_lookup(rtr_table_t *t, hc_str_t host, hc_str_t path)
 {
     char key[RTR_MAX_HOST + 3];
+    rtr_pool_t *empty = NULL;
     int len = rtr_host_normalize(host, key + 1);
     if (len < 0)
         return NULL;
     rtr_host_t *h = rtr_map_get(&t->hosts, hc_str(key + 1, (size_t)len));
-    rtr_pool_t *p = h ? rtr_host_match(h, path) : NULL;
+    rtr_pool_t *p = h ? rtr_host_match(h, path, &empty) : NULL;
     if (p)
         return p;
     /* Wildcards: a.b.example.com tries *.b.example.com, then *.example.com, then *.com. */
@@ -324,10 +337,10 @@ rtr_pool_t *rtr_table_lookup(rtr_table_t *t, hc_str_t host, hc_str_t path)
         dot[-1] = '*';
         size_t wlen = (size_t)(key + 1 + len - (dot - 1));
         h = rtr_map_get(&t->hosts, hc_str(dot - 1, wlen));
-        if (h && (p = rtr_host_match(h, path)))
+        if (h && (p = rtr_host_match(h, path, &empty)))
             return p;
     }
-    return NULL;
+    return empty;
 }
 
 typedef struct rtr_prune_s {
@@ -344,22 +357,24 @@ static bool rtr_prune_host(const char *key, void *value, void *data)
     rtr_host_t *h = value;
     for (uint32_t i = 0; i < h->n;) {
         rtr_pool_t *p = h->pools[i];
+        bool was_empty = p->n == 0;
         for (uint32_t j = 0; j < p->n;) {
             rtr_endpoint_t *ep = &p->eps[j];
             if (pr->touch) {
                 ep->updated_ms = pr->now_ms;
                 j++;
             } else if (pr->now_ms - ep->updated_ms > ep->ttl_ms) {
-                rtr_backend_t *be = ep->be;
-                *ep = p->eps[--p->n];
-                rtr_backend_drop_route(pr->t, be);
+                rtr_pool_remove_ep(pr->t, p, j, pr->now_ms);
                 pr->removed++;
             } else {
                 j++;
             }
         }
-        if (p->n == 0)
-            rtr_host_remove_pool(pr->t, h, NULL, p); /* the host itself is removed below */
+        if (was_empty && pr->touch)
+            p->emptied_ms = pr->now_ms;
+        /* A pool emptied in this sweep is kept; one empty past its keep time goes. */
+        if (was_empty && !pr->touch && pr->now_ms - p->emptied_ms > p->keep_ms)
+            rtr_host_remove_pool(pr->t, h, p); /* the host itself is removed below */
         else
             i++;
     }

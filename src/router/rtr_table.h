@@ -54,6 +54,10 @@ typedef struct rtr_pool_s {
     rtr_endpoint_t *eps;
     uint32_t n, cap;
     uint32_t rr; /* round-robin cursor */
+    /* A pool whose last endpoint left is kept, empty, for the TTL that endpoint had, so its
+     * route answers 503 no_endpoints rather than 404 unknown_route (gorouter's behaviour). */
+    uint64_t emptied_ms;
+    uint32_t keep_ms;
 } rtr_pool_t;
 
 typedef struct rtr_table_s rtr_table_t;
@@ -69,17 +73,24 @@ void rtr_table_on_backend_gone(rtr_table_t *t, rtr_backend_gone_fn fn, void *dat
  * number of URIs applied (URIs that do not normalise are skipped). Borrows reg.
  */
 size_t rtr_table_register(rtr_table_t *t, const rtr_reg_t *reg, uint64_t now_ms);
-/* Removes the endpoint from every URI of reg; a pool left empty is deleted. Returns removals. */
-size_t rtr_table_unregister(rtr_table_t *t, const rtr_reg_t *reg);
+/*
+ * Removes the endpoint from every URI of reg. A pool left empty stays in the table (lookups
+ * find it with n == 0) until rtr_table_prune finds it empty for longer than the removed
+ * endpoint's TTL. Returns removals.
+ */
+size_t rtr_table_unregister(rtr_table_t *t, const rtr_reg_t *reg, uint64_t now_ms);
 
 /*
  * Finds the pool for a request: host as sent in the Host header (any case, optional :port),
- * path the request path (no query). Returns NULL for an unknown route. The pool stays valid
+ * path the request path (no query). The longest matching route with endpoints wins (exact
+ * host before wildcards); when every match is empty, the one that would have won is returned
+ * with n == 0 (503 no_endpoints). Returns NULL for an unknown route. The pool stays valid
  * until the next register/unregister/prune call.
  */
 rtr_pool_t *rtr_table_lookup(rtr_table_t *t, hc_str_t host, hc_str_t path);
 
-/* Removes endpoints not refreshed within their TTL. Returns how many were removed. */
+/* Removes endpoints not refreshed within their TTL, and pools empty for longer than their
+ * last endpoint's TTL. Returns how many endpoints were removed. */
 size_t rtr_table_prune(rtr_table_t *t, uint64_t now_ms);
 /* Refreshes every endpoint (dial tone while the bus is away: nothing expires). */
 void rtr_table_touch_all(rtr_table_t *t, uint64_t now_ms);

@@ -201,6 +201,16 @@ ssize_t rtr_tls_pull(rtr_client_t *c)
     return (ssize_t)(c->len - before);
 }
 
+ssize_t rtr_tls_feed(rtr_client_t *c)
+{
+    rtr_tls_conn_t *tc = c->tls;
+    size_t n = c->len;
+    if (n && BIO_write(tc->rbio, c->buf, (int)n) != (int)n)
+        return -1;
+    c->len = 0;
+    return rtr_tls_pull(c);
+}
+
 ssize_t rtr_tls_on_cipher(rtr_client_t *c, size_t n)
 {
     rtr_tls_conn_t *tc = c->tls;

@@ -36,6 +36,12 @@ void rtr_tls_alloc(rtr_client_t *c, char **base, size_t *len);
 ssize_t rtr_tls_on_cipher(rtr_client_t *c, size_t n);
 /* Decrypts what is already buffered into the client's buffer. Returns bytes appended or -1. */
 ssize_t rtr_tls_pull(rtr_client_t *c);
+/*
+ * Moves the ciphertext the client's plain buffer holds (read there before TLS began: what
+ * followed a PROXY protocol header) into the record layer, empties the buffer and decrypts.
+ * Returns plaintext bytes appended, or -1 when the connection must close.
+ */
+ssize_t rtr_tls_feed(rtr_client_t *c);
 /* True while ciphertext or plaintext is buffered beyond the client's buffer. */
 bool rtr_tls_has_pending(rtr_client_t *c);
 /*

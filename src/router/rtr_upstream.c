@@ -94,10 +94,34 @@ void rtr_upstream_read_resume(rtr_upstream_t *up)
     }
 }
 
+void rtr_timer_arm(uv_timer_t *t, uint64_t *due, uint64_t deadline, uv_timer_cb cb)
+{
+    if (*due != 0 && *due <= deadline)
+        return; /* fires first; the callback re-arms for the rest */
+    uint64_t now = uv_now(t->loop);
+    *due = deadline;
+    uv_timer_start(t, cb, deadline > now ? deadline - now : 0, 0);
+}
+
+static void rtr_up_on_timeout(uv_timer_t *t);
+
+static void rtr_up_deadline(rtr_upstream_t *up, uint32_t ms)
+{
+    up->deadline_ms = uv_now(up->r->loop) + ms;
+    rtr_timer_arm(&up->timer, &up->due_ms, up->deadline_ms, rtr_up_on_timeout);
+}
+
 static void rtr_up_on_timeout(uv_timer_t *t)
 {
     rtr_upstream_t *up = t->data;
     rtr_exchange_t *ex = up->ex;
+    up->due_ms = 0;
+    if (up->deadline_ms == UINT64_MAX)
+        return; /* a tunnel: no deadline */
+    if (uv_now(up->r->loop) < up->deadline_ms) {
+        rtr_timer_arm(&up->timer, &up->due_ms, up->deadline_ms, rtr_up_on_timeout);
+        return;
+    }
     if (!ex) {
         rtr_upstream_close(up); /* idle too long in the pool */
         return;
@@ -116,7 +140,7 @@ static void rtr_up_on_connect(uv_connect_t *req, int status)
         return;
     }
     up->connected = true;
-    uv_timer_start(&up->timer, rtr_up_on_timeout, up->r->conf.request_timeout_ms, 0);
+    rtr_up_deadline(up, up->r->conf.request_timeout_ms);
     rtr_upstream_read_resume(up);
     rtr_exchange_on_upstream_ready(up->ex);
 }
@@ -131,12 +155,12 @@ static void rtr_up_bind(rtr_upstream_t *up, rtr_exchange_t *ex)
 void rtr_upstream_acquire(rtr_t *r, rtr_exchange_t *ex)
 {
     rtr_backend_t *be = ex->be;
-    rtr_upstream_t *up = be->idle;
+    rtr_upstream_t *up = ex->fresh ? NULL : be->idle;
     if (up) {
         rtr_up_idle_remove(up);
         up->reused = true;
         rtr_up_bind(up, ex);
-        uv_timer_start(&up->timer, rtr_up_on_timeout, r->conf.request_timeout_ms, 0);
+        rtr_up_deadline(up, r->conf.request_timeout_ms);
         rtr_exchange_on_upstream_ready(ex);
         return;
     }
@@ -160,7 +184,7 @@ void rtr_upstream_acquire(rtr_t *r, rtr_exchange_t *ex)
         rtr_exchange_on_upstream_failed(ex, rc, true);
         return;
     }
-    uv_timer_start(&up->timer, rtr_up_on_timeout, r->conf.dial_timeout_ms, 0);
+    rtr_up_deadline(up, r->conf.dial_timeout_ms);
 }
 
 void rtr_upstream_release(rtr_upstream_t *up, bool reusable)
@@ -178,7 +202,7 @@ void rtr_upstream_release(rtr_upstream_t *up, bool reusable)
         ((rtr_upstream_t *)be->idle)->iprev = up;
     be->idle = up;
     be->idle_count++;
-    uv_timer_start(&up->timer, rtr_up_on_timeout, up->r->conf.upstream_idle_ms, 0);
+    rtr_up_deadline(up, up->r->conf.upstream_idle_ms);
     rtr_upstream_read_resume(up);
 }
 

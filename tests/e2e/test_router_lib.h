@@ -286,6 +286,11 @@ typedef struct backend_s {
     int conns[MAX_BE_CONNS];
     volatile int dead;
     volatile int requests;
+    /* 1: a kept-alive connection is closed, unread (RST), as its next request arrives;
+     * 2: the next request is read, then the connection closed (FIN) without an answer.
+     * Either is a backend's idle timeout racing the router's reuse of the connection.
+     * 3: a kept-alive connection idle for 150 ms is closed (a plain keep-alive timeout). */
+    volatile int drop_reused;
 } backend_t;
 
 typedef struct be_conn_s {
@@ -344,10 +349,25 @@ static void *be_conn_main(void *arg)
     free(bc);
     static char block[65536];
     memset(block, 'x', sizeof(block));
-    for (;;) {
+    for (int served = 0;; served++) {
         hc_http_header_t hs[100];
         hc_http_req_t req;
         int n;
+        if (served && be->drop_reused == 3 && c->len == 0) {
+            struct pollfd pfd = {c->fd, POLLIN, 0};
+            int pr;
+            while ((pr = poll(&pfd, 1, 150)) < 0 && errno == EINTR)
+                ;
+            if (pr == 0)
+                goto out;
+        } else if (served && be->drop_reused) {
+            struct pollfd pfd = {c->fd, POLLIN, 0};
+            while (poll(&pfd, 1, -1) < 0 && errno == EINTR)
+                ;
+            if (be->drop_reused == 2 && conn_fill(c) > 0)
+                __sync_fetch_and_add(&be->requests, 1);
+            goto out;
+        }
         for (;;) {
             memset(&req, 0, sizeof(req));
             req.headers = hs;

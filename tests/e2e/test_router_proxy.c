@@ -445,15 +445,136 @@ static void test_slowloris_cut_off(void **state)
 static void test_unregister_and_expiry(void **state)
 {
     (void)state;
+    resp_t r;
+    char v[128];
     reg("gone.test", be_a, "inst-a", 0);
     assert_true(wait_status(rt_port, "gone.test", 200, 5000));
     bus_route(nc, "router.unregister", be_a->port, "gone.test", "app-guid", "inst-a", 0, 0);
-    assert_true(wait_status(rt_port, "gone.test", 404, 5000));
+    /* The route is known but has no endpoint left: 503 no_endpoints, as gorouter answers. */
+    assert_true(wait_status(rt_port, "gone.test", 503, 5000));
+    assert_int_equal(http_get(rt_port, "gone.test", "/any/path", NULL, &r), 0);
+    assert_int_equal(r.status, 503);
+    assert_string_equal(resp_header(&r, "X-Cf-Routererror", v, sizeof(v)), "no_endpoints");
+    assert_non_null(strstr(r.body.data, "no available endpoints"));
+    resp_free(&r);
+    /* An endpoint coming back fills the same route. */
+    reg("gone.test", be_b, "inst-b", 1);
+    assert_true(wait_status(rt_port, "gone.test", 200, 5000));
 
-    /* A 1 s stale threshold and a 1 s sweep: the route disappears without an unregister. */
+    /* A 1 s stale threshold and a 1 s sweep: the endpoint expires without an unregister
+     * (503 no_endpoints), then, empty for another threshold, the route itself (404). */
     bus_route(nc, "router.register", be_a->port, "ttl.test", "app-guid", "inst-a", 0, 1);
     assert_true(wait_status(rt_port, "ttl.test", 200, 5000));
+    assert_true(wait_status(rt_port, "ttl.test", 503, 10000));
     assert_true(wait_status(rt_port, "ttl.test", 404, 10000));
+    assert_int_equal(http_get(rt_port, "ttl.test", "/", NULL, &r), 0);
+    assert_string_equal(resp_header(&r, "X-Cf-Routererror", v, sizeof(v)), "unknown_route");
+    resp_free(&r);
+}
+
+/* One request with an optional body on a fresh client connection. */
+static int http_send(int port, const char *host, const char *method, const char *body, resp_t *r)
+{
+    conn_t *c = malloc(sizeof(*c));
+    if (!conn_open(c, port)) {
+        free(c);
+        return -1;
+    }
+    char req[1024];
+    int n = snprintf(req, sizeof(req), "%s /stale HTTP/1.1\r\nHost: %s\r\n%s%zu\r\n\r\n%s", method,
+                     host, body ? "Content-Length: " : "X-Len: ", body ? strlen(body) : 0,
+                     body ? body : "");
+    int rc = write_all(c->fd, req, (size_t)n) == 0 ? conn_read_resp(c, r, false, 1 << 16) : -1;
+    conn_close(c);
+    free(c);
+    return rc;
+}
+
+/*
+ * A backend that closes kept-alive connections as the next request arrives: the router
+ * retries once on a fresh connection, so no 502 reaches the client, for every method while
+ * no body byte was written and for idempotent requests with a body (kept for the replay).
+ * A POST whose body went out is never sent twice.
+ */
+static void test_pooled_connection_closed_is_retried(void **state)
+{
+    (void)state;
+    static const char *names[] = {"RST", "FIN"};
+    for (int mode = 1; mode <= 2; mode++) {
+        backend_t *be = backend_start(names[mode - 1]);
+        be->drop_reused = mode;
+        char host[64];
+        snprintf(host, sizeof(host), "stale%d.test", mode);
+        reg(host, be, "inst-stale", 0);
+        assert_true(wait_status(rt_port, host, 200, 5000));
+        for (int i = 0; i < 5; i++) {
+            static const struct {
+                const char *method, *body;
+            } ok[] = {
+                {"GET", NULL}, {"HEAD", NULL},       {"DELETE", NULL}, {"POST", NULL},
+                {"POST", ""},  {"PUT", "some body"}, {"PATCH", NULL},  {"OPTIONS", NULL},
+            };
+            for (size_t k = 0; k < sizeof(ok) / sizeof(ok[0]); k++) {
+                resp_t r;
+                conn_t *c = malloc(sizeof(*c));
+                assert_true(conn_open(c, rt_port));
+                char req[512];
+                size_t bl = ok[k].body ? strlen(ok[k].body) : 0;
+                int n = snprintf(req, sizeof(req),
+                                 "%s /stale HTTP/1.1\r\nHost: %s\r\nContent-Length: %zu\r\n\r\n%s",
+                                 ok[k].method, host, bl, ok[k].body ? ok[k].body : "");
+                assert_int_equal(write_all(c->fd, req, (size_t)n), 0);
+                bool head = strcmp(ok[k].method, "HEAD") == 0;
+                assert_int_equal(conn_read_resp(c, &r, head, 1 << 16), 0);
+                if (r.status != 200)
+                    fprintf(stderr, "%s %s (body %zu) -> %d\n", names[mode - 1], ok[k].method, bl,
+                            r.status);
+                assert_int_equal(r.status, 200);
+                if (!head) {
+                    char want[32];
+                    snprintf(want, sizeof(want), "body=%zu\n", bl);
+                    assert_non_null(strstr(r.body.data, want));
+                }
+                resp_free(&r);
+                conn_close(c);
+                free(c);
+            }
+            /* A POST with a body: written once, so not replayed; the client gets the 502. */
+            resp_t r;
+            char v[64];
+            int before = be->requests;
+            assert_int_equal(http_send(rt_port, host, "POST", "payload", &r), 0);
+            assert_int_equal(r.status, 502);
+            assert_string_equal(resp_header(&r, "X-Cf-Routererror", v, sizeof(v)),
+                                "endpoint_failure");
+            resp_free(&r);
+            assert_int_equal(be->requests - before, mode == 2 ? 1 : 0);
+            /* The next request finds no pooled connection and is served at once. */
+            assert_true(wait_status(rt_port, host, 200, 5000));
+        }
+    }
+}
+
+/* A backend that closes connections idle for 150 ms: requests spaced wider than that, and
+ * requests in quick succession, all succeed (a closed pooled connection is dropped or retried). */
+static void test_backend_idle_timeout(void **state)
+{
+    (void)state;
+    backend_t *be = backend_start("IDLE");
+    be->drop_reused = 3;
+    reg("idle.test", be, "inst-idle", 0);
+    assert_true(wait_status(rt_port, "idle.test", 200, 5000));
+    static const char *methods[] = {"GET", "POST", "PUT", "DELETE"};
+    for (int i = 0; i < 24; i++) {
+        resp_t r;
+        const char *m = methods[i % 4];
+        /* POST without a body, PUT with one: both retried when the race is lost. */
+        assert_int_equal(http_send(rt_port, "idle.test", m, i % 4 == 2 ? "put body" : NULL, &r), 0);
+        assert_int_equal(r.status, 200);
+        resp_free(&r);
+        /* 0 to 275 ms apart: some reuse a live connection, some find it closed, some race. */
+        msleep((i % 12) * 25 + (i / 12) * 5);
+    }
 }
 
 static void test_backend_killed_under_load(void **state)
@@ -609,6 +730,8 @@ int main(void)
         cmocka_unit_test(test_websocket_tunnel),
         cmocka_unit_test(test_slowloris_cut_off),
         cmocka_unit_test(test_unregister_and_expiry),
+        cmocka_unit_test(test_pooled_connection_closed_is_retried),
+        cmocka_unit_test(test_backend_idle_timeout),
         cmocka_unit_test(test_backend_killed_under_load),
         cmocka_unit_test(test_status_port),
         cmocka_unit_test(test_tls_termination_with_sni),

@@ -25,7 +25,7 @@ static void reg_one(rtr_table_t *t, const char *ip, uint16_t port, const char *u
     assert_int_equal(rtr_table_register(t, &reg, now), 1);
 }
 
-static void unreg_one(rtr_table_t *t, const char *ip, uint16_t port, const char *uri)
+static void unreg_one(rtr_table_t *t, const char *ip, uint16_t port, const char *uri, uint64_t now)
 {
     rtr_reg_t reg;
     memset(&reg, 0, sizeof(reg));
@@ -34,7 +34,7 @@ static void unreg_one(rtr_table_t *t, const char *ip, uint16_t port, const char 
     char *uris[1] = {(char *)uri};
     reg.uris = uris;
     reg.nuris = 1;
-    rtr_table_unregister(t, &reg);
+    rtr_table_unregister(t, &reg, now);
 }
 
 static rtr_pool_t *look(rtr_table_t *t, const char *host, const char *path)
@@ -106,14 +106,48 @@ static void test_register_refreshes_and_unregister_removes(void **state)
     reg_one(t, "10.0.0.2", 1, "a.com", 0, 10);
     assert_int_equal(look(t, "a.com", "/")->n, 2);
     assert_int_equal(rtr_table_backend_count(t), 2);
-    unreg_one(t, "10.0.0.1", 1, "a.com");
+    unreg_one(t, "10.0.0.1", 1, "a.com", 20);
     assert_int_equal(look(t, "a.com", "/")->n, 1);
     assert_int_equal(rtr_table_backend_count(t), 1);
-    unreg_one(t, "10.0.0.9", 1, "a.com"); /* unknown backend: nothing happens */
-    unreg_one(t, "10.0.0.2", 1, "a.com");
+    unreg_one(t, "10.0.0.9", 1, "a.com", 20); /* unknown backend: nothing happens */
+    unreg_one(t, "10.0.0.2", 1, "a.com", 30);
+    /* The route stays, empty (503 no_endpoints), until its TTL has passed. */
+    rtr_pool_t *p = look(t, "a.com", "/x");
+    assert_non_null(p);
+    assert_int_equal(p->n, 0);
+    assert_int_equal(rtr_table_route_count(t), 1);
+    assert_int_equal(rtr_table_backend_count(t), 0);
+    assert_int_equal(rtr_table_prune(t, 30 + 120000), 0);
+    assert_non_null(look(t, "a.com", "/"));
+    /* Registering again fills the same pool. */
+    reg_one(t, "10.0.0.3", 1, "a.com", 0, 40);
+    assert_ptr_equal(look(t, "a.com", "/"), p);
+    assert_int_equal(p->n, 1);
+    unreg_one(t, "10.0.0.3", 1, "a.com", 50);
+    assert_int_equal(rtr_table_prune(t, 50 + 120001), 0);
     assert_null(look(t, "a.com", "/"));
     assert_int_equal(rtr_table_route_count(t), 0);
-    assert_int_equal(rtr_table_backend_count(t), 0);
+    rtr_table_free(t);
+}
+
+static void test_empty_routes_yield_to_live_ones(void **state)
+{
+    (void)state;
+    rtr_table_t *t = rtr_table_new(120000);
+    reg_one(t, "10.0.0.1", 1, "a.com", 0, 0);
+    reg_one(t, "10.0.0.1", 2, "a.com/api", 0, 0);
+    reg_one(t, "10.0.0.1", 3, "x.b.com", 0, 0);
+    reg_one(t, "10.0.0.1", 4, "*.b.com", 0, 0);
+    reg_one(t, "10.0.0.1", 5, "c.com/p", 0, 0);
+    unreg_one(t, "10.0.0.1", 2, "a.com/api", 1);
+    unreg_one(t, "10.0.0.1", 3, "x.b.com", 1);
+    unreg_one(t, "10.0.0.1", 5, "c.com/p", 1);
+    /* A shorter prefix or a wildcard with endpoints beats an emptied longer match. */
+    assert_int_equal(look(t, "a.com", "/api/x")->eps[0].be->port, 1);
+    assert_int_equal(look(t, "x.b.com", "/")->eps[0].be->port, 4);
+    /* With nothing live, the emptied route answers (n == 0: 503), outside it is unknown. */
+    assert_int_equal(look(t, "c.com", "/p/q")->n, 0);
+    assert_null(look(t, "c.com", "/other"));
     rtr_table_free(t);
 }
 
@@ -140,8 +174,13 @@ static void test_expiry_uses_ttl_and_override(void **state)
     assert_int_equal(look(t, "a.com", "/")->n, 1);
     reg_one(t, "10.0.0.3", 1, "b.com", 0, 100000);
     assert_int_equal(rtr_table_prune(t, 1000 + 120001), 1);
+    assert_int_equal(look(t, "a.com", "/")->n, 0); /* expired: empty for another TTL */
+    assert_int_equal(look(t, "b.com", "/")->n, 1);
+    reg_one(t, "10.0.0.3", 1, "b.com", 0, 240000);
+    assert_int_equal(rtr_table_prune(t, 1000 + 120001 + 120000), 0);
+    assert_non_null(look(t, "a.com", "/"));
+    assert_int_equal(rtr_table_prune(t, 1000 + 120001 + 120001), 0);
     assert_null(look(t, "a.com", "/"));
-    assert_non_null(look(t, "b.com", "/"));
     /* Dial tone: touching everything keeps routes past their TTL. */
     rtr_table_touch_all(t, 500000);
     assert_int_equal(rtr_table_prune(t, 500000 + 60000), 0);
@@ -156,7 +195,7 @@ static void test_backend_outlives_route_while_referenced(void **state)
     reg_one(t, "10.0.0.1", 1, "a.com", 0, 0);
     rtr_backend_t *be = look(t, "a.com", "/")->eps[0].be;
     rtr_backend_ref(be);
-    unreg_one(t, "10.0.0.1", 1, "a.com");
+    unreg_one(t, "10.0.0.1", 1, "a.com", 0);
     assert_true(be->gone);
     assert_string_equal(be->key, "10.0.0.1:1");
     rtr_backend_unref(be); /* frees it; ASan reports a leak or a double free otherwise */
@@ -186,6 +225,8 @@ static void test_100k_routes(void **state)
     assert_non_null(strstr(out.data, "\"app-99999.example.com\":[{\"address\":\"10.1.0.1:"));
     hc_buf_release(&out);
     assert_int_equal(rtr_table_prune(t, 200000), 100000);
+    assert_int_equal(rtr_table_route_count(t), 100000); /* empty routes kept for one TTL */
+    assert_int_equal(rtr_table_prune(t, 200000 + 120001), 0);
     assert_int_equal(rtr_table_route_count(t), 0);
     rtr_table_free(t);
 }
@@ -209,6 +250,7 @@ int main(void)
         cmocka_unit_test(test_longest_path_prefix_wins),
         cmocka_unit_test(test_wildcard_routes),
         cmocka_unit_test(test_register_refreshes_and_unregister_removes),
+        cmocka_unit_test(test_empty_routes_yield_to_live_ones),
         cmocka_unit_test(test_expiry_uses_ttl_and_override),
         cmocka_unit_test(test_backend_outlives_route_while_referenced),
         cmocka_unit_test(test_100k_routes),
