@@ -14,7 +14,6 @@
 #define CC_MAX_DEAS 1024
 #define CC_STAGING_TIMEOUT_MS (15 * 60 * 1000)
 #define CC_STAGING_TOKEN_TTL_S 3600
-#define CC_MAX_STAGING_LOG ((size_t)256 * 1024)
 #define CC_TOKEN_MAX 128
 
 /*
@@ -43,7 +42,10 @@ void cc_orch_token(cc_ctx_t *cc, const char *purpose, const char *guid, const ch
 /* True when token is valid and unexpired for (purpose, guid, sha1). */
 bool cc_orch_token_ok(cc_ctx_t *cc, const char *purpose, const char *guid, const char *sha1,
                       const char *token);
-/* The last staging log of app guid, or NULL. Borrowed until the next staging. */
-const char *cc_orch_staging_log(cc_ctx_t *cc, const char *guid);
+/*
+ * The staging log of app guid (live while a task runs, then its final log; *ret_len bytes,
+ * NUL-terminated), or NULL when none is kept. Borrowed until control returns to the loop.
+ */
+const char *cc_orch_staging_log(cc_ctx_t *cc, const char *guid, size_t *ret_len);
 
 #endif

@@ -159,6 +159,44 @@ call "restart web2" PUT /apps/web2 "$ALICE" '{"state":"STARTED"}'
 sleep 0.5
 [ "$(count_msgs '.subject == "staging.dea-1.start"')" = "$STAGINGS" ] || fail "restart restaged"
 
+# Live staging log: while the DEA stages, GET /apps/NAME/staging_log shows the chunks it
+# has published so far, in order (its duplicate and its chunk from the future are dropped);
+# the DEA finishes only once the test has seen them, and the final task_log replaces the log.
+call "create slowlog" POST /apps "$ALICE" '{"name":"slowlog","instances":1,"resources":{"memory":64}}'
+expect 302
+mkdir -p "$CC_TMP/slow" && echo "slow bits" > "$CC_TMP/slow/index.html"
+(cd "$CC_TMP/slow" && zip -qr "$CC_TMP/slow.zip" .)
+STATUS=$(curl -s -o /dev/null -w '%{http_code}' -X PUT -H "Authorization: bearer $ALICE" \
+    -F "application=@$CC_TMP/slow.zip" -F 'resources=[]' "$CC_URL/apps/slowlog/application")
+[ "$STATUS" = 200 ] || fail "upload slowlog $STATUS"
+call "start slowlog" PUT /apps/slowlog "$ALICE" '{"state":"STARTED"}'
+expect 200
+LIVE=$(printf -- '-----> live step one\n-----> live step two \xc3\xa9\n')
+for _ in $(seq 1 100); do
+    call "live staging log" GET /apps/slowlog/staging_log "$ALICE"
+    [ "$STATUS" = 200 ] && [ "$BODY" = "$LIVE" ] && break
+    sleep 0.1
+done
+expect 200
+[ "$BODY" = "$LIVE" ] || fail "live staging log: '$BODY'"
+# Well after the dropped messages went out, the log has not changed and staging still runs.
+wait_msg '.subject | test("^staging\\..*\\.log$")' > /dev/null
+sleep 0.5
+call "live staging log again" GET /apps/slowlog/staging_log "$ALICE"
+[ "$BODY" = "$LIVE" ] || fail "staging log after a duplicate and a gap: '$BODY'"
+call "still staging" GET /apps/slowlog "$ALICE"
+[ "$(jfield .package_state)" = PENDING ] || fail "package state while staging: $(jfield .package_state)"
+touch "$MSGS.release"
+for _ in $(seq 1 100); do
+    call "staged slowlog" GET /apps/slowlog "$ALICE"
+    [ "$(jfield .package_state)" = STAGED ] && break
+    sleep 0.1
+done
+[ "$(jfield .package_state)" = STAGED ] || fail "slowlog not staged: $BODY"
+call "final staging log" GET /apps/slowlog/staging_log "$ALICE"
+expect 200
+[ "$BODY" = "-----> final log of the task" ] || fail "final staging log: '$BODY'"
+
 # The API route goes away when the CC stops.
 stop_cc
 wait_msg '.subject == "router.unregister" and (.data | fromjson | .uris == ["api.hearth.local"])' > /dev/null

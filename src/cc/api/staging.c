@@ -170,11 +170,12 @@ static void h_staging_log(const hc_http_request_t *req, hc_http_res_t *res, void
     cc_app_t app = {0};
     if (cc_api_load_app(cc, req, res, &user, &app) < 0)
         return;
-    const char *log = cc_orch_staging_log(cc, app.guid);
+    size_t len = 0;
+    const char *log = cc_orch_staging_log(cc, app.guid, &len);
     if (!log)
         cc_reply_error(res, CC_E_NOT_FOUND, "Could not find : 'staging log'");
     else
-        hc_http_reply(res, 200, "text/plain; charset=utf-8", log, strlen(log));
+        hc_http_reply(res, 200, "text/plain; charset=utf-8", log, len);
     cc_app_release(&app);
 }
 
