@@ -6,6 +6,7 @@
  * logged; the HM asks again later (v1 behaviour).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -25,6 +26,7 @@ typedef struct dea_s {
     int64_t available_memory; /* MB */
     uint64_t seen_ms;
     json_t *app_counts; /* {"<app guid>": n} from the advertisement, may be NULL */
+    json_t *stacks;     /* ["<stack>"...] from the advertisement, may be NULL */
 } dea_t;
 
 typedef struct staging_s {
@@ -85,6 +87,7 @@ void cc_orch_advertise(cc_ctx_t *cc, const char *data, size_t len)
                     d = &p->deas[i];
         }
         json_decref(d->app_counts);
+        json_decref(d->stacks);
         memset(d, 0, sizeof(*d));
         snprintf(d->id, sizeof(d->id), "%s", id);
     }
@@ -93,7 +96,61 @@ void cc_orch_advertise(cc_ctx_t *cc, const char *data, size_t len)
     json_decref(d->app_counts);
     json_t *counts = json_object_get(o, "app_id_to_count");
     d->app_counts = json_is_object(counts) ? json_incref(counts) : NULL;
+    json_decref(d->stacks);
+    d->stacks = NULL;
+    json_t *stacks = json_object_get(o, "stacks"), *st;
+    size_t i;
+    json_array_foreach(stacks, i, st)
+    {
+        if (i >= CC_MAX_DEA_STACKS)
+            break;
+        if (!json_is_string(st) || json_string_length(st) == 0 ||
+            json_string_length(st) > CC_MAX_STACK_NAME)
+            continue;
+        if (!d->stacks)
+            d->stacks = hc_json_arr();
+        hc_json_append_str(d->stacks, json_string_value(st));
+    }
     json_decref(o);
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+json_t *cc_orch_stacks(cc_ctx_t *cc)
+{
+    cc_placement_t *p = pool(cc);
+    uint64_t now = uv_now(cc->loop);
+    json_t *counts = hc_json_obj(), *out = hc_json_arr(), *st, *v;
+    const char *name;
+    size_t i;
+    for (size_t k = 0; k < p->num_deas; k++) {
+        if (now - p->deas[k].seen_ms > CC_DEA_PROFILE_TTL_MS)
+            continue;
+        json_array_foreach(p->deas[k].stacks, i, st)
+        {
+            json_t *c = json_object_get(counts, json_string_value(st));
+            json_object_set_new(counts, json_string_value(st),
+                                json_integer(c ? json_integer_value(c) + 1 : 1));
+        }
+    }
+    if (json_object_size(counts) == 0 && cc->conf && cc->conf->default_stack)
+        json_object_set_new(counts, cc->conf->default_stack, json_integer(0));
+    size_t n = json_object_size(counts), k = 0;
+    const char **names = hc_calloc(n + 1, sizeof(*names));
+    json_object_foreach(counts, name, v) names[k++] = name;
+    qsort(names, n, sizeof(*names), cmp_names);
+    for (k = 0; k < n; k++) {
+        json_t *o = hc_json_obj();
+        hc_json_set_str(o, "name", names[k]);
+        hc_json_set_int(o, "deas", json_integer_value(json_object_get(counts, names[k])));
+        hc_json_append_new(out, o);
+    }
+    free(names);
+    json_decref(counts);
+    return out;
 }
 
 size_t cc_orch_num_deas(cc_ctx_t *cc)
@@ -632,8 +689,10 @@ void cc_orch_free(cc_ctx_t *cc)
     cc_placement_t *p = cc->placement;
     if (!p)
         return;
-    for (size_t i = 0; i < p->num_deas; i++)
+    for (size_t i = 0; i < p->num_deas; i++) {
         json_decref(p->deas[i].app_counts);
+        json_decref(p->deas[i].stacks);
+    }
     while (p->staging) {
         staging_t *t = p->staging;
         p->staging = t->next;

@@ -12,6 +12,8 @@
 
 #define CC_DEA_PROFILE_TTL_MS 10000 /* advertisements older than this are ignored */
 #define CC_MAX_DEAS 1024
+#define CC_MAX_DEA_STACKS 16 /* stacks kept per advertisement */
+#define CC_MAX_STACK_NAME 64
 #define CC_STAGING_TIMEOUT_MS (15 * 60 * 1000)
 #define CC_STAGING_TOKEN_TTL_S 3600
 #define CC_TOKEN_MAX 128
@@ -30,6 +32,11 @@ void cc_orch_hm_request(cc_ctx_t *cc, const char *data, size_t len);
 /* Forgets the DEA pool and pending staging tasks (at stop). */
 void cc_orch_stop(cc_ctx_t *cc);
 void cc_orch_free(cc_ctx_t *cc);
+/*
+ * The stacks fresh DEAs advertise, [{"name","deas": n}...] sorted by name (new reference);
+ * the configured default stack (deas 0) when none does.
+ */
+json_t *cc_orch_stacks(cc_ctx_t *cc);
 /* Number of DEAs with a fresh advertisement. */
 size_t cc_orch_num_deas(cc_ctx_t *cc);
 

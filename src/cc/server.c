@@ -6,6 +6,7 @@
 #include "auth/auth.h"
 #include "blob/archive.h"
 #include "blob/blob.h"
+#include "buildpacks.h"
 #include "bus/bus.h"
 #include "cc.h"
 #include "db/db.h"
@@ -73,6 +74,9 @@ int cc_start(hc_daemon_t *d, hc_err_t *err)
     cc->bulk_password = hc_strdup(conf->bulk_password ? conf->bulk_password : rnd);
     hc_random_hex(rnd, 16);
     cc->signing_key = hc_strdup(rnd);
+    hc_err_t bperr;
+    if (cc_buildpacks_load(conf->buildpacks_dir, &cc->buildpacks, &bperr) < 0)
+        hc_log_warn("no built-in buildpacks to list, GET /buildpacks is empty", "err", bperr.msg);
 
     hc_http_server_conf_t hconf = {
         .host = conf->host,
@@ -145,5 +149,6 @@ void cc_release(cc_ctx_t *cc)
     free(cc->bulk_password);
     free(cc->signing_key);
     free(cc->tmp_dir);
+    json_decref(cc->buildpacks);
     memset(cc, 0, sizeof(*cc));
 }

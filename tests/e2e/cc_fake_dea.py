@@ -89,9 +89,28 @@ class Files(http.server.BaseHTTPRequestHandler):
             self.end_headers()
             return
         body = ("file " + self.path).encode()
-        self.send_response(200)
+        status, extra = 200, {"Accept-Ranges": "bytes"}
+        rng = self.headers.get("Range", "")
+        if rng.startswith("bytes=") and "," not in rng:
+            a, _, b = rng[6:].partition("-")
+            n = len(body)
+            if a == "":
+                first, last = max(0, n - int(b)), n - 1
+            else:
+                first, last = int(a), min(int(b), n - 1) if b else n - 1
+            if first >= n or first > last:
+                self.send_response(416)
+                self.send_header("Content-Range", f"bytes */{n}")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            status, body = 206, body[first:last + 1]
+            extra["Content-Range"] = f"bytes {first}-{last}/{n}"
+        self.send_response(status)
         self.send_header("Content-Type", "text/plain")
         self.send_header("Content-Length", str(len(body)))
+        for k, v in extra.items():
+            self.send_header(k, v)
         self.end_headers()
         self.wfile.write(body)
 
@@ -111,7 +130,8 @@ def run_dea(addr, dea_id, outfile):
     def advertise():
         while True:
             pub(s, lock, "dea.advertise",
-                json.dumps({"id": dea_id, "available_memory": 4096, "app_id_to_count": {}}))
+                json.dumps({"id": dea_id, "available_memory": 4096, "app_id_to_count": {},
+                            "stacks": ["test-stack"]}))
             time.sleep(0.5)
     threading.Thread(target=advertise, daemon=True).start()
     out = open(outfile, "a")

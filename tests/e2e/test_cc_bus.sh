@@ -111,12 +111,34 @@ expect 200
 call "file" GET /apps/web/instances/0/files/logs/stdout.log "$ALICE"
 expect 200
 [ "$BODY" = "file /droplets/st-0/logs/stdout.log" ] || fail "file proxy: $BODY"
+# Range requests pass through the files proxy: 206 with the DEA's Content-Range, 416 when
+# the range cannot be satisfied; a Range that is not a byte range is not passed on.
+R=$(curl -s -D "$CC_TMP/hdr" -H "Authorization: bearer $ALICE" -H "Range: bytes=5-12" \
+    -w '%{http_code}' -o "$CC_TMP/part" "$CC_URL/apps/web/instances/0/files/logs/stdout.log")
+[ "$R" = 206 ] || fail "range: status $R"
+[ "$(cat "$CC_TMP/part")" = "/droplet" ] || fail "range body: $(cat "$CC_TMP/part")"
+grep -qi '^Content-Range: bytes 5-12/35' "$CC_TMP/hdr" || fail "range header: $(cat "$CC_TMP/hdr")"
+R=$(curl -s -D "$CC_TMP/hdr" -H "Authorization: bearer $ALICE" -H "Range: bytes=-4" \
+    -w '%{http_code}' -o "$CC_TMP/part" "$CC_URL/apps/web/instances/0/files/logs/stdout.log")
+[ "$R" = 206 ] && [ "$(cat "$CC_TMP/part")" = ".log" ] || fail "suffix range: $R $(cat "$CC_TMP/part")"
+R=$(curl -s -D "$CC_TMP/hdr" -H "Authorization: bearer $ALICE" -H "Range: bytes=100-" \
+    -w '%{http_code}' -o "$CC_TMP/part" "$CC_URL/apps/web/instances/0/files/logs/stdout.log")
+[ "$R" = 416 ] || fail "unsatisfiable range: status $R"
+grep -qi '^Content-Range: bytes \*/35' "$CC_TMP/hdr" || fail "416 header: $(cat "$CC_TMP/hdr")"
+R=$(curl -s -H "Authorization: bearer $ALICE" -H "Range: lines=1-2" -w '%{http_code}' \
+    -o "$CC_TMP/part" "$CC_URL/apps/web/instances/0/files/logs/stdout.log")
+[ "$R" = 200 ] && [ "$(cat "$CC_TMP/part")" = "file /droplets/st-0/logs/stdout.log" ] || fail "odd range: $R"
 call "file outside" GET /apps/web/instances/0/files/../../etc/passwd "$ALICE"
 expect 500 306
 call "file of a missing index" GET /apps/web/instances/5/files/x "$ALICE"
 expect 400 304
 call "bob reads alice's files" GET /apps/web/instances/0/files/x "$(login bob@x.com pw)"
 expect 404 301
+
+# The stacks the DEAs advertise.
+call "stacks" GET /stacks
+expect 200
+[ "$(printf '%s' "$BODY" | jq -c '.stacks | map({name, deas})')" = '[{"name":"test-stack","deas":1}]' ] || fail "stacks: $BODY"
 
 # New URIs: dea.update with the new list.
 call "map uri" PUT /apps/web "$ALICE" '{"uris":["web.hearth.local","www.hearth.local"]}'
