@@ -4,6 +4,7 @@
 
 #include "app.h"
 #include "hc_json.h"
+#include "hc_time.h"
 
 static char *dup_or_null(const char *s)
 {
@@ -148,6 +149,12 @@ int cc_app_update(cc_db_t *db, cc_app_t *app, hc_err_t *err)
         return hc_err_set(err, -ESTALE, "app `%s` was changed by another request", app->name);
     app->lock_version++;
     return 0;
+}
+
+void cc_app_touch(cc_app_t *app)
+{
+    int64_t now = hc_wall_s();
+    app->updated = now > app->updated ? now : app->updated + 1;
 }
 
 void cc_app_version(const cc_app_t *app, char *out, size_t size)

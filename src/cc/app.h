@@ -47,6 +47,13 @@ int cc_app_insert(cc_db_t *db, const cc_app_t *app, hc_err_t *err);
  */
 int cc_app_update(cc_db_t *db, cc_app_t *app, hc_err_t *err);
 
+/*
+ * Marks app changed now: updated = the wall clock in seconds, but always past the value it
+ * had, so two changes within one second still differ. The HM echoes `updated` as
+ * last_updated in its STOP requests, which the CC ignores once the app has changed since.
+ */
+void cc_app_touch(cc_app_t *app);
+
 /* A validation failure: the v1 error code and its message. */
 typedef struct cc_app_err_s {
     int code;

@@ -666,6 +666,19 @@ void cc_orch_hm_request(cc_ctx_t *cc, const char *data, size_t len)
         list = json_object_get(o, "instances");
         if (!json_is_array(list) || json_array_size(list) == 0)
             goto out;
+        /* The HM decided on the app as it saw it (cf-v1.md §5.5): once the app has changed
+         * since (a scale-up, a restart), the instance may be wanted again, so the STOP waits
+         * for the HM's next look. A STOP without last_updated is obeyed. */
+        json_t *lu = json_object_get(o, "last_updated");
+        if (lu && (!json_is_integer(lu) || json_integer_value(lu) != app.updated)) {
+            char seen[24], now[24];
+            snprintf(seen, sizeof(seen), "%lld",
+                     json_is_integer(lu) ? (long long)json_integer_value(lu) : -1LL);
+            snprintf(now, sizeof(now), "%lld", (long long)app.updated);
+            hc_log_info("HM STOP for an app changed since, ignoring", "app", app.name,
+                        "last_updated", seen, "updated", now);
+            goto out;
+        }
         json_t *msg = hc_json_obj();
         hc_json_set_str(msg, "droplet", app.guid);
         hc_json_set_new(msg, "instances", json_incref(list));

@@ -153,6 +153,23 @@ pub cloudcontrollers.hm.requests "{\"droplet\":\"$GUID\",\"op\":\"START\",\"vers
 pub cloudcontrollers.hm.requests "{\"droplet\":\"$GUID\",\"op\":\"STOP\",\"instances\":[\"inst-1\"]}"
 wait_msg '.subject == "dea.stop" and (.data | fromjson | .instances == ["inst-1"])' > /dev/null
 [ "$(count_msgs '.subject == "dea.dea-1.start" and (.data | fromjson | .index == 0)')" = $((BEFORE + 1)) ] || fail "START for an old version was obeyed"
+# A STOP carries the app's last_updated as the HM saw it (the bulk API's updated_at): obeyed
+# while the app is unchanged, ignored once the app has changed since (cf-v1.md §5.5).
+bulk_updated() { curl -s -u bulk:bulksecret "$CC_URL/bulk/apps?batch_size=100" | jq -r ".results[\"$GUID\"].updated_at"; }
+UPD=$(bulk_updated)
+[ "$UPD" -gt 0 ] 2>/dev/null || fail "bulk updated_at: $UPD"
+pub cloudcontrollers.hm.requests "{\"droplet\":\"$GUID\",\"op\":\"STOP\",\"last_updated\":$UPD,\"instances\":[\"inst-3\"]}"
+wait_msg '.subject == "dea.stop" and (.data | fromjson | .instances == ["inst-3"])' > /dev/null
+call "change the app" PUT /apps/web "$ALICE" '{"instances":1}'
+expect 200
+UPD2=$(bulk_updated)
+[ "$UPD2" -gt "$UPD" ] || fail "updated_at did not move on a change: $UPD -> $UPD2"
+pub cloudcontrollers.hm.requests "{\"droplet\":\"$GUID\",\"op\":\"STOP\",\"last_updated\":$UPD,\"instances\":[\"inst-4\"]}"
+pub cloudcontrollers.hm.requests "{\"droplet\":\"$GUID\",\"op\":\"STOP\",\"last_updated\":\"$UPD2\",\"instances\":[\"inst-6\"]}"
+pub cloudcontrollers.hm.requests "{\"droplet\":\"$GUID\",\"op\":\"STOP\",\"last_updated\":$UPD2,\"instances\":[\"inst-5\"]}"
+wait_msg '.subject == "dea.stop" and (.data | fromjson | .instances == ["inst-5"])' > /dev/null
+[ "$(count_msgs '.subject == "dea.stop" and (.data | fromjson | .instances == ["inst-4"])')" = 0 ] || fail "a STOP older than the app's last change was obeyed"
+[ "$(count_msgs '.subject == "dea.stop" and (.data | fromjson | .instances == ["inst-6"])')" = 0 ] || fail "a STOP with a malformed last_updated was obeyed"
 pub cloudcontrollers.hm.requests 'not json at all'
 # A STOP for an app the CC does not know (deleted while its DEA was away) stops its instances.
 pub cloudcontrollers.hm.requests '{"droplet":"gone-app-1","op":"STOP","instances":["inst-9"]}'

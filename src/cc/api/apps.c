@@ -283,7 +283,7 @@ static void h_app_update(const hc_http_request_t *req, hc_http_res_t *res, void 
         free(app.package_state);
         app.package_state = hc_strdup("PENDING");
     }
-    app.updated = hc_wall_s();
+    cc_app_touch(&app);
     r = cc_db_begin(cc->db, &err);
     if (r < 0)
         goto dbfail;

@@ -197,7 +197,7 @@ static void h_restage(const hc_http_request_t *req, hc_http_res_t *res, void *da
     free(app.staged_package);
     app.staged_package = NULL;
     app.run_count++;
-    app.updated = hc_wall_s();
+    cc_app_touch(&app);
     if (cc_db_begin(cc->db, &err) < 0 || cc_app_update(cc->db, &app, &err) < 0 ||
         cc_event_add(cc, app.guid, user.email, "app.restage", NULL, &err) < 0 ||
         cc_db_commit(cc->db, &err) < 0) {

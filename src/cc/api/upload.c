@@ -298,7 +298,7 @@ static void upload_done(void *data, int status)
         app.package_hash = hc_strdup(j->sha1);
         free(app.package_state);
         app.package_state = hc_strdup(same_droplet ? "STAGED" : "PENDING");
-        app.updated = hc_wall_s();
+        cc_app_touch(&app);
         r = cc_db_begin(cc->db, &err);
         if (r < 0)
             goto dbfail;
