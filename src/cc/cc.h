@@ -27,6 +27,7 @@
 #define CC_MAX_ENV 256
 
 typedef struct cc_db_s cc_db_t;
+typedef struct cc_db_pool_s cc_db_pool_t;
 typedef struct cc_blob_s cc_blob_t;
 typedef struct cc_ratelimit_s cc_ratelimit_t;
 typedef struct cc_bus_s cc_bus_t;
@@ -82,7 +83,8 @@ typedef struct cc_s {
     uv_loop_t *loop;
     hc_http_server_t *http;
     struct hc_status_s *status; /* /healthz, /varz on status.port */
-    cc_db_t *db;
+    cc_db_t *db;                /* the loop's connection (every write) */
+    cc_db_pool_t *read_pool;    /* connections for reads on the thread pool (api/job.h) */
     cc_blob_t *blob;
     cc_ratelimit_t *login_limit; /* per email */
     cc_ratelimit_t *peer_limit;  /* per client address: 10x the per-email limit */
