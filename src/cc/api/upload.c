@@ -120,10 +120,11 @@ typedef struct upload_job_s {
     hc_err_t err;
 } upload_job_t;
 
-/* Stores every regular file under dir into the resource pool. */
-static int pool_files(cc_blob_t *blob, const char *dir, const char *rel, int depth, hc_err_t *err);
+/* Adds every regular file under dir to the batch (the resource pool). */
+static int pool_files(cc_blob_batch_t *bt, const char *dir, const char *rel, int depth,
+                      hc_err_t *err);
 
-static int pool_one(cc_blob_t *blob, const char *path, hc_err_t *err)
+static int pool_one(cc_blob_batch_t *bt, const char *path, hc_err_t *err)
 {
     char sha1[CC_SHA1_HEX + 1], key[CC_SHA1_HEX + 8];
     uint64_t size;
@@ -131,10 +132,11 @@ static int pool_one(cc_blob_t *blob, const char *path, hc_err_t *err)
     if (r < 0)
         return r;
     snprintf(key, sizeof(key), "res/%s", sha1);
-    return cc_blob_put(blob, key, path, err);
+    return cc_blob_batch_put(bt, key, path, err);
 }
 
-static int pool_files(cc_blob_t *blob, const char *dir, const char *rel, int depth, hc_err_t *err)
+static int pool_files(cc_blob_batch_t *bt, const char *dir, const char *rel, int depth,
+                      hc_err_t *err)
 {
     if (depth > 64)
         return 0;
@@ -154,11 +156,22 @@ static int pool_files(cc_blob_t *blob, const char *dir, const char *rel, int dep
         if (lstat(full, &st) < 0)
             continue;
         if (S_ISDIR(st.st_mode))
-            r = pool_files(blob, dir, sub, depth + 1, err);
+            r = pool_files(bt, dir, sub, depth + 1, err);
         else if (S_ISREG(st.st_mode))
-            r = pool_one(blob, full, err);
+            r = pool_one(bt, full, err);
     }
     closedir(d);
+    return r;
+}
+
+/* Every uploaded file joins the pool, so the next push can skip it: one sync for them all. */
+static int pool_tree(cc_blob_t *blob, const char *root, hc_err_t *err)
+{
+    cc_blob_batch_t *bt = cc_blob_batch_new(blob);
+    int r = pool_files(bt, root, "", 0, err);
+    if (r == 0)
+        r = cc_blob_batch_commit(bt, err);
+    cc_blob_batch_free(bt);
     return r;
 }
 
@@ -188,8 +201,7 @@ static void upload_work(void *data)
         r = cc_archive_extract(zip, root, &lim, &files, &bytes, &j->err);
         if (r < 0)
             goto out;
-        /* Every uploaded file joins the pool, so the next push can skip it. */
-        r = pool_files(cc->blob, root, "", 0, &j->err);
+        r = pool_tree(cc->blob, root, &j->err);
         if (r < 0)
             goto out;
     }
