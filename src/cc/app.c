@@ -13,6 +13,9 @@ static char *dup_or_null(const char *s)
 
 static json_t *json_array_or_empty(const char *s)
 {
+    /* Most env and services columns are empty: no parser for those (GET /apps reads many). */
+    if (s && s[0] == '[' && s[1] == ']' && s[2] == '\0')
+        return hc_json_arr();
     json_t *v = s ? json_loads(s, JSON_REJECT_DUPLICATES, NULL) : NULL;
     if (!json_is_array(v)) {
         json_decref(v);

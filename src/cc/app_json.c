@@ -97,10 +97,24 @@ static void put_key(hc_buf_t *out, const char *key, bool first)
     hc_buf_append(out, "\":", 2);
 }
 
+/* Decimal v, without printf's machinery (a thousand apps have many numbers). */
+static void put_num(hc_buf_t *out, int64_t v)
+{
+    char buf[24], *p = buf + sizeof(buf);
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *--p = '-';
+    hc_buf_append(out, p, (size_t)(buf + sizeof(buf) - p));
+}
+
 static void put_int(hc_buf_t *out, const char *key, int64_t v)
 {
     put_key(out, key, false);
-    hc_buf_appendf(out, "%lld", (long long)v);
+    put_num(out, v);
 }
 
 void cc_app_write_json(const cc_app_t *app, int64_t running, hc_buf_t *out)
@@ -128,10 +142,13 @@ void cc_app_write_json(const cc_app_t *app, int64_t running, hc_buf_t *out)
     else if (running < 0)
         hc_buf_append(out, "null", 4);
     else
-        hc_buf_appendf(out, "%lld", (long long)running);
+        put_num(out, running);
     put_key(out, "resources", false);
-    hc_buf_appendf(out, "{\"memory\":%lld,\"disk\":%lld,\"fds\":%lld}", (long long)app->memory,
-                   (long long)app->disk, (long long)app->fds);
+    hc_buf_append_str(out, "{\"memory\":");
+    put_num(out, app->memory);
+    put_int(out, "disk", app->disk);
+    put_int(out, "fds", app->fds);
+    hc_buf_append_byte(out, '}');
     put_key(out, "state", false);
     cc_json_put_str(out, app->state);
     put_key(out, "services", false);
@@ -146,8 +163,10 @@ void cc_app_write_json(const cc_app_t *app, int64_t running, hc_buf_t *out)
     put_key(out, "package_state", false);
     cc_json_put_str(out, app->package_state);
     put_key(out, "meta", false);
-    hc_buf_appendf(out, "{\"debug\":null,\"console\":null,\"version\":%lld,\"created\":%lld}}",
-                   (long long)app->lock_version, (long long)app->created);
+    hc_buf_append_str(out, "{\"debug\":null,\"console\":null,\"version\":");
+    put_num(out, app->lock_version);
+    put_int(out, "created", app->created);
+    hc_buf_append(out, "}}", 2);
 }
 
 json_t *cc_app_to_json(const cc_app_t *app, int64_t running)

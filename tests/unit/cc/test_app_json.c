@@ -92,6 +92,18 @@ static void test_shape_and_escaping(void **state)
         json_string_value(json_object_get(json_object_get(v, "staging"), "command")), "./run");
     json_decref(v);
 
+    /* Numbers at the ends of their range. */
+    a.fds = -1;
+    a.disk = INT64_MAX;
+    a.created = INT64_MIN;
+    v = parse(&a, 0);
+    res = json_object_get(v, "resources");
+    assert_int_equal(json_integer_value(json_object_get(res, "fds")), -1);
+    assert_true(json_integer_value(json_object_get(res, "disk")) == INT64_MAX);
+    assert_true(json_integer_value(json_object_get(json_object_get(v, "meta"), "created")) ==
+                INT64_MIN);
+    json_decref(v);
+
     /* cc_app_to_json gives the same object. */
     json_t *tree = cc_app_to_json(&a, 2);
     v = parse(&a, 2);
