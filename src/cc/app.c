@@ -4,6 +4,7 @@
 
 #include "app.h"
 #include "hc_json.h"
+#include "hc_time.h"
 
 static char *dup_or_null(const char *s)
 {
@@ -12,6 +13,9 @@ static char *dup_or_null(const char *s)
 
 static json_t *json_array_or_empty(const char *s)
 {
+    /* Most env and services columns are empty: no parser for those (GET /apps reads many). */
+    if (s && s[0] == '[' && s[1] == ']' && s[2] == '\0')
+        return hc_json_arr();
     json_t *v = s ? json_loads(s, JSON_REJECT_DUPLICATES, NULL) : NULL;
     if (!json_is_array(v)) {
         json_decref(v);
@@ -150,49 +154,16 @@ int cc_app_update(cc_db_t *db, cc_app_t *app, hc_err_t *err)
     return 0;
 }
 
+void cc_app_touch(cc_app_t *app)
+{
+    int64_t now = hc_wall_s();
+    app->updated = now > app->updated ? now : app->updated + 1;
+}
+
 void cc_app_version(const cc_app_t *app, char *out, size_t size)
 {
     const char *base = app->droplet_hash   ? app->droplet_hash
                        : app->package_hash ? app->package_hash
                                            : app->guid;
     snprintf(out, size, "%s-%lld", base, (long long)app->run_count);
-}
-
-json_t *cc_app_to_json(const cc_app_t *app, int64_t running)
-{
-    json_t *o = hc_json_obj(), *staging = hc_json_obj(), *res = hc_json_obj(),
-           *meta = hc_json_obj();
-    char version[128];
-
-    hc_json_set_str(o, "name", app->name);
-    hc_json_set_str(staging, "model", app->framework);
-    hc_json_set_str(staging, "stack", app->runtime);
-    if (app->command)
-        hc_json_set_str(staging, "command", app->command);
-    hc_json_set_new(o, "staging", staging);
-    hc_json_set_new(o, "uris", json_incref(app->uris));
-    hc_json_set_int(o, "instances", app->instances);
-    if (strcmp(app->state, "STARTED") != 0)
-        hc_json_set_int(o, "runningInstances", 0);
-    else if (running < 0)
-        hc_json_set_new(o, "runningInstances", NULL);
-    else
-        hc_json_set_int(o, "runningInstances", running);
-    hc_json_set_int(res, "memory", app->memory);
-    hc_json_set_int(res, "disk", app->disk);
-    hc_json_set_int(res, "fds", app->fds);
-    hc_json_set_new(o, "resources", res);
-    hc_json_set_str(o, "state", app->state);
-    hc_json_set_new(o, "services", json_incref(app->services));
-    cc_app_version(app, version, sizeof(version));
-    hc_json_set_str(o, "version", version);
-    hc_json_set_new(o, "env", json_incref(app->env));
-    hc_json_set_str(o, "guid", app->guid);
-    hc_json_set_str(o, "package_state", app->package_state);
-    hc_json_set_new(meta, "debug", NULL);
-    hc_json_set_new(meta, "console", NULL);
-    hc_json_set_int(meta, "version", app->lock_version);
-    hc_json_set_int(meta, "created", app->created);
-    hc_json_set_new(o, "meta", meta);
-    return o;
 }

@@ -9,6 +9,7 @@
 
 #include "cc.h"
 #include "db/db.h"
+#include "hc_buf.h"
 
 typedef struct cc_app_s {
     char *guid, *name, *owner;
@@ -47,6 +48,13 @@ int cc_app_insert(cc_db_t *db, const cc_app_t *app, hc_err_t *err);
  */
 int cc_app_update(cc_db_t *db, cc_app_t *app, hc_err_t *err);
 
+/*
+ * Marks app changed now: updated = the wall clock in seconds, but always past the value it
+ * had, so two changes within one second still differ. The HM echoes `updated` as
+ * last_updated in its STOP requests, which the CC ignores once the app has changed since.
+ */
+void cc_app_touch(cc_app_t *app);
+
 /* A validation failure: the v1 error code and its message. */
 typedef struct cc_app_err_s {
     int code;
@@ -59,8 +67,16 @@ typedef struct cc_app_err_s {
  */
 int cc_app_apply_body(cc_ctx_t *cc, json_t *body, cc_app_t *app, cc_app_err_t *e);
 
-/* The v1 app JSON (new reference). runningInstances is null when unknown (< 0). */
+/*
+ * The v1 app JSON written straight into out (app_json.c): no tree of JSON values, which is
+ * what makes GET /apps of a thousand apps cheap. runningInstances is null when unknown (< 0).
+ * Strings are escaped; bytes that are not UTF-8 become U+FFFD. Any thread.
+ */
+void cc_app_write_json(const cc_app_t *app, int64_t running, hc_buf_t *out);
+/* The same JSON as a new reference. */
 json_t *cc_app_to_json(const cc_app_t *app, int64_t running);
+/* Appends s as a JSON string (null when s is NULL), escaped as cc_app_write_json does. */
+void cc_json_put_str(hc_buf_t *out, const char *s);
 /* "<droplet or package sha1 or guid>-<run_count>": every start is a new version. */
 void cc_app_version(const cc_app_t *app, char *out, size_t size);
 

@@ -6,6 +6,7 @@
 #ifndef HEARTH_CC_CC_H
 #define HEARTH_CC_CC_H
 
+#include <jansson.h>
 #include <uv.h>
 
 #include "hc_base.h"
@@ -26,6 +27,7 @@
 #define CC_MAX_ENV 256
 
 typedef struct cc_db_s cc_db_t;
+typedef struct cc_db_pool_s cc_db_pool_t;
 typedef struct cc_blob_s cc_blob_t;
 typedef struct cc_ratelimit_s cc_ratelimit_t;
 typedef struct cc_bus_s cc_bus_t;
@@ -38,9 +40,12 @@ typedef struct cc_conf_s {
     char *data_dir;
     char **nats_urls;
     char *database_url;
-    char *domain;        /* apps get NAME.domain; the CC registers api.domain */
-    char *external_host; /* address the router and DEAs reach the CC at */
-    char **admins;       /* emails with the admin role */
+    char *domain;         /* apps get NAME.domain; the CC registers api.domain */
+    int router_port;      /* the port users reach the routers at (GET /info) */
+    char *buildpacks_dir; /* the built-in buildpacks (GET /buildpacks) */
+    char *default_stack;  /* GET /stacks when no DEA advertises one */
+    char *external_host;  /* address the router and DEAs reach the CC at */
+    char **admins;        /* emails with the admin role */
     bool allow_registration;
     uint64_t token_ttl_ms;
     uint64_t max_upload;
@@ -78,7 +83,8 @@ typedef struct cc_s {
     uv_loop_t *loop;
     hc_http_server_t *http;
     struct hc_status_s *status; /* /healthz, /varz on status.port */
-    cc_db_t *db;
+    cc_db_t *db;                /* the loop's connection (every write) */
+    cc_db_pool_t *read_pool;    /* connections for reads on the thread pool (api/job.h) */
     cc_blob_t *blob;
     cc_ratelimit_t *login_limit; /* per email */
     cc_ratelimit_t *peer_limit;  /* per client address: 10x the per-email limit */
@@ -91,6 +97,7 @@ typedef struct cc_s {
     int pending_work;                /* uv_queue_work requests in flight */
     void *gathers;                   /* pending multi-reply bus requests (bus/gather.c) */
     struct hc_http_client_s *client; /* outgoing HTTP: DEA file servers, broker */
+    json_t *buildpacks;              /* GET /buildpacks: read from buildpacks_dir at start */
 } cc_ctx_t;
 
 /* Daemon hooks for hc_daemon_spec_t. */

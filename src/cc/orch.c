@@ -6,6 +6,7 @@
  * logged; the HM asks again later (v1 behaviour).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -19,40 +20,38 @@
 #include "hc_time.h"
 #include "hc_uuid.h"
 #include "orch.h"
+#include "staging_log.h"
 
 typedef struct dea_s {
     char id[128];
     int64_t available_memory; /* MB */
     uint64_t seen_ms;
     json_t *app_counts; /* {"<app guid>": n} from the advertisement, may be NULL */
+    json_t *stacks;     /* ["<stack>"...] from the advertisement, may be NULL */
 } dea_t;
 
 typedef struct staging_s {
     struct staging_s *next;
+    cc_ctx_t *cc;
     char guid[HC_UUID_STR_LEN + 1];
     char package[41];
     char task_id[HC_UUID_STR_LEN + 1];
-    bool done;
+    hc_bus_sub_t *log_sub; /* staging.<task_id>.log until the task's last message */
 } staging_t;
-
-typedef struct log_s {
-    struct log_s *next;
-    char guid[HC_UUID_STR_LEN + 1];
-    char *text;
-} log_t;
 
 struct cc_placement_s {
     dea_t deas[CC_MAX_DEAS];
     size_t num_deas;
     staging_t *staging; /* tasks waiting for their reply */
-    log_t *logs;
-    size_t num_logs;
+    cc_slogs_t *logs;
 };
 
 static cc_placement_t *pool(cc_ctx_t *cc)
 {
-    if (!cc->placement)
+    if (!cc->placement) {
         cc->placement = hc_calloc(1, sizeof(*cc->placement));
+        cc->placement->logs = cc_slogs_new();
+    }
     return cc->placement;
 }
 
@@ -89,6 +88,7 @@ void cc_orch_advertise(cc_ctx_t *cc, const char *data, size_t len)
                     d = &p->deas[i];
         }
         json_decref(d->app_counts);
+        json_decref(d->stacks);
         memset(d, 0, sizeof(*d));
         snprintf(d->id, sizeof(d->id), "%s", id);
     }
@@ -97,7 +97,61 @@ void cc_orch_advertise(cc_ctx_t *cc, const char *data, size_t len)
     json_decref(d->app_counts);
     json_t *counts = json_object_get(o, "app_id_to_count");
     d->app_counts = json_is_object(counts) ? json_incref(counts) : NULL;
+    json_decref(d->stacks);
+    d->stacks = NULL;
+    json_t *stacks = json_object_get(o, "stacks"), *st;
+    size_t i;
+    json_array_foreach(stacks, i, st)
+    {
+        if (i >= CC_MAX_DEA_STACKS)
+            break;
+        if (!json_is_string(st) || json_string_length(st) == 0 ||
+            json_string_length(st) > CC_MAX_STACK_NAME)
+            continue;
+        if (!d->stacks)
+            d->stacks = hc_json_arr();
+        hc_json_append_str(d->stacks, json_string_value(st));
+    }
     json_decref(o);
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+json_t *cc_orch_stacks(cc_ctx_t *cc)
+{
+    cc_placement_t *p = pool(cc);
+    uint64_t now = uv_now(cc->loop);
+    json_t *counts = hc_json_obj(), *out = hc_json_arr(), *st, *v;
+    const char *name;
+    size_t i;
+    for (size_t k = 0; k < p->num_deas; k++) {
+        if (now - p->deas[k].seen_ms > CC_DEA_PROFILE_TTL_MS)
+            continue;
+        json_array_foreach(p->deas[k].stacks, i, st)
+        {
+            json_t *c = json_object_get(counts, json_string_value(st));
+            json_object_set_new(counts, json_string_value(st),
+                                json_integer(c ? json_integer_value(c) + 1 : 1));
+        }
+    }
+    if (json_object_size(counts) == 0 && cc->conf && cc->conf->default_stack)
+        json_object_set_new(counts, cc->conf->default_stack, json_integer(0));
+    size_t n = json_object_size(counts), k = 0;
+    const char **names = hc_calloc(n + 1, sizeof(*names));
+    json_object_foreach(counts, name, v) names[k++] = name;
+    qsort(names, n, sizeof(*names), cmp_names);
+    for (k = 0; k < n; k++) {
+        json_t *o = hc_json_obj();
+        hc_json_set_str(o, "name", names[k]);
+        hc_json_set_int(o, "deas", json_integer_value(json_object_get(counts, names[k])));
+        hc_json_append_new(out, o);
+    }
+    free(names);
+    json_decref(counts);
+    return out;
 }
 
 size_t cc_orch_num_deas(cc_ctx_t *cc)
@@ -314,29 +368,22 @@ bool cc_orch_token_ok(cc_ctx_t *cc, const char *purpose, const char *guid, const
     return sodium_memcmp(mac, got, sizeof(mac)) == 0;
 }
 
-static void set_log(cc_ctx_t *cc, const char *guid, const char *text, size_t len)
+const char *cc_orch_staging_log(cc_ctx_t *cc, const char *guid, size_t *ret_len)
 {
-    cc_placement_t *p = pool(cc);
-    log_t *l = p->logs;
-    while (l && strcmp(l->guid, guid) != 0)
-        l = l->next;
-    if (!l) {
-        l = hc_calloc(1, sizeof(*l));
-        snprintf(l->guid, sizeof(l->guid), "%s", guid);
-        l->next = p->logs;
-        p->logs = l;
-        p->num_logs++;
-    }
-    free(l->text);
-    l->text = hc_strndup(text, HC_MIN(len, CC_MAX_STAGING_LOG));
+    return cc_slogs_get(pool(cc)->logs, guid, ret_len);
 }
 
-const char *cc_orch_staging_log(cc_ctx_t *cc, const char *guid)
+/* A staging.<task_id>.log message: the next piece of the live log. */
+static void on_log_msg(hc_bus_sub_t *sub, const hc_bus_msg_t *msg, void *ud)
 {
-    for (log_t *l = pool(cc)->logs; l; l = l->next)
-        if (strcmp(l->guid, guid) == 0)
-            return l->text;
-    return NULL;
+    staging_t *t = ud;
+    cc_slog_result_t r = cc_slogs_msg(pool(t->cc)->logs, t->guid, t->task_id, msg->data, msg->len);
+    if (r == CC_SLOG_BAD)
+        hc_log_debug("bad staging log message, ignoring", "task", t->task_id);
+    if (r == CC_SLOG_DONE) {
+        hc_bus_unsubscribe(sub);
+        t->log_sub = NULL;
+    }
 }
 
 typedef struct stage_req_s {
@@ -346,6 +393,9 @@ typedef struct stage_req_s {
 
 static void unlink_task(cc_ctx_t *cc, staging_t *t)
 {
+    /* Called while the bus lives (a reply, a timeout, or HC_BUS_CANCELED inside hc_bus_free
+     * before it releases the subscriptions), so the subscription can still be ended here. */
+    hc_bus_unsubscribe(t->log_sub);
     for (staging_t **pp = &pool(cc)->staging; *pp; pp = &(*pp)->next)
         if (*pp == t) {
             *pp = t->next;
@@ -380,7 +430,8 @@ static void on_staged(hc_bus_t *bus, int status, const char *data, size_t len, v
         goto out;
     if (status != HC_BUS_OK) {
         hc_log_warn("staging got no reply", "app", t->guid, "status", strerror(-status));
-        set_log(cc, t->guid, "staging timed out or no stager answered\n", 41);
+        static const char msg[] = "staging timed out or no stager answered\n";
+        cc_slogs_set(pool(cc)->logs, t->guid, t->task_id, msg, sizeof(msg) - 1);
         mark_failed(cc, t->guid, t->package);
         goto out;
     }
@@ -391,7 +442,8 @@ static void on_staged(hc_bus_t *bus, int status, const char *data, size_t len, v
     }
     const char *log = json_string_value(json_object_get(reply, "task_log"));
     if (log)
-        set_log(cc, t->guid, log, strlen(log));
+        cc_slogs_set(pool(cc)->logs, t->guid, t->task_id, log,
+                     json_string_length(json_object_get(reply, "task_log")));
     const char *error = json_string_value(json_object_get(reply, "error"));
     if (cc_app_load_guid(cc->db, t->guid, &app, &err) < 0)
         goto out;
@@ -425,6 +477,7 @@ static void stage(cc_ctx_t *cc, const cc_app_t *app)
         return;
     }
     staging_t *t = hc_calloc(1, sizeof(*t));
+    t->cc = cc;
     snprintf(t->guid, sizeof(t->guid), "%s", app->guid);
     snprintf(t->package, sizeof(t->package), "%s", app->package_hash);
     hc_uuid4(t->task_id);
@@ -458,18 +511,26 @@ static void stage(cc_ctx_t *cc, const cc_app_t *app)
     hc_autofree char *s = json_dumps(msg, JSON_COMPACT);
     json_decref(msg);
     snprintf(subject, sizeof(subject), "staging.%s.start", d->id);
+    /* Subscribe to the live log before the request goes out, so no chunk is missed. */
+    char log_subject[HC_UUID_STR_LEN + 16];
+    snprintf(log_subject, sizeof(log_subject), "staging.%s.log", t->task_id);
+    int r = hc_bus_subscribe(bus, log_subject, NULL, on_log_msg, t, &t->log_sub);
+    if (r < 0)
+        hc_log_warn("no live staging log", "app", app->name, "err", strerror(-r));
     stage_req_t *sr = hc_calloc(1, sizeof(*sr));
     sr->cc = cc;
     sr->task = t;
-    int r = hc_bus_subject_valid(subject, false)
-                ? hc_bus_request(bus, subject, s, strlen(s), CC_STAGING_TIMEOUT_MS, on_staged, sr)
-                : -EINVAL;
+    r = hc_bus_subject_valid(subject, false)
+            ? hc_bus_request(bus, subject, s, strlen(s), CC_STAGING_TIMEOUT_MS, on_staged, sr)
+            : -EINVAL;
     if (r < 0) {
         hc_log_warn("staging request failed", "app", app->name, "err", strerror(-r));
+        hc_bus_unsubscribe(t->log_sub);
         free(sr);
         free(t);
         return;
     }
+    cc_slogs_begin(p->logs, t->guid, t->task_id);
     t->next = p->staging;
     p->staging = t;
     hc_log_info("staging", "app", app->name, "dea", d->id, "task", t->task_id);
@@ -586,6 +647,19 @@ void cc_orch_hm_request(cc_ctx_t *cc, const char *data, size_t len)
         list = json_object_get(o, "instances");
         if (!json_is_array(list) || json_array_size(list) == 0)
             goto out;
+        /* The HM decided on the app as it saw it (cf-v1.md §5.5): once the app has changed
+         * since (a scale-up, a restart), the instance may be wanted again, so the STOP waits
+         * for the HM's next look. A STOP without last_updated is obeyed. */
+        json_t *lu = json_object_get(o, "last_updated");
+        if (lu && (!json_is_integer(lu) || json_integer_value(lu) != app.updated)) {
+            char seen[24], now[24];
+            snprintf(seen, sizeof(seen), "%lld",
+                     json_is_integer(lu) ? (long long)json_integer_value(lu) : -1LL);
+            snprintf(now, sizeof(now), "%lld", (long long)app.updated);
+            hc_log_info("HM STOP for an app changed since, ignoring", "app", app.name,
+                        "last_updated", seen, "updated", now);
+            goto out;
+        }
         json_t *msg = hc_json_obj();
         hc_json_set_str(msg, "droplet", app.guid);
         hc_json_set_new(msg, "instances", json_incref(list));
@@ -609,19 +683,16 @@ void cc_orch_free(cc_ctx_t *cc)
     cc_placement_t *p = cc->placement;
     if (!p)
         return;
-    for (size_t i = 0; i < p->num_deas; i++)
+    for (size_t i = 0; i < p->num_deas; i++) {
         json_decref(p->deas[i].app_counts);
+        json_decref(p->deas[i].stacks);
+    }
     while (p->staging) {
         staging_t *t = p->staging;
         p->staging = t->next;
         free(t);
     }
-    while (p->logs) {
-        log_t *l = p->logs;
-        p->logs = l->next;
-        free(l->text);
-        free(l);
-    }
+    cc_slogs_free(p->logs);
     free(p);
     cc->placement = NULL;
 }

@@ -12,9 +12,10 @@
 
 #define CC_DEA_PROFILE_TTL_MS 10000 /* advertisements older than this are ignored */
 #define CC_MAX_DEAS 1024
+#define CC_MAX_DEA_STACKS 16 /* stacks kept per advertisement */
+#define CC_MAX_STACK_NAME 64
 #define CC_STAGING_TIMEOUT_MS (15 * 60 * 1000)
 #define CC_STAGING_TOKEN_TTL_S 3600
-#define CC_MAX_STAGING_LOG ((size_t)256 * 1024)
 #define CC_TOKEN_MAX 128
 
 /*
@@ -31,6 +32,11 @@ void cc_orch_hm_request(cc_ctx_t *cc, const char *data, size_t len);
 /* Forgets the DEA pool and pending staging tasks (at stop). */
 void cc_orch_stop(cc_ctx_t *cc);
 void cc_orch_free(cc_ctx_t *cc);
+/*
+ * The stacks fresh DEAs advertise, [{"name","deas": n}...] sorted by name (new reference);
+ * the configured default stack (deas 0) when none does.
+ */
+json_t *cc_orch_stacks(cc_ctx_t *cc);
 /* Number of DEAs with a fresh advertisement. */
 size_t cc_orch_num_deas(cc_ctx_t *cc);
 
@@ -43,7 +49,10 @@ void cc_orch_token(cc_ctx_t *cc, const char *purpose, const char *guid, const ch
 /* True when token is valid and unexpired for (purpose, guid, sha1). */
 bool cc_orch_token_ok(cc_ctx_t *cc, const char *purpose, const char *guid, const char *sha1,
                       const char *token);
-/* The last staging log of app guid, or NULL. Borrowed until the next staging. */
-const char *cc_orch_staging_log(cc_ctx_t *cc, const char *guid);
+/*
+ * The staging log of app guid (live while a task runs, then its final log; *ret_len bytes,
+ * NUL-terminated), or NULL when none is kept. Borrowed until control returns to the loop.
+ */
+const char *cc_orch_staging_log(cc_ctx_t *cc, const char *guid, size_t *ret_len);
 
 #endif

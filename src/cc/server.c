@@ -1,11 +1,13 @@
 /* hearth-cc's start and stop: database, blob store, REST server, bus. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "api/api.h"
 #include "auth/auth.h"
 #include "blob/archive.h"
 #include "blob/blob.h"
+#include "buildpacks.h"
 #include "bus/bus.h"
 #include "cc.h"
 #include "db/db.h"
@@ -16,6 +18,16 @@
 #include "hc_status.h"
 #include "hc_uuid.h"
 #include "orch.h"
+
+/* The number of libuv's worker threads (UV_THREADPOOL_SIZE, default 4). */
+static size_t threadpool_size(void)
+{
+    const char *v = getenv("UV_THREADPOOL_SIZE");
+    uint64_t n = 4;
+    if (v && hc_parse_u64(v, strlen(v), 1024, &n) < 0)
+        n = 4;
+    return n ? (size_t)n : 4;
+}
 
 static int open_storage(cc_ctx_t *cc, hc_err_t *err)
 {
@@ -29,14 +41,13 @@ static int open_storage(cc_ctx_t *cc, hc_err_t *err)
     r = hc_mkdir_p(AT_FDCWD, cc->tmp_dir, 0750, err);
     if (r < 0)
         return r;
-    if (conf->database_url) {
-        r = cc_db_open(conf->database_url, &cc->db, err);
-    } else {
-        hc_autofree char *path = hc_asprintf("%s/cc.db", conf->data_dir);
-        r = cc_db_open(path, &cc->db, err);
-    }
+    hc_autofree char *path = conf->database_url ? hc_strdup(conf->database_url)
+                                                : hc_asprintf("%s/cc.db", conf->data_dir);
+    r = cc_db_open(path, &cc->db, err);
     if (r < 0)
         return hc_err_wrap(err, "database");
+    /* One connection per thread of libuv's pool, so a worker never waits for another. */
+    cc->read_pool = cc_db_pool_new(path, threadpool_size());
     r = cc_blob_open(cc, &cc->blob, err);
     if (r < 0)
         return hc_err_wrap(err, "blob store");
@@ -73,6 +84,9 @@ int cc_start(hc_daemon_t *d, hc_err_t *err)
     cc->bulk_password = hc_strdup(conf->bulk_password ? conf->bulk_password : rnd);
     hc_random_hex(rnd, 16);
     cc->signing_key = hc_strdup(rnd);
+    hc_err_t bperr;
+    if (cc_buildpacks_load(conf->buildpacks_dir, &cc->buildpacks, &bperr) < 0)
+        hc_log_warn("no built-in buildpacks to list, GET /buildpacks is empty", "err", bperr.msg);
 
     hc_http_server_conf_t hconf = {
         .host = conf->host,
@@ -139,11 +153,13 @@ void cc_release(cc_ctx_t *cc)
     cc_orch_free(cc);
     cc_blob_free(cc->blob);
     cc_db_free(cc->db);
+    cc_db_pool_free(cc->read_pool);
     cc_ratelimit_free(cc->login_limit);
     cc_ratelimit_free(cc->peer_limit);
     free(cc->bulk_user);
     free(cc->bulk_password);
     free(cc->signing_key);
     free(cc->tmp_dir);
+    json_decref(cc->buildpacks);
     memset(cc, 0, sizeof(*cc));
 }

@@ -4,13 +4,16 @@
   cc_fake_dea.py dea HOST:PORT ID OUTFILE   advertise as DEA ID every 0.5 s, record every
                                             bus message as a JSON line in OUTFILE, answer
                                             staging.ID.start by downloading the package,
-                                            uploading a droplet and replying.
+                                            uploading a droplet and replying (for apps
+                                            named slowlog*: a live staging log first,
+                                            finished once OUTFILE.release exists).
   cc_fake_dea.py pub HOST:PORT SUBJECT DATA publish one message and exit.
 """
 import base64
 import hashlib
 import http.server
 import json
+import os
 import socket
 import sys
 import threading
@@ -34,9 +37,39 @@ def pub(s, lock, subject, data, reply=None):
         s.sendall(head + b + b"\r\n")
 
 
-def stage(s, lock, req, reply):
+def live_log(s, lock, req, gate):
+    """Publishes the live log of an app named slowlog*: two chunks slowly, then a duplicate and
+    a chunk from the future (both to be dropped), then waits until the file `gate` exists
+    before the last chunk and the done message."""
+    subj = f"staging.{req['task_id']}.log"
+    def chunk(seq, data=None, done=False):
+        m = {"task_id": req["task_id"], "seq": seq}
+        if done:
+            m["done"] = True
+        else:
+            m["data"] = data
+        pub(s, lock, subj, json.dumps(m))
+    chunk(0, "-----> live step one\n")
+    time.sleep(0.3)
+    chunk(1, "-----> live step two \u00e9\n")
+    time.sleep(0.3)
+    chunk(1, "DUPLICATE\n")
+    chunk(7, "FUTURE\n")
+    pub(s, lock, subj, "not json")
+    for _ in range(600):
+        if os.path.exists(gate):
+            break
+        time.sleep(0.1)
+    chunk(2, "-----> live step three\n")
+    chunk(3, done=True)
+
+
+def stage(s, lock, req, reply, gate):
     out = {"task_id": req.get("task_id"), "task_log": "-----> fake buildpack\nstaged ok\n",
            "detected_buildpack": "fake"}
+    if str(req.get("name", "")).startswith("slowlog"):
+        live_log(s, lock, req, gate)
+        out["task_log"] = "-----> final log of the task\n"
     try:
         pkg = urllib.request.urlopen(req["download_uri"], timeout=10).read()
         droplet = b"droplet of " + hashlib.sha1(pkg).hexdigest().encode()
@@ -56,9 +89,28 @@ class Files(http.server.BaseHTTPRequestHandler):
             self.end_headers()
             return
         body = ("file " + self.path).encode()
-        self.send_response(200)
+        status, extra = 200, {"Accept-Ranges": "bytes"}
+        rng = self.headers.get("Range", "")
+        if rng.startswith("bytes=") and "," not in rng:
+            a, _, b = rng[6:].partition("-")
+            n = len(body)
+            if a == "":
+                first, last = max(0, n - int(b)), n - 1
+            else:
+                first, last = int(a), min(int(b), n - 1) if b else n - 1
+            if first >= n or first > last:
+                self.send_response(416)
+                self.send_header("Content-Range", f"bytes */{n}")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            status, body = 206, body[first:last + 1]
+            extra["Content-Range"] = f"bytes {first}-{last}/{n}"
+        self.send_response(status)
         self.send_header("Content-Type", "text/plain")
         self.send_header("Content-Length", str(len(body)))
+        for k, v in extra.items():
+            self.send_header(k, v)
         self.end_headers()
         self.wfile.write(body)
 
@@ -78,7 +130,8 @@ def run_dea(addr, dea_id, outfile):
     def advertise():
         while True:
             pub(s, lock, "dea.advertise",
-                json.dumps({"id": dea_id, "available_memory": 4096, "app_id_to_count": {}}))
+                json.dumps({"id": dea_id, "available_memory": 4096, "app_id_to_count": {},
+                            "stacks": ["test-stack"]}))
             time.sleep(0.5)
     threading.Thread(target=advertise, daemon=True).start()
     out = open(outfile, "a")
@@ -121,8 +174,8 @@ def run_dea(addr, dea_id, outfile):
                     r["stats"] = {"name": st["name"], "uptime": 1.5, "mem_quota": 1}
                 pub(s, lock, reply, json.dumps(r))
         if subject == f"staging.{dea_id}.start" and reply:
-            threading.Thread(target=stage, args=(s, lock, json.loads(data), reply),
-                             daemon=True).start()
+            threading.Thread(target=stage, args=(s, lock, json.loads(data), reply,
+                                                 outfile + ".release"), daemon=True).start()
 
 
 def main():

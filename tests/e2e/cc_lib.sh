@@ -70,6 +70,7 @@ bulk_api:
 quota:
   apps: 5
   memory: 1024
+router_port: 8081
 YML
     # Without a bus of its own, point at a port nobody listens on (never a shared server).
     [ -n "${CC_NATS_URL:-}" ] || CC_NATS_URL="nats://127.0.0.1:$(free_port)"

@@ -15,6 +15,21 @@ call "info anon" GET /info
 expect 200
 [ "$(jfield .name)" = hearth ] || fail "info name"
 [ "$(jfield .user)" = null ] || fail "anonymous info has a user"
+# Where apps are reached: the domain and the routers' port (router_port in cc.yml).
+[ "$(jfield .domain)" = hearth.local ] || fail "info domain: $BODY"
+[ "$(jfield .router_port)" = 8081 ] || fail "info router_port: $BODY"
+
+# The built-in buildpacks in the staging driver's detection order; the stacks (no DEA here:
+# the default one).
+call "buildpacks" GET /buildpacks
+expect 200
+ORDER=$(sed -n 's/^ORDER="\(.*\)"$/\1/p' "$HEARTH_SOURCE_DIR/buildpacks/stage")
+[ -n "$ORDER" ] || fail "no ORDER line in buildpacks/stage"
+[ "$(jfield '[.buildpacks[].name] | join(" ")')" = "$ORDER" ] || fail "buildpacks: $BODY (order: $ORDER)"
+[ "$(jfield '[.buildpacks[].position] | join(",")')" = "$(seq -s, 1 "$(echo $ORDER | wc -w)")" ] || fail "buildpack positions: $BODY"
+call "stacks without DEAs" GET /stacks
+expect 200
+[ "$(printf '%s' "$BODY" | jq -c '.stacks | map({name, deas})')" = '[{"name":"lucid64","deas":0}]' ] || fail "stacks: $BODY"
 
 # Registration and login.
 register admin@x.com pw-admin

@@ -111,12 +111,34 @@ expect 200
 call "file" GET /apps/web/instances/0/files/logs/stdout.log "$ALICE"
 expect 200
 [ "$BODY" = "file /droplets/st-0/logs/stdout.log" ] || fail "file proxy: $BODY"
+# Range requests pass through the files proxy: 206 with the DEA's Content-Range, 416 when
+# the range cannot be satisfied; a Range that is not a byte range is not passed on.
+R=$(curl -s -D "$CC_TMP/hdr" -H "Authorization: bearer $ALICE" -H "Range: bytes=5-12" \
+    -w '%{http_code}' -o "$CC_TMP/part" "$CC_URL/apps/web/instances/0/files/logs/stdout.log")
+[ "$R" = 206 ] || fail "range: status $R"
+[ "$(cat "$CC_TMP/part")" = "/droplet" ] || fail "range body: $(cat "$CC_TMP/part")"
+grep -qi '^Content-Range: bytes 5-12/35' "$CC_TMP/hdr" || fail "range header: $(cat "$CC_TMP/hdr")"
+R=$(curl -s -D "$CC_TMP/hdr" -H "Authorization: bearer $ALICE" -H "Range: bytes=-4" \
+    -w '%{http_code}' -o "$CC_TMP/part" "$CC_URL/apps/web/instances/0/files/logs/stdout.log")
+[ "$R" = 206 ] && [ "$(cat "$CC_TMP/part")" = ".log" ] || fail "suffix range: $R $(cat "$CC_TMP/part")"
+R=$(curl -s -D "$CC_TMP/hdr" -H "Authorization: bearer $ALICE" -H "Range: bytes=100-" \
+    -w '%{http_code}' -o "$CC_TMP/part" "$CC_URL/apps/web/instances/0/files/logs/stdout.log")
+[ "$R" = 416 ] || fail "unsatisfiable range: status $R"
+grep -qi '^Content-Range: bytes \*/35' "$CC_TMP/hdr" || fail "416 header: $(cat "$CC_TMP/hdr")"
+R=$(curl -s -H "Authorization: bearer $ALICE" -H "Range: lines=1-2" -w '%{http_code}' \
+    -o "$CC_TMP/part" "$CC_URL/apps/web/instances/0/files/logs/stdout.log")
+[ "$R" = 200 ] && [ "$(cat "$CC_TMP/part")" = "file /droplets/st-0/logs/stdout.log" ] || fail "odd range: $R"
 call "file outside" GET /apps/web/instances/0/files/../../etc/passwd "$ALICE"
 expect 500 306
 call "file of a missing index" GET /apps/web/instances/5/files/x "$ALICE"
 expect 400 304
 call "bob reads alice's files" GET /apps/web/instances/0/files/x "$(login bob@x.com pw)"
 expect 404 301
+
+# The stacks the DEAs advertise.
+call "stacks" GET /stacks
+expect 200
+[ "$(printf '%s' "$BODY" | jq -c '.stacks | map({name, deas})')" = '[{"name":"test-stack","deas":1}]' ] || fail "stacks: $BODY"
 
 # New URIs: dea.update with the new list.
 call "map uri" PUT /apps/web "$ALICE" '{"uris":["web.hearth.local","www.hearth.local"]}'
@@ -131,6 +153,23 @@ pub cloudcontrollers.hm.requests "{\"droplet\":\"$GUID\",\"op\":\"START\",\"vers
 pub cloudcontrollers.hm.requests "{\"droplet\":\"$GUID\",\"op\":\"STOP\",\"instances\":[\"inst-1\"]}"
 wait_msg '.subject == "dea.stop" and (.data | fromjson | .instances == ["inst-1"])' > /dev/null
 [ "$(count_msgs '.subject == "dea.dea-1.start" and (.data | fromjson | .index == 0)')" = $((BEFORE + 1)) ] || fail "START for an old version was obeyed"
+# A STOP carries the app's last_updated as the HM saw it (the bulk API's updated_at): obeyed
+# while the app is unchanged, ignored once the app has changed since (cf-v1.md §5.5).
+bulk_updated() { curl -s -u bulk:bulksecret "$CC_URL/bulk/apps?batch_size=100" | jq -r ".results[\"$GUID\"].updated_at"; }
+UPD=$(bulk_updated)
+[ "$UPD" -gt 0 ] 2>/dev/null || fail "bulk updated_at: $UPD"
+pub cloudcontrollers.hm.requests "{\"droplet\":\"$GUID\",\"op\":\"STOP\",\"last_updated\":$UPD,\"instances\":[\"inst-3\"]}"
+wait_msg '.subject == "dea.stop" and (.data | fromjson | .instances == ["inst-3"])' > /dev/null
+call "change the app" PUT /apps/web "$ALICE" '{"instances":1}'
+expect 200
+UPD2=$(bulk_updated)
+[ "$UPD2" -gt "$UPD" ] || fail "updated_at did not move on a change: $UPD -> $UPD2"
+pub cloudcontrollers.hm.requests "{\"droplet\":\"$GUID\",\"op\":\"STOP\",\"last_updated\":$UPD,\"instances\":[\"inst-4\"]}"
+pub cloudcontrollers.hm.requests "{\"droplet\":\"$GUID\",\"op\":\"STOP\",\"last_updated\":\"$UPD2\",\"instances\":[\"inst-6\"]}"
+pub cloudcontrollers.hm.requests "{\"droplet\":\"$GUID\",\"op\":\"STOP\",\"last_updated\":$UPD2,\"instances\":[\"inst-5\"]}"
+wait_msg '.subject == "dea.stop" and (.data | fromjson | .instances == ["inst-5"])' > /dev/null
+[ "$(count_msgs '.subject == "dea.stop" and (.data | fromjson | .instances == ["inst-4"])')" = 0 ] || fail "a STOP older than the app's last change was obeyed"
+[ "$(count_msgs '.subject == "dea.stop" and (.data | fromjson | .instances == ["inst-6"])')" = 0 ] || fail "a STOP with a malformed last_updated was obeyed"
 pub cloudcontrollers.hm.requests 'not json at all'
 # A STOP for an app the CC does not know (deleted while its DEA was away) stops its instances.
 pub cloudcontrollers.hm.requests '{"droplet":"gone-app-1","op":"STOP","instances":["inst-9"]}'
@@ -158,6 +197,44 @@ call "restart web2" PUT /apps/web2 "$ALICE" '{"state":"STOPPED"}'
 call "restart web2" PUT /apps/web2 "$ALICE" '{"state":"STARTED"}'
 sleep 0.5
 [ "$(count_msgs '.subject == "staging.dea-1.start"')" = "$STAGINGS" ] || fail "restart restaged"
+
+# Live staging log: while the DEA stages, GET /apps/NAME/staging_log shows the chunks it
+# has published so far, in order (its duplicate and its chunk from the future are dropped);
+# the DEA finishes only once the test has seen them, and the final task_log replaces the log.
+call "create slowlog" POST /apps "$ALICE" '{"name":"slowlog","instances":1,"resources":{"memory":64}}'
+expect 302
+mkdir -p "$CC_TMP/slow" && echo "slow bits" > "$CC_TMP/slow/index.html"
+(cd "$CC_TMP/slow" && zip -qr "$CC_TMP/slow.zip" .)
+STATUS=$(curl -s -o /dev/null -w '%{http_code}' -X PUT -H "Authorization: bearer $ALICE" \
+    -F "application=@$CC_TMP/slow.zip" -F 'resources=[]' "$CC_URL/apps/slowlog/application")
+[ "$STATUS" = 200 ] || fail "upload slowlog $STATUS"
+call "start slowlog" PUT /apps/slowlog "$ALICE" '{"state":"STARTED"}'
+expect 200
+LIVE=$(printf -- '-----> live step one\n-----> live step two \xc3\xa9\n')
+for _ in $(seq 1 100); do
+    call "live staging log" GET /apps/slowlog/staging_log "$ALICE"
+    [ "$STATUS" = 200 ] && [ "$BODY" = "$LIVE" ] && break
+    sleep 0.1
+done
+expect 200
+[ "$BODY" = "$LIVE" ] || fail "live staging log: '$BODY'"
+# Well after the dropped messages went out, the log has not changed and staging still runs.
+wait_msg '.subject | test("^staging\\..*\\.log$")' > /dev/null
+sleep 0.5
+call "live staging log again" GET /apps/slowlog/staging_log "$ALICE"
+[ "$BODY" = "$LIVE" ] || fail "staging log after a duplicate and a gap: '$BODY'"
+call "still staging" GET /apps/slowlog "$ALICE"
+[ "$(jfield .package_state)" = PENDING ] || fail "package state while staging: $(jfield .package_state)"
+touch "$MSGS.release"
+for _ in $(seq 1 100); do
+    call "staged slowlog" GET /apps/slowlog "$ALICE"
+    [ "$(jfield .package_state)" = STAGED ] && break
+    sleep 0.1
+done
+[ "$(jfield .package_state)" = STAGED ] || fail "slowlog not staged: $BODY"
+call "final staging log" GET /apps/slowlog/staging_log "$ALICE"
+expect 200
+[ "$BODY" = "-----> final log of the task" ] || fail "final staging log: '$BODY'"
 
 # The API route goes away when the CC stops.
 stop_cc

@@ -1,5 +1,6 @@
 # hearth-cc uploads end to end: resource matching, package upload and download, a second
-# push that uploads no file content, hostile zips refused, limits, user isolation.
+# push of a 5,000-file app that uploads no file content, hostile zips refused, limits, user
+# isolation, kill -9 in the middle of uploads.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/cc_lib.sh"
@@ -10,7 +11,7 @@ auth:
   pwhash_opslimit: 1
 limits:
   max_unzipped: 4M
-  max_files: 3000
+  max_files: 6000
 YML
 start_cc
 
@@ -21,10 +22,13 @@ BOB=$(login bob@x.com pw-b)
 call "create" POST /apps "$ALICE" '{"name":"site"}'
 expect 302
 
-# An app of 2,000 small files plus a nested directory and an executable.
+# An app of 5,000 small files plus a nested directory and an executable.
 APP="$CC_TMP/app"
 mkdir -p "$APP/lib/deep"
-for i in $(seq 1 2000); do echo "file $i" > "$APP/f$i.txt"; done
+python3 -c '
+import sys
+for i in range(1, 5000):
+    open(f"{sys.argv[1]}/f{i}.txt", "w").write(f"file {i}\n")' "$APP"
 echo '#!/bin/sh' > "$APP/lib/deep/run.sh"
 chmod +x "$APP/lib/deep/run.sh"
 ln -s lib/deep/run.sh "$APP/start"
@@ -42,7 +46,7 @@ for d, _, files in os.walk(root):
                     "size": len(data), "mode": "%o" % (os.stat(p).st_mode & 0o777)})
 print(json.dumps(out))
 PY
-[ "$(jq length "$CC_TMP/resources.json")" = 2001 ] || fail "resource list"
+[ "$(jq length "$CC_TMP/resources.json")" = 5000 ] || fail "resource list"
 
 upload() { # upload APP TOKEN ZIP RESOURCES_FILE
     STATUS=$(curl -s -o "$CC_TMP/body" -w '%{http_code}' -X PUT -H "Authorization: bearer $2" \
@@ -65,7 +69,7 @@ V1=$(jfield .version)
 
 call "all known now" PUT /resources "$ALICE" "@$CC_TMP/resources.json"
 expect 200
-[ "$(jfield length)" = 2001 ] || fail "second match: $(jfield length)"
+[ "$(jfield length)" = 5000 ] || fail "second match: $(jfield length)"
 jq '[.[0] | .size = 999999]' "$CC_TMP/resources.json" > "$CC_TMP/mismatch.json"
 call "size mismatch is not a match" PUT /resources "$ALICE" "@$CC_TMP/mismatch.json"
 [ "$(jfield length)" = 0 ] || fail "size mismatch matched"
@@ -115,7 +119,7 @@ mk("through_link", [("dir", "sub", 0o120777), ("dir/x.txt", "x", 0o100644)])
 mk("device", [("dev", "", 0o020644)])
 mk("fifo", [("fifo", "", 0o010644)])
 mk("bomb", [("zeros.bin", b"\0" * (8 << 20), 0o100644)])
-mk("many", [(f"e{i}", "", 0o100644) for i in range(3500)])
+mk("many", [(f"e{i}", "", 0o100644) for i in range(6500)])
 mk("setuid", [("suid", "x", 0o104755)])
 PY
 printf 'not a zip at all' > "$CC_TMP/garbage.zip"
@@ -151,16 +155,26 @@ call "bad resources body" PUT /resources "$ALICE" '{"sha1":1}'
 expect 400 100
 
 # kill -9 in the middle of uploads: after a restart the app keeps its last acknowledged
-# package, the temp areas are swept, and every blob under a real name is whole.
+# package, the temp areas are swept, and every blob under a real name is whole. Rounds 1-3
+# send one big file, rounds 4-6 5,000 new small files (killed while they join the pool).
 call "before crash" GET /apps/site "$ALICE"
 PKG_BEFORE=$(jfield .version)
 head -c 12000000 /dev/urandom > "$CC_TMP/app/big.bin"
 (cd "$CC_TMP/app" && zip -q0 "$CC_TMP/big.zip" big.bin f1.txt)
-for round in 1 2 3; do
-    curl -s -o /dev/null -X PUT -H "Authorization: bearer $ALICE" -F "application=@$CC_TMP/big.zip" \
+for round in 1 2 3 4 5 6; do
+    ZIP=$CC_TMP/big.zip
+    if [ "$round" -gt 3 ]; then
+        ZIP=$CC_TMP/many-$round.zip
+        python3 -c '
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1], "w") as z:
+    for i in range(5000):
+        z.writestr(f"d{i % 50}/g{i}.txt", f"round {sys.argv[2]} file {i}\n")' "$ZIP" "$round"
+    fi
+    curl -s -o /dev/null -X PUT -H "Authorization: bearer $ALICE" -F "application=@$ZIP" \
         -F 'resources=[]' "$CC_URL/apps/site/application" &
     UP=$!
-    sleep "0.$((round * 3))"
+    sleep "0.$(( (round - 1) % 3 * 3 + 3 ))"
     kill -9 "$CC_PID"
     wait "$CC_PID" 2>/dev/null
     wait "$UP" 2>/dev/null
@@ -171,9 +185,16 @@ for round in 1 2 3; do
     [ "$V" = "$PKG_BEFORE" ] || PKG_BEFORE=$V # the upload may have been acknowledged first
     [ -z "$(ls -A "$CC_TMP/data/blobs/tmp")" ] || fail "blob temp files after restart"
 done
-for f in $(find "$CC_TMP/data/blobs/res" "$CC_TMP/data/blobs/pkg" -type f); do
-    [ "$(sha1sum "$f" | cut -c1-40)" = "$(basename "$f")" ] || fail "half blob under a real name: $f"
-done
+BAD=$(python3 -c '
+import hashlib, os, sys
+for top in sys.argv[1:]:
+    for d, _, files in os.walk(top):
+        for f in files:
+            if hashlib.sha1(open(os.path.join(d, f), "rb").read()).hexdigest() != f:
+                print(os.path.join(d, f))' "$CC_TMP/data/blobs/res" "$CC_TMP/data/blobs/pkg")
+[ -z "$BAD" ] || fail "half blobs under a real name: $BAD"
+NRES=$(find "$CC_TMP/data/blobs/res" -type f | wc -l)
+[ "$NRES" -ge 5000 ] || fail "only $NRES blobs in the pool"
 STATUS=$(curl -s -o "$CC_TMP/after.zip" -w '%{http_code}' -H "Authorization: bearer $ALICE" "$CC_URL/apps/site/application")
 [ "$STATUS" = 200 ] && unzip -tq "$CC_TMP/after.zip" >/dev/null || fail "package unreadable after crashes"
 

@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "cc.h"
+#include "db/db.h"
 #include "hc_http_server.h"
 
 /* v1 error codes (cf-v1.md §1.2); cc_reply_error picks the HTTP status. */
@@ -63,8 +64,28 @@ void cc_reply_empty(hc_http_res_t *res, int status);
 int cc_api_auth(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res, cc_user_t *user);
 /* Like cc_api_auth without replying: 0 when a valid token is present, else -EACCES. */
 int cc_api_auth_quiet(cc_ctx_t *cc, const hc_http_request_t *req, cc_user_t *user);
-/* True when email is an admin by configuration. */
+/* True when email is an admin by configuration. Any thread (the configuration is fixed). */
 bool cc_is_conf_admin(const cc_ctx_t *cc, const char *email);
+
+/* The credentials of a request, copied out of it so another thread can check them. */
+#define CC_MAX_TOKEN 512
+typedef struct cc_auth_req_s {
+    char token[CC_MAX_TOKEN + 1];
+    size_t token_len; /* 0: none, or longer than CC_MAX_TOKEN */
+    char proxy[CC_MAX_EMAIL + 1];
+    bool proxy_set, proxy_too_long;
+} cc_auth_req_t;
+/* Copies the bearer token and the Proxy-User header of req into a. */
+void cc_auth_capture(const hc_http_request_t *req, cc_auth_req_t *a);
+/*
+ * Finds the unexpired token's user on db and applies Proxy-User for admins. Returns 0 with
+ * *user filled, or the v1 error code to answer: CC_E_FORBIDDEN, CC_E_USER_NOT_FOUND, or
+ * CC_E_DATABASE with err set. Any thread, with a connection only it uses.
+ */
+int cc_auth_resolve(const cc_ctx_t *cc, cc_db_t *db, const cc_auth_req_t *a, cc_user_t *user,
+                    hc_err_t *err);
+/* Replies the error cc_auth_resolve returned (logs a database error). */
+void cc_reply_auth_error(hc_http_res_t *res, int code, const hc_err_t *err);
 
 /*
  * Parses the body as a JSON object (bounded by CC_MAX_JSON_BODY). Returns 0 and a new

@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "api/api.h"
+#include "api/job.h"
 #include "app.h"
 #include "db/db.h"
 #include "hc_json.h"
@@ -88,29 +89,36 @@ static void reply_app_err(hc_http_res_t *res, const cc_app_err_t *e, const hc_er
         cc_reply_error(res, e->code, "%s", e->msg);
 }
 
-static void h_apps_list(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+/* GET /apps, on a worker: the caller's apps written straight into the reply body. */
+static void apps_list_work(cc_job_t *j, cc_db_t *db)
 {
-    cc_ctx_t *cc = data;
-    cc_user_t user;
     cc_db_res_t rows = {0};
     hc_err_t err;
-
-    if (cc_api_auth(cc, req, res, &user) < 0)
-        return;
-    if (cc_db_exec(cc->db, "SELECT " CC_APP_COLUMNS " FROM apps WHERE owner = ? ORDER BY name",
-                   CC_P(user.email), &rows, &err) < 0) {
-        cc_reply_db_error(res, "list apps", &err);
+    if (cc_db_exec(db, "SELECT " CC_APP_COLUMNS " FROM apps WHERE owner = ? ORDER BY name",
+                   CC_P(j->user.email), &rows, &err) < 0) {
+        cc_job_db_fail(j, "list apps", &err);
         return;
     }
-    json_t *arr = hc_json_arr();
+    hc_buf_t out;
+    hc_buf_init(&out, 0);
+    hc_buf_append_byte(&out, '[');
     for (size_t i = 0; i < rows.nrows; i++) {
         cc_app_t app;
         cc_app_from_row(&app, &rows, i);
-        hc_json_append_new(arr, cc_app_to_json(&app, -1));
+        if (i)
+            hc_buf_append_byte(&out, ',');
+        cc_app_write_json(&app, -1, &out);
         cc_app_release(&app);
     }
+    hc_buf_append_byte(&out, ']');
     cc_db_res_release(&rows);
-    hc_http_reply_json(res, 200, arr);
+    cc_job_reply_buf(j, 200, &out);
+    hc_buf_release(&out);
+}
+
+static void h_apps_list(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+{
+    cc_job_start(cc_job_new(data, req, res, apps_list_work));
 }
 
 static void h_app_create(const hc_http_request_t *req, hc_http_res_t *res, void *data)
@@ -219,15 +227,36 @@ int cc_api_load_app(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *r
     return load_app(cc, req, res, user, app);
 }
 
+/* GET /apps/NAME, on a worker. */
+static void app_get_work(cc_job_t *j, cc_db_t *db)
+{
+    cc_app_t app = {0};
+    hc_err_t err;
+    int r = cc_app_load(db, j->user.email, j->name, &app, &err);
+    if (r == -ENOENT) {
+        cc_job_fail(j, CC_E_APP_NOT_FOUND, "Application not found");
+        return;
+    }
+    if (r < 0) {
+        cc_job_db_fail(j, "load app", &err);
+        return;
+    }
+    hc_buf_t out;
+    hc_buf_init(&out, 0);
+    cc_app_write_json(&app, -1, &out);
+    cc_app_release(&app);
+    cc_job_reply_buf(j, 200, &out);
+    hc_buf_release(&out);
+}
+
 static void h_app_get(const hc_http_request_t *req, hc_http_res_t *res, void *data)
 {
-    cc_ctx_t *cc = data;
-    cc_user_t user;
-    cc_app_t app = {0};
-    if (load_app(cc, req, res, &user, &app) < 0)
-        return;
-    hc_http_reply_json(res, 200, cc_app_to_json(&app, -1));
-    cc_app_release(&app);
+    cc_job_t *j = cc_job_new(data, req, res, app_get_work);
+    /* A name that cannot exist is still only "not found" after the caller is authenticated:
+     * an unauthenticated request must get 403, not learn that the name is invalid. */
+    if (cc_api_param(req, "name", j->name, sizeof(j->name)) < 0 || !cc_valid_name(j->name))
+        j->name[0] = '\0';
+    cc_job_start(j);
 }
 
 /* Copies the fields cc_orch_app_changed compares. */
@@ -283,7 +312,7 @@ static void h_app_update(const hc_http_request_t *req, hc_http_res_t *res, void 
         free(app.package_state);
         app.package_state = hc_strdup("PENDING");
     }
-    app.updated = hc_wall_s();
+    cc_app_touch(&app);
     r = cc_db_begin(cc->db, &err);
     if (r < 0)
         goto dbfail;

@@ -60,12 +60,13 @@ bool cc_is_conf_admin(const cc_ctx_t *cc, const char *email)
     return false;
 }
 
-/* Loads user `email`; returns 0, -ENOENT, or -EIO. */
-static int load_user(cc_ctx_t *cc, const char *email, cc_user_t *user, hc_err_t *err)
+/* Loads user `email`; returns 0, -ENOENT, or -EIO. Any thread, with its own db. */
+static int load_user(const cc_ctx_t *cc, cc_db_t *db, const char *email, cc_user_t *user,
+                     hc_err_t *err)
 {
     cc_db_res_t res = {0};
-    int r = cc_db_exec(cc->db, "SELECT email, admin FROM users WHERE email = ?", CC_P(email), &res,
-                       err);
+    int r =
+        cc_db_exec(db, "SELECT email, admin FROM users WHERE email = ?", CC_P(email), &res, err);
     if (r < 0)
         return r;
     if (res.nrows == 0) {
@@ -78,8 +79,9 @@ static int load_user(cc_ctx_t *cc, const char *email, cc_user_t *user, hc_err_t 
     return 0;
 }
 
-static hc_str_t bearer_token(const hc_http_request_t *req)
+void cc_auth_capture(const hc_http_request_t *req, cc_auth_req_t *a)
 {
+    memset(a, 0, sizeof(*a));
     hc_str_t h = hc_http_req_header(req, "Authorization");
     if (h.len > 7 && strncasecmp(h.p, "bearer ", 7) == 0) {
         h.p += 7;
@@ -89,61 +91,86 @@ static hc_str_t bearer_token(const hc_http_request_t *req)
             h.len--;
         }
     }
-    return h;
+    if (h.len > 0 && h.len <= CC_MAX_TOKEN) {
+        memcpy(a->token, h.p, h.len);
+        a->token_len = h.len;
+    }
+    hc_str_t proxy = hc_http_req_header(req, "Proxy-User");
+    if (proxy.len > 0) {
+        a->proxy_set = true;
+        if (proxy.len > CC_MAX_EMAIL)
+            a->proxy_too_long = true;
+        else
+            memcpy(a->proxy, proxy.p, proxy.len);
+    }
+}
+
+int cc_auth_resolve(const cc_ctx_t *cc, cc_db_t *db, const cc_auth_req_t *a, cc_user_t *user,
+                    hc_err_t *err)
+{
+    char digest[CC_TOKEN_HEX + 1], now[24];
+    cc_db_res_t res = {0};
+
+    if (a->token_len == 0)
+        return CC_E_FORBIDDEN;
+    cc_token_digest(a->token, a->token_len, digest);
+    snprintf(now, sizeof(now), "%lld", (long long)hc_wall_s());
+    int r = cc_db_exec(db, "SELECT email FROM tokens WHERE hash = ? AND expires > ?",
+                       CC_P(digest, now), &res, err);
+    if (r < 0)
+        return CC_E_DATABASE;
+    if (res.nrows == 0) {
+        cc_db_res_release(&res);
+        return CC_E_FORBIDDEN;
+    }
+    r = load_user(cc, db, cc_db_cell(&res, 0, 0), user, err);
+    cc_db_res_release(&res);
+    if (r == -ENOENT)
+        return CC_E_FORBIDDEN;
+    if (r < 0)
+        return CC_E_DATABASE;
+    if (!a->proxy_set)
+        return 0;
+    if (!user->admin)
+        return CC_E_FORBIDDEN;
+    if (a->proxy_too_long)
+        return CC_E_USER_NOT_FOUND;
+    r = load_user(cc, db, a->proxy, user, err);
+    if (r == -ENOENT)
+        return CC_E_USER_NOT_FOUND;
+    return r < 0 ? CC_E_DATABASE : 0;
+}
+
+void cc_reply_auth_error(hc_http_res_t *res, int code, const hc_err_t *err)
+{
+    if (code == CC_E_DATABASE)
+        cc_reply_db_error(res, "authenticate", err);
+    else if (code == CC_E_USER_NOT_FOUND)
+        cc_reply_error(res, CC_E_USER_NOT_FOUND, "User not found");
+    else
+        cc_reply_error(res, CC_E_FORBIDDEN, "Operation not permitted");
 }
 
 int cc_api_auth_quiet(cc_ctx_t *cc, const hc_http_request_t *req, cc_user_t *user)
 {
-    hc_str_t tok = bearer_token(req);
-    char digest[CC_TOKEN_HEX + 1], now[24];
-    cc_db_res_t res = {0};
+    cc_auth_req_t a;
     hc_err_t err;
-
-    if (tok.len == 0 || tok.len > 512)
-        return -EACCES;
-    cc_token_digest(tok.p, tok.len, digest);
-    snprintf(now, sizeof(now), "%lld", (long long)hc_wall_s());
-    int r = cc_db_exec(cc->db, "SELECT email FROM tokens WHERE hash = ? AND expires > ?",
-                       CC_P(digest, now), &res, &err);
-    if (r < 0 || res.nrows == 0) {
-        if (r < 0)
-            hc_log_error("token lookup failed", "err", err.msg);
-        cc_db_res_release(&res);
-        return -EACCES;
-    }
-    r = load_user(cc, cc_db_cell(&res, 0, 0), user, &err);
-    cc_db_res_release(&res);
-    return r < 0 ? -EACCES : 0;
+    cc_auth_capture(req, &a);
+    a.proxy_set = false;
+    int code = cc_auth_resolve(cc, cc->db, &a, user, &err);
+    if (code == CC_E_DATABASE)
+        hc_log_error("token lookup failed", "err", err.msg);
+    return code == 0 ? 0 : -EACCES;
 }
 
 int cc_api_auth(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res, cc_user_t *user)
 {
-    if (cc_api_auth_quiet(cc, req, user) < 0) {
-        cc_reply_error(res, CC_E_FORBIDDEN, "Operation not permitted");
-        return -EACCES;
-    }
-    hc_str_t proxy = hc_http_req_header(req, "Proxy-User");
-    if (proxy.len == 0)
-        return 0;
-    if (!user->admin) {
-        cc_reply_error(res, CC_E_FORBIDDEN, "Operation not permitted");
-        return -EACCES;
-    }
-    char email[CC_MAX_EMAIL + 1];
+    cc_auth_req_t a;
     hc_err_t err;
-    if (proxy.len > CC_MAX_EMAIL) {
-        cc_reply_error(res, CC_E_USER_NOT_FOUND, "User not found");
-        return -EACCES;
-    }
-    memcpy(email, proxy.p, proxy.len);
-    email[proxy.len] = '\0';
-    int r = load_user(cc, email, user, &err);
-    if (r == -ENOENT) {
-        cc_reply_error(res, CC_E_USER_NOT_FOUND, "User not found");
-        return -EACCES;
-    }
-    if (r < 0) {
-        cc_reply_db_error(res, "proxy user", &err);
+    cc_auth_capture(req, &a);
+    int code = cc_auth_resolve(cc, cc->db, &a, user, &err);
+    if (code != 0) {
+        cc_reply_auth_error(res, code, &err);
         return -EACCES;
     }
     return 0;

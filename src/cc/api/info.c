@@ -5,6 +5,7 @@
 #include "api/api.h"
 #include "db/db.h"
 #include "hc_json.h"
+#include "orch.h"
 
 static void h_info(const hc_http_request_t *req, hc_http_res_t *res, void *data)
 {
@@ -18,6 +19,9 @@ static void h_info(const hc_http_request_t *req, hc_http_res_t *res, void *data)
     hc_json_set_str(o, "version", HEARTH_VERSION);
     hc_json_set_str(o, "description", "Hearth Platform-as-a-Service");
     hc_json_set_bool(o, "allow_debug", false);
+    /* Where apps are reached: http://HOST.DOMAIN[:router_port] (the CLI prints it). */
+    hc_json_set_str(o, "domain", cc->conf->domain);
+    hc_json_set_int(o, "router_port", cc->conf->router_port);
     if (cc_api_auth_quiet(cc, req, &user) == 0) {
         cc_db_res_t rows = {0};
         hc_err_t err;
@@ -133,6 +137,27 @@ static void h_services(const hc_http_request_t *req, hc_http_res_t *res, void *d
     hc_http_reply_json(res, 200, out);
 }
 
+/* GET /buildpacks: the built-in buildpacks in detection order. */
+static void h_buildpacks(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+{
+    cc_ctx_t *cc = data;
+    (void)req;
+    json_t *o = hc_json_obj();
+    hc_json_set_new(o, "buildpacks",
+                    cc->buildpacks ? json_deep_copy(cc->buildpacks) : hc_json_arr());
+    hc_http_reply_json(res, 200, o);
+}
+
+/* GET /stacks: the stacks the DEAs offer. */
+static void h_stacks(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+{
+    cc_ctx_t *cc = data;
+    (void)req;
+    json_t *o = hc_json_obj();
+    hc_json_set_new(o, "stacks", cc_orch_stacks(cc));
+    hc_http_reply_json(res, 200, o);
+}
+
 static void h_root(const hc_http_request_t *req, hc_http_res_t *res, void *data)
 {
     (void)req;
@@ -146,4 +171,6 @@ void cc_api_info_routes(cc_ctx_t *cc, hc_http_server_t *srv)
     hc_http_server_route(srv, "GET", "/info", h_info, cc);
     hc_http_server_route(srv, "GET", "/info/runtimes", h_runtimes, cc);
     hc_http_server_route(srv, "GET", "/info/services", h_services, cc);
+    hc_http_server_route(srv, "GET", "/buildpacks", h_buildpacks, cc);
+    hc_http_server_route(srv, "GET", "/stacks", h_stacks, cc);
 }

@@ -22,6 +22,7 @@
 
 #define CC_FIND_TIMEOUT_MS 2000
 #define CC_MAX_FILE_RESPONSE ((size_t)16 * 1024 * 1024)
+#define CC_MAX_RANGE 200 /* longest Range header passed through */
 
 typedef enum kind_e { K_INSTANCES, K_STATS, K_CRASHES, K_FILES } kind_t;
 
@@ -32,6 +33,7 @@ typedef struct query_s {
     char guid[CC_MAX_GUID + 1];
     json_t *list; /* K_INSTANCES: the answer, until the HM has said which indices flap */
     char path[4200];
+    char range[CC_MAX_RANGE + 1]; /* K_FILES: the client's Range header, passed to the DEA */
 } query_t;
 
 static void query_free(query_t *q)
@@ -173,10 +175,47 @@ static void on_crashes(hc_bus_t *bus, int status, const char *data, size_t len, 
     query_free(q);
 }
 
+/* Copies the DEA's header `name` onto res when it is short and printable. */
+static void pass_header(hc_http_res_t *res, const hc_http_client_result_t *r, const char *name)
+{
+    hc_str_t v = hc_http_client_result_header(r, name);
+    char buf[CC_MAX_RANGE + 1];
+    if (v.len == 0 || v.len > CC_MAX_RANGE)
+        return;
+    for (size_t i = 0; i < v.len; i++)
+        if (v.p[i] < ' ' || v.p[i] > '~')
+            return;
+    memcpy(buf, v.p, v.len);
+    buf[v.len] = '\0';
+    hc_http_res_set_header(res, name, buf);
+}
+
+/*
+ * A Range header worth passing on (RFC 9110 §14.2): "bytes=" and a list of byte ranges. Any
+ * other value is ignored, as a server may, and the whole file comes back.
+ */
+static bool range_ok(hc_str_t v)
+{
+    if (v.len <= 6 || v.len > CC_MAX_RANGE || strncmp(v.p, "bytes=", 6) != 0)
+        return false;
+    bool digit_or_dash = false;
+    for (size_t i = 6; i < v.len; i++) {
+        char c = v.p[i];
+        if ((c >= '0' && c <= '9') || c == '-')
+            digit_or_dash = true;
+        else if (c != ',' && c != ' ')
+            return false;
+    }
+    return digit_or_dash;
+}
+
 static void on_file(const hc_http_client_result_t *r, void *ud)
 {
     query_t *q = ud;
-    if (r->error || r->status == 0) {
+    if (r->status == 416 && q->range[0]) {
+        pass_header(q->res, r, "Content-Range");
+        hc_http_reply_error(q->res, 416, CC_E_FILE_ERROR, "Range not satisfiable");
+    } else if (r->error || r->status == 0) {
         cc_reply_error(q->res, CC_E_FILE_ERROR, "Error retrieving file '%s'", q->path);
     } else if (r->status >= 400) {
         cc_reply_error(q->res, r->status == 404 ? CC_E_NOT_FOUND : CC_E_FILE_ERROR,
@@ -187,7 +226,12 @@ static void on_file(const hc_http_client_result_t *r, void *ud)
         char type[128] = "application/octet-stream";
         if (ct.len && ct.len < sizeof(type))
             snprintf(type, sizeof(type), "%.*s", (int)ct.len, ct.p);
-        hc_http_reply(q->res, 200, type, r->body, r->body_len);
+        /* A partial answer to the client's Range goes back as one, with its Content-Range. */
+        bool partial = r->status == 206 && q->range[0];
+        if (partial)
+            pass_header(q->res, r, "Content-Range");
+        pass_header(q->res, r, "Accept-Ranges");
+        hc_http_reply(q->res, partial ? 206 : 200, type, r->body, r->body_len);
     }
     query_free(q);
 }
@@ -206,8 +250,12 @@ static void on_file_found(cc_ctx_t *cc, int status, json_t *replies, void *ud)
         return;
     }
     hc_autofree char *url = hc_asprintf("%s%s/%s", uri, staged, q->path);
+    char range_h[CC_MAX_RANGE + 16];
+    const char *headers[] = {range_h, NULL};
+    snprintf(range_h, sizeof(range_h), "Range: %s", q->range);
     hc_http_client_opts_t opts = {
         .url = url,
+        .headers = q->range[0] ? headers : NULL,
         .timeout_ms = 10000,
         .max_response = CC_MAX_FILE_RESPONSE,
         .basic_user = json_string_value(json_array_get(cred, 0)),
@@ -303,6 +351,9 @@ static void h_files(const hc_http_request_t *req, hc_http_res_t *res, void *data
         goto out;
     }
     q->res = hc_http_res_ref(res);
+    hc_str_t range = hc_http_req_header(req, "Range");
+    if (range_ok(range))
+        memcpy(q->range, range.p, range.len); /* q is zeroed: stays NUL-terminated */
     json_t *m = find_msg(&app, false);
     json_t *indices = hc_json_arr();
     json_array_append_new(indices, json_integer((json_int_t)idx));

@@ -170,11 +170,12 @@ static void h_staging_log(const hc_http_request_t *req, hc_http_res_t *res, void
     cc_app_t app = {0};
     if (cc_api_load_app(cc, req, res, &user, &app) < 0)
         return;
-    const char *log = cc_orch_staging_log(cc, app.guid);
+    size_t len = 0;
+    const char *log = cc_orch_staging_log(cc, app.guid, &len);
     if (!log)
         cc_reply_error(res, CC_E_NOT_FOUND, "Could not find : 'staging log'");
     else
-        hc_http_reply(res, 200, "text/plain; charset=utf-8", log, strlen(log));
+        hc_http_reply(res, 200, "text/plain; charset=utf-8", log, len);
     cc_app_release(&app);
 }
 
@@ -196,7 +197,7 @@ static void h_restage(const hc_http_request_t *req, hc_http_res_t *res, void *da
     free(app.staged_package);
     app.staged_package = NULL;
     app.run_count++;
-    app.updated = hc_wall_s();
+    cc_app_touch(&app);
     if (cc_db_begin(cc->db, &err) < 0 || cc_app_update(cc->db, &app, &err) < 0 ||
         cc_event_add(cc, app.guid, user.email, "app.restage", NULL, &err) < 0 ||
         cc_db_commit(cc->db, &err) < 0) {

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "api/api.h"
+#include "api/job.h"
 #include "app.h"
 #include "blob/archive.h"
 #include "blob/blob.h"
@@ -43,81 +44,65 @@ static void free_resources(cc_resource_t *rs, size_t n)
 
 /* ---- PUT /resources ---- */
 
-typedef struct match_job_s {
-    cc_ctx_t *cc;
-    hc_http_res_t *res;
-    cc_resource_t *rs;
-    size_t n;
-    bool *matched;
-    int error;
-} match_job_t;
-
-static void match_work(void *data)
+/*
+ * On a worker: parses the descriptor list (up to CC_MAX_RESOURCES, a large body) and answers
+ * with the ones the blob store has at the same size.
+ */
+static void match_work(cc_job_t *j, cc_db_t *db)
 {
-    match_job_t *j = data;
-    for (size_t i = 0; i < j->n; i++) {
+    cc_blob_t *blob = j->cc->blob;
+    json_t *body = NULL;
+    cc_resource_t *rs = NULL;
+    size_t n = 0;
+    hc_err_t err;
+    (void)db;
+
+    if (hc_json_parse(j->body.p, j->body.len, CC_MAX_JSON_BODY * 4, &body, &err) < 0) {
+        cc_job_fail(j, CC_E_BAD_REQUEST, "Bad request: %s", err.msg);
+        return;
+    }
+    int r = cc_resources_parse(body, false, CC_MAX_RESOURCES, &rs, &n, &err);
+    json_decref(body);
+    if (r < 0) {
+        cc_job_fail(j, CC_E_BAD_REQUEST, "Bad request: %s", err.msg);
+        return;
+    }
+    hc_buf_t out;
+    hc_buf_init(&out, 0);
+    hc_buf_append_byte(&out, '[');
+    bool first = true;
+    for (size_t i = 0; i < n; i++) {
         char key[CC_SHA1_HEX + 8];
         uint64_t size = 0;
-        hc_err_t err;
-        snprintf(key, sizeof(key), "res/%s", j->rs[i].sha1);
-        int r = cc_blob_stat(j->cc->blob, key, &size, &err);
+        snprintf(key, sizeof(key), "res/%s", rs[i].sha1);
+        r = cc_blob_stat(blob, key, &size, &err);
         if (r < 0) {
-            j->error = r;
-            return;
+            cc_job_fail(j, CC_E_SYSTEM, "System error: blob store unavailable");
+            goto out;
         }
-        j->matched[i] = r == 1 && size == j->rs[i].size;
-    }
-}
-
-static void match_done(void *data, int status)
-{
-    match_job_t *j = data;
-    if (status == 0 && j->error == 0) {
-        json_t *arr = hc_json_arr();
-        for (size_t i = 0; i < j->n; i++) {
-            if (!j->matched[i])
-                continue;
-            json_t *o = hc_json_obj();
-            hc_json_set_int(o, "size", (int64_t)j->rs[i].size);
-            hc_json_set_str(o, "sha1", j->rs[i].sha1);
-            if (j->rs[i].fn)
-                hc_json_set_str(o, "fn", j->rs[i].fn);
-            hc_json_append_new(arr, o);
+        if (r == 0 || size != rs[i].size)
+            continue;
+        hc_buf_appendf(&out, "%s{\"size\":%llu,\"sha1\":\"%s\"", first ? "" : ",",
+                       (unsigned long long)rs[i].size, rs[i].sha1);
+        if (rs[i].fn) {
+            hc_buf_append_str(&out, ",\"fn\":");
+            cc_json_put_str(&out, rs[i].fn);
         }
-        hc_http_reply_json(j->res, 200, arr);
-    } else {
-        cc_reply_error(j->res, CC_E_SYSTEM, "System error: blob store unavailable");
+        hc_buf_append_byte(&out, '}');
+        first = false;
     }
-    hc_http_res_unref(j->res);
-    free_resources(j->rs, j->n);
-    free(j->matched);
-    free(j);
+    hc_buf_append_byte(&out, ']');
+    cc_job_reply_buf(j, 200, &out);
+out:
+    hc_buf_release(&out);
+    free_resources(rs, n);
 }
 
 static void h_resources(const hc_http_request_t *req, hc_http_res_t *res, void *data)
 {
-    cc_ctx_t *cc = data;
-    cc_user_t user;
-    json_t *body = NULL;
-    hc_err_t err;
-
-    if (cc_api_auth(cc, req, res, &user) < 0)
-        return;
-    if (hc_json_parse(req->body.p, req->body.len, CC_MAX_JSON_BODY * 4, &body, &err) < 0) {
-        cc_reply_error(res, CC_E_BAD_REQUEST, "Bad request: %s", err.msg);
-        return;
-    }
-    match_job_t *j = hc_calloc(1, sizeof(*j));
-    if (parse_resources(body, false, &j->rs, &j->n, res) < 0) {
-        free(j);
-        json_decref(body);
-        return;
-    }
-    json_decref(body);
-    j->cc = cc;
-    j->res = hc_http_res_ref(res);
-    j->matched = hc_calloc(j->n + 1, sizeof(bool));
-    cc_queue_work(cc, match_work, match_done, j);
+    cc_job_t *j = cc_job_new(data, req, res, match_work);
+    j->body = req->body; /* valid while the job holds res */
+    cc_job_start(j);
 }
 
 /* ---- PUT /apps/NAME/application ---- */
@@ -135,10 +120,11 @@ typedef struct upload_job_s {
     hc_err_t err;
 } upload_job_t;
 
-/* Stores every regular file under dir into the resource pool. */
-static int pool_files(cc_blob_t *blob, const char *dir, const char *rel, int depth, hc_err_t *err);
+/* Adds every regular file under dir to the batch (the resource pool). */
+static int pool_files(cc_blob_batch_t *bt, const char *dir, const char *rel, int depth,
+                      hc_err_t *err);
 
-static int pool_one(cc_blob_t *blob, const char *path, hc_err_t *err)
+static int pool_one(cc_blob_batch_t *bt, const char *path, hc_err_t *err)
 {
     char sha1[CC_SHA1_HEX + 1], key[CC_SHA1_HEX + 8];
     uint64_t size;
@@ -146,10 +132,11 @@ static int pool_one(cc_blob_t *blob, const char *path, hc_err_t *err)
     if (r < 0)
         return r;
     snprintf(key, sizeof(key), "res/%s", sha1);
-    return cc_blob_put(blob, key, path, err);
+    return cc_blob_batch_put(bt, key, path, err);
 }
 
-static int pool_files(cc_blob_t *blob, const char *dir, const char *rel, int depth, hc_err_t *err)
+static int pool_files(cc_blob_batch_t *bt, const char *dir, const char *rel, int depth,
+                      hc_err_t *err)
 {
     if (depth > 64)
         return 0;
@@ -169,11 +156,22 @@ static int pool_files(cc_blob_t *blob, const char *dir, const char *rel, int dep
         if (lstat(full, &st) < 0)
             continue;
         if (S_ISDIR(st.st_mode))
-            r = pool_files(blob, dir, sub, depth + 1, err);
+            r = pool_files(bt, dir, sub, depth + 1, err);
         else if (S_ISREG(st.st_mode))
-            r = pool_one(blob, full, err);
+            r = pool_one(bt, full, err);
     }
     closedir(d);
+    return r;
+}
+
+/* Every uploaded file joins the pool, so the next push can skip it: one sync for them all. */
+static int pool_tree(cc_blob_t *blob, const char *root, hc_err_t *err)
+{
+    cc_blob_batch_t *bt = cc_blob_batch_new(blob);
+    int r = pool_files(bt, root, "", 0, err);
+    if (r == 0)
+        r = cc_blob_batch_commit(bt, err);
+    cc_blob_batch_free(bt);
     return r;
 }
 
@@ -203,8 +201,7 @@ static void upload_work(void *data)
         r = cc_archive_extract(zip, root, &lim, &files, &bytes, &j->err);
         if (r < 0)
             goto out;
-        /* Every uploaded file joins the pool, so the next push can skip it. */
-        r = pool_files(cc->blob, root, "", 0, &j->err);
+        r = pool_tree(cc->blob, root, &j->err);
         if (r < 0)
             goto out;
     }
@@ -298,7 +295,7 @@ static void upload_done(void *data, int status)
         app.package_hash = hc_strdup(j->sha1);
         free(app.package_state);
         app.package_state = hc_strdup(same_droplet ? "STAGED" : "PENDING");
-        app.updated = hc_wall_s();
+        cc_app_touch(&app);
         r = cc_db_begin(cc->db, &err);
         if (r < 0)
             goto dbfail;

@@ -99,8 +99,10 @@ static void reply_new_token(cc_ctx_t *cc, hc_http_res_t *res, const char *email)
 
     cc_token_new(tok);
     cc_token_digest(tok, CC_TOKEN_HEX, digest);
+    /* Expiry in whole seconds, rounded up: a token lives at least token_ttl (and less than a
+     * second more), whatever the fraction of the second it was made in. */
     snprintf(expires, sizeof(expires), "%lld",
-             (long long)(hc_wall_s() + (int64_t)(cc->conf->token_ttl_ms / 1000)));
+             (long long)((hc_wall_ms() + (int64_t)cc->conf->token_ttl_ms + 999) / 1000));
     /* Expired tokens of this user go in the same statement batch: tables stay small. */
     char now[24];
     snprintf(now, sizeof(now), "%lld", (long long)hc_wall_s());

@@ -30,6 +30,16 @@ typedef struct cc_blob_ops_s {
     int (*stat)(void *self, const char *key, uint64_t *ret_size, hc_err_t *err);
     int (*remove)(void *self, const char *key, hc_err_t *err);
     void (*free)(void *self);
+    /*
+     * Optional, for batches (NULL: a batch puts one blob at a time). stage copies src into
+     * the store's temp area without syncing and returns the temp path and the final path
+     * (malloc'd), or 1 when the blob already exists; sync makes everything written so far
+     * durable; publish moves a staged file to its final path.
+     */
+    int (*stage)(void *self, const char *key, const char *src, char **ret_tmp, char **ret_dst,
+                 hc_err_t *err);
+    int (*sync)(void *self, hc_err_t *err);
+    int (*publish)(void *self, const char *tmp, const char *dst, hc_err_t *err);
 } cc_blob_ops_t;
 
 struct cc_blob_s {
@@ -62,6 +72,22 @@ static inline int cc_blob_remove(cc_blob_t *b, const char *key, hc_err_t *err)
 {
     return b->ops->remove(b->self, key, err);
 }
+
+/*
+ * Many puts with one sync instead of one per blob (an upload pools thousands of files). The
+ * local backend writes every file of the batch to its temp area, syncs the file system once,
+ * renames them all into place, and syncs once more: a crash at any point (kill -9 or power
+ * loss) leaves each blob whole under its name, or absent. Backends without batches put each
+ * blob at once. Same threads as the other calls (the thread pool).
+ */
+typedef struct cc_blob_batch_s cc_blob_batch_t;
+cc_blob_batch_t *cc_blob_batch_new(cc_blob_t *b);
+/* Adds a copy of the file src under key (src may go once this returns). */
+int cc_blob_batch_put(cc_blob_batch_t *bt, const char *key, const char *src, hc_err_t *err);
+/* Makes every blob of the batch durable and visible. Returns 0 or < 0 with err set. */
+int cc_blob_batch_commit(cc_blob_batch_t *bt, hc_err_t *err);
+/* Frees the batch; blobs not committed are dropped (their temp files removed). Accepts NULL. */
+void cc_blob_batch_free(cc_blob_batch_t *bt);
 
 /* True for 40 lowercase hex digits. */
 bool cc_sha1_valid(const char *s);

@@ -2,7 +2,8 @@
  * The local-directory blob backend. Layout: ROOT/<kind>/<2 hex>/<2 hex>/<sha1>, so no
  * directory grows past 65,536 entries per level. A put copies into ROOT/tmp/<random> with
  * fsync, then renames into place: a crash leaves at worst a stray temp file, which the
- * next open sweeps, never a partial blob under a real name.
+ * next open sweeps, never a partial blob under a real name. A batch (blob.h) writes all its
+ * temp files first, makes them durable with one syncfs, and only then renames them.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -16,6 +17,7 @@
 
 typedef struct local_s {
     char *root;
+    int root_fd; /* O_PATH descriptor of root: stat resolves paths from here, not from "/" */
 } local_t;
 
 /* key "kind/sha1" -> ROOT/kind/ab/cd/sha1; refuses keys that are not of that form. */
@@ -55,17 +57,19 @@ static int copy_fd(int in, int out)
     }
 }
 
-/* Copies src to a temp file in the store and renames it to dst (which lives in dir). */
-static int copy_atomic(const local_t *l, const char *src, const char *dir, const char *dst,
-                       hc_err_t *err)
+/*
+ * Copies src to a new temp file in the store (its path into tmp), with an fsync when sync is
+ * set. On failure the temp file is removed.
+ */
+static int copy_to_tmp(const local_t *l, const char *src, bool sync, char tmp[4096], hc_err_t *err)
 {
-    char tmp[4096], rnd[17];
+    char rnd[17];
     hc_autoclose int in = -1;
     hc_autoclose int out = -1;
     int r;
 
     hc_random_hex(rnd, 8);
-    snprintf(tmp, sizeof(tmp), "%s/tmp/%s", l->root, rnd);
+    snprintf(tmp, 4096, "%s/tmp/%s", l->root, rnd);
     in = open(src, O_RDONLY | O_CLOEXEC);
     if (in < 0)
         return hc_err_set(err, -errno, "open `%s`", src);
@@ -77,22 +81,39 @@ static int copy_atomic(const local_t *l, const char *src, const char *dir, const
         hc_err_set(err, r, "write `%s`", tmp);
         goto fail;
     }
-    r = hc_fsync(out);
-    if (r < 0) {
+    if (sync && (r = hc_fsync(out)) < 0) {
         hc_err_set(err, r, "fsync `%s`", tmp);
-        goto fail;
-    }
-    r = hc_mkdir_p(AT_FDCWD, dir, 0750, err);
-    if (r < 0)
-        goto fail;
-    r = hc_renameat(AT_FDCWD, tmp, AT_FDCWD, dst);
-    if (r < 0) {
-        hc_err_set(err, r, "rename to `%s`", dst);
         goto fail;
     }
     return 0;
 fail:
     unlink(tmp);
+    return r;
+}
+
+/* Moves the temp file tmp to dst (creating its directory dir). */
+static int move_into_place(const char *tmp, const char *dir, const char *dst, hc_err_t *err)
+{
+    int r = hc_mkdir_p(AT_FDCWD, dir, 0750, err);
+    if (r < 0)
+        return r;
+    r = hc_renameat(AT_FDCWD, tmp, AT_FDCWD, dst);
+    if (r < 0)
+        return hc_err_set(err, r, "rename to `%s`", dst);
+    return 0;
+}
+
+/* Copies src to a temp file in the store and renames it to dst (which lives in dir). */
+static int copy_atomic(const local_t *l, const char *src, const char *dir, const char *dst,
+                       hc_err_t *err)
+{
+    char tmp[4096];
+    int r = copy_to_tmp(l, src, true, tmp, err);
+    if (r < 0)
+        return r;
+    r = move_into_place(tmp, dir, dst, err);
+    if (r < 0)
+        unlink(tmp);
     return r;
 }
 
@@ -107,6 +128,49 @@ static int local_put(void *self, const char *key, const char *src, hc_err_t *err
     if (stat(path, &st) == 0)
         return 0;
     return copy_atomic(l, src, dir, path, err);
+}
+
+static int local_stage(void *self, const char *key, const char *src, char **ret_tmp, char **ret_dst,
+                       hc_err_t *err)
+{
+    local_t *l = self;
+    char path[4096], dir[4096], tmp[4096];
+    struct stat st;
+    int r = key_path(l, key, path, sizeof(path), dir, sizeof(dir));
+    if (r < 0)
+        return hc_err_set(err, r, "blob key `%s`", key);
+    if (stat(path, &st) == 0)
+        return 1;
+    r = copy_to_tmp(l, src, false, tmp, err);
+    if (r < 0)
+        return r;
+    *ret_tmp = hc_strdup(tmp);
+    *ret_dst = hc_strdup(path);
+    return 0;
+}
+
+/* One syncfs for the whole batch: the file system the store lives on. */
+static int local_sync(void *self, hc_err_t *err)
+{
+    local_t *l = self;
+    hc_autoclose int fd = open(l->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return hc_err_set(err, -errno, "open `%s`", l->root);
+    if (syncfs(fd) < 0)
+        return hc_err_set(err, -errno, "syncfs `%s`", l->root);
+    return 0;
+}
+
+static int local_publish(void *self, const char *tmp, const char *dst, hc_err_t *err)
+{
+    (void)self;
+    char dir[4096];
+    const char *slash = strrchr(dst, '/');
+    if (!slash || (size_t)(slash - dst) >= sizeof(dir))
+        return hc_err_set(err, -EINVAL, "blob path `%s`", dst);
+    memcpy(dir, dst, (size_t)(slash - dst));
+    dir[slash - dst] = '\0';
+    return move_into_place(tmp, dir, dst, err);
 }
 
 static int local_get(void *self, const char *key, int out, hc_err_t *err)
@@ -134,7 +198,9 @@ static int local_stat(void *self, const char *key, uint64_t *ret_size, hc_err_t 
     int r = key_path(l, key, path, sizeof(path), dir, sizeof(dir));
     if (r < 0)
         return hc_err_set(err, r, "blob key `%s`", key);
-    if (stat(path, &st) < 0) {
+    /* Resource matching stats thousands of keys per request: walk from the store's root. */
+    const char *rel = path + strlen(l->root) + 1;
+    if (fstatat(l->root_fd, rel, &st, 0) < 0) {
         if (errno == ENOENT)
             return 0;
         return hc_err_set(err, -errno, "stat blob `%s`", key);
@@ -159,6 +225,8 @@ static int local_remove(void *self, const char *key, hc_err_t *err)
 static void local_free(void *self)
 {
     local_t *l = self;
+    if (l->root_fd >= 0)
+        close(l->root_fd);
     free(l->root);
     free(l);
 }
@@ -169,6 +237,9 @@ static const cc_blob_ops_t local_ops = {
     .stat = local_stat,
     .remove = local_remove,
     .free = local_free,
+    .stage = local_stage,
+    .sync = local_sync,
+    .publish = local_publish,
 };
 
 /* Removes temp files a crashed process left behind. */
@@ -194,6 +265,12 @@ int cc_blob_local_new(const char *dir, cc_blob_t **ret, hc_err_t *err)
     sweep_tmp(tmp);
     local_t *l = hc_calloc(1, sizeof(*l));
     l->root = hc_strdup(dir);
+    l->root_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (l->root_fd < 0) {
+        r = hc_err_set(err, -errno, "open `%s`", dir);
+        local_free(l);
+        return r;
+    }
     cc_blob_t *b = hc_calloc(1, sizeof(*b));
     b->ops = &local_ops;
     b->self = l;

@@ -16,7 +16,7 @@ static bool is_pg_url(const char *url)
     return strncmp(url, "postgres://", 11) == 0 || strncmp(url, "postgresql://", 13) == 0;
 }
 
-int cc_db_open(const char *url, cc_db_t **ret_db, hc_err_t *err)
+int cc_db_connect(const char *url, cc_db_t **ret_db, hc_err_t *err)
 {
     cc_db_t *db = hc_calloc(1, sizeof(*db));
     int r;
@@ -32,6 +32,16 @@ int cc_db_open(const char *url, cc_db_t **ret_db, hc_err_t *err)
         free(db);
         return r;
     }
+    *ret_db = db;
+    return 0;
+}
+
+int cc_db_open(const char *url, cc_db_t **ret_db, hc_err_t *err)
+{
+    cc_db_t *db = NULL;
+    int r = cc_db_connect(url, &db, err);
+    if (r < 0)
+        return r;
     r = cc_db_migrate(db, err);
     if (r < 0) {
         cc_db_free(db);

@@ -7,9 +7,10 @@
  * parameter types, so integers pass as decimal strings. The schema uses only types both
  * understand (TEXT, BIGINT), booleans are 0/1.
  *
- * Statements run synchronously on the caller's thread: the CC keeps them short and indexed
- * (SQLite WAL, one writer; PostgreSQL on a nearby server). Writes that touch more than one
- * row run inside cc_db_begin/cc_db_commit. Loop thread only.
+ * Statements run synchronously on the caller's thread. A cc_db_t is one connection: use it
+ * from one thread at a time. The loop thread owns the CC's main connection (the writer: short,
+ * indexed statements; writes that touch more than one row run inside cc_db_begin/cc_db_commit);
+ * the hot read paths run on the thread pool with connections from a cc_db_pool_t.
  */
 #ifndef HEARTH_CC_DB_H
 #define HEARTH_CC_DB_H
@@ -42,8 +43,27 @@ typedef struct cc_db_res_s {
  * migrations that are missing. Returns 0 and *ret_db, or negative with err set.
  */
 int cc_db_open(const char *url, cc_db_t **ret_db, hc_err_t *err);
+/* Opens a connection like cc_db_open, without migrations (for a database already migrated). */
+int cc_db_connect(const char *url, cc_db_t **ret_db, hc_err_t *err);
 /* Closes and frees. Accepts NULL. */
 void cc_db_free(cc_db_t *db);
+
+/*
+ * A pool of up to n connections to url for the thread pool's workers, opened on first use.
+ * Each connection is handed to one thread at a time. Thread-safe (except new and free).
+ */
+typedef struct cc_db_pool_s cc_db_pool_t;
+#define CC_DB_POOL_MAX 64
+cc_db_pool_t *cc_db_pool_new(const char *url, size_t n);
+/* Frees the pool and closes its connections; none may be in use. Accepts NULL. */
+void cc_db_pool_free(cc_db_pool_t *p);
+/*
+ * Takes a connection, waiting while all n are in use; connects when the slot has none yet.
+ * Returns it, or NULL with err set when connecting failed. Blocking: thread pool only.
+ */
+cc_db_t *cc_db_pool_acquire(cc_db_pool_t *p, hc_err_t *err);
+/* Gives db back to the pool (from any thread). Accepts NULL. */
+void cc_db_pool_release(cc_db_pool_t *p, cc_db_t *db);
 cc_db_kind_t cc_db_kind(const cc_db_t *db);
 
 /*

@@ -61,8 +61,9 @@ static void test_dea_pool_from_advertisements(void **state)
     cc.loop = &loop;
     assert_int_equal(cc_orch_num_deas(&cc), 0);
     static const char *const msgs[] = {
-        "{\"id\":\"a\",\"available_memory\":1024}",
-        "{\"id\":\"b\",\"available_memory\":2048,\"app_id_to_count\":{\"x\":1}}",
+        "{\"id\":\"a\",\"available_memory\":1024,\"stacks\":[\"s1\",7,\"\"]}",
+        "{\"id\":\"b\",\"available_memory\":2048,\"app_id_to_count\":{\"x\":1},"
+        "\"stacks\":[\"s1\",\"s2\"]}",
         "{\"id\":\"a\",\"available_memory\":512}", /* an update, not a new DEA */
         "not json",
         "{\"available_memory\":1}",
@@ -72,6 +73,12 @@ static void test_dea_pool_from_advertisements(void **state)
     for (size_t i = 0; i < HC_ARRAY_SIZE(msgs); i++)
         cc_orch_advertise(&cc, msgs[i], strlen(msgs[i]));
     assert_int_equal(cc_orch_num_deas(&cc), 2);
+    /* DEA a's update carried no stacks: only b's count. */
+    json_t *st = cc_orch_stacks(&cc);
+    char *s = json_dumps(st, JSON_COMPACT | JSON_SORT_KEYS);
+    assert_string_equal(s, "[{\"deas\":1,\"name\":\"s1\"},{\"deas\":1,\"name\":\"s2\"}]");
+    free(s);
+    json_decref(st);
     /* A flood of distinct ids stays bounded. */
     char m[128];
     for (int i = 0; i < CC_MAX_DEAS + 100; i++) {

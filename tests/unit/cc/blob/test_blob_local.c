@@ -142,6 +142,148 @@ static void test_killed_writer_leaves_blob_whole_or_absent(void **state)
     }
 }
 
+/* n small files base/bN with distinct content; their SHA-1s into shas. */
+static void make_files(int n, char shas[][41])
+{
+    hc_err_t err;
+    for (int i = 0; i < n; i++) {
+        char p[300];
+        snprintf(p, sizeof(p), "%s/b%d", base, i);
+        FILE *f = fopen(p, "w");
+        for (int k = 0; k < 2000; k++)
+            fprintf(f, "file %d line %d\n", i, k);
+        fclose(f);
+        assert_int_equal(hc_sha1_file(p, 0, shas[i], NULL, &err), 0);
+    }
+}
+
+/* Every blob of kind res in the store has the SHA-1 of its name; returns how many there are. */
+static int check_res_blobs(cc_blob_t *b, int n, char shas[][41])
+{
+    hc_err_t err;
+    int present = 0;
+    for (int i = 0; i < n; i++) {
+        char key[64], out[300], sha[41];
+        uint64_t size;
+        snprintf(key, sizeof(key), "res/%.40s", shas[i]);
+        int r = cc_blob_stat(b, key, &size, &err);
+        assert_true(r == 0 || r == 1);
+        if (r == 0)
+            continue;
+        present++;
+        snprintf(out, sizeof(out), "%s/out", base);
+        int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        assert_int_equal(cc_blob_get(b, key, fd, &err), 0);
+        close(fd);
+        assert_int_equal(hc_sha1_file(out, 0, sha, NULL, &err), 0);
+        assert_string_equal(sha, shas[i]);
+    }
+    return present;
+}
+
+static void remove_res(cc_blob_t *b, int n, char shas[][41])
+{
+    hc_err_t err;
+    for (int i = 0; i < n; i++) {
+        char key[64];
+        snprintf(key, sizeof(key), "res/%.40s", shas[i]);
+        cc_blob_remove(b, key, &err);
+    }
+}
+
+static void test_batch_visible_only_after_commit(void **state)
+{
+    (void)state;
+    enum { N = 20 };
+    char shas[N][41], key[64], p[300];
+    hc_err_t err;
+    make_files(N, shas);
+    cc_blob_t *b = open_store();
+    /* One blob exists already: the batch skips it. */
+    snprintf(key, sizeof(key), "res/%.40s", shas[0]);
+    snprintf(p, sizeof(p), "%s/b0", base);
+    assert_int_equal(cc_blob_put(b, key, p, &err), 0);
+    cc_blob_batch_t *bt = cc_blob_batch_new(b);
+    for (int i = 0; i < N; i++) {
+        snprintf(key, sizeof(key), "res/%.40s", shas[i]);
+        snprintf(p, sizeof(p), "%s/b%d", base, i);
+        assert_int_equal(cc_blob_batch_put(bt, key, p, &err), 0);
+    }
+    /* The same content twice in one batch is fine. */
+    assert_int_equal(cc_blob_batch_put(bt, key, p, &err), 0);
+    assert_int_equal(check_res_blobs(b, N, shas), 1);
+    assert_int_equal(count_tmp(), N);
+    assert_int_equal(cc_blob_batch_commit(bt, &err), 0);
+    cc_blob_batch_free(bt);
+    assert_int_equal(check_res_blobs(b, N, shas), N);
+    assert_int_equal(count_tmp(), 0);
+    remove_res(b, N, shas);
+
+    /* Dropped without a commit: nothing appears, nothing stays behind. */
+    bt = cc_blob_batch_new(b);
+    for (int i = 0; i < N; i++) {
+        snprintf(key, sizeof(key), "res/%.40s", shas[i]);
+        snprintf(p, sizeof(p), "%s/b%d", base, i);
+        assert_int_equal(cc_blob_batch_put(bt, key, p, &err), 0);
+    }
+    cc_blob_batch_free(bt);
+    assert_int_equal(check_res_blobs(b, N, shas), 0);
+    assert_int_equal(count_tmp(), 0);
+
+    /* A rename failing in the middle of the commit: an error, whole blobs or none, no temp. */
+    bt = cc_blob_batch_new(b);
+    for (int i = 0; i < N; i++) {
+        snprintf(key, sizeof(key), "res/%.40s", shas[i]);
+        snprintf(p, sizeof(p), "%s/b%d", base, i);
+        assert_int_equal(cc_blob_batch_put(bt, key, p, &err), 0);
+    }
+    hc_fs_fault_reset();
+    hc_fs_fault_set(HC_FS_OP_RENAME, 5, EIO);
+    assert_true(cc_blob_batch_commit(bt, &err) < 0);
+    hc_fs_fault_reset();
+    cc_blob_batch_free(bt);
+    assert_int_equal(check_res_blobs(b, N, shas), 4);
+    assert_int_equal(count_tmp(), 0);
+    remove_res(b, N, shas);
+    cc_blob_free(b);
+}
+
+static void test_killed_batch_leaves_blobs_whole_or_absent(void **state)
+{
+    (void)state;
+    enum { N = 200 };
+    char shas[N][41];
+    hc_err_t err;
+    make_files(N, shas);
+    int seen_some = 0;
+    for (int round = 0; round < 6; round++) {
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+            cc_blob_t *b = open_store();
+            cc_blob_batch_t *bt = cc_blob_batch_new(b);
+            hc_fs_fault_short_writes(true);
+            for (int i = 0; i < N; i++) {
+                char key[64], p[300];
+                snprintf(key, sizeof(key), "res/%.40s", shas[i]);
+                snprintf(p, sizeof(p), "%s/b%d", base, i);
+                if (cc_blob_batch_put(bt, key, p, &err) < 0)
+                    _exit(1);
+            }
+            _exit(cc_blob_batch_commit(bt, &err) == 0 ? 0 : 1);
+        }
+        usleep((useconds_t)(5000 * (1 + round * 4)));
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        cc_blob_t *b = open_store(); /* reopening sweeps the temp area */
+        seen_some += check_res_blobs(b, N, shas);
+        assert_int_equal(count_tmp(), 0);
+        remove_res(b, N, shas);
+        cc_blob_free(b);
+    }
+    (void)seen_some;
+}
+
 int main(void)
 {
     hc_err_t err;
@@ -157,6 +299,8 @@ int main(void)
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_faults_leave_no_partial_blob),
         cmocka_unit_test(test_killed_writer_leaves_blob_whole_or_absent),
+        cmocka_unit_test(test_batch_visible_only_after_commit),
+        cmocka_unit_test(test_killed_batch_leaves_blobs_whole_or_absent),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     cc_rm_rf(base);

@@ -2,6 +2,7 @@
  * Unit tests for src/cc/db: the same SQL on SQLite and on a real PostgreSQL server started
  * by the test (tests/e2e/cc_pg.sh; skipped with a message only when it cannot run here).
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -188,6 +189,86 @@ static void test_pg_reconnects_after_restart(void **state)
     assert_int_equal(cc_db_commit(f->db, &err), 0);
 }
 
+/* ---- the connection pool of the thread pool's workers ---- */
+
+#define POOL_THREADS 6
+#define POOL_ROUNDS 40
+
+typedef struct pool_arg_s {
+    cc_db_pool_t *pool;
+    cc_db_t *held[POOL_THREADS]; /* which connection each thread holds, under mu */
+    pthread_mutex_t mu;
+    int overlaps, failures;
+    int idx;
+} pool_arg_t;
+
+static void *pool_worker(void *data)
+{
+    pool_arg_t *a = data;
+    pthread_mutex_lock(&a->mu);
+    int me = a->idx++;
+    pthread_mutex_unlock(&a->mu);
+    for (int i = 0; i < POOL_ROUNDS; i++) {
+        hc_err_t err;
+        cc_db_t *db = cc_db_pool_acquire(a->pool, &err);
+        if (!db) {
+            __atomic_add_fetch(&a->failures, 1, __ATOMIC_SEQ_CST);
+            continue;
+        }
+        pthread_mutex_lock(&a->mu);
+        for (int t = 0; t < POOL_THREADS; t++)
+            if (a->held[t] == db)
+                a->overlaps++;
+        a->held[me] = db;
+        pthread_mutex_unlock(&a->mu);
+        cc_db_res_t res = {0};
+        /* Every read sees the row the main connection committed before the threads started. */
+        if (cc_db_exec(db, "SELECT name FROM apps WHERE guid = 'p1'", CC_P0, &res, &err) < 0 ||
+            res.nrows != 1 || strcmp(cc_db_cell(&res, 0, 0), "pooled") != 0)
+            __atomic_add_fetch(&a->failures, 1, __ATOMIC_SEQ_CST);
+        cc_db_res_release(&res);
+        pthread_mutex_lock(&a->mu);
+        a->held[me] = NULL;
+        pthread_mutex_unlock(&a->mu);
+        cc_db_pool_release(a->pool, db);
+    }
+    return NULL;
+}
+
+static void test_pool_one_thread_per_connection(void **state)
+{
+    fixture_t *f = *state;
+    hc_err_t err;
+    assert_int_equal(cc_db_exec(f->db,
+                                "INSERT INTO apps (guid, name, owner, created, updated)"
+                                " VALUES ('p1', 'pooled', 'o', 1, 1)",
+                                CC_P0, NULL, &err),
+                     0);
+    pool_arg_t a = {.pool = cc_db_pool_new(f->url, 2)};
+    pthread_mutex_init(&a.mu, NULL);
+    pthread_t th[POOL_THREADS];
+    for (int i = 0; i < POOL_THREADS; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, pool_worker, &a), 0);
+    for (int i = 0; i < POOL_THREADS; i++)
+        pthread_join(th[i], NULL);
+    assert_int_equal(a.overlaps, 0);
+    assert_int_equal(a.failures, 0);
+    pthread_mutex_destroy(&a.mu);
+    cc_db_pool_free(a.pool);
+}
+
+static void test_pool_connect_failure(void **state)
+{
+    (void)state;
+    hc_err_t err;
+    cc_db_pool_t *p = cc_db_pool_new("/nonexistent-dir/hearth/cc.db", 1);
+    /* Each attempt fails cleanly and gives the slot back (no wait for ever on the second). */
+    assert_null(cc_db_pool_acquire(p, &err));
+    assert_true(strlen(err.msg) > 0);
+    assert_null(cc_db_pool_acquire(p, &err));
+    cc_db_pool_free(p);
+}
+
 #define BOTH(t)                                                                                    \
     cmocka_unit_test_setup_teardown(t, setup_sqlite, teardown),                                    \
         cmocka_unit_test_setup_teardown(t, setup_pg, teardown)
@@ -216,6 +297,8 @@ int main(void)
         BOTH(test_changes_and_limit),
         BOTH(test_reopen_keeps_schema_version),
         cmocka_unit_test_setup_teardown(test_pg_reconnects_after_restart, setup_pg, teardown),
+        BOTH(test_pool_one_thread_per_connection),
+        cmocka_unit_test(test_pool_connect_failure),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     char cmd[2048];

@@ -1,0 +1,94 @@
+/* Handler work on the thread pool with a pooled database connection (api/job.h). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "api/job.h"
+#include "hc_log.h"
+
+cc_job_t *cc_job_new(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res, cc_job_fn fn)
+{
+    cc_job_t *j = hc_calloc(1, sizeof(*j));
+    j->cc = cc;
+    j->res = hc_http_res_ref(res);
+    j->fn = fn;
+    cc_auth_capture(req, &j->auth);
+    return j;
+}
+
+void cc_job_fail(cc_job_t *job, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    job->code = code;
+    vsnprintf(job->msg, sizeof(job->msg), fmt, ap);
+    va_end(ap);
+}
+
+void cc_job_db_fail(cc_job_t *job, const char *what, const hc_err_t *err)
+{
+    job->code = CC_E_DATABASE;
+    job->what = what;
+    job->err = *err;
+}
+
+void cc_job_reply_buf(cc_job_t *job, int status, hc_buf_t *buf)
+{
+    if (buf->overflow) {
+        cc_job_fail(job, CC_E_SYSTEM, "System error: the response is too large");
+        return;
+    }
+    job->status = status;
+    job->ctype = "application/json";
+    job->out = hc_buf_detach(buf, &job->out_len);
+}
+
+static void job_work(void *data)
+{
+    cc_job_t *j = data;
+    hc_err_t err;
+    cc_db_t *db = cc_db_pool_acquire(j->cc->read_pool, &err);
+    if (!db) {
+        cc_job_db_fail(j, "connect", &err);
+        return;
+    }
+    int code = cc_auth_resolve(j->cc, db, &j->auth, &j->user, &err);
+    if (code == CC_E_DATABASE)
+        cc_job_db_fail(j, "authenticate", &err);
+    else if (code == CC_E_USER_NOT_FOUND)
+        cc_job_fail(j, code, "User not found");
+    else if (code != 0)
+        cc_job_fail(j, code, "Operation not permitted");
+    else
+        j->fn(j, db);
+    cc_db_pool_release(j->cc->read_pool, db);
+}
+
+static void job_done(void *data, int status)
+{
+    cc_job_t *j = data;
+    if (hc_http_res_cancelled(j->res)) {
+        /* The client went away: nothing to send. */
+    } else if (status != 0) {
+        cc_reply_error(j->res, CC_E_SYSTEM, "System error");
+    } else if (j->code == CC_E_DATABASE) {
+        cc_reply_db_error(j->res, j->what ? j->what : "query", &j->err);
+    } else if (j->code != 0) {
+        cc_reply_error(j->res, j->code, "%s", j->msg);
+    } else if (j->out) {
+        hc_http_reply_take(j->res, j->status, j->ctype, j->out, j->out_len);
+        j->out = NULL;
+    } else {
+        cc_reply_empty(j->res, j->status ? j->status : 204);
+    }
+    free(j->out);
+    if (j->free_data)
+        j->free_data(j->data);
+    hc_http_res_unref(j->res);
+    free(j);
+}
+
+void cc_job_start(cc_job_t *job)
+{
+    cc_queue_work(job->cc, job_work, job_done, job);
+}

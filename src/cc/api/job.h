@@ -1,0 +1,53 @@
+/*
+ * job.h - REST handlers whose database work runs on the thread pool (STYLE R20): the loop
+ * copies what the handler needs out of the request, a worker takes a pooled connection (one
+ * thread per connection at a time), authenticates the caller, runs the handler's work and
+ * prepares the reply body; the loop then sends it. The work touches nothing the loop owns:
+ * only the job, the fixed configuration, the connection it was given and the blob store
+ * (thread-safe).
+ */
+#ifndef HEARTH_CC_API_JOB_H
+#define HEARTH_CC_API_JOB_H
+
+#include "api/api.h"
+
+typedef struct cc_job_s cc_job_t;
+/* Runs on a worker thread with db (the job's own connection until it returns). */
+typedef void (*cc_job_fn)(cc_job_t *job, cc_db_t *db);
+
+struct cc_job_s {
+    cc_ctx_t *cc;       /* read-only on the worker */
+    hc_http_res_t *res; /* referenced until the reply: the request's slices stay valid */
+    cc_auth_req_t auth;
+    cc_user_t user;             /* the caller, filled before fn runs */
+    char name[CC_MAX_NAME + 1]; /* the NAME path parameter, when the handler sets it */
+    hc_str_t body;              /* the request body (a slice of the request) */
+    cc_job_fn fn;
+    void *data; /* the handler's own state */
+    void (*free_data)(void *data);
+    /* The outcome, set by fn through the helpers below. */
+    int code; /* a v1 error code to answer, or 0 */
+    char msg[512];
+    hc_err_t err;     /* with CC_E_DATABASE: the cause, logged on the loop */
+    const char *what; /* with CC_E_DATABASE: the operation, for the log */
+    int status;
+    const char *ctype;
+    char *out; /* the reply body (malloc'd), sent without a copy */
+    size_t out_len;
+};
+
+/*
+ * A job for the request: copies its credentials, references res. The handler may fill name,
+ * body and data, then calls cc_job_start. Loop thread.
+ */
+cc_job_t *cc_job_new(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res, cc_job_fn fn);
+/* Queues the job on the thread pool; the reply is sent from the loop when it is done. */
+void cc_job_start(cc_job_t *job);
+
+/* Outcome helpers for fn (worker thread). */
+void cc_job_fail(cc_job_t *job, int code, const char *fmt, ...) HC_PRINTF(3, 4);
+void cc_job_db_fail(cc_job_t *job, const char *what, const hc_err_t *err);
+/* Takes buf's bytes as a JSON reply (500 when the buffer overflowed). */
+void cc_job_reply_buf(cc_job_t *job, int status, hc_buf_t *buf);
+
+#endif
