@@ -26,8 +26,13 @@ src=$(app_src wsgi)
 app_stage wsgi "$src" python
 app_run wsgi 256 "hello from wsgi, index 0"
 h=$(app_container 'gunicorn.*wsgi:application') || wdn_fail "no container runs the wsgi app"
-ps=$(wdn run "$h" -- sh -c 'ps -e -o args=')
-n=$(echo "$ps" | grep -c '^python3 -m gunicorn .*wsgi:application') # not the sh -c around it
+# The app answers once one worker is up; the second may still be booting: wait up to 10 s.
+for _ in $(seq 1 50); do
+    ps=$(wdn run "$h" -- sh -c 'ps -e -o args=')
+    n=$(echo "$ps" | grep -c '^python3 -m gunicorn .*wsgi:application') # not the sh -c around it
+    [ "$n" = 3 ] && break
+    sleep 0.2
+done
 [ "$n" = 3 ] || echo "$ps"
 expect_eq "wsgi: gunicorn master + 2 workers at 256 MB" "$n" "3"
 
