@@ -141,6 +141,7 @@ typedef struct cli_resp_s {
     long status;
     hc_buf_t body;
     json_t *json; /* parsed body when it is JSON, else NULL */
+    int64_t size; /* the whole file's size from a Content-Range reply header, else -1 */
 } cli_resp_t;
 
 typedef struct cli_part_s {

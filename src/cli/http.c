@@ -36,6 +36,19 @@ static int on_progress(void *data, curl_off_t dltotal, curl_off_t dlnow, curl_of
     return 0;
 }
 
+/* The N of a "Content-Range: bytes A-B/N" or "bytes * /N" reply header; -1 when absent. */
+static int64_t content_range_size(CURL *c)
+{
+    struct curl_header *h = NULL;
+    if (curl_easy_header(c, "Content-Range", 0, CURLH_HEADER, -1, &h) != CURLHE_OK || !h)
+        return -1;
+    const char *slash = strrchr(h->value, '/');
+    uint64_t v;
+    if (!slash || hc_parse_u64(slash + 1, strlen(slash + 1), INT64_MAX, &v) < 0)
+        return -1;
+    return (int64_t)v;
+}
+
 char *cli_escape(const char *s)
 {
     char *e = curl_easy_escape(NULL, s, 0);
@@ -61,6 +74,7 @@ int cli_http(cli_t *cli, const char *method, const char *path, const json_t *bod
 
     hc_buf_init(&req, CLI_MAX_BODY);
     memset(ret, 0, sizeof(*ret));
+    ret->size = -1;
     hc_buf_init(&ret->body, CLI_MAX_BODY);
     if (!c)
         return hc_err_set(err, -ENOMEM, "cannot start libcurl");
@@ -125,6 +139,7 @@ int cli_http(cli_t *cli, const char *method, const char *path, const json_t *bod
         goto out;
     }
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &ret->status);
+    ret->size = content_range_size(c);
     if (ret->body.len > 0)
         ret->json = json_loadb(ret->body.data, ret->body.len, 0, NULL);
 out:

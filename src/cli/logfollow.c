@@ -5,7 +5,8 @@
  */
 #include "logfollow.h"
 
-cli_lf_action_t cli_log_follow(uint64_t offset, long status, size_t body_len, uint64_t *ret_skip)
+cli_lf_action_t cli_log_follow(uint64_t offset, long status, size_t body_len, int64_t size,
+                               uint64_t *ret_skip)
 {
     *ret_skip = 0;
     switch (status) {
@@ -16,8 +17,14 @@ cli_lf_action_t cli_log_follow(uint64_t offset, long status, size_t body_len, ui
             return CLI_LF_ROTATED_PRINT;
         *ret_skip = offset;
         return CLI_LF_PRINT;
-    case 416: /* offset is past the end: the file was rotated and is shorter now */
-        return offset > 0 ? CLI_LF_REFETCH : CLI_LF_NONE;
+    case 416: /* offset is at or past the end */
+        if (offset == 0)
+            return CLI_LF_NONE;
+        /* At the end: nothing new. Past it: rotated to a shorter file. A server that does
+         * not say the size is taken as having rotated (the old file's rest is asked for). */
+        if (size >= 0 && (uint64_t)size >= offset)
+            return CLI_LF_NONE;
+        return CLI_LF_REFETCH;
     default:
         return CLI_LF_NONE;
     }

@@ -14,9 +14,12 @@ typedef enum cli_lf_action_e {
 
 /*
  * Decides what a reply to "GET the file from byte offset" (a Range request when offset > 0)
- * means: status is the HTTP status, body_len the reply's length. A file shorter than offset
- * was rotated, and is followed again from byte 0. Pure; never fails.
+ * means: status is the HTTP status, body_len the reply's length, size the file's size from
+ * the reply's Content-Range (-1 when absent). A file shorter than offset was rotated, and is
+ * followed again from byte 0; a 416 for a file exactly offset bytes long has nothing new.
+ * Pure; never fails.
  */
-cli_lf_action_t cli_log_follow(uint64_t offset, long status, size_t body_len, uint64_t *ret_skip);
+cli_lf_action_t cli_log_follow(uint64_t offset, long status, size_t body_len, int64_t size,
+                               uint64_t *ret_skip);
 
 #endif

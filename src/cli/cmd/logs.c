@@ -76,7 +76,7 @@ static void drain_rotated(cli_t *cli, const char *app, const stream_t *s)
     if (cli_http(cli, "GET", path, NULL, NULL, 0, range, false, &resp, &err) < 0)
         return;
     uint64_t skip = 0;
-    if (cli_log_follow(s->offset, resp.status, resp.body.len, &skip) == CLI_LF_PRINT) {
+    if (cli_log_follow(s->offset, resp.status, resp.body.len, resp.size, &skip) == CLI_LF_PRINT) {
         char prefix[64];
         snprintf(prefix, sizeof(prefix), "[%u %s]", s->index, s->tag);
         print_lines(prefix, resp.body.data + skip, resp.body.len - skip, 0, true);
@@ -103,7 +103,7 @@ static int poll_stream(cli_t *cli, const char *app, stream_t *s, size_t recent, 
     if (cli_http(cli, "GET", path, NULL, NULL, 0, s->offset ? range : NULL, false, &resp, &err) < 0)
         return -1;
     uint64_t skip_bytes = 0;
-    switch (cli_log_follow(s->offset, resp.status, resp.body.len, &skip_bytes)) {
+    switch (cli_log_follow(s->offset, resp.status, resp.body.len, resp.size, &skip_bytes)) {
     case CLI_LF_NONE:
         cli_resp_release(&resp);
         return 0;
