@@ -1,5 +1,6 @@
 # tests/e2e/lib/cloud.sh - the whole micro cloud (hearthd with every daemon: bus, router, CC,
-# DEA, warden, HM, hearth-broker with redis) on a private port range, for tests run as root.
+# DEA, warden, HM, hearth-broker and the backing services hearthd can run here) on a private port
+# range (--port-base, 17 ports), for tests run as root.
 # Source it after cli_lib.sh (it uses T and fail):
 #   cloud_start           # sets CLOUD_BASE, CLOUD_DATA, WARDEN (client command); CLI logged in as the admin
 #   cloud_get HOST PATH   # GET HOST.localhost/PATH through the router: CLOUD_STATUS, CLOUD_BODY
@@ -19,7 +20,7 @@ cloud_start() {
         # Below the kernel's ephemeral range (32768-60999), so no outgoing connection holds one.
         b=$((20000 + RANDOM % 12000))
         ok=1
-        for i in $(seq 0 10); do cloud_port_free $((b + i)) || { ok=0; break; }; done
+        for i in $(seq 0 16); do cloud_port_free $((b + i)) || { ok=0; break; }; done
         [ "$ok" = 1 ] && { CLOUD_BASE=$b; break; }
     done
     [ -n "$CLOUD_BASE" ] || fail "no free port range"
