@@ -1,4 +1,4 @@
-"""Checks an app's bound services from the inside (standard library only).
+"""Checks an app's bound services from the inside.
 
 GET /env                          VCAP_SERVICES as the app received it
 GET /redis?op=set&key=K&value=V   SET through the first "redis" service's credentials
@@ -10,8 +10,8 @@ tests whose services listen on the host's loopback.
 GET /pg?op=put&key=K&value=V      upsert into table kv of the first "postgresql" service's database
 GET /pg?op=get&key=K              answers {"value": ...} (null when the key is not there)
 GET /mysql?op=put|get...          the same through the first "mysql" service (MariaDB)
-GET /amqp?op=publish&value=V      publish to queue `check` (declared) in the first "rabbitmq"
-                                  service's vhost
+GET /amqp?op=publish&value=V      publish to queue `check` (declared, durable; `queue=Q` for
+                                  another) in the first "rabbitmq" service's vhost
 GET /amqp?op=get                  basic_get from that queue: {"value": ...} (null when empty)
 These use Debian's python3-psycopg2, python3-pymysql and python3-pika. Each takes overrides of
 the credentials: `db=NAME` (database or vhost), `user=U`, `password=P`, `via=IP`, and
@@ -140,7 +140,7 @@ def amqp(query):
     import pika
 
     c = creds("rabbitmq", query)
-    vhost = c.get("vhost", c["name"]) if "db" not in query else c["name"]
+    vhost = query.get("db", [c.get("vhost", c["name"])])[0]
     params = pika.ConnectionParameters(
         host=c["hostname"], port=int(c["port"]), virtual_host=vhost,
         credentials=pika.PlainCredentials(c["username"], c["password"]),
