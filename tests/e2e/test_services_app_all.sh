@@ -100,15 +100,28 @@ for s in postgresql mysql rabbitmq; do
 done
 ok start "$B" --timeout 180
 
-# wait_env APP: the app answers with every binding's credentials in VCAP_SERVICES -> $ENV
+# wait_env APP LABELS: the app answers with every binding's credentials in VCAP_SERVICES -> $ENV
+# Known CC race: a bind to a running app restarts it at once, while the broker's credentials
+# for the new binding arrive later and cause no restart; an app started in between shows the
+# service with empty credentials for good. Then the app is restarted by hand (what a user of
+# `hearth env` would do) and the test says so on a "# CC race" line.
 wait_env() {
-    local want=$2
+    local want=$2 empty restarts=0
     for _ in $(seq 1 300); do
         cloud_get "$1" /env
         ENV=$CLOUD_BODY
-        [ "$CLOUD_STATUS" = 200 ] &&
+        if [ "$CLOUD_STATUS" = 200 ]; then
             [ "$(jq -r '[to_entries[] | select(.value[0].credentials.password != null) | .key] | sort | join(",")' <<<"$ENV" 2>/dev/null)" = "$want" ] &&
-            return 0
+                return 0
+            empty=$(jq -r '[to_entries[] | select(.value[0].credentials == {}) | .key] | join(",")' <<<"$ENV" 2>/dev/null)
+            # Labels all there, some without credentials: that start will not get them.
+            if [ -n "$empty" ] && [ "$(jq -r 'keys | join(",")' <<<"$ENV")" = "$want" ] && [ "$restarts" -lt 2 ]; then
+                echo "# CC race: $1 was started before the broker's credentials for $empty were stored; restarting it"
+                ok restart "$1" --timeout 180
+                restarts=$((restarts + 1))
+                continue
+            fi
+        fi
         sleep 0.2
     done
     fail "$1: VCAP_SERVICES never had $want: $CLOUD_STATUS $ENV"
@@ -117,7 +130,10 @@ sorted() { tr ' ' '\n' <<<"$*" | sort | paste -sd,; }
 wait_env "$A" "$(sorted "${SERVICES[@]}")"
 ENV_A=$ENV
 [ "${#B_SERVICES[@]}" = 0 ] || { wait_env "$B" "$(sorted "${B_SERVICES[@]}")"; ENV_B=$ENV; }
-echo "ok - both apps run with their bindings in VCAP_SERVICES"
+# The servers listen on the host's loopback; the app is given its container's gateway instead.
+hosts=$(jq -r '[.[][0].credentials.hostname] | unique | join(",")' <<<"$ENV_A")
+case "$hosts" in "" | *,* | 127.* | localhost) fail "A's service hosts are not one gateway: $hosts" ;; esac
+echo "ok - both apps run with their bindings in VCAP_SERVICES (A's services at $hosts)"
 
 # The app's endpoint for each service, the write and the read that must give the value back.
 endpoint() { case "$1" in postgresql) echo pg ;; rabbitmq) echo amqp ;; *) echo "$1" ;; esac; }
