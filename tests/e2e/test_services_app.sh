@@ -8,17 +8,16 @@
 # (the value is there when read from the host), and after unbind the old credentials are
 # refused and the app no longer has the service. Then PostgreSQL (when it can run here): a
 # second hearth-broker on a PostgreSQL started by the test is registered with
-# create-service-broker, an instance of it is bound, and the credentials the app gets in
-# VCAP_SERVICES create, fill and read a table (with psql run inside the app's own container:
-# Debian's python3 here has no PostgreSQL client library), until unbind revokes them.
+# create-service-broker, an instance of it is bound, and the app writes and reads a row through
+# the credentials it gets in VCAP_SERVICES (psycopg2 inside its container; the row is then read
+# on the host with the same credentials), until unbind revokes them.
 #
 # Network: the broker's redis-servers and the test's PostgreSQL listen on the host's loopback,
 # and a container has its own network namespace, where 127.0.0.1 is itself. The platform
 # opens the path: the DEA asks warden for a net_out to each bound service's host:port and
 # rewrites a loopback host in the app's VCAP_SERVICES to the container's gateway, which
 # warden translates to the host's 127.0.0.1 on exactly those ports. The app dials exactly
-# what VCAP_SERVICES says; the PostgreSQL credentials are used by psql run inside the app's
-# own container.
+# what VCAP_SERVICES says.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 HEARTH_BIN_DIR=${HEARTH_BIN_DIR:?}
@@ -154,18 +153,11 @@ else
     P=$(jq -c '.postgresql[0]' <<<"$ENV")
     [ "$(jq -r '.name + "/" + .label' <<<"$P")" = pgdb/postgresql ] || fail "VCAP_SERVICES: $ENV"
     PGHOST_=$(jq -r .credentials.hostname <<<"$P")
-    PCTR=$(app_container "$PGHOST_") || fail "VCAP_SERVICES' PostgreSQL host $PGHOST_ is no app container's gateway"
-    # psql_as SQL: psql inside the app's container with exactly its VCAP_SERVICES credentials
-    psql_as() {
-        "${WARDEN[@]}" run "$PCTR" -- env HOME=/tmp PGPASSWORD="$(jq -r .credentials.password <<<"$P")" \
-            PGCONNECT_TIMEOUT=10 psql -q -v ON_ERROR_STOP=1 -h "$PGHOST_" \
-            -p "$(jq -r .credentials.port <<<"$P")" -U "$(jq -r .credentials.username <<<"$P")" \
-            -d "$(jq -r .credentials.name <<<"$P")" -tAc "$1" 2>&1
-    }
-    got=$(psql_as "CREATE TABLE notes (v text)") || fail "CREATE TABLE with the app's credentials: $got"
-    got=$(psql_as "INSERT INTO notes VALUES ('$VAL')") || fail "INSERT: $got"
-    got=$(psql_as "SELECT v FROM notes")
-    [ "$got" = "$VAL" ] || fail "the app's PostgreSQL credentials: $got"
+    app_container "$PGHOST_" >/dev/null || fail "VCAP_SERVICES' PostgreSQL host $PGHOST_ is no app container's gateway"
+    cloud_get "$APP" "/pg?op=put&key=note&value=$VAL"
+    [ "$CLOUD_BODY" = '{"result": "OK"}' ] || fail "INSERT through the app: $CLOUD_STATUS $CLOUD_BODY"
+    cloud_get "$APP" "/pg?op=get&key=note"
+    [ "$CLOUD_BODY" = "{\"value\": \"$VAL\"}" ] || fail "SELECT through the app: $CLOUD_STATUS $CLOUD_BODY"
     echo "ok - the app's VCAP_SERVICES credentials use the PostgreSQL instance"
     # After unbind the app's container goes away: revocation is checked from the host.
     psql_host() {
@@ -173,7 +165,7 @@ else
             -h 127.0.0.1 -p "$(jq -r .credentials.port <<<"$P")" \
             -U "$(jq -r .credentials.username <<<"$P")" -d "$(jq -r .credentials.name <<<"$P")" -tAc "$1" 2>&1
     }
-    [ "$(psql_host "SELECT v FROM notes")" = "$VAL" ] || fail "the row is not in the host's PostgreSQL"
+    [ "$(psql_host "SELECT v FROM kv WHERE k = 'note'")" = "$VAL" ] || fail "the row is not in the host's PostgreSQL"
     ok unbind-service "$APP" pgdb
     for _ in $(seq 1 100); do psql_host "SELECT 1" >/dev/null || break; sleep 0.1; done
     psql_host "SELECT 1" >/dev/null && fail "the unbound PostgreSQL credentials still work"

@@ -1,11 +1,23 @@
-"""Checks an app's bound services from the inside (standard library only).
+"""Checks an app's bound services from the inside.
 
 GET /env                          VCAP_SERVICES as the app received it
 GET /redis?op=set&key=K&value=V   SET through the first "redis" service's credentials
 GET /redis?op=get&key=K           GET, answers {"value": ...}
 Redis is spoken directly (RESP over a socket), logging in with the binding's ACL user. `via=IP`
 connects to IP instead of the credentials' hostname (the port stays the credentials'), for
-tests whose services listen on the host's loopback. Errors answer 502 with {"error": ...}.
+tests whose services listen on the host's loopback.
+
+GET /pg?op=put&key=K&value=V      upsert into table kv of the first "postgresql" service's database
+GET /pg?op=get&key=K              answers {"value": ...} (null when the key is not there)
+GET /mysql?op=put|get...          the same through the first "mysql" service (MariaDB)
+GET /amqp?op=publish&value=V      publish to queue `check` (declared, durable; `queue=Q` for
+                                  another) in the first "rabbitmq" service's vhost
+GET /amqp?op=get                  basic_get from that queue: {"value": ...} (null when empty)
+These use Debian's python3-psycopg2, python3-pymysql and python3-pika. Each takes overrides of
+the credentials: `db=NAME` (database or vhost), `user=U`, `password=P`, `via=IP`, and
+`service=LABEL` picks another label's first instance; `n=I` picks the I-th instance.
+Every request opens its own connection, so a refused login shows at once.
+Errors answer 502 with {"error": ...}.
 """
 import http.server
 import json
@@ -68,6 +80,88 @@ def redis(query):
         return {"value": call("GET", key)}
 
 
+def creds(label, query):
+    """The credentials of the first (or n-th) instance of label, with the query's overrides."""
+    label = query.get("service", [label])[0]
+    svc = services().get(label)
+    if not svc:
+        raise IOError("no %s service in VCAP_SERVICES" % label)
+    c = dict(svc[int(query.get("n", ["0"])[0])]["credentials"])
+    c["hostname"] = query.get("via", [c["hostname"]])[0]
+    for k, ck in (("db", "name"), ("user", "username"), ("password", "password")):
+        if k in query:
+            c[ck] = query[k][0]
+    return c
+
+
+def pg(query):
+    import psycopg2
+
+    c = creds("postgresql", query)
+    conn = psycopg2.connect(host=c["hostname"], port=int(c["port"]), user=c["username"],
+                            password=c["password"], dbname=c["name"], connect_timeout=10)
+    try:
+        with conn, conn.cursor() as cur:
+            cur.execute("CREATE TABLE IF NOT EXISTS kv (k text PRIMARY KEY, v text)")
+            key = query["key"][0]
+            if query.get("op", ["get"])[0] == "put":
+                cur.execute("INSERT INTO kv VALUES (%s, %s) ON CONFLICT (k) DO UPDATE SET v = "
+                            "excluded.v", (key, query["value"][0]))
+                return {"result": "OK"}
+            cur.execute("SELECT v FROM kv WHERE k = %s", (key,))
+            row = cur.fetchone()
+            return {"value": row[0] if row else None}
+    finally:
+        conn.close()
+
+
+def mysql(query):
+    import pymysql
+
+    c = creds("mysql", query)
+    conn = pymysql.connect(host=c["hostname"], port=int(c["port"]), user=c["username"],
+                           password=c["password"], database=c["name"], connect_timeout=10,
+                           autocommit=True)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("CREATE TABLE IF NOT EXISTS kv (k VARCHAR(255) PRIMARY KEY, v TEXT)")
+            key = query["key"][0]
+            if query.get("op", ["get"])[0] == "put":
+                cur.execute("REPLACE INTO kv VALUES (%s, %s)", (key, query["value"][0]))
+                return {"result": "OK"}
+            cur.execute("SELECT v FROM kv WHERE k = %s", (key,))
+            row = cur.fetchone()
+            return {"value": row[0] if row else None}
+    finally:
+        conn.close()
+
+
+def amqp(query):
+    import pika
+
+    c = creds("rabbitmq", query)
+    vhost = query.get("db", [c.get("vhost", c["name"])])[0]
+    params = pika.ConnectionParameters(
+        host=c["hostname"], port=int(c["port"]), virtual_host=vhost,
+        credentials=pika.PlainCredentials(c["username"], c["password"]),
+        socket_timeout=10, blocked_connection_timeout=10, connection_attempts=1)
+    conn = pika.BlockingConnection(params)
+    try:
+        ch = conn.channel()
+        queue = query.get("queue", ["check"])[0]
+        ch.queue_declare(queue=queue, durable=True)
+        if query.get("op", ["get"])[0] == "publish":
+            ch.basic_publish(exchange="", routing_key=queue, body=query["value"][0].encode())
+            return {"result": "OK"}
+        method, _, body = ch.basic_get(queue=queue, auto_ack=True)
+        return {"value": body.decode() if method else None}
+    finally:
+        conn.close()
+
+
+ROUTES = {"/redis": redis, "/pg": pg, "/mysql": mysql, "/amqp": amqp}
+
+
 class H(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         url = urllib.parse.urlparse(self.path)
@@ -75,8 +169,8 @@ class H(http.server.BaseHTTPRequestHandler):
         try:
             if url.path == "/env":
                 body = services()
-            elif url.path == "/redis":
-                body = redis(urllib.parse.parse_qs(url.query))
+            elif url.path in ROUTES:
+                body = ROUTES[url.path](urllib.parse.parse_qs(url.query))
             else:
                 body = {"app": "services-check"}
         except Exception as e:  # the test reads the reason

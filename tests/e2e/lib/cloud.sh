@@ -1,10 +1,12 @@
 # tests/e2e/lib/cloud.sh - the whole micro cloud (hearthd with every daemon: bus, router, CC,
-# DEA, warden, HM, hearth-broker with redis) on a private port range, for tests run as root.
+# DEA, warden, HM, hearth-broker and the backing services hearthd can run here) on a private port
+# range (--port-base, 17 ports), for tests run as root.
 # Source it after cli_lib.sh (it uses T and fail):
 #   cloud_start           # sets CLOUD_BASE, CLOUD_DATA, WARDEN (client command); CLI logged in as the admin
 #   cloud_get HOST PATH   # GET HOST.localhost/PATH through the router: CLOUD_STATUS, CLOUD_BODY
-#   cloud_cleanup         # stops hearthd, destroys containers left, removes the cloud's nft table,
-#                         # kills the broker's per-instance redis-servers; safe to call twice
+#   cloud_cleanup         # stops hearthd, destroys containers left, removes the cloud's nft table and
+#                         # cgroups, kills the broker's per-instance redis-servers and anything else
+#                         # still running from the cloud's data dir; safe to call twice
 CLOUD_BASE=""
 CLOUD_HD_PID=""
 CLOUD_DATA=""
@@ -19,7 +21,7 @@ cloud_start() {
         # Below the kernel's ephemeral range (32768-60999), so no outgoing connection holds one.
         b=$((20000 + RANDOM % 12000))
         ok=1
-        for i in $(seq 0 10); do cloud_port_free $((b + i)) || { ok=0; break; }; done
+        for i in $(seq 0 16); do cloud_port_free $((b + i)) || { ok=0; break; }; done
         [ "$ok" = 1 ] && { CLOUD_BASE=$b; break; }
     done
     [ -n "$CLOUD_BASE" ] || fail "no free port range"
@@ -74,7 +76,25 @@ cloud_cleanup() {
         kill -TERM "$wpid" 2>/dev/null
         wait "$wpid" 2>/dev/null
     fi
-    [ -n "$CLOUD_BASE" ] && nft delete table ip "hearth_$CLOUD_BASE" 2>/dev/null
+    # What a killed service may have left (RabbitMQ's Erlang helpers, a MariaDB): processes
+    # whose command line or working directory is in this cloud's data dir, nothing else.
+    if [ -n "$CLOUD_DATA" ]; then
+        local cmd cwd
+        for pid in /proc/[0-9]*; do
+            pid=${pid#/proc/}
+            [ "$pid" = $$ ] && continue
+            cmd=$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline") || continue
+            cwd=$(readlink "/proc/$pid/cwd" 2>/dev/null) || cwd=""
+            case "$cmd $cwd" in *"$CLOUD_DATA/"*) kill -KILL "$pid" 2>/dev/null ;; esac
+        done
+    fi
+    if [ -n "$CLOUD_BASE" ]; then
+        nft delete table ip "hearth_$CLOUD_BASE" 2>/dev/null
+        # With --port-base, this cloud's warden made cgroups of its own (empty by now).
+        for d in /sys/fs/cgroup/*/hearth-warden-"$CLOUD_BASE" /sys/fs/cgroup/hearth-warden-"$CLOUD_BASE"; do
+            [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
+        done
+    fi
     CLOUD_DATA=""
     return 0
 }
