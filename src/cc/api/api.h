@@ -133,10 +133,13 @@ void cc_api_send_blob(cc_ctx_t *cc, hc_http_res_t *res, const char *key);
  * Brings the app's service bindings in line with its new `services` list (names of the
  * owner's instances): binds the added ones through the broker (credentials stored when it
  * answers) and unbinds the removed ones (database first, then the broker). Asynchronous;
- * failures are logged. after may be NULL (app deleted).
+ * failures are logged. after may be NULL (app deleted). done (may be NULL) is called on the
+ * loop once every new binding's broker request has ended, stored or failed (at once when
+ * there is none), so an app is (re)started only with its new credentials in VCAP_SERVICES.
  */
+typedef void (*cc_services_synced_fn)(cc_ctx_t *cc, void *ud);
 void cc_services_sync(cc_ctx_t *cc, const char *app_guid, const char *owner, const json_t *before,
-                      const json_t *after);
+                      const json_t *after, cc_services_synced_fn done, void *ud);
 
 /* Route registration per resource file. */
 void cc_api_info_routes(cc_ctx_t *cc, hc_http_server_t *srv);

@@ -121,6 +121,8 @@ static void h_apps_list(const hc_http_request_t *req, hc_http_res_t *res, void *
     cc_job_start(cc_job_new(data, req, res, apps_list_work));
 }
 
+static void app_changed(cc_ctx_t *cc, const cc_app_t *before, const cc_app_t *app);
+
 static void h_app_create(const hc_http_request_t *req, hc_http_res_t *res, void *data)
 {
     cc_ctx_t *cc = data;
@@ -182,8 +184,7 @@ static void h_app_create(const hc_http_request_t *req, hc_http_res_t *res, void 
         cc_db_commit(cc->db, &err) < 0)
         goto dbfail;
     hc_log_info("app created", "app", name, "guid", app.guid, "owner", user.email);
-    cc_services_sync(cc, app.guid, app.owner, NULL, app.services);
-    cc_orch_app_changed(cc, NULL, &app);
+    app_changed(cc, NULL, &app);
     char url[CC_MAX_NAME + 16];
     snprintf(url, sizeof(url), "/apps/%s", name);
     json_t *o = hc_json_obj();
@@ -277,6 +278,43 @@ static void app_snapshot(const cc_app_t *a, cc_app_t *s)
     s->run_count = a->run_count;
 }
 
+/* An app change whose orchestration waits for its new bindings' credentials. */
+typedef struct app_change_s {
+    bool has_before;
+    cc_app_t before;
+    char guid[HC_UUID_STR_LEN + 1];
+} app_change_t;
+
+/* The bindings are stored: (re)start the app as it is now in the database. */
+static void on_services_synced(cc_ctx_t *cc, void *ud)
+{
+    app_change_t *ch = ud;
+    cc_app_t now = {0};
+    hc_err_t err;
+    if (cc_app_load_guid(cc->db, ch->guid, &now, &err) == 0)
+        cc_orch_app_changed(cc, ch->has_before ? &ch->before : NULL, &now);
+    cc_app_release(&now);
+    if (ch->has_before)
+        cc_app_release(&ch->before);
+    free(ch);
+}
+
+/* Binds and unbinds what the services list says, then orchestrates the change. */
+static void app_changed(cc_ctx_t *cc, const cc_app_t *before, const cc_app_t *app)
+{
+    if (before && json_equal(before->services, app->services)) {
+        cc_orch_app_changed(cc, before, app);
+        return;
+    }
+    app_change_t *ch = hc_calloc(1, sizeof(*ch));
+    ch->has_before = before != NULL;
+    if (before)
+        app_snapshot(before, &ch->before);
+    snprintf(ch->guid, sizeof(ch->guid), "%s", app->guid);
+    cc_services_sync(cc, app->guid, app->owner, before ? before->services : NULL, app->services,
+                     on_services_synced, ch);
+}
+
 static void h_app_update(const hc_http_request_t *req, hc_http_res_t *res, void *data)
 {
     cc_ctx_t *cc = data;
@@ -335,9 +373,7 @@ static void h_app_update(const hc_http_request_t *req, hc_http_res_t *res, void 
     if (cc_event_add(cc, app.guid, user.email, "app.update", detail, &err) < 0 ||
         cc_db_commit(cc->db, &err) < 0)
         goto dbfail;
-    if (!json_equal(before.services, app.services))
-        cc_services_sync(cc, app.guid, app.owner, before.services, app.services);
-    cc_orch_app_changed(cc, &before, &app);
+    app_changed(cc, &before, &app);
     cc_reply_empty(res, 200);
     goto out;
 dbfail:
@@ -370,7 +406,7 @@ static void h_app_delete(const hc_http_request_t *req, hc_http_res_t *res, void 
         goto out;
     }
     hc_log_info("app deleted", "app", app.name, "guid", app.guid);
-    cc_services_sync(cc, app.guid, app.owner, app.services, NULL);
+    cc_services_sync(cc, app.guid, app.owner, app.services, NULL, NULL, NULL);
     cc_orch_app_deleted(cc, &app);
     cc_reply_empty(res, 200);
 out:

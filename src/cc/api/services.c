@@ -431,8 +431,26 @@ out:
     cc_db_res_release(&rows);
 }
 
+/* The bindings one cc_services_sync waits for; the last one to end calls done. */
+typedef struct bind_wait_s {
+    cc_ctx_t *cc;
+    unsigned pending;
+    cc_services_synced_fn done;
+    void *ud;
+} bind_wait_t;
+
+static void bind_wait_release(bind_wait_t *w)
+{
+    if (!w || --w->pending > 0)
+        return;
+    if (w->done)
+        w->done(w->cc, w->ud);
+    free(w);
+}
+
 typedef struct bind_job_s {
     cc_ctx_t *cc;
+    bind_wait_t *wait; /* NULL for unbinds */
     char guid[HC_UUID_STR_LEN + 1];
     char app[HC_UUID_STR_LEN + 1];
     char instance[HC_UUID_STR_LEN + 1];
@@ -446,6 +464,7 @@ static void on_bound(const hc_http_client_result_t *r, void *ud)
     char now[24];
     if (r->error || (r->status != 200 && r->status != 201)) {
         hc_log_warn("broker refused the binding", "app", j->app, "instance", j->instance);
+        bind_wait_release(j->wait);
         free(j);
         return;
     }
@@ -461,6 +480,7 @@ static void on_bound(const hc_http_client_result_t *r, void *ud)
         hc_log_error("storing a binding failed", "err", err.msg);
     free(cred_s);
     json_decref(body);
+    bind_wait_release(j->wait);
     free(j);
 }
 
@@ -482,11 +502,16 @@ static bool list_has(const json_t *list, const char *name)
 }
 
 void cc_services_sync(cc_ctx_t *cc, const char *app_guid, const char *owner, const json_t *before,
-                      const json_t *after)
+                      const json_t *after, cc_services_synced_fn done, void *ud)
 {
     json_t *v;
     size_t i;
     hc_err_t err;
+    bind_wait_t *wait = hc_calloc(1, sizeof(*wait));
+    wait->cc = cc;
+    wait->pending = 1; /* this call's own hold, released at its end */
+    wait->done = done;
+    wait->ud = ud;
     json_array_foreach(after, i, v)
     {
         const char *name = json_string_value(v);
@@ -504,6 +529,7 @@ void cc_services_sync(cc_ctx_t *cc, const char *app_guid, const char *owner, con
         find_plan(cc, cc_db_cell(&rows, 0, 1), cc_db_cell(&rows, 0, 2), &of);
         bind_job_t *j = hc_calloc(1, sizeof(*j));
         j->cc = cc;
+        j->wait = wait;
         hc_uuid4(j->guid);
         snprintf(j->app, sizeof(j->app), "%s", app_guid);
         snprintf(j->instance, sizeof(j->instance), "%s", cc_db_cell(&rows, 0, 0));
@@ -513,8 +539,11 @@ void cc_services_sync(cc_ctx_t *cc, const char *app_guid, const char *owner, con
                       "app_guid", app_guid, "bind_resource", "app_guid", app_guid);
         char *path =
             hc_asprintf("/v2/service_instances/%s/service_bindings/%s", j->instance, j->guid);
-        if (broker_request(cc, of.broker, "PUT", path, body, on_bound, j) < 0)
+        wait->pending++;
+        if (broker_request(cc, of.broker, "PUT", path, body, on_bound, j) < 0) {
+            wait->pending--;
             free(j);
+        }
         free(path);
         free(of.tags);
         json_decref(body);
@@ -554,6 +583,7 @@ void cc_services_sync(cc_ctx_t *cc, const char *app_guid, const char *owner, con
         free(path);
         free(of.tags);
     }
+    bind_wait_release(wait);
 }
 
 void cc_api_services_routes(cc_ctx_t *cc, hc_http_server_t *srv)

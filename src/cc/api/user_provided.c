@@ -59,16 +59,20 @@ json_t *cc_service_vcap(cc_ctx_t *cc, const char *app_guid, const char *owner, c
     cc_db_res_t res = {0};
     hc_err_t err;
     json_t *s = NULL;
-    /* The binding's credentials (from the broker) win over the instance's. */
+    /* The binding's credentials (from the broker) win over the instance's. A brokered
+     * instance whose binding the broker has not answered yet is left out (an app must not
+     * start with empty credentials; it is restarted once the binding is stored). */
     if (cc_db_exec(cc->db,
                    "SELECT s.name, s.label, s.plan, COALESCE(b.credentials, s.credentials),"
-                   " s.tags, s.syslog_drain_url FROM service_instances s"
+                   " s.tags, s.syslog_drain_url, b.guid FROM service_instances s"
                    " LEFT JOIN service_bindings b ON b.instance_guid = s.guid AND b.app_guid = ?"
                    " WHERE s.owner = ? AND s.name = ?",
                    CC_P(app_guid, owner, name), &res, &err) < 0 ||
         res.nrows != 1)
         goto out;
     const char *label = cc_db_cell(&res, 0, 1);
+    if (strcmp(label, CC_LABEL_USER_PROVIDED) != 0 && !cc_db_cell(&res, 0, 6))
+        goto out;
     const char *cred_s = cc_db_cell(&res, 0, 3), *tags_s = cc_db_cell(&res, 0, 4);
     json_t *cred = cred_s ? json_loads(cred_s, 0, NULL) : NULL;
     json_t *tags = tags_s ? json_loads(tags_s, 0, NULL) : NULL;
