@@ -12,7 +12,8 @@
 //   which Debian does not ship: without it on the classpath they are ignored (@WebServlet,
 //   @WebFilter and @WebListener still work).
 // - The port is bound once the application has started: an application that fails to start
-//   exits with status 1 and never listens.
+//   exits with status 1 ("hearth-war: the web application at ... failed to start") and never
+//   listens.
 // - When DOCBASE is the app's own directory (an exploded war pushed as is), /.hearth (this
 //   launcher) is never served.
 
@@ -34,6 +35,7 @@ import org.apache.catalina.Wrapper;
 import org.apache.catalina.connector.Connector;
 import org.apache.catalina.connector.Request;
 import org.apache.catalina.connector.Response;
+import org.apache.catalina.core.StandardContext;
 import org.apache.catalina.startup.Constants;
 import org.apache.catalina.startup.ContextConfig;
 import org.apache.catalina.startup.Tomcat;
@@ -126,7 +128,7 @@ public final class HearthWarLauncher {
         Wrapper def = Tomcat.addServlet(ctx, "default", "org.apache.catalina.servlets.DefaultServlet");
         def.setLoadOnStartup(1);
         def.setOverridable(true);
-        ctx.addServletMappingDecoded("/", "default");
+        ctx.addServletMapping("/", "default");
         ctx.setSessionTimeout(30);
         ctx.addWelcomeFile("index.html");
         ctx.addWelcomeFile("index.htm");
@@ -164,11 +166,6 @@ public final class HearthWarLauncher {
         tomcat.getServer().setPort(-1); // no shutdown port
         tomcat.getHost().setAppBase(apps.getPath());
         tomcat.getHost().setAutoDeploy(false);
-        Connector conn = new Connector("HTTP/1.1");
-        conn.setPort(port);
-        conn.setProperty("address", "0.0.0.0");
-        conn.setProperty("bindOnInit", "false");
-        tomcat.setConnector(conn);
 
         tomcat.setAddDefaultWebXmlToWebapp(false);
         // Debian ships no Jakarta Annotations API: without it Tomcat cannot process @Resource,
@@ -180,6 +177,14 @@ public final class HearthWarLauncher {
         ContextConfig config = injection ? new ContextConfig() : new NoInjectionConfig();
         config.setDefaultWebXml(Constants.NoDefaultWebXml);
         Context ctx = tomcat.addWebapp(tomcat.getHost(), "", docBase.getPath(), config);
+        if (ctx instanceof StandardContext) {
+            // The JVM ends with the application: no redeployment leaks to clear on stop (and
+            // no warnings that they cannot be without --add-opens).
+            StandardContext sc = (StandardContext) ctx;
+            sc.setClearReferencesObjectStreamClassCaches(false);
+            sc.setClearReferencesRmiTargets(false);
+            sc.setClearReferencesThreadLocals(false);
+        }
         boolean jsp = hasClass("org.apache.jasper.servlet.JspServlet");
         ctx.addLifecycleListener(ev -> {
             if (Lifecycle.BEFORE_START_EVENT.equals(ev.getType())) {
@@ -203,10 +208,19 @@ public final class HearthWarLauncher {
             tomcat.start();
         } catch (LifecycleException e) {
             e.printStackTrace(System.out);
-            return fail("Tomcat did not start: " + e.getMessage());
+            return fail("the web application at " + docBase + " failed to start: " + e.getMessage());
         }
         if (!ctx.getState().isAvailable())
             return fail("the web application at " + docBase + " failed to start (see above)");
+        // The connector comes last: the port accepts only once the application is up.
+        Connector conn = new Connector("HTTP/1.1");
+        conn.setPort(port);
+        conn.setProperty("address", "0.0.0.0");
+        try {
+            tomcat.getService().addConnector(conn);
+        } catch (IllegalArgumentException e) {
+            return fail("cannot listen on 0.0.0.0:" + port + ": " + e.getMessage());
+        }
         if (!conn.getState().isAvailable())
             return fail("cannot listen on 0.0.0.0:" + port);
         System.out.println("hearth-war: serving " + docBase + " on 0.0.0.0:" + port
