@@ -3,7 +3,8 @@
 # package and droplet). tests/apps/java-war is built into a war here (never committed), staged
 # (exploded into .hearth/webapp, the Tomcat launcher compiled), run at 256 MB and asked on its
 # host port: the annotated servlet, the web.xml servlet (-Xmx from MEMORY_LIMIT), a static file
-# through the DefaultServlet, WEB-INF not served. Restaging takes the launcher from the app's
+# through the DefaultServlet, a servlet added by a WEB-INF/lib jar's ServletContainerInitializer
+# (found although jars are not scanned), WEB-INF not served. Restaging takes the launcher from the app's
 # buildpack cache. The same app pushed exploded (WEB-INF/ at the top) runs at 512 MB and
 # /.hearth is not served. A corrupt war fails staging with a clear log; a war whose web.xml is
 # broken stages but its instance exits (CRASHED), saying why in its log.
@@ -38,6 +39,8 @@ app_run war 256 "hello from java-war, index 0"
 expect_eq "war: GET / body" "$(app_get /)" "hello from java-war, index 0"
 expect_eq "war: max heap from MEMORY_LIMIT 256m (MiB)" "$(app_get /heap)" "192"
 expect_eq "war: static file" "$(app_get /hello.txt)" "a static file from java-war"
+expect_eq "war: servlet added by a WEB-INF/lib initializer" "$(app_get /lib)" \
+    "hello from a WEB-INF/lib initializer"
 expect_eq "war: WEB-INF not served" "$(http_code /WEB-INF/web.xml)" "404"
 h=$(app_container 'HearthWarLauncher') || wdn_fail "no container runs the war"
 wdn run "$h" -- sh -c 'ps -e -o args=' | grep -q '^java -Xmx192m .*HearthWarLauncher' ||

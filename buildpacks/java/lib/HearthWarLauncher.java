@@ -1,6 +1,6 @@
 // HearthWarLauncher DOCBASE: serves the web application at DOCBASE (an exploded war) as the
-// root context "" on Debian's embedded Tomcat, on 0.0.0.0:$PORT. The java buildpack compiles
-// it at staging time against /usr/share/java/tomcat10-embed-core.jar.
+// root context "" on Debian's embedded Tomcat, on $VCAP_APP_HOST (default 0.0.0.0):$PORT.
+// The java buildpack compiles it at staging time against tomcat10-embed-core.jar.
 //
 // - Base dir: $TMPDIR/tomcat-$PORT (the instance's tmp), no shutdown port, logs on stdout.
 // - Fast start: no jar scanning (classpath, manifests and WEB-INF/lib jars are not scanned
@@ -153,6 +153,9 @@ public final class HearthWarLauncher {
         } catch (NumberFormatException e) {
             return fail("PORT is not a number: " + System.getenv("PORT"));
         }
+        String host = System.getenv().getOrDefault("VCAP_APP_HOST", "");
+        if (host.isEmpty())
+            host = "0.0.0.0";
         String tmp = System.getenv("TMPDIR");
         if (tmp == null || tmp.isEmpty())
             tmp = System.getProperty("java.io.tmpdir");
@@ -215,15 +218,15 @@ public final class HearthWarLauncher {
         // The connector comes last: the port accepts only once the application is up.
         Connector conn = new Connector("HTTP/1.1");
         conn.setPort(port);
-        conn.setProperty("address", "0.0.0.0");
+        conn.setProperty("address", host);
         try {
             tomcat.getService().addConnector(conn);
         } catch (IllegalArgumentException e) {
-            return fail("cannot listen on 0.0.0.0:" + port + ": " + e.getMessage());
+            return fail("cannot listen on " + host + ":" + port + ": " + e.getMessage());
         }
         if (!conn.getState().isAvailable())
-            return fail("cannot listen on 0.0.0.0:" + port);
-        System.out.println("hearth-war: serving " + docBase + " on 0.0.0.0:" + port
+            return fail("cannot listen on " + host + ":" + port);
+        System.out.println("hearth-war: serving " + docBase + " on " + host + ":" + port
                 + (jsp ? " (JSP on)" : ""));
         System.out.flush();
         tomcat.getServer().await();
