@@ -4,7 +4,7 @@
 # command run here on a random loopback port (VCAP_APP_HOST=127.0.0.1): which war is chosen
 # (ROOT.war first; an executable jar wins over a war), an exploded war, the launcher taken from
 # the buildpack cache on restaging, Jasper on the classpath only for a war with JSP pages (and
-# the page compiled and served), the heap from MEMORY_LIMIT, a corrupt war failing staging
+# the page compiled and served, with a tag from a WEB-INF/lib tag library), the heap from MEMORY_LIMIT, a corrupt war failing staging
 # with a clear log, and a war whose application cannot start exiting with status 1 without
 # ever listening.
 set -u
@@ -138,16 +138,15 @@ cp "$WAR" "$T/src-jarwar/"
 stage jarwar "$T/src-jarwar"
 expect_eq "jar and war: the executable jar runs" "$CMD" "$JAVA -Dserver.port=\$PORT -jar hello.jar"
 
-# --- JSP: Jasper on the classpath, the page compiled and served
-mkdir -p "$T/jsp-tree" "$T/src-jsp"
-(cd "$T/jsp-tree" && unzip -q "$WAR" &&
-    printf '<%%@ page contentType="text/plain" %%>jsp says <%%= 6 * 7 %%>\n' >hello.jsp &&
-    zip -qr "$T/src-jsp/jsp.war" .)
+# --- JSP: Jasper on the classpath, the page compiled and served (its tag library found)
+mkdir -p "$T/src-jsp"
+cp "$T/build/jsp.war" "$T/src-jsp/"
 stage jsp "$T/src-jsp"
 expect_eq "jsp war: start command" "$CMD" \
     "$JAVA -cp $CP:/usr/share/java/tomcat10-embed-el.jar:/usr/share/java/tomcat10-embed-jasper.jar HearthWarLauncher .hearth/webapp"
 run jsp 256m
-expect_eq "jsp war: the page" "$(get /hello.jsp)" "jsp says 42"
+expect_eq "jsp war: the page, with a tag of a WEB-INF/lib tag library" "$(get /hello.jsp)" \
+    "jsp says 42, and a tag says hi"
 stop
 
 # --- a corrupt war fails staging

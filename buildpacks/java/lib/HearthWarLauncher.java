@@ -3,9 +3,11 @@
 // The java buildpack compiles it at staging time against tomcat10-embed-core.jar.
 //
 // - Base dir: $TMPDIR/tomcat-$PORT (the instance's tmp), no shutdown port, logs on stdout.
-// - Fast start: no jar scanning (classpath, manifests and WEB-INF/lib jars are not scanned
-//   for web fragments, TLDs or annotations; -Dhearth.war.scanJars=true turns it back on);
-//   classes in WEB-INF/classes and web.xml are read as usual.
+// - Fast start: jars are not scanned (neither the class path nor manifests; WEB-INF/lib jars
+//   only for the TLDs of their tag libraries, which happens only when JSP is on): no web
+//   fragments and no annotations in jars. -Dhearth.war.scanJars=true scans as Tomcat does.
+//   web.xml and the classes in WEB-INF/classes are read as usual, and ServletContainerInitializers
+//   of WEB-INF/lib jars (META-INF/services) are found.
 // - JSP only when Jasper is on the classpath (the buildpack adds it when the war has JSPs);
 //   otherwise the defaults are the DefaultServlet, welcome files and MIME types.
 // - Injection annotations (@Resource, @PostConstruct...) need the Jakarta Annotations API,
@@ -40,6 +42,7 @@ import org.apache.catalina.startup.Constants;
 import org.apache.catalina.startup.ContextConfig;
 import org.apache.catalina.startup.Tomcat;
 import org.apache.catalina.valves.ValveBase;
+import org.apache.tomcat.JarScanType;
 import org.apache.tomcat.util.scan.StandardJarScanner;
 
 public final class HearthWarLauncher {
@@ -125,7 +128,8 @@ public final class HearthWarLauncher {
 
     /** What Tomcat's default web.xml gives an application, without the JSP servlet. */
     private static void webappDefaults(Context ctx) {
-        Wrapper def = Tomcat.addServlet(ctx, "default", "org.apache.catalina.servlets.DefaultServlet");
+        Wrapper def =
+                Tomcat.addServlet(ctx, "default", "org.apache.catalina.servlets.DefaultServlet");
         def.setLoadOnStartup(1);
         def.setOverridable(true);
         ctx.addServletMapping("/", "default");
@@ -201,7 +205,7 @@ public final class HearthWarLauncher {
         if (!Boolean.getBoolean("hearth.war.scanJars")) {
             scanner.setScanClassPath(false);
             scanner.setScanManifest(false);
-            scanner.setJarScanFilter((type, name) -> false);
+            scanner.setJarScanFilter((type, name) -> type == JarScanType.TLD);
         }
         ctx.setJarScanner(scanner);
         if (new File(docBase, ".hearth").isDirectory())
@@ -211,7 +215,8 @@ public final class HearthWarLauncher {
             tomcat.start();
         } catch (LifecycleException e) {
             e.printStackTrace(System.out);
-            return fail("the web application at " + docBase + " failed to start: " + e.getMessage());
+            return fail("the web application at " + docBase + " failed to start: "
+                    + e.getMessage());
         }
         if (!ctx.getState().isAvailable())
             return fail("the web application at " + docBase + " failed to start (see above)");
