@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# e2e (needs root): wars on the java buildpack in a real warden + DEA (stand-in CC for the
-# package and droplet). tests/apps/java-war is built into a war here (never committed), staged
-# (exploded into .hearth/webapp, the Tomcat launcher compiled), run at 256 MB and asked on its
-# host port: the annotated servlet, the web.xml servlet (-Xmx from MEMORY_LIMIT), a static file
-# through the DefaultServlet, a servlet added by a WEB-INF/lib jar's ServletContainerInitializer
-# (found although jars are not scanned), WEB-INF not served. Restaging takes the launcher from the app's
-# buildpack cache. The same app pushed exploded (WEB-INF/ at the top) runs at 512 MB and
-# /.hearth is not served. A corrupt war fails staging with a clear log; a war whose web.xml is
-# broken stages but its instance exits (CRASHED), saying why in its log.
+# e2e (needs root): wars on the java buildpack in a real warden + DEA (stand-in CC for the package
+# and droplet). tests/apps/java-war is built into a war here (never committed), staged (exploded
+# into .hearth/webapp, the Tomcat launcher compiled), run at 256 MB and asked on its host port:
+# the annotated servlet, the web.xml servlet (-Xmx from MEMORY_LIMIT), a static file through the
+# DefaultServlet, a servlet added by a WEB-INF/lib jar's ServletContainerInitializer (found
+# although jars are not scanned), a WebSocket endpoint, WEB-INF not served. Restaging takes the
+# launcher from the app's buildpack cache. The same app pushed exploded (WEB-INF/ at the top) runs
+# at 512 MB and /.hearth is not served. A war with a JSP page (and a tag library) has it compiled
+# and served. A corrupt war fails staging with a clear log; a war whose web.xml is broken stages
+# but its instance exits (CRASHED), saying why in its log.
 . "$(dirname "$0")/dea_apps_lib.sh"
 for c in javac jar unzip; do
     command -v $c >/dev/null || wdn_skip "$c not installed"
@@ -29,7 +30,7 @@ cp "$T/war/hello.war" "$T/src-war/"
 app_stage war "$T/src-war" java
 grep -q "Compiling the Tomcat launcher" "$T/war.stage.log" || wdn_fail "war: launcher not compiled"
 cmd=$(app_start_command war)
-[[ $cmd == *"java -Xmx"*" -cp .hearth/java:/usr/share/java/tomcat10-embed-core.jar HearthWarLauncher .hearth/webapp" ]] ||
+[[ $cmd == *"java -Xmx"*" -cp .hearth/java:/usr/share/java/tomcat10-embed-core.jar:/usr/share/java/tomcat10-embed-websocket.jar HearthWarLauncher .hearth/webapp" ]] ||
     wdn_fail "war start command: $cmd"
 [[ $cmd == *jasper* ]] && wdn_fail "war: Jasper on the classpath of an app without JSP"
 echo "ok - war: HearthWarLauncher on the Tomcat jar serves .hearth/webapp (no JSP)"
@@ -41,6 +42,8 @@ expect_eq "war: max heap from MEMORY_LIMIT 256m (MiB)" "$(app_get /heap)" "192"
 expect_eq "war: static file" "$(app_get /hello.txt)" "a static file from java-war"
 expect_eq "war: servlet added by a WEB-INF/lib initializer" "$(app_get /lib)" \
     "hello from a WEB-INF/lib initializer"
+expect_eq "war: WebSocket endpoint" "$(python3 "$HEARTH_SOURCE_DIR/tests/e2e/war_ws.py" "$APP_PORT" /echo hi)" \
+    "echo: hi"
 expect_eq "war: WEB-INF not served" "$(http_code /WEB-INF/web.xml)" "404"
 h=$(app_container 'HearthWarLauncher') || wdn_fail "no container runs the war"
 wdn run "$h" -- sh -c 'ps -e -o args=' | grep -q '^java -Xmx192m .*HearthWarLauncher' ||
@@ -69,6 +72,16 @@ expect_eq "warx: max heap from MEMORY_LIMIT 512m (MiB)" "$(app_get /heap)" "384"
 expect_eq "warx: static file" "$(app_get /hello.txt)" "a static file from java-war"
 expect_eq "warx: the launcher (/.hearth) not served" \
     "$(http_code /.hearth/java/HearthWarLauncher.class)" "404"
+
+# --- JSP: Jasper (and its Java compiler) on the classpath, the page compiled in the container
+mkdir -p "$T/src-warjsp"
+cp "$T/war/jsp.war" "$T/src-warjsp/"
+app_stage warjsp "$T/src-warjsp" java
+[[ $(app_start_command warjsp) == *":/usr/share/java/tomcat10-embed-jasper.jar HearthWarLauncher .hearth/webapp" ]] ||
+    wdn_fail "warjsp start command: $(app_start_command warjsp)"
+app_run warjsp 256 "hello from java-war, index 0"
+expect_eq "warjsp: the JSP page, with a tag of a WEB-INF/lib tag library" "$(app_get /hello.jsp)" \
+    "jsp says 42, and a tag says hi"
 
 # --- a corrupt war fails staging
 mkdir -p "$T/src-warbad"

@@ -2,11 +2,11 @@
 # e2e (no root, no container): the java buildpack's war support through the staging driver
 # (buildpacks/stage) run directly, with the PATH an app container has, and the staged start
 # command run here on a random loopback port (VCAP_APP_HOST=127.0.0.1): which war is chosen
-# (ROOT.war first; an executable jar wins over a war), an exploded war, the launcher taken from
-# the buildpack cache on restaging, Jasper on the classpath only for a war with JSP pages (and
-# the page compiled and served, with a tag from a WEB-INF/lib tag library), the heap from MEMORY_LIMIT, a corrupt war failing staging
-# with a clear log, and a war whose application cannot start exiting with status 1 without
-# ever listening.
+# (ROOT.war first; an executable jar wins over a war), a WebSocket endpoint, an exploded war, the
+# launcher taken from the buildpack cache on restaging, Jasper on the classpath only for a war
+# with JSP pages (and the page compiled and served, with a tag from a WEB-INF/lib tag library),
+# the heap from MEMORY_LIMIT, a corrupt war failing staging with a clear log, and a war whose
+# application cannot start exiting with status 1 without ever listening.
 set -u
 [ -n "${HEARTH_SOURCE_DIR:-}" ] || { echo "skipped: HEARTH_SOURCE_DIR not set"; exit 0; }
 export PATH=/usr/local/bin:/usr/bin:/bin
@@ -85,7 +85,7 @@ sh "$APPS/java-war/build.sh" "$T/build" >"$T/build.log" 2>&1 || {
     fail "building the war"
 }
 WAR=$T/build/hello.war
-CP=.hearth/java:/usr/share/java/tomcat10-embed-core.jar
+CP=.hearth/java:/usr/share/java/tomcat10-embed-core.jar:/usr/share/java/tomcat10-embed-websocket.jar
 JAVA='m=${MEMORY_LIMIT:-256m}; m=${m%m}; java -Xmx$((m-(m/4>64?m/4:64)))m -XX:-UsePerfData $JAVA_OPTS'
 
 # --- detection
@@ -112,6 +112,7 @@ jpid=$(pgrep -P "$APP_PID" java || echo "$APP_PID")
 tr '\0' ' ' <"/proc/$jpid/cmdline" | grep -q '^java -Xmx225m ' || fail "war: java not run with -Xmx225m"
 echo "ok - war: java runs with -Xmx225m at MEMORY_LIMIT 300m"
 expect_eq "war: servlet of a WEB-INF/lib initializer" "$(get /lib)" "hello from a WEB-INF/lib initializer"
+expect_eq "war: WebSocket endpoint" "$(python3 "$HEARTH_SOURCE_DIR/tests/e2e/war_ws.py" "$PORT" /echo hi)" "echo: hi"
 grep -q "^hearth-war: serving .* on 127.0.0.1:$PORT\$" "$T/war.run.log" || {
     cat "$T/war.run.log"
     fail "war: the launcher does not say where it serves"

@@ -22,6 +22,7 @@ WAR_DOCBASE=.hearth/webapp
 # The launcher's classes and the Tomcat jars (the run container sees the host's /usr).
 WAR_CLASSES=.hearth/java
 TOMCAT_CORE=/usr/share/java/tomcat10-embed-core.jar
+TOMCAT_WS=/usr/share/java/tomcat10-embed-websocket.jar
 TOMCAT_JSP=/usr/share/java/tomcat10-embed-el.jar:/usr/share/java/tomcat10-embed-jasper.jar
 # war_has_jsp DOCBASE: true when the web application has JSP pages (Jasper is then needed).
 war_has_jsp() {

@@ -1,13 +1,13 @@
 #!/bin/sh
 # build.sh OUTDIR: compiles the servlets and the library against Debian's embedded Tomcat
-# (Jakarta Servlet 6) and writes OUTDIR/hello.war: web/, WEB-INF/classes and
+# (Jakarta Servlet 6, WebSocket 2.1) and writes OUTDIR/hello.war: web/, WEB-INF/classes and
 # WEB-INF/lib/hearthlib.jar (lib/: a ServletContainerInitializer); and OUTDIR/jsp.war, the
 # same plus jsp/: a JSP page using a tag library (WEB-INF/lib/hearthtag.jar with its TLD).
 # Wars are built at test time, never committed.
 set -e
 [ -n "$1" ] || { echo "usage: $0 OUTDIR" >&2; exit 2; }
 here=$(cd "$(dirname "$0")" && pwd)
-api=/usr/share/java/tomcat10-embed-core.jar
+api=/usr/share/java/tomcat10-embed-core.jar:/usr/share/java/tomcat10-embed-websocket.jar
 jspapi=$api:/usr/share/java/tomcat10-embed-jasper.jar
 w="$1/war-tree"
 l="$1/lib-tree"
