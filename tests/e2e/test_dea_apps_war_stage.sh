@@ -5,8 +5,9 @@
 # (ROOT.war first; an executable jar wins over a war), a WebSocket endpoint, an exploded war, the
 # launcher taken from the buildpack cache on restaging, Jasper on the classpath only for a war
 # with JSP pages (and the page compiled and served, with a tag from a WEB-INF/lib tag library),
-# the heap from MEMORY_LIMIT, a corrupt war failing staging with a clear log, and a war whose
-# application cannot start exiting with status 1 without ever listening.
+# the heap from MEMORY_LIMIT, SIGTERM stopping the application cleanly, a corrupt war failing
+# staging with a clear log, and a war whose application cannot start exiting with status 1 without
+# ever listening.
 set -u
 [ -n "${HEARTH_SOURCE_DIR:-}" ] || { echo "skipped: HEARTH_SOURCE_DIR not set"; exit 0; }
 export PATH=/usr/local/bin:/usr/bin:/bin
@@ -118,7 +119,12 @@ grep -q "^hearth-war: serving .* on 127.0.0.1:$PORT\$" "$T/war.run.log" || {
     fail "war: the launcher does not say where it serves"
 }
 echo "ok - war: the launcher's log is on stdout"
-stop
+[ -e "$T/war/out/tmp/java-war.destroyed" ] && fail "war: destroyed before being stopped"
+kill -TERM "$jpid"
+wait "$APP_PID"
+APP_PID=""
+[ -e "$T/war/out/tmp/java-war.destroyed" ] || fail "war: SIGTERM did not stop the application"
+echo "ok - war: SIGTERM stops the application (its contextDestroyed listener ran)"
 
 # --- an exploded war
 mkdir -p "$T/src-warx"

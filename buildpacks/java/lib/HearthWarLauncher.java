@@ -16,6 +16,7 @@
 // - The port is bound once the application has started: an application that fails to start
 //   exits with status 1 ("hearth-war: the web application at ... failed to start") and never
 //   listens.
+// - SIGTERM stops Tomcat before the JVM exits (the application's contextDestroyed runs).
 // - When DOCBASE is the app's own directory (an exploded war pushed as is), /.hearth (this
 //   launcher) is never served.
 
@@ -231,6 +232,16 @@ public final class HearthWarLauncher {
         }
         if (!conn.getState().isAvailable())
             return fail("cannot listen on " + host + ":" + port);
+        // SIGTERM (an instance being stopped): stop Tomcat, so in-flight requests finish and
+        // the application's contextDestroyed listeners run, as in a standalone Tomcat.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                tomcat.stop();
+                tomcat.destroy();
+            } catch (LifecycleException e) {
+                e.printStackTrace(System.out);
+            }
+        }, "hearth-war-stop"));
         System.out.println("hearth-war: serving " + docBase + " on " + host + ":" + port
                 + (jsp ? " (JSP on)" : ""));
         System.out.flush();
