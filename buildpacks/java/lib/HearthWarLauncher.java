@@ -214,8 +214,7 @@ public final class HearthWarLauncher {
 
         try {
             tomcat.start();
-        } catch (LifecycleException e) {
-            e.printStackTrace(System.out);
+        } catch (LifecycleException e) { // Tomcat has logged the cause
             return fail("the web application at " + docBase + " failed to start: "
                     + e.getMessage());
         }
