@@ -11,6 +11,9 @@
  *            veth) through portmap
  *   postrouting  masquerade of loopback sources toward containers and of the pool outward
  *
+ * net_out rules to the host's loopback: net_loopback.h; to the outside world (forwarding,
+ * rules as wide as 0.0.0.0/0, the containers' resolv.conf): net_egress.h.
+ *
  * Deleting the table (`nft delete table ip NAME`) removes everything warden ever added.
  */
 #include <arpa/inet.h>
@@ -26,6 +29,7 @@
 #include "hc_log.h"
 #include "hc_proc.h"
 #include "lib/wdn_util.h"
+#include "net_egress.h"
 #include "net_loopback.h"
 #include "wdn_daemon.h"
 
@@ -81,6 +85,12 @@ static void fmt_ip(uint32_t v, char out[16])
 {
     struct in_addr a = {htonl(v)};
     inet_ntop(AF_INET, &a, out, 16);
+}
+
+void wdn_net_pool(wdn_daemon_t *d, char pool[16], unsigned *prefix)
+{
+    fmt_ip(pool_base(d), pool);
+    *prefix = pool_prefix(d);
 }
 
 void wdn_net_addrs(wdn_daemon_t *d, unsigned slot, char host[16], char ctr[16])
@@ -228,9 +238,11 @@ char *wdn_net_out_script(wdn_daemon_t *d, wdn_ctr_t *c, const wdn_req_t *req, hc
     } else if (strcmp(proto, "icmp") == 0) {
         snprintf(match, sizeof(match), "meta l4proto icmp ");
     }
-    return wdn_netlo_out(
-        d, c, req,
-        hc_asprintf("nft add rule ip %s c%u %s%saccept\n", d->conf.nft_table, c->slot, net, match));
+    char guard[96];
+    wdn_netx_guard(d, req->network, guard, sizeof(guard));
+    char *rule = hc_asprintf("nft add rule ip %s c%u %s%s%saccept\n", d->conf.nft_table, c->slot,
+                             net, guard, match);
+    return wdn_netx_out(d, req, wdn_netlo_out(d, c, req, rule));
 bad:
     hc_err_set(err, -EINVAL, "`network` must be an IPv4 CIDR like 10.0.0.0/8");
     return NULL;

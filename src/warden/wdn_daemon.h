@@ -209,6 +209,8 @@ int wdn_run_fork(wdn_daemon_t *d, int (*fn)(const char *arg), const char *arg, w
 /* net.c */
 int wdn_net_init(wdn_daemon_t *d, hc_err_t *err);
 void wdn_net_addrs(wdn_daemon_t *d, unsigned slot, char host[16], char ctr[16]);
+/* The container pool: its first address and prefix length. */
+void wdn_net_pool(wdn_daemon_t *d, char pool[16], unsigned *prefix);
 /* Host-side and container-side veth names of a slot (<prefix><slot>-0 / -1). */
 void wdn_net_names(wdn_daemon_t *d, unsigned slot, char host[32], char peer[32]);
 /* The shell script that removes the container's port mappings and net_out rules; NULL when
