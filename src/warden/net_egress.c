@@ -100,7 +100,8 @@ int wdn_netx_resolv(wdn_daemon_t *d, wdn_ctr_t *c, const char *etc_dir, hc_err_t
     char *text = NULL;
     size_t len = 0;
     hc_err_t rerr = {0};
-    int r = hc_read_file(AT_FDCWD, WDN_HOST_RESOLV, HC_RESOLV_MAX_TEXT, &text, &len, &rerr);
+    const char *src = d->conf.resolv_conf ? d->conf.resolv_conf : WDN_HOST_RESOLV;
+    int r = hc_read_file(AT_FDCWD, src, HC_RESOLV_MAX_TEXT, &text, &len, &rerr);
     if (r < 0)
         return 0;
     char host[16], ctr[16], path[PATH_MAX];

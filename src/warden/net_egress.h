@@ -45,7 +45,8 @@ void wdn_netx_guard(wdn_daemon_t *d, const char *network, char *out, size_t size
 char *wdn_netx_out(wdn_daemon_t *d, const wdn_req_t *req, char *script);
 
 /*
- * Writes etc_dir/resolv.conf for container c from the host's resolv.conf (see above).
+ * Writes etc_dir/resolv.conf for container c from the host's resolv.conf (conf
+ * `resolv_conf`, default WDN_HOST_RESOLV; see above).
  * Returns 0, or -errno with err set; a host without /etc/resolv.conf is not an error (the
  * base image's copy stays).
  */

@@ -32,6 +32,7 @@ typedef struct wdn_conf_s {
     char *net_pool;     /* first /30 of the pool, a.b.c.d */
     char *iface_prefix; /* host veth names: <prefix><slot>-0 */
     char *nft_table;    /* our own nftables table (family ip) */
+    char *resolv_conf;  /* the host's resolvers, for the containers' resolv.conf */
     unsigned port_base, port_count;
     uint64_t default_memory, default_disk, default_pids, default_cpu_shares;
     uint64_t grace_time; /* seconds; 0 keeps unreferenced containers */
