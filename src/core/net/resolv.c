@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "hc_buf.h"
@@ -87,8 +88,8 @@ static bool has_ns(const hc_resolv_t *r, const char *ip)
 
 static void add_ns(hc_resolv_t *r, const char *ip)
 {
-    if (r->n < HC_RESOLV_MAX_NS && !has_ns(r, ip))
-        memcpy(r->ns[r->n++], ip, 16);
+    if (r->n < HC_RESOLV_MAX_NS && strlen(ip) < sizeof(r->ns[0]) && !has_ns(r, ip))
+        snprintf(r->ns[r->n++], sizeof(r->ns[0]), "%s", ip);
 }
 
 size_t hc_resolv_parse(const char *text, size_t len, hc_resolv_t *out)
