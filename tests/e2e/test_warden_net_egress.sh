@@ -3,6 +3,7 @@
 # is written from the host's (here a file of the test's: warden's `resolv_conf`), a resolver on
 # the host's loopback replaced by the container's gateway. That resolver answers a container
 # only once a net_out to it (udp 53) is given; a container without the rule gets no answer.
+# Outside addresses are unreachable without a rule and reachable with one for 0.0.0.0/0.
 . "$(dirname "$0")/warden_lib.sh"
 command -v getent >/dev/null || wdn_skip "getent not installed"
 
@@ -39,6 +40,26 @@ expect_eq "the search domain applies (only *.e2e.test has an answer)" "$(resolve
 [ -z "$(resolve a name.other.test.)" ] || wdn_fail "the responder answered a foreign name"
 [ -z "$(resolve b name.e2e.test)" ] || wdn_fail "b resolved a name through a's rule"
 echo "ok - the rule is a's only"
+
+# The outside world: closed without a rule, open with a rule for 0.0.0.0/0 (when this host
+# itself reaches one: the npm registry's address, port 443).
+out_ip=$(timeout 5 getent ahostsv4 registry.npmjs.org | awk '{print $1; exit}')
+if [ -n "$out_ip" ] && socat -T3 - TCP:"$out_ip":443,connect-timeout=3 </dev/null >/dev/null 2>&1; then
+    wdn run b -- socat -T3 - TCP:"$out_ip":443,connect-timeout=3 </dev/null >/dev/null 2>&1 &&
+        wdn_fail "b reached $out_ip:443 without a rule"
+    echo "ok - no way out without a net_out"
+    wdn net-out b --network 0.0.0.0/0 --port 443 --protocol tcp >/dev/null || wdn_fail "net_out b"
+    wdn run b -- socat -T5 - TCP:"$out_ip":443,connect-timeout=5 </dev/null >/dev/null 2>&1 ||
+        wdn_fail "b did not reach $out_ip:443 with a rule for 0.0.0.0/0"
+    expect_eq "forwarding is on" "$(cat /proc/sys/net/ipv4/ip_forward)" "1"
+    wdn run b -- socat -T3 - TCP:"$out_ip":80,connect-timeout=3 </dev/null >/dev/null 2>&1 &&
+        wdn_fail "b reached $out_ip:80 with a rule for 443 only"
+    wdn run a -- socat -T3 - TCP:"$out_ip":443,connect-timeout=3 </dev/null >/dev/null 2>&1 &&
+        wdn_fail "a reached $out_ip:443 through b's rule"
+    echo "ok - 0.0.0.0/0:443 opens that port for that container only"
+else
+    echo "skipped - outside access: this host does not reach registry.npmjs.org:443"
+fi
 
 wdn destroy a >/dev/null && wdn destroy b >/dev/null || wdn_fail "destroy"
 echo "PASS"
