@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "dea.h"
+#include "egress.h"
 #include "hc_fs.h"
 #include "hc_json.h"
 #include "hc_log.h"
@@ -44,6 +45,14 @@ const hc_conf_opt_t dea_conf_opts[] = {
                 "basic auth user of the file server (default: random)"),
     HC_CONF_STR("file_server.password", dea_conf_t, file_password, NULL,
                 "basic auth password (default: random)"),
+    HC_CONF_BOOL("staging_egress", dea_conf_t, staging_egress, true,
+                 "staging containers reach the host's DNS resolvers and staging_net_out "
+                 "(buildpacks download dependencies); app containers are not affected"),
+    HC_CONF_STRLIST("staging_net_out", dea_conf_t, staging_net_out, DEA_EGRESS_DEFAULT,
+                    "what staging containers may reach, PROTO:NETWORK[:PORT] each; a network "
+                    "as wide as 0.0.0.0/0 excludes other containers and the host itself"),
+    HC_CONF_STR("resolv_conf", dea_conf_t, resolv_conf, "/etc/resolv.conf",
+                "the DNS resolvers staging containers may use"),
     HC_CONF_END,
 };
 
@@ -63,6 +72,11 @@ int dea_start(hc_daemon_t *d, hc_err_t *err)
     if (!conf->file_password) {
         conf->file_password = hc_malloc(33);
         hc_random_hex(conf->file_password, 16);
+    }
+    for (char **e = conf->staging_net_out; e && *e; e++) {
+        dea_egress_rule_t rule;
+        if ((r = dea_egress_parse(*e, &rule, err)) < 0)
+            return r;
     }
     const char *subdirs[] = {"droplets", "instances", "staging", "cache"};
     for (size_t i = 0; i < HC_ARRAY_SIZE(subdirs); i++) {

@@ -47,6 +47,9 @@ typedef struct dea_conf_s {
     uint64_t max_tailers;   /* live tails on the HTTP port */
     char *file_user;        /* basic auth of the file server */
     char *file_password;
+    bool staging_egress;    /* staging containers reach DNS and staging_net_out (egress.h) */
+    char **staging_net_out; /* PROTO:NETWORK[:PORT] */
+    char *resolv_conf;      /* the host's resolvers, opened to staging containers */
 } dea_conf_t;
 
 typedef enum dea_state_e {

@@ -3,7 +3,9 @@
  * re-pack it as app/, run buildpacks/stage in a warden container with limits (detect,
  * compile with the app's cache, release), copy the result out, pack it into the droplet tgz,
  * upload it to the CC's signed upload_uri, and reply with the log. The buildpack cache is
- * kept per app in data_dir/cache/<app>.tar between stagings.
+ * kept per app in data_dir/cache/<app>.tar between stagings. Before the buildpacks run, the
+ * container gets the net_out rules of egress.h (DNS, staging_net_out) unless staging_egress
+ * is off.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -12,6 +14,7 @@
 #include <unistd.h>
 
 #include "dea.h"
+#include "egress.h"
 #include "hc_fs.h"
 #include "hc_json.h"
 #include "hc_log.h"
@@ -41,6 +44,10 @@ typedef struct stage_s {
     bool has_container, has_cache;
     char buildpack[64];
     char error[512];
+    hc_resolv_t dns; /* the host's resolvers, read with the package (egress.h) */
+    char dns_error[128];
+    dea_egress_rule_t egress[DEA_EGRESS_MAX_RULES];
+    size_t egress_n, egress_next;
 } stage_t;
 
 static void reply_and_free(stage_t *st);
@@ -158,6 +165,11 @@ static void write_package(uv_work_t *w)
     st->rc = dea_repack(pkg, tar, NULL, "app/", false, &lim, &st->err);
     struct stat sb;
     st->has_cache = stat(st->cache, &sb) == 0 && sb.st_size > 0;
+    if (st->dea->conf->staging_egress) {
+        hc_err_t err = {0};
+        if (hc_resolv_read(st->dea->conf->resolv_conf, &st->dns, &err) < 0)
+            snprintf(st->dns_error, sizeof(st->dns_error), "%.120s", err.msg);
+    }
 }
 
 static void package_written(uv_work_t *w, int status)
@@ -376,6 +388,45 @@ static void after_copy_in(hc_warden_t *w, json_t *resp, bool more, const char *e
     }
 }
 
+static void copy_app_in(stage_t *st)
+{
+    hc_autofree char *tar = hc_asprintf("%s/app.tar", st->dir);
+    wreq(st,
+         json_pack("{s:s, s:s, s:s, s:s}", "type", "copy_in", "handle", st->handle, "src_path", tar,
+                   "dst_path", "/home/vcap"),
+         after_copy_in);
+}
+
+static void open_egress(stage_t *st);
+
+static void after_net_out(hc_warden_t *w, json_t *resp, bool more, const char *error, void *data)
+{
+    (void)w, (void)resp, (void)more;
+    stage_t *st = data;
+    if (error) {
+        /* Apps that need no download still stage; a buildpack that does says so. */
+        dea_slog_appendf(&st->log, "-----> (network access not opened: %s)\n", error);
+        copy_app_in(st);
+        return;
+    }
+    open_egress(st);
+}
+
+/* One net_out per rule, in order, then the package goes in. */
+static void open_egress(stage_t *st)
+{
+    if (st->egress_next >= st->egress_n) {
+        copy_app_in(st);
+        return;
+    }
+    dea_egress_rule_t *r = &st->egress[st->egress_next++];
+    json_t *req = json_pack("{s:s, s:s, s:s, s:s}", "type", "net_out", "handle", st->handle,
+                            "network", r->network, "protocol", r->protocol);
+    if (r->port)
+        json_object_set_new(req, "port", json_integer(r->port));
+    wreq(st, req, after_net_out);
+}
+
 static void after_create(hc_warden_t *w, json_t *resp, bool more, const char *error, void *data)
 {
     (void)w, (void)resp, (void)more;
@@ -385,11 +436,29 @@ static void after_create(hc_warden_t *w, json_t *resp, bool more, const char *er
         return;
     }
     st->has_container = true;
-    hc_autofree char *tar = hc_asprintf("%s/app.tar", st->dir);
-    wreq(st,
-         json_pack("{s:s, s:s, s:s, s:s}", "type", "copy_in", "handle", st->handle, "src_path", tar,
-                   "dst_path", "/home/vcap"),
-         after_copy_in);
+    if (!st->dea->conf->staging_egress) {
+        copy_app_in(st);
+        return;
+    }
+    st->egress_n = dea_egress_rules(st->dea->conf->staging_net_out, &st->dns, st->egress,
+                                    DEA_EGRESS_MAX_RULES);
+    hc_buf_t b;
+    hc_buf_init(&b, 1024);
+    for (size_t i = 0; i < st->dns.n; i++)
+        hc_buf_appendf(&b, "%s%s", i ? ", " : "", st->dns.ns[i]);
+    dea_slog_appendf(&st->log, "-----> Network: DNS %s; ", st->dns.n ? b.data : "none");
+    if (st->dns_error[0])
+        dea_slog_appendf(&st->log, "(%s) ", st->dns_error);
+    hc_buf_reset(&b);
+    for (size_t i = 2 * st->dns.n; i < st->egress_n; i++) {
+        dea_egress_rule_t *r = &st->egress[i];
+        hc_buf_appendf(&b, "%s%s %s", i > 2 * st->dns.n ? ", " : "", r->protocol, r->network);
+        if (r->port)
+            hc_buf_appendf(&b, ":%u", (unsigned)r->port);
+    }
+    dea_slog_appendf(&st->log, "%s\n", b.len ? b.data : "nothing else");
+    hc_buf_release(&b);
+    open_egress(st);
 }
 
 static void on_connect(hc_warden_t *w, int status, void *data)

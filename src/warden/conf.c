@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "net_egress.h"
 #include "wdn_daemon.h"
 
 #define MIB (1024ull * 1024)
@@ -25,6 +26,9 @@ const hc_conf_opt_t wdn_conf_opts[] = {
                 "host-side veth names: <prefix><slot>-0 (1..6 of a-z 0-9)"),
     HC_CONF_STR("nft_table", wdn_conf_t, nft_table, "hearth_warden",
                 "warden's own nftables table (family ip)"),
+    HC_CONF_STR("resolv_conf", wdn_conf_t, resolv_conf, WDN_HOST_RESOLV,
+                "the host's DNS resolvers, written into each container's /etc/resolv.conf (a "
+                "loopback one replaced by the container's gateway)"),
     HC_CONF_UINT("port_base", wdn_conf_t, port_base, 61000, 1, 65535, "first host port of net_in"),
     HC_CONF_UINT("port_count", wdn_conf_t, port_count, 1000, 1, 65535, "host ports in the pool"),
     HC_CONF_SIZE("default_memory", wdn_conf_t, default_memory, 256 * MIB, 4 * MIB, 1ull << 50,

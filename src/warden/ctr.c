@@ -18,6 +18,7 @@
 #include "lib/wdn_helper.h"
 #include "lib/wdn_rootfs.h"
 #include "lib/wdn_util.h"
+#include "net_egress.h"
 #include "wdn_daemon.h"
 
 #define STOP_GRACE_MS 10000
@@ -372,6 +373,11 @@ static void handle_create(wdn_call_t *call)
     (void)wdn_path(p, sizeof(p), "%s/disk", c->cdir);
     if ((r = wdn_rootfs_mount_disk(p, d->base, c->limits.disk, c->uid, d->overlay, &err)) < 0)
         goto fail;
+    if (c->network) {
+        (void)wdn_path(p, sizeof(p), "%s/disk/%s/etc", c->cdir, d->overlay ? "upper" : "root");
+        if ((r = wdn_netx_resolv(d, c, p, &err)) < 0)
+            goto fail;
+    }
     /* Job output lives on the container's tmpfs, so it counts against the disk quota. */
     (void)wdn_path(p, sizeof(p), "%s/disk/jobs", c->cdir);
     if ((r = wdn_mkdir_p(p, 0700)) < 0) {

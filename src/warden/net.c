@@ -6,10 +6,15 @@
  *   outmap  (ifname : verdict)   host-side veth -> jump to the container's net_out chain
  *   portmap (port : addr . port) net_in: host port -> container ip and port
  *   input    containers reach the host only through net_out rules (no control-plane ports)
- *   forward  containers never reach each other; mapped ports are reachable from outside
+ *   forward  containers reach nothing beyond the host but what net_out allows, never each
+ *            other; mapped ports are reachable from outside; replies come back to what
+ *            net_out let out
  *   prerouting/output  DNAT of local addresses (127.0.0.1 too, with route_localnet on the
  *            veth) through portmap
  *   postrouting  masquerade of loopback sources toward containers and of the pool outward
+ *
+ * net_out rules to the host's loopback: net_loopback.h; to the outside world (forwarding,
+ * rules as wide as 0.0.0.0/0, the containers' resolv.conf): net_egress.h.
  *
  * Deleting the table (`nft delete table ip NAME`) removes everything warden ever added.
  */
@@ -26,6 +31,7 @@
 #include "hc_log.h"
 #include "hc_proc.h"
 #include "lib/wdn_util.h"
+#include "net_egress.h"
 #include "net_loopback.h"
 #include "wdn_daemon.h"
 
@@ -83,6 +89,12 @@ static void fmt_ip(uint32_t v, char out[16])
     inet_ntop(AF_INET, &a, out, 16);
 }
 
+void wdn_net_pool(wdn_daemon_t *d, char pool[16], unsigned *prefix)
+{
+    fmt_ip(pool_base(d), pool);
+    *prefix = pool_prefix(d);
+}
+
 void wdn_net_addrs(wdn_daemon_t *d, unsigned slot, char host[16], char ctr[16])
 {
     uint32_t b = pool_base(d) + 4u * slot;
@@ -103,9 +115,28 @@ void wdn_net_names(wdn_daemon_t *d, unsigned slot, char host[32], char peer[32])
  */
 static int net_slots(wdn_daemon_t *d, hc_err_t *err)
 {
-    const char *t = d->conf.nft_table;
+    const char *t = d->conf.nft_table, *f = d->conf.iface_prefix;
+    char pool[16];
+    fmt_ip(pool_base(d), pool);
     hc_buf_t b;
     hc_buf_init(&b, 0);
+    /* The forward chain is re-made in the same transaction, so a table kept from an older
+     * version gets today's rules (replies to what net_out let out come back in). */
+    hc_buf_appendf(&b,
+                   "flush chain ip %s forward\n"
+                   "table ip %s {\n"
+                   " chain forward { type filter hook forward priority filter; policy accept;\n"
+                   "  iifname \"%s*\" ct state established,related accept\n"
+                   "  iifname \"%s*\" iifname vmap @outmap\n"
+                   "  iifname \"%s*\" oifname \"%s*\" drop\n"
+                   "  oifname \"%s*\" ct state established,related accept\n"
+                   "  oifname \"%s*\" ct status dnat accept\n"
+                   "  iifname \"%s*\" ip daddr %s/%u drop\n"
+                   "  oifname \"%s*\" drop\n"
+                   "  iifname \"%s*\" drop\n"
+                   " }\n"
+                   "}\n",
+                   t, t, f, f, f, f, f, f, f, pool, pool_prefix(d), f, f);
     for (unsigned s = 0; s < d->conf.max_containers; s++)
         hc_buf_appendf(&b, "add chain ip %s c%u\n", t, s);
     for (unsigned s = 0; s < d->conf.max_containers; s++)
@@ -141,14 +172,7 @@ int wdn_net_init(wdn_daemon_t *d, hc_err_t *err)
         "  iifname \"%s*\" iifname vmap @outmap\n"
         "  iifname \"%s*\" drop\n"
         " }\n"
-        " chain forward { type filter hook forward priority filter; policy accept;\n"
-        "  iifname \"%s*\" ct state established,related accept\n"
-        "  iifname \"%s*\" iifname vmap @outmap\n"
-        "  iifname \"%s*\" oifname \"%s*\" drop\n"
-        "  oifname \"%s*\" ct status dnat accept\n"
-        "  iifname \"%s*\" ip daddr %s/%u drop\n"
-        "  oifname \"%s*\" drop\n"
-        " }\n"
+        " chain forward { type filter hook forward priority filter; policy accept; }\n"
         " chain prerouting { type nat hook prerouting priority dstnat; policy accept;\n"
         "  fib daddr type local dnat to tcp dport map @portmap\n"
         " }\n"
@@ -160,7 +184,7 @@ int wdn_net_init(wdn_daemon_t *d, hc_err_t *err)
         "  ip saddr %s/%u oifname != \"%s*\" masquerade\n"
         " }\n"
         "}\n",
-        t, f, f, f, f, f, f, f, f, f, pool, pool_prefix(d), f, f, pool, pool_prefix(d), f);
+        t, f, f, f, f, pool, pool_prefix(d), f);
     int r = run_nft(d, script);
     free(script);
     if (r != 0)
@@ -228,9 +252,11 @@ char *wdn_net_out_script(wdn_daemon_t *d, wdn_ctr_t *c, const wdn_req_t *req, hc
     } else if (strcmp(proto, "icmp") == 0) {
         snprintf(match, sizeof(match), "meta l4proto icmp ");
     }
-    return wdn_netlo_out(
-        d, c, req,
-        hc_asprintf("nft add rule ip %s c%u %s%saccept\n", d->conf.nft_table, c->slot, net, match));
+    char guard[96];
+    wdn_netx_guard(d, req->network, guard, sizeof(guard));
+    char *rule = hc_asprintf("nft add rule ip %s c%u %s%s%saccept\n", d->conf.nft_table, c->slot,
+                             net, guard, match);
+    return wdn_netx_out(d, req, wdn_netlo_out(d, c, req, rule));
 bad:
     hc_err_set(err, -EINVAL, "`network` must be an IPv4 CIDR like 10.0.0.0/8");
     return NULL;

@@ -32,6 +32,7 @@ typedef struct wdn_conf_s {
     char *net_pool;     /* first /30 of the pool, a.b.c.d */
     char *iface_prefix; /* host veth names: <prefix><slot>-0 */
     char *nft_table;    /* our own nftables table (family ip) */
+    char *resolv_conf;  /* the host's resolvers, for the containers' resolv.conf */
     unsigned port_base, port_count;
     uint64_t default_memory, default_disk, default_pids, default_cpu_shares;
     uint64_t grace_time; /* seconds; 0 keeps unreferenced containers */
@@ -209,6 +210,8 @@ int wdn_run_fork(wdn_daemon_t *d, int (*fn)(const char *arg), const char *arg, w
 /* net.c */
 int wdn_net_init(wdn_daemon_t *d, hc_err_t *err);
 void wdn_net_addrs(wdn_daemon_t *d, unsigned slot, char host[16], char ctr[16]);
+/* The container pool: its first address and prefix length. */
+void wdn_net_pool(wdn_daemon_t *d, char pool[16], unsigned *prefix);
 /* Host-side and container-side veth names of a slot (<prefix><slot>-0 / -1). */
 void wdn_net_names(wdn_daemon_t *d, unsigned slot, char host[32], char peer[32]);
 /* The shell script that removes the container's port mappings and net_out rules; NULL when

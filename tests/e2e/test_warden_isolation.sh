@@ -53,6 +53,36 @@ wdn run a -- socat -T2 - TCP:"$hosta":$bus_port,connect-timeout=2 </dev/null >/d
     wdn_fail "net_out of b opened the port for a"
 echo "ok - net_out is per container"
 
+# A rule for "the outside" (0.0.0.0/0) opens neither the host's ports nor another container.
+wdn create --handle c --memory 134217728 >/dev/null || wdn_fail "create c"
+wdn spawn c -- socat TCP-LISTEN:8081,fork,reuseaddr SYSTEM:'echo hello-c' >/dev/null
+ipc=$(wdn info c | json_get 'd["container_ip"]')
+wdn net-out a --network 0.0.0.0/0 --port $bus_port >/dev/null || wdn_fail "net_out a 0.0.0.0/0"
+wdn net-out a --network 0.0.0.0/0 --port 8081 >/dev/null || wdn_fail "net_out a 0.0.0.0/0"
+wdn run a -- socat -T2 - TCP:"$hosta":$bus_port,connect-timeout=2 </dev/null >/dev/null 2>&1 &&
+    wdn_fail "0.0.0.0/0 opened the gateway's port"
+[ -n "$hostip" ] && wdn run a -- socat -T2 - TCP:"$hostip":$bus_port,connect-timeout=2 \
+    </dev/null >/dev/null 2>&1 && wdn_fail "0.0.0.0/0 opened the host address's port"
+for _ in $(seq 50); do # c's listener is up once the host (not filtered) reaches it
+    out=$(socat -T1 - TCP:"$ipc":8081,connect-timeout=1 </dev/null 2>/dev/null)
+    [ "$out" = hello-c ] && break
+    sleep 0.1
+done
+expect_eq "c's listener answers the host" "$out" "hello-c"
+wdn run a -- socat -T2 - TCP:"$ipc":8081,connect-timeout=2 </dev/null >/dev/null 2>&1 &&
+    wdn_fail "0.0.0.0/0 opened another container"
+echo "ok - a 0.0.0.0/0 rule reaches neither the host nor another container"
+wdn net-out a --network "$ipc/32" --port 8081 >/dev/null || wdn_fail "net_out a to c"
+out=$(wdn run a -- socat -T2 - TCP:"$ipc":8081,connect-timeout=2 </dev/null 2>/dev/null)
+expect_eq "a rule naming the other container opens it" "$out" "hello-c"
+wdn destroy c >/dev/null || wdn_fail "destroy c"
+
+# The container's resolv.conf: the host's resolvers, a loopback one replaced by the gateway.
+want=$(awk '$1 == "nameserver" && $2 ~ /^[0-9.]+$/ {print $2}' /etc/resolv.conf | head -3 |
+    sed "s/^127\..*/$hosta/" | awk '!seen[$0]++')
+got=$(wdn run a -- cat /etc/resolv.conf | awk '$1 == "nameserver" {print $2}')
+expect_eq "container resolv.conf nameservers" "$got" "$want"
+
 # No IPv6 path around the IPv4 rules (the host side of the veth has no link-local address).
 wdn run b -- sh -c 'ip -6 addr' | grep -q inet6 && wdn_fail "container has IPv6 addresses"
 echo "ok - no IPv6 inside containers"
