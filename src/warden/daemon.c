@@ -350,6 +350,14 @@ void wdn_daemon_stop(wdn_daemon_t *d)
     }
 }
 
+void wdn_daemon_cleanup(wdn_daemon_t *d)
+{
+    if (d->ctrs || d->drains)
+        return;
+    wdn_net_fini(d);
+    wdn_cg_fini(&d->cg);
+}
+
 int wdn_daemon_init(wdn_daemon_t *d, uv_loop_t *loop, const wdn_conf_t *conf, hc_err_t *err)
 {
     memset(d, 0, sizeof(*d));

@@ -73,6 +73,7 @@ int main(int argc, char **argv)
         return 1;
     }
     uv_run(loop, UV_RUN_DEFAULT);
+    wdn_daemon_cleanup(&d);
     hc_log_info("stopped");
     return 0;
 }

@@ -151,6 +151,13 @@ static int net_slots(wdn_daemon_t *d, hc_err_t *err)
     return 0;
 }
 
+void wdn_net_fini(wdn_daemon_t *d)
+{
+    char *del[] = {NFT, "delete", "table", "ip", d->conf.nft_table, NULL};
+    if (run_wait(del) != 0)
+        hc_log_warn("cannot delete the nftables table", "table", d->conf.nft_table);
+}
+
 int wdn_net_init(wdn_daemon_t *d, hc_err_t *err)
 {
     if (pool_base(d) == 0 || (pool_base(d) & 3))

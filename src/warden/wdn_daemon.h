@@ -144,6 +144,12 @@ struct wdn_daemon_s {
 /* daemon.c */
 int wdn_daemon_init(wdn_daemon_t *d, uv_loop_t *loop, const wdn_conf_t *conf, hc_err_t *err);
 void wdn_daemon_stop(wdn_daemon_t *d);
+/*
+ * After the loop has ended: a warden that leaves no container behind removes what it made
+ * for them all (its nftables table and cgroup parents); with live containers both stay for
+ * the next warden to adopt. Blocking; never call it on the loop.
+ */
+void wdn_daemon_cleanup(wdn_daemon_t *d);
 /* Sends one response line (takes ownership of msg). */
 void wdn_conn_send(wdn_conn_t *c, json_t *msg);
 /* Ends the call in progress with a response (taken) or an error, and serves the next line. */
@@ -209,6 +215,8 @@ int wdn_run_fork(wdn_daemon_t *d, int (*fn)(const char *arg), const char *arg, w
 
 /* net.c */
 int wdn_net_init(wdn_daemon_t *d, hc_err_t *err);
+/* Deletes warden's nftables table (after the loop, with no container left). */
+void wdn_net_fini(wdn_daemon_t *d);
 void wdn_net_addrs(wdn_daemon_t *d, unsigned slot, char host[16], char ctr[16]);
 /* The container pool: its first address and prefix length. */
 void wdn_net_pool(wdn_daemon_t *d, char pool[16], unsigned *prefix);

@@ -183,4 +183,15 @@ for _ in $(seq 50); do
 done
 expect_eq "grace time destroys an unreferenced container" "$(wdn list)" "g2"
 wdn destroy g2 >/dev/null
+
+# A warden stopped with no container left removes its nftables table and cgroup parents.
+for _ in $(seq 50); do
+    [ -z "$(find /sys/fs/cgroup -mindepth 2 -type d -path "*/$CGP/*" 2>/dev/null)" ] && break
+    sleep 0.1
+done
+wdn_stop
+nft list table ip "$TABLE" >/dev/null 2>&1 && wdn_fail "table $TABLE left after a clean stop"
+left=$(find /sys/fs/cgroup -type d -path "*/$CGP*" 2>/dev/null)
+expect_eq "a clean stop leaves no cgroup dir" "$left" ""
+echo "ok - a warden stopped with no container leaves no nft table and no cgroup"
 echo "PASS"

@@ -171,6 +171,12 @@ int wdn_cg_init(wdn_cg_t *cg, const char *parent, const char *force, hc_err_t *e
     return cg->ops->prepare(cg, err);
 }
 
+void wdn_cg_fini(wdn_cg_t *cg)
+{
+    for (size_t i = 0; i < cg->ndirs; i++)
+        (void)rmdir(cg->dirs[i]); /* fails, harmlessly, while a container cgroup is inside */
+}
+
 int wdn_cg_create(wdn_cg_t *cg, const char *handle, hc_err_t *err)
 {
     for (size_t i = 0; i < cg->ndirs; i++) {

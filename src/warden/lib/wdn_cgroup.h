@@ -65,6 +65,8 @@ extern const wdn_cg_ops_t wdn_cg_v2_ops;
  * NULL, "v1" or "v2". Creates the parent dirs. Returns 0 or a negative errno with err set.
  */
 int wdn_cg_init(wdn_cg_t *cg, const char *parent, const char *force, hc_err_t *err);
+/* Removes the parent dirs made by wdn_cg_init where they are empty. */
+void wdn_cg_fini(wdn_cg_t *cg);
 /* Creates the container's cgroup in every hierarchy. */
 int wdn_cg_create(wdn_cg_t *cg, const char *handle, hc_err_t *err);
 /* True when the container's cgroup exists (in the first hierarchy). */
