@@ -1,8 +1,8 @@
 /*
  * Archive re-packing for staging (libarchive): the CC's package (zip) becomes a tar of app/
  * for warden's copy_in, and warden's copy_out of the staged tree becomes the droplet tgz.
- * Only plain paths, regular files, directories and relative symlinks pass; size and entry
- * counts are bounded. Blocking: thread pool only.
+ * Only plain paths, regular files, directories and relative symlinks that stay inside pass; size
+ * and entry counts are bounded. Blocking: thread pool only.
  */
 #include <archive.h>
 #include <archive_entry.h>
@@ -19,6 +19,28 @@ static bool safe_path(const char *p)
         size_t n = e ? (size_t)(e - s) : strlen(s);
         if (n == 2 && s[0] == '.' && s[1] == '.')
             return false;
+        s += n + (e ? 1 : 0);
+    }
+    return true;
+}
+
+bool dea_link_inside(const char *name, const char *target)
+{
+    if (!target || !*target || target[0] == '/')
+        return false;
+    long depth = 0; /* directories between the root and the link */
+    for (const char *s = name; (s = strchr(s, '/')) != NULL; s++)
+        if (s[1] && s[1] != '/')
+            depth++;
+    for (const char *s = target; *s;) {
+        const char *e = strchr(s, '/');
+        size_t n = e ? (size_t)(e - s) : strlen(s);
+        if (n == 2 && s[0] == '.' && s[1] == '.') {
+            if (--depth < 0)
+                return false;
+        } else if (n > 0 && !(n == 1 && s[0] == '.')) {
+            depth++;
+        }
         s += n + (e ? 1 : 0);
     }
     return true;
@@ -70,7 +92,7 @@ int dea_repack(const char *in_path, const char *out_path, const char *strip, con
             continue;
         if (type == AE_IFLNK) {
             const char *t = archive_entry_symlink(e);
-            if (!t || !safe_path(t)) {
+            if (!dea_link_inside(name, t)) {
                 rc = hc_err_set(err, -EINVAL, "unsafe symlink in archive: %s", name);
                 goto out;
             }

@@ -46,6 +46,18 @@ stage_request egress "$s"
 grep -q "Restoring the buildpack cache" "$T/egress.stage.log" || wdn_fail "cache not restored"
 echo "ok - a restage restores the buildpack cache (npm's cache)"
 
+# tests/apps/express ships no node_modules: Express and its dependencies come from the registry.
+src=$(app_src express)
+app_stage express "$src" node
+grep -q "^-----> npm install" "$T/express.stage.log" || {
+    cat "$T/express.stage.log"
+    wdn_fail "express: npm install did not run"
+}
+tar -tzf "$T/cc/express.tgz" | grep -q '^app/node_modules/express/package.json$' ||
+    wdn_fail "express: the droplet has no node_modules/express"
+app_run express 256 "hello from express, index 0"
+echo "ok - an Express app staged with npm install from the registry answers"
+
 # The app's container has no egress: the registry's address does not answer there.
 ip=$(getent ahostsv4 registry.npmjs.org | awk '{print $1; exit}')
 [ -n "$ip" ] || wdn_fail "registry.npmjs.org does not resolve on the host"
