@@ -82,6 +82,18 @@ req 'hearth-no-such-dist; python_version < "3"' || fail "a requirement for Pytho
 echo "ok - a requirement whose marker is false is skipped"
 req "-r other.txt" && fail "-r met"
 echo "ok - an option line (-r) needs pip"
+# Vendored distributions in both layouts: an .egg-info file and a .dist-info directory
+# whose name uses underscores for the dashes of the distribution's name.
+mkdir -p "$T/req/.hearth/site/hearth_vend_two-2.1.dist-info"
+printf 'Metadata-Version: 1.1\nName: hearth-vend-one\nVersion: 1.4\n' \
+    >"$T/req/.hearth/site/hearth_vend_one-1.4.egg-info"
+printf 'Metadata-Version: 2.1\nName: hearth-vend-two\nVersion: 2.1\n' \
+    >"$T/req/.hearth/site/hearth_vend_two-2.1.dist-info/METADATA"
+printf 'hearth-vend-one>=1.4\nHearth_Vend.Two==2.1\n' >"$T/req/requirements.txt"
+$PYAPP requirements-met "$T/req" >/dev/null || fail "vendored egg-info / dist-info not found"
+printf 'hearth-vend-two>2.1\n' >"$T/req/requirements.txt"
+$PYAPP requirements-met "$T/req" >/dev/null && fail "hearth-vend-two>2.1 met by 2.1"
+echo "ok - vendored .egg-info and .dist-info are read with their versions"
 out=$(printf 'Flask>=99\nDjango\n' >"$T/req/requirements.txt" && $PYAPP requirements-met "$T/req")
 expect_eq "the missing requirements are named" "$out" "Flask>=99"
 

@@ -26,45 +26,98 @@ def _requirement_lines(path):
             yield line
 
 
-def _installed_version(name, paths):
-    from importlib import metadata
+def _norm(name):
+    return re.sub(r"[-_.]+", "-", name).lower()
 
-    for d in metadata.distributions(path=paths):
-        n = d.metadata["Name"] or ""
-        if re.sub(r"[-_.]+", "-", n).lower() == re.sub(r"[-_.]+", "-", name).lower():
-            return d.version
+
+def _headers(path):
+    """Name and Version of a METADATA / PKG-INFO file (headers up to the first blank line)."""
+    out = {}
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            for line in f:
+                if not line.strip():
+                    break
+                key, sep, value = line.partition(":")
+                if sep and key in ("Name", "Version") and key not in out:
+                    out[key] = value.strip()
+    except OSError:
+        pass
+    return out
+
+
+def _installed_version(name, paths):
+    """The version of the first distribution called name in paths (.dist-info and .egg-info
+    entries, read directly: importlib.metadata alone takes longer to import than this)."""
+    want = _norm(name)
+    for p in paths:
+        try:
+            entries = sorted(os.listdir(p or "."))
+        except OSError:
+            continue
+        for e in entries:
+            base, ext = os.path.splitext(e)
+            if ext not in (".dist-info", ".egg-info") or _norm(base.split("-", 1)[0]) != want:
+                continue
+            full = os.path.join(p or ".", e)
+            if ext == ".dist-info":
+                meta = os.path.join(full, "METADATA")
+            elif os.path.isdir(full):
+                meta = os.path.join(full, "PKG-INFO")
+            else:
+                meta = full
+            h = _headers(meta)
+            if "Name" in h and _norm(h["Name"]) != want:
+                continue
+            version = h.get("Version") or (base.split("-")[1] if base.count("-") >= 1 else "")
+            if version:
+                return version
     return None
+
+
+def _load_requirement():
+    """pip's vendored packaging Requirement class, or None (imported only when needed: it
+    costs more than the whole check of plain names)."""
+    try:
+        from pip._vendor.packaging.requirements import Requirement
+    except ImportError:
+        return None
+    return Requirement
+
+
+_BARE_NAME = re.compile(r"([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9._-]*[A-Za-z0-9])$")
 
 
 def requirements_met(app):
     path = os.path.join(app, "requirements.txt")
     if not os.path.isfile(path):
         return 0
-    try:
-        from pip._vendor.packaging.requirements import Requirement
-    except ImportError:
-        Requirement = None
+    requirement = False  # not imported yet
     paths = [os.path.join(app, ".hearth", "site")] + sys.path
     missing = []
     for line in _requirement_lines(path):
         if line is None:
             missing.append("(an option line: pip must run)")
             continue
-        if Requirement is not None:
-            try:
-                req = Requirement(line)
-            except Exception:
-                missing.append(line)
-                continue
-            if req.marker is not None and not req.marker.evaluate():
-                continue
-            name, spec = req.name, req.specifier
-        else:
-            m = re.match(r"[A-Za-z0-9][A-Za-z0-9._-]*", line)
-            if not m:
-                missing.append(line)
-                continue
-            name, spec = m.group(0), None
+        name, spec = line, None  # a plain name: no version, no marker
+        if not _BARE_NAME.match(line):
+            if requirement is False:
+                requirement = _load_requirement()
+            if requirement is not None:
+                try:
+                    req = requirement(line)
+                except Exception:
+                    missing.append(line)
+                    continue
+                if req.marker is not None and not req.marker.evaluate():
+                    continue
+                name, spec = req.name, req.specifier
+            else:
+                m = re.match(r"[A-Za-z0-9][A-Za-z0-9._-]*", line)
+                if not m:
+                    missing.append(line)
+                    continue
+                name = m.group(0)
         version = _installed_version(name, paths)
         if version is None or (spec is not None and not spec.contains(version, prereleases=True)):
             missing.append(line)
