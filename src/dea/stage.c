@@ -162,6 +162,7 @@ static void write_package(uv_work_t *w)
 
 static void package_written(uv_work_t *w, int status)
 {
+    hc_log_debug("staging step done", "step", "package");
     stage_t *st = HC_CONTAINER_OF(w, stage_t, work);
     free(st->body);
     st->body = NULL;
@@ -174,6 +175,7 @@ static void package_written(uv_work_t *w, int status)
 
 static void on_package(const hc_http_client_result_t *res, void *data)
 {
+    hc_log_debug("staging step done", "step", "download");
     stage_t *st = data;
     if (res->error || res->status != 200) {
         char why[128];
@@ -215,6 +217,7 @@ static void pack_droplet(uv_work_t *w)
 
 static void on_upload(const hc_http_client_result_t *res, void *data)
 {
+    hc_log_debug("staging step done", "step", "upload");
     stage_t *st = data;
     if (res->error || res->status / 100 != 2) {
         char why[256];
@@ -229,6 +232,7 @@ static void on_upload(const hc_http_client_result_t *res, void *data)
 
 static void droplet_packed(uv_work_t *w, int status)
 {
+    hc_log_debug("staging step done", "step", "pack");
     stage_t *st = HC_CONTAINER_OF(w, stage_t, work);
     if (status < 0 || st->rc < 0) {
         fail(st, "packing the droplet failed: ", st->rc < 0 ? st->err.msg : "cancelled");
@@ -250,6 +254,7 @@ static void droplet_packed(uv_work_t *w, int status)
 static void after_copy_out_cache(hc_warden_t *w, json_t *resp, bool more, const char *error,
                                  void *data)
 {
+    hc_log_debug("staging step done", "step", "copy_out_cache", "err", error);
     (void)w, (void)resp, (void)more;
     stage_t *st = data;
     if (error)
@@ -259,6 +264,7 @@ static void after_copy_out_cache(hc_warden_t *w, json_t *resp, bool more, const 
 
 static void after_copy_out(hc_warden_t *w, json_t *resp, bool more, const char *error, void *data)
 {
+    hc_log_debug("staging step done", "step", "copy_out", "err", error);
     (void)w, (void)resp, (void)more;
     stage_t *st = data;
     if (error) {
@@ -287,6 +293,7 @@ static void on_stream(hc_warden_t *w, json_t *resp, bool more, const char *error
             dea_slog_append(&st->log, json_string_value(d), json_string_length(d));
         return;
     }
+    hc_log_debug("staging step done", "step", "buildpacks");
     int64_t status = json_integer_value(json_object_get(resp, "exit_status"));
     /* The driver prints "-----> Detected buildpack: NAME" */
     const char *d = strstr(st->log.buf.data, "Detected buildpack: ");
@@ -307,6 +314,7 @@ static void on_stream(hc_warden_t *w, json_t *resp, bool more, const char *error
 
 static void after_spawn(hc_warden_t *w, json_t *resp, bool more, const char *error, void *data)
 {
+    hc_log_debug("staging step done", "step", "spawn", "err", error);
     (void)w, (void)more;
     stage_t *st = data;
     if (error) {
@@ -350,6 +358,7 @@ static void run_buildpacks(stage_t *st)
 
 static void after_cache_in(hc_warden_t *w, json_t *resp, bool more, const char *error, void *data)
 {
+    hc_log_debug("staging step done", "step", "copy_in_cache", "err", error);
     (void)w, (void)resp, (void)more;
     stage_t *st = data;
     if (error)
@@ -359,6 +368,7 @@ static void after_cache_in(hc_warden_t *w, json_t *resp, bool more, const char *
 
 static void after_copy_in(hc_warden_t *w, json_t *resp, bool more, const char *error, void *data)
 {
+    hc_log_debug("staging step done", "step", "copy_in", "err", error);
     (void)w, (void)resp, (void)more;
     stage_t *st = data;
     if (error) {
@@ -378,6 +388,7 @@ static void after_copy_in(hc_warden_t *w, json_t *resp, bool more, const char *e
 
 static void after_create(hc_warden_t *w, json_t *resp, bool more, const char *error, void *data)
 {
+    hc_log_debug("staging step done", "step", "create", "err", error);
     (void)w, (void)resp, (void)more;
     stage_t *st = data;
     if (error) {
