@@ -116,4 +116,12 @@ expect_eq "Django settings module from manage.py" \
     "$(entry manage.py 'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "site1.settings")' \
         site1/wsgi.py 'application = 1' aaa/wsgi.py 'application = 1')" "site1.wsgi:application"
 expect_eq "a script with no WSGI object" "$(entry app.py 'print(1)')" ""
+
+# --- pyapp.py wsgi-server: the entry and its server in one interpreter start
+rm -rf "$T/e" && mkdir -p "$T/e" && printf 'app = Flask(__name__)\n' >"$T/e/app.py"
+expect_eq "wsgi-server with the host's gunicorn" "$($PYAPP wsgi-server "$T/e")" "app:app gunicorn"
+mkdir -p "$T/e/gunicorn" && echo 'raise ImportError("broken")' >"$T/e/gunicorn/__init__.py"
+expect_eq "wsgi-server when gunicorn does not import" "$($PYAPP wsgi-server "$T/e")" "app:app wsgiref"
+printf 'print(1)\n' >"$T/e/app.py"
+expect_eq "wsgi-server without an entry" "$($PYAPP wsgi-server "$T/e")" ""
 echo PASS

@@ -6,6 +6,9 @@ app's files and never import (run) the app's code.
                                   version satisfies its specifier; prints what is missing
   pyapp.py wsgi-entry APP         prints the app's WSGI entry as MODULE:OBJECT (Django project,
                                   a Flask object, a module-level `application`) or nothing
+  pyapp.py wsgi-server APP        prints "ENTRY SERVER" for the app's WSGI entry (as wsgi-entry)
+                                  with SERVER gunicorn when it imports (from APP or the
+                                  system), else wsgiref; nothing when there is no entry
   pyapp.py resolves URL           exit 0 when URL's host name resolves within 3 seconds (a
                                   container without a resolver would make pip wait far longer)
 """
@@ -158,6 +161,21 @@ def wsgi_entry(app):
     return ""
 
 
+def wsgi_server(app):
+    entry = wsgi_entry(app)
+    if not entry:
+        print()
+        return 0
+    sys.path.insert(0, os.path.abspath(app))
+    try:
+        import gunicorn  # noqa: F401
+    except Exception:
+        print(entry, "wsgiref")
+    else:
+        print(entry, "gunicorn")
+    return 0
+
+
 def resolves(url):
     import socket
     import threading
@@ -188,6 +206,8 @@ def main():
         return requirements_met(sys.argv[2])
     if sys.argv[1] == "resolves":
         return resolves(sys.argv[2])
+    if sys.argv[1] == "wsgi-server":
+        return wsgi_server(sys.argv[2])
     if sys.argv[1] == "wsgi-entry":
         print(wsgi_entry(sys.argv[2]))
         return 0
