@@ -97,6 +97,37 @@ echo "ok - vendored .egg-info and .dist-info are read with their versions"
 out=$(printf 'Flask>=99\nDjango\n' >"$T/req/requirements.txt" && $PYAPP requirements-met "$T/req")
 expect_eq "the missing requirements are named" "$out" "Flask>=99"
 
+# --- compile remembers a requirements check that passed, in the buildpack cache
+comp() { # compile of $T/rq with the cache $T/rqc, its output in $T/rq.out
+    sh "$BP/python/bin/compile" "$T/rq" "$T/rqc" >"$T/rq.out" 2>&1
+}
+cached() { grep -q "satisfied by the installed packages (as at the last staging)" "$T/rq.out"; }
+checked() { grep -qx -- "-----> requirements.txt is satisfied by the installed packages" "$T/rq.out"; }
+rm -rf "$T/rq" "$T/rqc" "$T/rqp" && mkdir -p "$T/rq/.hearth/site" "$T/rqc" "$T/rqp"
+printf 'Name: hv\nVersion: 1.0\n' >"$T/rq/.hearth/site/hv.egg-info"
+printf 'Flask\nhv==1.0\n' >"$T/rq/requirements.txt"
+comp && checked || fail "first check: $(cat "$T/rq.out")"
+comp && cached || fail "the same requirements again were checked anew: $(cat "$T/rq.out")"
+echo "ok - the same requirements and packages again: the check is skipped"
+printf 'Flask\nhv==1.0\nDjango\n' >"$T/rq/requirements.txt"
+comp && checked || fail "a changed requirements.txt was not checked: $(cat "$T/rq.out")"
+echo "ok - a changed requirements.txt is checked again"
+comp && cached || fail "not cached after the change: $(cat "$T/rq.out")"
+printf 'Name: hv\nVersion: 2.0\n' >"$T/rq/.hearth/site/hv.egg-info"
+PIP_INDEX_URL=http://127.0.0.1:9/simple comp
+grep -q "Not installed: hv==1.0" "$T/rq.out" || fail "a changed vendored version was not checked: $(cat "$T/rq.out")"
+echo "ok - a changed vendored package is checked again"
+printf 'Name: hv\nVersion: 1.0\n' >"$T/rq/.hearth/site/hv.egg-info"
+printf 'Flask\nhx==3\n' >"$T/rq/requirements.txt"
+mkdir -p "$T/rqp/hx-3.dist-info" && printf 'Name: hx\nVersion: 3\n' >"$T/rqp/hx-3.dist-info/METADATA"
+PYTHONPATH="$T/rqp" comp && checked || fail "hx from PYTHONPATH: $(cat "$T/rq.out")"
+PYTHONPATH="$T/rqp" comp && cached || fail "hx again: $(cat "$T/rq.out")"
+mv "$T/rqp/hx-3.dist-info" "$T/rqp/hx-2.dist-info"
+sed -i 's/Version: 3/Version: 2/' "$T/rqp/hx-2.dist-info/METADATA"
+PYTHONPATH="$T/rqp" PIP_INDEX_URL=http://127.0.0.1:9/simple comp
+grep -q "Not installed: hx==3" "$T/rq.out" || fail "a package replaced in a searched directory: $(cat "$T/rq.out")"
+echo "ok - a package replaced in a searched directory is checked again"
+
 # --- pyapp.py wsgi-entry
 entry() { # FILE CONTENT [FILE CONTENT]: the entry detected in a tree with these files
     rm -rf "$T/e" && mkdir -p "$T/e"

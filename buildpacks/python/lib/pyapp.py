@@ -1,9 +1,12 @@
 """Helpers of the python buildpack, run with the system's python3 at staging time. They read the
 app's files and never import (run) the app's code.
 
-  pyapp.py requirements-met APP   exit 0 when every line of APP/requirements.txt names an
+  pyapp.py requirements-met APP [DIRS]
+                                  exit 0 when every line of APP/requirements.txt names an
                                   installed distribution (system or APP/.hearth/site) whose
-                                  version satisfies its specifier; prints what is missing
+                                  version satisfies its specifier; prints what is missing.
+                                  With DIRS, writes there the directories searched, one a line
+                                  (what a cached answer depends on)
   pyapp.py wsgi-entry APP         prints the app's WSGI entry as MODULE:OBJECT (Django project,
                                   a Flask object, a module-level `application`) or nothing
   pyapp.py wsgi-server APP        prints "ENTRY SERVER" for the app's WSGI entry (as wsgi-entry)
@@ -91,12 +94,16 @@ def _load_requirement():
 _BARE_NAME = re.compile(r"([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9._-]*[A-Za-z0-9])$")
 
 
-def requirements_met(app):
+def requirements_met(app, dirs_out=None):
     path = os.path.join(app, "requirements.txt")
     if not os.path.isfile(path):
         return 0
     requirement = False  # not imported yet
     paths = [os.path.join(app, ".hearth", "site")] + sys.path
+    if dirs_out:
+        with open(dirs_out, "w", encoding="utf-8") as f:
+            # Not the app's .hearth/site: it is extracted anew at each staging.
+            f.writelines(os.path.abspath(p or ".") + "\n" for p in paths[1:] if "\n" not in p)
     missing = []
     for line in _requirement_lines(path):
         if line is None:
@@ -199,6 +206,8 @@ def resolves(url):
 
 
 def main():
+    if len(sys.argv) == 4 and sys.argv[1] == "requirements-met":
+        return requirements_met(sys.argv[2], sys.argv[3])
     if len(sys.argv) != 3:
         print(__doc__, file=sys.stderr)
         return 2
