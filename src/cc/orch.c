@@ -368,6 +368,14 @@ bool cc_orch_token_ok(cc_ctx_t *cc, const char *purpose, const char *guid, const
     return sodium_memcmp(mac, got, sizeof(mac)) == 0;
 }
 
+bool cc_orch_staging_pending(cc_ctx_t *cc, const char *guid, const char *package)
+{
+    for (const staging_t *t = pool(cc)->staging; t; t = t->next)
+        if (strcmp(t->guid, guid) == 0 && package && strcmp(t->package, package) == 0)
+            return true;
+    return false;
+}
+
 const char *cc_orch_staging_log(cc_ctx_t *cc, const char *guid, size_t *ret_len)
 {
     return cc_slogs_get(pool(cc)->logs, guid, ret_len);

@@ -50,6 +50,11 @@ void cc_orch_token(cc_ctx_t *cc, const char *purpose, const char *guid, const ch
 bool cc_orch_token_ok(cc_ctx_t *cc, const char *purpose, const char *guid, const char *sha1,
                       const char *token);
 /*
+ * True while the staging task of app guid's package is waiting for its reply: the droplet
+ * may be stored already, but no instance of it has been sent to a DEA yet.
+ */
+bool cc_orch_staging_pending(cc_ctx_t *cc, const char *guid, const char *package);
+/*
  * The staging log of app guid (live while a task runs, then its final log; *ret_len bytes,
  * NUL-terminated), or NULL when none is kept. Borrowed until control returns to the loop.
  */

@@ -174,6 +174,7 @@ static void write_package(uv_work_t *w)
 
 static void package_written(uv_work_t *w, int status)
 {
+    hc_log_debug("staging step done", "step", "package");
     stage_t *st = HC_CONTAINER_OF(w, stage_t, work);
     free(st->body);
     st->body = NULL;
@@ -186,6 +187,7 @@ static void package_written(uv_work_t *w, int status)
 
 static void on_package(const hc_http_client_result_t *res, void *data)
 {
+    hc_log_debug("staging step done", "step", "download");
     stage_t *st = data;
     if (res->error || res->status != 200) {
         char why[128];
@@ -227,6 +229,7 @@ static void pack_droplet(uv_work_t *w)
 
 static void on_upload(const hc_http_client_result_t *res, void *data)
 {
+    hc_log_debug("staging step done", "step", "upload");
     stage_t *st = data;
     if (res->error || res->status / 100 != 2) {
         char why[256];
@@ -241,6 +244,7 @@ static void on_upload(const hc_http_client_result_t *res, void *data)
 
 static void droplet_packed(uv_work_t *w, int status)
 {
+    hc_log_debug("staging step done", "step", "pack");
     stage_t *st = HC_CONTAINER_OF(w, stage_t, work);
     if (status < 0 || st->rc < 0) {
         fail(st, "packing the droplet failed: ", st->rc < 0 ? st->err.msg : "cancelled");
@@ -262,6 +266,7 @@ static void droplet_packed(uv_work_t *w, int status)
 static void after_copy_out_cache(hc_warden_t *w, json_t *resp, bool more, const char *error,
                                  void *data)
 {
+    hc_log_debug("staging step done", "step", "copy_out_cache", "err", error);
     (void)w, (void)resp, (void)more;
     stage_t *st = data;
     if (error)
@@ -271,6 +276,7 @@ static void after_copy_out_cache(hc_warden_t *w, json_t *resp, bool more, const 
 
 static void after_copy_out(hc_warden_t *w, json_t *resp, bool more, const char *error, void *data)
 {
+    hc_log_debug("staging step done", "step", "copy_out", "err", error);
     (void)w, (void)resp, (void)more;
     stage_t *st = data;
     if (error) {
@@ -299,6 +305,7 @@ static void on_stream(hc_warden_t *w, json_t *resp, bool more, const char *error
             dea_slog_append(&st->log, json_string_value(d), json_string_length(d));
         return;
     }
+    hc_log_debug("staging step done", "step", "buildpacks");
     int64_t status = json_integer_value(json_object_get(resp, "exit_status"));
     /* The driver prints "-----> Detected buildpack: NAME" */
     const char *d = strstr(st->log.buf.data, "Detected buildpack: ");
@@ -319,6 +326,7 @@ static void on_stream(hc_warden_t *w, json_t *resp, bool more, const char *error
 
 static void after_spawn(hc_warden_t *w, json_t *resp, bool more, const char *error, void *data)
 {
+    hc_log_debug("staging step done", "step", "spawn", "err", error);
     (void)w, (void)more;
     stage_t *st = data;
     if (error) {
@@ -362,6 +370,7 @@ static void run_buildpacks(stage_t *st)
 
 static void after_cache_in(hc_warden_t *w, json_t *resp, bool more, const char *error, void *data)
 {
+    hc_log_debug("staging step done", "step", "copy_in_cache", "err", error);
     (void)w, (void)resp, (void)more;
     stage_t *st = data;
     if (error)
@@ -371,6 +380,7 @@ static void after_cache_in(hc_warden_t *w, json_t *resp, bool more, const char *
 
 static void after_copy_in(hc_warden_t *w, json_t *resp, bool more, const char *error, void *data)
 {
+    hc_log_debug("staging step done", "step", "copy_in", "err", error);
     (void)w, (void)resp, (void)more;
     stage_t *st = data;
     if (error) {
@@ -429,6 +439,7 @@ static void open_egress(stage_t *st)
 
 static void after_create(hc_warden_t *w, json_t *resp, bool more, const char *error, void *data)
 {
+    hc_log_debug("staging step done", "step", "create", "err", error);
     (void)w, (void)resp, (void)more;
     stage_t *st = data;
     if (error) {

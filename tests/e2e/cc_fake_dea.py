@@ -6,7 +6,9 @@
                                             staging.ID.start by downloading the package,
                                             uploading a droplet and replying (for apps
                                             named slowlog*: a live staging log first,
-                                            finished once OUTFILE.release exists).
+                                            finished once OUTFILE.release exists; for
+                                            apps named slowreply*: the reply only once
+                                            OUTFILE.reply exists, after the upload).
   cc_fake_dea.py pub HOST:PORT SUBJECT DATA publish one message and exit.
 """
 import base64
@@ -78,6 +80,11 @@ def stage(s, lock, req, reply, gate):
         urllib.request.urlopen(r, timeout=10).read()
     except Exception as e:  # the CC sees the failure in the reply
         out["error"] = f"fake staging failed: {e}"
+    if str(req.get("name", "")).startswith("slowreply"):
+        for _ in range(600):
+            if os.path.exists(gate[: -len(".release")] + ".reply"):
+                break
+            time.sleep(0.1)
     pub(s, lock, reply, json.dumps(out))
 
 

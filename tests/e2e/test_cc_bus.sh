@@ -236,6 +236,47 @@ call "final staging log" GET /apps/slowlog/staging_log "$ALICE"
 expect 200
 [ "$BODY" = "-----> final log of the task" ] || fail "final staging log: '$BODY'"
 
+# Between the droplet's upload and the staging reply the app reads STAGED but no instance of
+# it has been sent to a DEA: GET /instances answers every index DOWN without asking the DEAs
+# (dea.find.droplet); once the reply has come and the instance is started, it asks them.
+call "create slowreply" POST /apps "$ALICE" '{"name":"slowreply","instances":1,"resources":{"memory":64}}'
+expect 302
+call "get slowreply" GET /apps/slowreply "$ALICE"
+SR=$(jfield .guid)
+mkdir -p "$CC_TMP/sr" && echo "slow reply bits" > "$CC_TMP/sr/index.html"
+(cd "$CC_TMP/sr" && zip -qr "$CC_TMP/sr.zip" .)
+STATUS=$(curl -s -o /dev/null -w '%{http_code}' -X PUT -H "Authorization: bearer $ALICE" \
+    -F "application=@$CC_TMP/sr.zip" -F 'resources=[]' "$CC_URL/apps/slowreply/application")
+[ "$STATUS" = 200 ] || fail "upload slowreply $STATUS"
+call "start slowreply" PUT /apps/slowreply "$ALICE" '{"state":"STARTED"}'
+expect 200
+for _ in $(seq 1 100); do
+    call "slowreply droplet stored" GET /apps/slowreply "$ALICE"
+    [ "$(jfield .package_state)" = STAGED ] && break
+    sleep 0.1
+done
+[ "$(jfield .package_state)" = STAGED ] || fail "slowreply droplet not stored: $BODY"
+FINDS=$(count_msgs '.subject == "dea.find.droplet" and (.data | fromjson | .droplet == "'"$SR"'")')
+call "instances before the staging reply" GET /apps/slowreply/instances "$ALICE"
+expect 200
+[ "$(printf '%s' "$BODY" | jq -c '[.instances[] | [.index, .state]]')" = '[[0,"DOWN"]]' ] ||
+    fail "instances before the staging reply: $BODY"
+call "stats before the staging reply" GET /apps/slowreply/stats "$ALICE"
+expect 200
+[ "$(printf '%s' "$BODY" | jq -r '."0".state')" = DOWN ] || fail "stats before the staging reply: $BODY"
+sleep 0.3
+[ "$(count_msgs '.subject == "dea.find.droplet" and (.data | fromjson | .droplet == "'"$SR"'")')" = "$FINDS" ] ||
+    fail "the DEAs were asked for instances that cannot exist yet"
+[ "$(count_msgs '.subject == "dea.dea-1.start" and (.data | fromjson | .name == "slowreply")')" = 0 ] ||
+    fail "slowreply started before its staging reply"
+touch "$MSGS.reply"
+wait_msg '.subject == "dea.dea-1.start" and (.data | fromjson | .name == "slowreply")' > /dev/null
+call "instances after the staging reply" GET /apps/slowreply/instances "$ALICE"
+expect 200
+[ "$(printf '%s' "$BODY" | jq -c '[.instances[] | [.index, .state]]')" = '[[0,"RUNNING"]]' ] ||
+    fail "instances after the staging reply: $BODY"
+echo "ok - instances of a droplet whose staging reply is awaited are DOWN without asking the DEAs"
+
 # The API route goes away when the CC stops.
 stop_cc
 wait_msg '.subject == "router.unregister" and (.data | fromjson | .uris == ["api.hearth.local"])' > /dev/null

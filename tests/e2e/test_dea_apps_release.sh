@@ -82,8 +82,51 @@ req 'hearth-no-such-dist; python_version < "3"' || fail "a requirement for Pytho
 echo "ok - a requirement whose marker is false is skipped"
 req "-r other.txt" && fail "-r met"
 echo "ok - an option line (-r) needs pip"
+# Vendored distributions in both layouts: an .egg-info file and a .dist-info directory
+# whose name uses underscores for the dashes of the distribution's name.
+mkdir -p "$T/req/.hearth/site/hearth_vend_two-2.1.dist-info"
+printf 'Metadata-Version: 1.1\nName: hearth-vend-one\nVersion: 1.4\n' \
+    >"$T/req/.hearth/site/hearth_vend_one-1.4.egg-info"
+printf 'Metadata-Version: 2.1\nName: hearth-vend-two\nVersion: 2.1\n' \
+    >"$T/req/.hearth/site/hearth_vend_two-2.1.dist-info/METADATA"
+printf 'hearth-vend-one>=1.4\nHearth_Vend.Two==2.1\n' >"$T/req/requirements.txt"
+$PYAPP requirements-met "$T/req" >/dev/null || fail "vendored egg-info / dist-info not found"
+printf 'hearth-vend-two>2.1\n' >"$T/req/requirements.txt"
+$PYAPP requirements-met "$T/req" >/dev/null && fail "hearth-vend-two>2.1 met by 2.1"
+echo "ok - vendored .egg-info and .dist-info are read with their versions"
 out=$(printf 'Flask>=99\nDjango\n' >"$T/req/requirements.txt" && $PYAPP requirements-met "$T/req")
 expect_eq "the missing requirements are named" "$out" "Flask>=99"
+
+# --- compile remembers a requirements check that passed, in the buildpack cache
+comp() { # compile of $T/rq with the cache $T/rqc, its output in $T/rq.out
+    sh "$BP/python/bin/compile" "$T/rq" "$T/rqc" >"$T/rq.out" 2>&1
+}
+cached() { grep -q "satisfied by the installed packages (as at the last staging)" "$T/rq.out"; }
+checked() { grep -qx -- "-----> requirements.txt is satisfied by the installed packages" "$T/rq.out"; }
+rm -rf "$T/rq" "$T/rqc" "$T/rqp" && mkdir -p "$T/rq/.hearth/site" "$T/rqc" "$T/rqp"
+printf 'Name: hv\nVersion: 1.0\n' >"$T/rq/.hearth/site/hv.egg-info"
+printf 'Flask\nhv==1.0\n' >"$T/rq/requirements.txt"
+comp && checked || fail "first check: $(cat "$T/rq.out")"
+comp && cached || fail "the same requirements again were checked anew: $(cat "$T/rq.out")"
+echo "ok - the same requirements and packages again: the check is skipped"
+printf 'Flask\nhv==1.0\nDjango\n' >"$T/rq/requirements.txt"
+comp && checked || fail "a changed requirements.txt was not checked: $(cat "$T/rq.out")"
+echo "ok - a changed requirements.txt is checked again"
+comp && cached || fail "not cached after the change: $(cat "$T/rq.out")"
+printf 'Name: hv\nVersion: 2.0\n' >"$T/rq/.hearth/site/hv.egg-info"
+PIP_INDEX_URL=http://127.0.0.1:9/simple comp
+grep -q "Not installed: hv==1.0" "$T/rq.out" || fail "a changed vendored version was not checked: $(cat "$T/rq.out")"
+echo "ok - a changed vendored package is checked again"
+printf 'Name: hv\nVersion: 1.0\n' >"$T/rq/.hearth/site/hv.egg-info"
+printf 'Flask\nhx==3\n' >"$T/rq/requirements.txt"
+mkdir -p "$T/rqp/hx-3.dist-info" && printf 'Name: hx\nVersion: 3\n' >"$T/rqp/hx-3.dist-info/METADATA"
+PYTHONPATH="$T/rqp" comp && checked || fail "hx from PYTHONPATH: $(cat "$T/rq.out")"
+PYTHONPATH="$T/rqp" comp && cached || fail "hx again: $(cat "$T/rq.out")"
+mv "$T/rqp/hx-3.dist-info" "$T/rqp/hx-2.dist-info"
+sed -i 's/Version: 3/Version: 2/' "$T/rqp/hx-2.dist-info/METADATA"
+PYTHONPATH="$T/rqp" PIP_INDEX_URL=http://127.0.0.1:9/simple comp
+grep -q "Not installed: hx==3" "$T/rq.out" || fail "a package replaced in a searched directory: $(cat "$T/rq.out")"
+echo "ok - a package replaced in a searched directory is checked again"
 
 # --- pyapp.py wsgi-entry
 entry() { # FILE CONTENT [FILE CONTENT]: the entry detected in a tree with these files
@@ -104,4 +147,12 @@ expect_eq "Django settings module from manage.py" \
     "$(entry manage.py 'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "site1.settings")' \
         site1/wsgi.py 'application = 1' aaa/wsgi.py 'application = 1')" "site1.wsgi:application"
 expect_eq "a script with no WSGI object" "$(entry app.py 'print(1)')" ""
+
+# --- pyapp.py wsgi-server: the entry and its server in one interpreter start
+rm -rf "$T/e" && mkdir -p "$T/e" && printf 'app = Flask(__name__)\n' >"$T/e/app.py"
+expect_eq "wsgi-server with the host's gunicorn" "$($PYAPP wsgi-server "$T/e")" "app:app gunicorn"
+mkdir -p "$T/e/gunicorn" && echo 'raise ImportError("broken")' >"$T/e/gunicorn/__init__.py"
+expect_eq "wsgi-server when gunicorn does not import" "$($PYAPP wsgi-server "$T/e")" "app:app wsgiref"
+printf 'print(1)\n' >"$T/e/app.py"
+expect_eq "wsgi-server without an entry" "$($PYAPP wsgi-server "$T/e")" ""
 echo PASS

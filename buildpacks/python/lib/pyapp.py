@@ -1,11 +1,17 @@
 """Helpers of the python buildpack, run with the system's python3 at staging time. They read the
 app's files and never import (run) the app's code.
 
-  pyapp.py requirements-met APP   exit 0 when every line of APP/requirements.txt names an
+  pyapp.py requirements-met APP [DIRS]
+                                  exit 0 when every line of APP/requirements.txt names an
                                   installed distribution (system or APP/.hearth/site) whose
-                                  version satisfies its specifier; prints what is missing
+                                  version satisfies its specifier; prints what is missing.
+                                  With DIRS, writes there the directories searched, one a line
+                                  (what a cached answer depends on)
   pyapp.py wsgi-entry APP         prints the app's WSGI entry as MODULE:OBJECT (Django project,
                                   a Flask object, a module-level `application`) or nothing
+  pyapp.py wsgi-server APP        prints "ENTRY SERVER" for the app's WSGI entry (as wsgi-entry)
+                                  with SERVER gunicorn when it imports (from APP or the
+                                  system), else wsgiref; nothing when there is no entry
   pyapp.py resolves URL           exit 0 when URL's host name resolves within 3 seconds (a
                                   container without a resolver would make pip wait far longer)
 """
@@ -26,45 +32,102 @@ def _requirement_lines(path):
             yield line
 
 
-def _installed_version(name, paths):
-    from importlib import metadata
+def _norm(name):
+    return re.sub(r"[-_.]+", "-", name).lower()
 
-    for d in metadata.distributions(path=paths):
-        n = d.metadata["Name"] or ""
-        if re.sub(r"[-_.]+", "-", n).lower() == re.sub(r"[-_.]+", "-", name).lower():
-            return d.version
+
+def _headers(path):
+    """Name and Version of a METADATA / PKG-INFO file (headers up to the first blank line)."""
+    out = {}
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            for line in f:
+                if not line.strip():
+                    break
+                key, sep, value = line.partition(":")
+                if sep and key in ("Name", "Version") and key not in out:
+                    out[key] = value.strip()
+    except OSError:
+        pass
+    return out
+
+
+def _installed_version(name, paths):
+    """The version of the first distribution called name in paths (.dist-info and .egg-info
+    entries, read directly: importlib.metadata alone takes longer to import than this)."""
+    want = _norm(name)
+    for p in paths:
+        try:
+            entries = sorted(os.listdir(p or "."))
+        except OSError:
+            continue
+        for e in entries:
+            base, ext = os.path.splitext(e)
+            if ext not in (".dist-info", ".egg-info") or _norm(base.split("-", 1)[0]) != want:
+                continue
+            full = os.path.join(p or ".", e)
+            if ext == ".dist-info":
+                meta = os.path.join(full, "METADATA")
+            elif os.path.isdir(full):
+                meta = os.path.join(full, "PKG-INFO")
+            else:
+                meta = full
+            h = _headers(meta)
+            if "Name" in h and _norm(h["Name"]) != want:
+                continue
+            version = h.get("Version") or (base.split("-")[1] if base.count("-") >= 1 else "")
+            if version:
+                return version
     return None
 
 
-def requirements_met(app):
-    path = os.path.join(app, "requirements.txt")
-    if not os.path.isfile(path):
-        return 0
+def _load_requirement():
+    """pip's vendored packaging Requirement class, or None (imported only when needed: it
+    costs more than the whole check of plain names)."""
     try:
         from pip._vendor.packaging.requirements import Requirement
     except ImportError:
-        Requirement = None
+        return None
+    return Requirement
+
+
+_BARE_NAME = re.compile(r"([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9._-]*[A-Za-z0-9])$")
+
+
+def requirements_met(app, dirs_out=None):
+    path = os.path.join(app, "requirements.txt")
+    if not os.path.isfile(path):
+        return 0
+    requirement = False  # not imported yet
     paths = [os.path.join(app, ".hearth", "site")] + sys.path
+    if dirs_out:
+        with open(dirs_out, "w", encoding="utf-8") as f:
+            # Not the app's .hearth/site: it is extracted anew at each staging.
+            f.writelines(os.path.abspath(p or ".") + "\n" for p in paths[1:] if "\n" not in p)
     missing = []
     for line in _requirement_lines(path):
         if line is None:
             missing.append("(an option line: pip must run)")
             continue
-        if Requirement is not None:
-            try:
-                req = Requirement(line)
-            except Exception:
-                missing.append(line)
-                continue
-            if req.marker is not None and not req.marker.evaluate():
-                continue
-            name, spec = req.name, req.specifier
-        else:
-            m = re.match(r"[A-Za-z0-9][A-Za-z0-9._-]*", line)
-            if not m:
-                missing.append(line)
-                continue
-            name, spec = m.group(0), None
+        name, spec = line, None  # a plain name: no version, no marker
+        if not _BARE_NAME.match(line):
+            if requirement is False:
+                requirement = _load_requirement()
+            if requirement is not None:
+                try:
+                    req = requirement(line)
+                except Exception:
+                    missing.append(line)
+                    continue
+                if req.marker is not None and not req.marker.evaluate():
+                    continue
+                name, spec = req.name, req.specifier
+            else:
+                m = re.match(r"[A-Za-z0-9][A-Za-z0-9._-]*", line)
+                if not m:
+                    missing.append(line)
+                    continue
+                name = m.group(0)
         version = _installed_version(name, paths)
         if version is None or (spec is not None and not spec.contains(version, prereleases=True)):
             missing.append(line)
@@ -105,6 +168,21 @@ def wsgi_entry(app):
     return ""
 
 
+def wsgi_server(app):
+    entry = wsgi_entry(app)
+    if not entry:
+        print()
+        return 0
+    sys.path.insert(0, os.path.abspath(app))
+    try:
+        import gunicorn  # noqa: F401
+    except Exception:
+        print(entry, "wsgiref")
+    else:
+        print(entry, "gunicorn")
+    return 0
+
+
 def resolves(url):
     import socket
     import threading
@@ -128,6 +206,8 @@ def resolves(url):
 
 
 def main():
+    if len(sys.argv) == 4 and sys.argv[1] == "requirements-met":
+        return requirements_met(sys.argv[2], sys.argv[3])
     if len(sys.argv) != 3:
         print(__doc__, file=sys.stderr)
         return 2
@@ -135,6 +215,8 @@ def main():
         return requirements_met(sys.argv[2])
     if sys.argv[1] == "resolves":
         return resolves(sys.argv[2])
+    if sys.argv[1] == "wsgi-server":
+        return wsgi_server(sys.argv[2])
     if sys.argv[1] == "wsgi-entry":
         print(wsgi_entry(sys.argv[2]))
         return 0

@@ -19,6 +19,7 @@
 #include "hc_json.h"
 #include "hc_log.h"
 #include "hc_time.h"
+#include "orch.h"
 
 #define CC_FIND_TIMEOUT_MS 2000
 #define CC_MAX_FILE_RESPONSE ((size_t)16 * 1024 * 1024)
@@ -297,6 +298,17 @@ static void h_running(const hc_http_request_t *req, hc_http_res_t *res, void *da
         if (!bus || hc_bus_request(bus, "healthmanager.status", s, strlen(s), CC_FIND_TIMEOUT_MS,
                                    on_crashes, q) < 0)
             on_crashes(NULL, HC_BUS_TIMEOUT, NULL, 0, q);
+        goto out;
+    }
+    if (app.package_hash && app.staged_package &&
+        strcmp(app.package_hash, app.staged_package) == 0 &&
+        cc_orch_staging_pending(cc, app.guid, app.package_hash)) {
+        /* The droplet is stored but its staging reply (which sends the instances to the DEAs)
+         * has not arrived: no instance of this version exists, and asking the DEAs would only
+         * wait the whole timeout for answers that cannot come. */
+        json_t *none = hc_json_arr();
+        on_found(cc, 0, none, q);
+        json_decref(none);
         goto out;
     }
     json_t *m = find_msg(&app, kind == K_STATS);
