@@ -83,6 +83,24 @@ static void stop_pid(pid_t *pid)
     *pid = -1;
 }
 
+/* The common end of a test file: the bus connection, the router, nats-server and the
+ * temp dir (kept, and named, with KEEP_LOGS set). Returns 0 or -1. */
+static int rt_teardown_all(natsConnection **nc, pid_t *rt_pid, pid_t *nats_pid, const char *dir)
+{
+    if (*nc)
+        natsConnection_Destroy(*nc);
+    *nc = NULL;
+    stop_pid(rt_pid);
+    stop_pid(nats_pid);
+    if (getenv("KEEP_LOGS") != NULL) {
+        fprintf(stderr, "logs in %s\n", dir);
+        return 0;
+    }
+    char cmd[300];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
 static int tcp_connect(int port)
 {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);

@@ -71,19 +71,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    if (nc)
-        natsConnection_Destroy(nc);
-    stop_pid(&rt_pid);
-    stop_pid(&nats_pid);
-    char cmd[300];
-    if (getenv("KEEP_LOGS") == NULL) {
-        snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-        if (system(cmd) != 0)
-            return -1;
-    } else {
-        fprintf(stderr, "logs in %s\n", dir);
-    }
-    return 0;
+    return rt_teardown_all(&nc, &rt_pid, &nats_pid, dir);
 }
 
 /*
