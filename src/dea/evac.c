@@ -1,8 +1,8 @@
 /*
  * Evacuation (SIGUSR2, as in v1): advertise no room once and then stop advertising, announce
  * every live instance as DEA_EVACUATION so the HM starts replacements elsewhere, keep serving
- * for evacuation_delay (evacuated instances are no longer heartbeated), then stop the
- * instances (routes removed) and exit.
+ * for evacuation_delay (evacuated instances are no longer heartbeated), then remove the routes,
+ * stop the instances evacuation_drain later and exit.
  */
 #include <signal.h>
 
@@ -16,7 +16,7 @@ static void on_exit_timer(uv_timer_t *t)
     hc_daemon_stop(dea->d);
 }
 
-static void on_evac_timer(uv_timer_t *t)
+static void on_drain_timer(uv_timer_t *t)
 {
     dea_t *dea = t->data;
     dea_inst_t *in = dea->insts, *next;
@@ -26,6 +26,20 @@ static void on_evac_timer(uv_timer_t *t)
     }
     /* Let the stops reach warden before the loop closes. */
     uv_timer_start(t, on_exit_timer, 2000, 0);
+}
+
+/*
+ * The delay is over: the routes go first, and the instances keep running for
+ * evacuation_drain so that what the routers already sent them is answered (killed mid-answer,
+ * a request would fail: the router can only retry one that got no response byte yet).
+ */
+static void on_evac_timer(uv_timer_t *t)
+{
+    dea_t *dea = t->data;
+    dea->draining = true; /* no re-registration (periodic, router.start) from now on */
+    for (dea_inst_t *in = dea->insts; in; in = in->next)
+        dea_inst_unregister(in);
+    uv_timer_start(t, on_drain_timer, dea->conf->evacuation_drain_ms, 0);
 }
 
 static void on_usr2(uv_signal_t *sig, int signum)
