@@ -23,11 +23,16 @@ void dea_advertise(dea_t *dea)
         dea_publish(dea, "dea.advertise", dea_advertise_msg(dea));
 }
 
+/*
+ * An evacuated instance was announced as exited (DEA_EVACUATION): it keeps serving until the
+ * delay ends but is no longer reported, or the HM would count it next to its replacement as a
+ * duplicate of the index and stop one of them.
+ */
 void dea_heartbeat(dea_t *dea, dea_inst_t *only)
 {
     json_t *arr = hc_json_arr();
     for (dea_inst_t *in = dea->insts; in; in = in->next)
-        if ((!only || in == only) &&
+        if ((!only || in == only) && !in->evacuated &&
             (in->state == DEA_STARTING || in->state == DEA_RUNNING || in->state == DEA_CRASHED))
             json_array_append_new(arr, dea_heartbeat_entry(in));
     if (!only && json_array_size(arr) == 0) {
@@ -160,8 +165,8 @@ static void on_find(hc_bus_sub_t *sub, const hc_bus_msg_t *msg, void *ud)
     }
     bool stats = json_is_true(json_object_get(f, "include_stats"));
     for (dea_inst_t *in = dea->insts; in; in = in->next) {
-        if (!dea_inst_matches(in, f))
-            continue;
+        if (in->evacuated || !dea_inst_matches(in, f))
+            continue; /* evacuated: its replacement runs elsewhere (see dea_heartbeat) */
         json_t *o = find_entry(dea, in, stats);
         hc_autofree char *s = json_dumps(o, JSON_COMPACT);
         json_decref(o);

@@ -35,6 +35,9 @@ const hc_conf_opt_t dea_conf_opts[] = {
     HC_CONF_UINT("pids", dea_conf_t, pids, 512, 16, 65536, "process limit per container"),
     HC_CONF_MS("evacuation_delay", dea_conf_t, evacuation_delay_ms, 30000, 0, 3600000,
                "SIGUSR2: time instances keep serving after DEA_EVACUATION"),
+    HC_CONF_MS("evacuation_drain", dea_conf_t, evacuation_drain_ms, 1000, 0, 600000,
+               "after evacuation_delay: time between removing the routes and stopping the "
+               "instances, so the requests the routers have in flight finish"),
     HC_CONF_STR("buildpacks_dir", dea_conf_t, buildpacks_dir, HEARTH_BUILDPACKS_DIR,
                 "built-in buildpacks"),
     HC_CONF_SIZE("log_max_bytes", dea_conf_t, log_max_bytes, 1024 * 1024, 1024, (uint64_t)1 << 40,

@@ -42,6 +42,7 @@ typedef struct dea_conf_s {
     uint64_t pids;
     uint64_t warm_containers; /* created ahead for starts (pool.c), 0: off */
     uint64_t evacuation_delay_ms;
+    uint64_t evacuation_drain_ms; /* routes removed -> instances stopped */
     char *buildpacks_dir;
     uint64_t log_max_bytes; /* an instance log is rotated at this size */
     uint64_t max_tailers;   /* live tails on the HTTP port */
@@ -146,6 +147,7 @@ struct dea_s {
     bool snapshot_dirty;
     bool snap_writing, snap_again;
     bool evacuating;
+    bool draining; /* evacuation: routes removed, instances stopped after evacuation_drain */
     uv_signal_t usr2;
     uv_timer_t evac_timer;
     bool stopped; /* the loop is closing: no new work */
@@ -192,7 +194,8 @@ bool dea_inst_matches(const dea_inst_t *in, const json_t *filter);
 double dea_now_s(void); /* wall clock, seconds with fractions (timestamps shown to people) */
 int dea_inst_start(dea_t *dea, dea_start_t *s, hc_err_t *err); /* takes s->msg */
 void dea_inst_stop(dea_inst_t *in, const char *reason);
-void dea_inst_register(dea_inst_t *in);
+void dea_inst_register(dea_inst_t *in); /* not while the DEA drains (evac.c) */
+void dea_inst_unregister(dea_inst_t *in);
 dea_inst_t *dea_inst_ref(dea_inst_t *in);
 void dea_inst_unref(dea_inst_t *in);
 int dea_reattach(dea_t *dea);

@@ -1,7 +1,8 @@
 /*
- * Evacuation (SIGUSR2, as in v1): announce every live instance as DEA_EVACUATION so the HM
- * starts replacements elsewhere, stop advertising, keep serving for evacuation_delay, then
- * stop the instances (routes removed) and exit.
+ * Evacuation (SIGUSR2, as in v1): advertise no room once and then stop advertising, announce
+ * every live instance as DEA_EVACUATION so the HM starts replacements elsewhere, keep serving
+ * for evacuation_delay (evacuated instances are no longer heartbeated), then remove the routes,
+ * stop the instances evacuation_drain later and exit.
  */
 #include <signal.h>
 
@@ -15,7 +16,7 @@ static void on_exit_timer(uv_timer_t *t)
     hc_daemon_stop(dea->d);
 }
 
-static void on_evac_timer(uv_timer_t *t)
+static void on_drain_timer(uv_timer_t *t)
 {
     dea_t *dea = t->data;
     dea_inst_t *in = dea->insts, *next;
@@ -27,6 +28,20 @@ static void on_evac_timer(uv_timer_t *t)
     uv_timer_start(t, on_exit_timer, 2000, 0);
 }
 
+/*
+ * The delay is over: the routes go first, and the instances keep running for
+ * evacuation_drain so that what the routers already sent them is answered (killed mid-answer,
+ * a request would fail: the router can only retry one that got no response byte yet).
+ */
+static void on_evac_timer(uv_timer_t *t)
+{
+    dea_t *dea = t->data;
+    dea->draining = true; /* no re-registration (periodic, router.start) from now on */
+    for (dea_inst_t *in = dea->insts; in; in = in->next)
+        dea_inst_unregister(in);
+    uv_timer_start(t, on_drain_timer, dea->conf->evacuation_drain_ms, 0);
+}
+
 static void on_usr2(uv_signal_t *sig, int signum)
 {
     (void)signum;
@@ -34,7 +49,13 @@ static void on_usr2(uv_signal_t *sig, int signum)
     if (dea->evacuating)
         return;
     dea->evacuating = true;
+    dea->stopping = true; /* no more advertising nor new starts */
     hc_log_info("evacuating: instances announced as DEA_EVACUATION");
+    /*
+     * One last advertisement with no room, before the exits: the CC still trusts the previous
+     * one for a while and would place the replacements the HM asks for right back here.
+     */
+    dea_publish(dea, "dea.advertise", dea_advertise_msg(dea));
     for (dea_inst_t *in = dea->insts; in; in = in->next) {
         if (in->state != DEA_STARTING && in->state != DEA_RUNNING)
             continue;
@@ -44,7 +65,6 @@ static void on_usr2(uv_signal_t *sig, int signum)
         in->exit_reason = NULL;
         in->notified = true;
     }
-    dea->stopping = true; /* no more advertising nor new starts */
     uv_timer_init(dea->loop, &dea->evac_timer);
     dea->evac_timer.data = dea;
     uv_timer_start(&dea->evac_timer, on_evac_timer, dea->conf->evacuation_delay_ms, 0);

@@ -97,9 +97,14 @@ static void unregister(dea_inst_t *in)
         dea_publish(in->dea, "router.unregister", dea_register_msg(in->dea, in, false));
 }
 
+void dea_inst_unregister(dea_inst_t *in)
+{
+    unregister(in);
+}
+
 void dea_inst_register(dea_inst_t *in)
 {
-    if (in->state != DEA_RUNNING || !json_array_size(in->s.uris))
+    if (in->state != DEA_RUNNING || !json_array_size(in->s.uris) || in->dea->draining)
         return;
     in->registered = true;
     dea_publish(in->dea, "router.register", dea_register_msg(in->dea, in, true));

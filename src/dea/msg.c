@@ -266,10 +266,12 @@ json_t *dea_advertise_msg(const dea_t *dea)
     hc_json_append_str(stacks, dea->conf->stack);
     hc_json_set_new(o, "stacks", stacks);
     hc_json_set_new(o, "runtimes", json_deep_copy(stacks));
+    int64_t st = (int64_t)dea->conf->max_staging - (int64_t)dea->staging_active;
+    if (dea->stopping)
+        mem = disk = st = 0; /* evacuating: the last advertisement says "no room here" */
     hc_json_set_int(o, "available_memory", mem > 0 ? mem : 0);
     hc_json_set_int(o, "available_disk", disk > 0 ? disk : 0);
     hc_json_set_new(o, "app_id_to_count", counts);
-    int64_t st = (int64_t)dea->conf->max_staging - (int64_t)dea->staging_active;
     hc_json_set_int(o, "available_staging", st > 0 ? st : 0);
     hc_json_set_bool(o, "prod", false);
     return o;

@@ -165,6 +165,14 @@ static void test_register_and_exited(void **state)
     assert_int_equal(
         json_integer_value(json_object_get(json_object_get(a, "app_id_to_count"), "app-1")), 1);
     json_decref(a);
+    /* An evacuating DEA advertises no room: the CC places nothing more on it. */
+    dea.stopping = true;
+    a = dea_advertise_msg(&dea);
+    assert_int_equal(json_integer_value(json_object_get(a, "available_memory")), 0);
+    assert_int_equal(json_integer_value(json_object_get(a, "available_disk")), 0);
+    assert_int_equal(json_integer_value(json_object_get(a, "available_staging")), 0);
+    json_decref(a);
+    dea.stopping = false;
     /* Snapshot: only instances with a job. */
     json_t *snap = dea_snapshot_json(&dea);
     assert_int_equal(json_array_size(json_object_get(snap, "instances")), 0);
