@@ -118,6 +118,9 @@ typedef struct hc_daemon_spec_s {
     int (*start)(hc_daemon_t *d, hc_err_t *err);
     /* First SIGTERM/SIGINT or hc_daemon_stop(): begin a graceful stop. NULL: stop at once. */
     void (*stop)(hc_daemon_t *d);
+    /* When set, the first SIGTERM calls this instead of stop (the DEA evacuates); the daemon
+     * ends itself with hc_daemon_stop. SIGINT, and a SIGTERM after it, still stop. */
+    void (*term)(hc_daemon_t *d);
     /* SIGHUP, after the log file was reopened. May be NULL. */
     void (*reload)(hc_daemon_t *d);
     uint64_t stop_timeout_ms; /* 0: HC_DAEMON_STOP_TIMEOUT_MS */
@@ -131,6 +134,7 @@ struct hc_daemon_s {
     const char *conf_path; /* -c FILE, or NULL */
     int exit_code;         /* returned by hc_daemon_main; the daemon may set it */
     bool stopping;         /* a stop has begun */
+    bool terminating;      /* spec->term was called */
     /* private */
     uv_loop_t _loop;
     uv_signal_t _sigterm, _sigint, _sighup;

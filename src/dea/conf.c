@@ -34,7 +34,7 @@ const hc_conf_opt_t dea_conf_opts[] = {
                  "containers created ahead so a start need not wait for one (0: off)"),
     HC_CONF_UINT("pids", dea_conf_t, pids, 512, 16, 65536, "process limit per container"),
     HC_CONF_MS("evacuation_delay", dea_conf_t, evacuation_delay_ms, 30000, 0, 3600000,
-               "SIGUSR2: time instances keep serving after DEA_EVACUATION"),
+               "SIGTERM or SIGUSR2: time instances keep serving after DEA_EVACUATION"),
     HC_CONF_MS("evacuation_drain", dea_conf_t, evacuation_drain_ms, 1000, 0, 600000,
                "after evacuation_delay: time between removing the routes and stopping the "
                "instances, so the requests the routers have in flight finish"),

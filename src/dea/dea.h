@@ -287,11 +287,15 @@ void dea_stage_request(dea_t *dea, const hc_bus_msg_t *msg);
 
 /* ---- evac.c ---- */
 int dea_evac_start(dea_t *dea);
+/* Evacuates (see evac.c): SIGTERM and SIGUSR2. */
+void dea_evacuate(dea_t *dea);
 void dea_evac_stop(dea_t *dea);
 
 /* ---- conf.c ---- */
 extern const hc_conf_opt_t dea_conf_opts[];
 int dea_start(hc_daemon_t *d, hc_err_t *err);
 void dea_stop(hc_daemon_t *d);
+/* SIGTERM: evacuate, then exit (spec.term). */
+void dea_term(hc_daemon_t *d);
 
 #endif

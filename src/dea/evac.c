@@ -1,8 +1,9 @@
 /*
- * Evacuation (SIGUSR2, as in v1): advertise no room once and then stop advertising, announce
- * every live instance as DEA_EVACUATION so the HM starts replacements elsewhere, keep serving
- * for evacuation_delay (evacuated instances are no longer heartbeated), then remove the routes,
- * stop the instances evacuation_drain later and exit.
+ * Evacuation (SIGTERM, and SIGUSR2 as in v1; SIGINT stops the DEA and leaves its apps running):
+ * advertise no room once and then stop advertising, announce every live instance as DEA_EVACUATION
+ * so the HM starts replacements elsewhere, keep serving for evacuation_delay (evacuated instances
+ * are no longer heartbeated), then remove the routes, stop the instances evacuation_drain later and
+ * exit.
  */
 #include <signal.h>
 
@@ -42,11 +43,9 @@ static void on_evac_timer(uv_timer_t *t)
     uv_timer_start(t, on_drain_timer, dea->conf->evacuation_drain_ms, 0);
 }
 
-static void on_usr2(uv_signal_t *sig, int signum)
+void dea_evacuate(dea_t *dea)
 {
-    (void)signum;
-    dea_t *dea = sig->data;
-    if (dea->evacuating)
+    if (dea->evacuating || dea->d->stopping)
         return;
     dea->evacuating = true;
     dea->stopping = true; /* no more advertising nor new starts */
@@ -68,6 +67,17 @@ static void on_usr2(uv_signal_t *sig, int signum)
     uv_timer_init(dea->loop, &dea->evac_timer);
     dea->evac_timer.data = dea;
     uv_timer_start(&dea->evac_timer, on_evac_timer, dea->conf->evacuation_delay_ms, 0);
+}
+
+void dea_term(hc_daemon_t *d)
+{
+    dea_evacuate(d->data);
+}
+
+static void on_usr2(uv_signal_t *sig, int signum)
+{
+    (void)signum;
+    dea_evacuate(sig->data);
 }
 
 int dea_evac_start(dea_t *dea)

@@ -14,6 +14,7 @@ static const hc_daemon_spec_t dea_spec = {
     .opts = dea_opts,
     .start = dea_start,
     .stop = dea_stop,
+    .term = dea_term,
     .stop_timeout_ms = 5000,
 };
 

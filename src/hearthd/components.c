@@ -1,5 +1,6 @@
 /* Which daemons the micro cloud runs, on which ports, with which arguments. */
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -238,6 +239,10 @@ int hd_components_plan(hd_t *hd, hc_err_t *err)
         }
         hd_child_t *c = hd_child_add(hd, components[i].name, bin);
         component_args(hd, c, data_dir);
+        /* SIGTERM would evacuate the DEA (its apps stopped after a delay); the micro cloud's
+         * stop leaves them running for the next start to re-attach. */
+        if (strcmp(c->name, "dea") == 0)
+            c->stop_signal = SIGINT;
         if (strcmp(c->name, "cc") == 0)
             hd->cc_router_port = component_has_key(bin, "router_port");
     }

@@ -78,7 +78,7 @@ for l in sys.stdin:
 }
 
 dea_stop() {
-    kill "$DEA_PID" 2>/dev/null && wait "$DEA_PID" 2>/dev/null
+    kill -INT "$DEA_PID" 2>/dev/null && wait "$DEA_PID" 2>/dev/null
     DEA_PID=""
 }
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# e2e (needs root): SIGUSR2 evacuates: droplet.exited DEA_EVACUATION at once while the app
+# e2e (needs root): SIGTERM evacuates: droplet.exited DEA_EVACUATION at once while the app
 # keeps serving, then after evacuation_delay the route is removed, evacuation_drain later the
 # container is destroyed and the DEA exits. The evacuated instance is no longer reported
 # (heartbeats, find.droplet): it was announced as exited and its replacement runs elsewhere.
@@ -15,7 +15,7 @@ P=$(echo "$R" | json_get 'd["port"]')
 I=$(echo "$R" | json_get 'd["private_instance_id"]')
 $BUS req "$NATS" dea.find.droplet "{\"droplet\":\"$APP\"}" 2 1 | grep -q "$I" ||
     wdn_fail "find.droplet does not answer for the running instance"
-kill -USR2 "$DEA_PID"
+kill -TERM "$DEA_PID" # SIGTERM evacuates (SIGUSR2 too, as in v1: test_hm_evacuate)
 X=$(bus_wait 10 "s=='droplet.exited' and d['instance']=='$I'")
 LINE=$(grep -n "droplet.exited.*$I" "$T/bus.jsonl" | cut -d: -f1)
 expect_eq "evacuation reason" "$(echo "$X" | json_get 'd["reason"]')" "DEA_EVACUATION"

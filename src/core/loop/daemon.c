@@ -70,6 +70,12 @@ static void on_stop_signal(uv_signal_t *h, int signum)
 {
     hc_daemon_t *d = h->data;
     const char *name = signum == SIGINT ? "SIGINT" : "SIGTERM";
+    if (signum == SIGTERM && d->spec->term && !d->terminating && !d->stopping) {
+        d->terminating = true;
+        hc_log_info("terminating", "signal", name);
+        d->spec->term(d);
+        return;
+    }
     if (d->stopping) {
         hc_log_warn("second stop signal, exiting now", "signal", name);
         _exit(1);
