@@ -12,6 +12,12 @@
 #include "api/api.h"
 
 typedef struct cc_job_s cc_job_t;
+/* How the worker authenticates the caller before fn runs. */
+typedef enum cc_job_auth_e {
+    CC_JOB_AUTH_TOKEN = 0, /* a valid bearer token (and Proxy-User) or the job fails 403/200 */
+    CC_JOB_AUTH_OPTIONAL,  /* a valid token sets authed and user; Proxy-User is ignored */
+    CC_JOB_AUTH_NONE,      /* the handler checked its own credentials on the loop */
+} cc_job_auth_t;
 /* Runs on a worker thread with db (the job's own connection until it returns). */
 typedef void (*cc_job_fn)(cc_job_t *job, cc_db_t *db);
 
@@ -19,12 +25,21 @@ struct cc_job_s {
     cc_ctx_t *cc;       /* read-only on the worker */
     hc_http_res_t *res; /* referenced until the reply: the request's slices stay valid */
     cc_auth_req_t auth;
+    cc_job_auth_t auth_mode;
+    bool authed;                /* the caller presented a valid token */
     cc_user_t user;             /* the caller, filled before fn runs */
     char name[CC_MAX_NAME + 1]; /* the NAME path parameter, when the handler sets it */
     hc_str_t body;              /* the request body (a slice of the request) */
     cc_job_fn fn;
     void *data; /* the handler's own state */
     void (*free_data)(void *data);
+    /*
+     * Optional, on the loop after fn (even when the client went away, when status is
+     * UV_ECANCELED or when the job failed): loop-owned state (rate limits, the bus,
+     * orchestration) is updated here from what fn left in data. Returns true when it sent the
+     * reply itself (or there is none to send), false to send the outcome below.
+     */
+    bool (*after)(cc_job_t *job, int status);
     /* The outcome, set by fn through the helpers below. */
     int code; /* a v1 error code to answer, or 0 */
     char msg[512];
@@ -49,5 +64,7 @@ void cc_job_fail(cc_job_t *job, int code, const char *fmt, ...) HC_PRINTF(3, 4);
 void cc_job_db_fail(cc_job_t *job, const char *what, const hc_err_t *err);
 /* Takes buf's bytes as a JSON reply (500 when the buffer overflowed). */
 void cc_job_reply_buf(cc_job_t *job, int status, hc_buf_t *buf);
+/* Takes json (a new reference, consumed) as the reply. */
+void cc_job_reply_json(cc_job_t *job, int status, json_t *json);
 
 #endif
