@@ -377,34 +377,32 @@ out:
     cc_app_release(&app);
 }
 
-static void h_env_get(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+/* GET /apps/NAME/env, on a worker. */
+static void env_get_work(cc_job_t *j, cc_db_t *db)
 {
-    cc_ctx_t *cc = data;
-    cc_user_t user;
     cc_app_t app = {0};
-    if (load_app(cc, req, res, &user, &app) < 0)
+    if (cc_job_load_app(j, db, &app) < 0)
         return;
     json_t *o = hc_json_obj();
     hc_json_set_new(o, "env", json_incref(app.env));
-    hc_http_reply_json(res, 200, o);
+    cc_job_reply_json(j, 200, o);
     cc_app_release(&app);
 }
 
-static void h_events(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+/* GET /apps/NAME/events, on a worker. */
+static void events_work(cc_job_t *j, cc_db_t *db)
 {
-    cc_ctx_t *cc = data;
-    cc_user_t user;
     cc_app_t app = {0};
     cc_db_res_t rows = {0};
     hc_err_t err;
 
-    if (load_app(cc, req, res, &user, &app) < 0)
+    if (cc_job_load_app(j, db, &app) < 0)
         return;
-    if (cc_db_exec(cc->db,
+    if (cc_db_exec(db,
                    "SELECT ts, email, action, detail FROM events WHERE app_guid = ?"
                    " ORDER BY ts, guid LIMIT 500",
                    CC_P(app.guid), &rows, &err) < 0) {
-        cc_reply_db_error(res, "events", &err);
+        cc_job_db_fail(j, "events", &err);
         goto out;
     }
     json_t *arr = hc_json_arr();
@@ -418,10 +416,30 @@ static void h_events(const hc_http_request_t *req, hc_http_res_t *res, void *dat
     }
     json_t *o = hc_json_obj();
     hc_json_set_new(o, "events", arr);
-    hc_http_reply_json(res, 200, o);
+    cc_job_reply_json(j, 200, o);
 out:
     cc_db_res_release(&rows);
     cc_app_release(&app);
+}
+
+/* A job on the app NAME of the caller (loaded by fn with cc_job_load_app). */
+static void start_app_job(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res,
+                          cc_job_fn fn)
+{
+    cc_job_t *j = cc_job_new(cc, req, res, fn);
+    if (cc_api_param(req, "name", j->name, sizeof(j->name)) < 0 || !cc_valid_name(j->name))
+        j->name[0] = '\0';
+    cc_job_start(j);
+}
+
+static void h_env_get(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+{
+    start_app_job(data, req, res, env_get_work);
+}
+
+static void h_events(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+{
+    start_app_job(data, req, res, events_work);
 }
 
 void cc_api_apps_routes(cc_ctx_t *cc, hc_http_server_t *srv)

@@ -67,4 +67,28 @@ void cc_job_reply_buf(cc_job_t *job, int status, hc_buf_t *buf);
 /* Takes json (a new reference, consumed) as the reply. */
 void cc_job_reply_json(cc_job_t *job, int status, json_t *json);
 
+/*
+ * Loads the caller's app named by job->name (empty: not found) on db. Returns 0, or < 0 after
+ * failing the job (404/301, 500/101). Worker; release the app with cc_app_release.
+ */
+struct cc_app_s;
+int cc_job_load_app(cc_job_t *job, cc_db_t *db, struct cc_app_s *app);
+
+/*
+ * A handler in two halves: a worker authenticates the caller and loads their app named by the
+ * NAME path parameter, then fn continues on the loop with them (for what only the loop may
+ * touch: the bus, the DEAs, orchestration, the staging logs). Failures (403/200, 404/301,
+ * 500/101) are answered without calling fn; fn owns the reply as a handler would (req and res
+ * stay valid during the call; fn takes its own reference to answer later). Loop thread.
+ */
+typedef void (*cc_app_then_fn)(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res,
+                               const cc_user_t *user, struct cc_app_s *app);
+void cc_job_app_then(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res,
+                     cc_app_then_fn fn);
+/* The same with the caller only: a worker checks the token, fn goes on from the loop. */
+typedef void (*cc_user_then_fn)(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res,
+                                const cc_user_t *user);
+void cc_job_auth_then(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res,
+                      cc_user_then_fn fn);
+
 #endif

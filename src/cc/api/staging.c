@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/job.h"
 #include "app.h"
 #include "blob/blob.h"
 #include "blob/multipart.h"
@@ -163,20 +164,23 @@ static void h_droplet_upload(const hc_http_request_t *req, hc_http_res_t *res, v
     cc_queue_work(cc, droplet_work, droplet_done, j);
 }
 
-static void h_staging_log(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+static void staging_log_then(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res,
+                             const cc_user_t *user, cc_app_t *app)
 {
-    cc_ctx_t *cc = data;
-    cc_user_t user;
-    cc_app_t app = {0};
-    if (cc_api_load_app(cc, req, res, &user, &app) < 0)
-        return;
+    (void)req;
+    (void)user;
     size_t len = 0;
-    const char *log = cc_orch_staging_log(cc, app.guid, &len);
+    const char *log = cc_orch_staging_log(cc, app->guid, &len);
     if (!log)
         cc_reply_error(res, CC_E_NOT_FOUND, "Could not find : 'staging log'");
     else
         hc_http_reply(res, 200, "text/plain; charset=utf-8", log, len);
-    cc_app_release(&app);
+}
+
+/* The caller and the app are loaded on the thread pool; the log is the loop's (orch). */
+static void h_staging_log(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+{
+    cc_job_app_then(data, req, res, staging_log_then);
 }
 
 /* Restage: the current package is staged again and, when STARTED, the app restarted. */

@@ -325,19 +325,15 @@ out:
     free(j);
 }
 
-static void h_upload(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+static void upload_then(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res,
+                        const cc_user_t *user, cc_app_t *app)
 {
-    cc_ctx_t *cc = data;
-    cc_user_t user;
-    cc_app_t app = {0};
     cc_mp_part_t parts[CC_MP_MAX_PARTS];
     size_t nparts = HC_ARRAY_SIZE(parts);
     hc_str_t boundary;
     json_t *list = NULL;
     hc_err_t err;
 
-    if (cc_api_load_app(cc, req, res, &user, &app) < 0)
-        return;
     if (cc_mp_boundary(hc_http_req_header(req, "Content-Type"), &boundary) < 0) {
         cc_reply_error(res, CC_E_BAD_REQUEST, "Bad request: expected multipart/form-data");
         goto out;
@@ -369,14 +365,19 @@ static void h_upload(const hc_http_request_t *req, hc_http_res_t *res, void *dat
     }
     j->cc = cc;
     j->res = hc_http_res_ref(res);
-    snprintf(j->guid, sizeof(j->guid), "%s", app.guid);
-    snprintf(j->email, sizeof(j->email), "%s", user.email);
+    snprintf(j->guid, sizeof(j->guid), "%s", app->guid);
+    snprintf(j->email, sizeof(j->email), "%s", user->email);
     if (zip)
         j->zip = zip->data;
     cc_queue_work(cc, upload_work, upload_done, j);
 out:
     json_decref(list);
-    cc_app_release(&app);
+}
+
+/* The caller and the app are loaded on the thread pool, the rest goes on from the loop. */
+static void h_upload(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+{
+    cc_job_app_then(data, req, res, upload_then);
 }
 
 /* ---- GET /apps/NAME/application ---- */
@@ -435,21 +436,23 @@ void cc_api_send_blob(cc_ctx_t *cc, hc_http_res_t *res, const char *key)
     cc_queue_work(cc, download_work, download_done, j);
 }
 
-static void h_download(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+static void download_then(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res,
+                          const cc_user_t *user, cc_app_t *app)
 {
-    cc_ctx_t *cc = data;
-    cc_user_t user;
-    cc_app_t app = {0};
-    if (cc_api_load_app(cc, req, res, &user, &app) < 0)
-        return;
-    if (!app.package_hash) {
+    (void)req;
+    (void)user;
+    if (!app->package_hash) {
         cc_reply_error(res, CC_E_RESOURCE_NOT_FOUND, "Could not find the requested resource");
     } else {
         char key[CC_SHA1_HEX + 8];
-        snprintf(key, sizeof(key), "pkg/%s", app.package_hash);
+        snprintf(key, sizeof(key), "pkg/%s", app->package_hash);
         cc_api_send_blob(cc, res, key);
     }
-    cc_app_release(&app);
+}
+
+static void h_download(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+{
+    cc_job_app_then(data, req, res, download_then);
 }
 
 void cc_api_upload_routes(cc_ctx_t *cc, hc_http_server_t *srv)
