@@ -22,7 +22,7 @@
 
 /* ---- brokers ---- */
 
-int cc_broker_get(cc_ctx_t *cc, const char *guid, cc_broker_t *ret)
+int cc_broker_get(const cc_ctx_t *cc, cc_db_t *db, const char *guid, cc_broker_t *ret)
 {
     memset(ret, 0, sizeof(*ret));
     if (!guid || !guid[0]) {
@@ -36,8 +36,7 @@ int cc_broker_get(cc_ctx_t *cc, const char *guid, cc_broker_t *ret)
     cc_db_res_t rows = {0};
     hc_err_t err;
     int r = -ENOENT;
-    if (cc_db_exec(cc->db,
-                   "SELECT guid, url, username, password FROM service_brokers WHERE guid = ?",
+    if (cc_db_exec(db, "SELECT guid, url, username, password FROM service_brokers WHERE guid = ?",
                    CC_P(guid), &rows, &err) == 0 &&
         rows.nrows == 1) {
         snprintf(ret->guid, sizeof(ret->guid), "%s", cc_db_cell(&rows, 0, 0));
@@ -527,7 +526,7 @@ static int load_named(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t 
     if (cc_api_param(req, "name", name, sizeof(name)) < 0 ||
         cc_db_exec(cc->db, "SELECT guid FROM service_brokers WHERE name = ?", CC_P(name), &rows,
                    &err) < 0 ||
-        rows.nrows == 0 || cc_broker_get(cc, cc_db_cell(&rows, 0, 0), &j->b) < 0) {
+        rows.nrows == 0 || cc_broker_get(cc, cc->db, cc_db_cell(&rows, 0, 0), &j->b) < 0) {
         cc_db_res_release(&rows);
         cc_reply_error(res, CC_E_NOT_FOUND, "Service broker not found");
         return -ENOENT;

@@ -25,15 +25,15 @@
 #define UPS_MAX_TAGS 32
 #define UPS_MAX_TAG 64
 
-int cc_service_bound_apps(cc_ctx_t *cc, const char *owner, const char *name, char *out, size_t size)
+int cc_service_bound_apps(cc_db_t *db, const char *owner, const char *name, char *out, size_t size)
 {
     cc_db_res_t rows = {0};
     hc_err_t err;
     size_t len = 0;
     int n = 0;
     out[0] = '\0';
-    if (cc_db_exec(cc->db, "SELECT name, services FROM apps WHERE owner = ? ORDER BY name",
-                   CC_P(owner), &rows, &err) < 0)
+    if (cc_db_exec(db, "SELECT name, services FROM apps WHERE owner = ? ORDER BY name", CC_P(owner),
+                   &rows, &err) < 0)
         return -EIO;
     for (size_t i = 0; i < rows.nrows; i++) {
         json_t *list = json_loads(cc_db_cell(&rows, i, 1), 0, NULL), *v;
@@ -280,7 +280,7 @@ static void h_get(const hc_http_request_t *req, hc_http_res_t *res, void *data)
     hc_json_set_str(o, "syslog_drain_url", cc_db_cell(&rows, 0, 3));
     hc_json_set_str(o, "route_service_url", cc_db_cell(&rows, 0, 4));
     char bound[256];
-    if (cc_service_bound_apps(cc, user.email, name, bound, sizeof(bound)) > 0)
+    if (cc_service_bound_apps(cc->db, user.email, name, bound, sizeof(bound)) > 0)
         hc_json_set_str(o, "bound", bound);
     hc_http_reply_json(res, 200, o);
 out:
@@ -319,7 +319,7 @@ static void h_update(const hc_http_request_t *req, hc_http_res_t *res, void *dat
     json_t *o = hc_json_obj();
     char bound[256];
     hc_json_set_str(o, "name", name);
-    if (cc_service_bound_apps(cc, user.email, name, bound, sizeof(bound)) > 0)
+    if (cc_service_bound_apps(cc->db, user.email, name, bound, sizeof(bound)) > 0)
         hc_json_set_str(o, "bound", bound);
     hc_http_reply_json(res, 200, o);
 out:
