@@ -2,7 +2,8 @@
 # pool: with the users table locked by another PostgreSQL session, a registration and a user
 # lookup wait for the database while the CC keeps answering /info and the bulk API; with the
 # events table locked, GET /apps/NAME/events waits while the app, its env, the user and a
-# login are answered. Everything completes once the locks go.
+# login are answered; with service_instances locked, the service listings wait while the apps
+# and /info are answered. Everything completes once the locks go.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 PGDIR=$(mktemp -d /tmp/hearth-cc-pg.XXXXXX)
@@ -113,5 +114,32 @@ unlock
 wait "$EVENTS"
 [ "$(cat "$CC_TMP/events.status")" = 200 ] || fail "events after the lock: $(cat "$CC_TMP/events.status")"
 [ "$(jq -r '.events[0].action' "$CC_TMP/events")" = app.create ] || fail "events body: $(cat "$CC_TMP/events")"
+
+# --- The service_instances table locked: the service listings wait; apps and users answer.
+call "user-provided" POST /user_provided_services "$ALICE" '{"name":"ups1","credentials":{"k":"v"}}'
+expect 201
+lock service_instances
+bg svcs -H "Authorization: bearer $ALICE" "$CC_URL/services"
+SVCS=$BG
+bg ups -H "Authorization: bearer $ALICE" "$CC_URL/user_provided_services/ups1"
+UPS=$BG
+await_waiting service_instances 2
+
+STATUS=$(curl -s -m 10 -o /dev/null -w '%{http_code}' "$CC_URL/info")
+[ "$STATUS" = 200 ] || fail "/info while service_instances is locked: $STATUS"
+call "apps while service_instances is locked" GET /apps "$ALICE"
+expect 200
+[ "$(jfield '.[0].name')" = a1 ] || fail "apps: $BODY"
+call "events while service_instances is locked" GET /apps/a1/events "$ALICE"
+expect 200
+kill -0 "$SVCS" 2>/dev/null || fail "GET /services finished while its table was locked"
+kill -0 "$UPS" 2>/dev/null || fail "GET /user_provided_services/NAME finished while its table was locked"
+
+unlock
+wait "$SVCS" "$UPS"
+[ "$(cat "$CC_TMP/svcs.status")" = 200 ] || fail "services after the lock: $(cat "$CC_TMP/svcs.status")"
+[ "$(jq -r '.[0].name' "$CC_TMP/svcs")" = ups1 ] || fail "services body: $(cat "$CC_TMP/svcs")"
+[ "$(cat "$CC_TMP/ups.status")" = 200 ] || fail "ups after the lock: $(cat "$CC_TMP/ups.status")"
+[ "$(jq -r .credentials.k "$CC_TMP/ups")" = v ] || fail "ups body: $(cat "$CC_TMP/ups")"
 
 echo "PASS test_cc_offload_users_pg"
