@@ -119,12 +119,13 @@ int cc_event_add(cc_ctx_t *cc, const char *app_guid, const char *email, const ch
                  const char *detail, hc_err_t *err);
 
 /*
- * Authenticates and loads the caller's app named by the NAME path parameter. Returns 0, or
- * < 0 after replying (403/200, 404/301, 500/101). Release the app with cc_app_release.
+ * Loads the app named by the NAME path parameter of user (already authenticated, see
+ * cc_job_auth_then) on the loop's connection. Returns 0, or < 0 after replying (404/301,
+ * 500/101). Release the app with cc_app_release.
  */
 struct cc_app_s;
-int cc_api_load_app(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res, cc_user_t *user,
-                    struct cc_app_s *app);
+int cc_api_load_app(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res,
+                    const cc_user_t *user, struct cc_app_s *app);
 
 /* Sends blob `key` as a 200 response body (read on the thread pool), or 404/401. */
 void cc_api_send_blob(cc_ctx_t *cc, hc_http_res_t *res, const char *key);

@@ -121,10 +121,11 @@ static void h_apps_list(const hc_http_request_t *req, hc_http_res_t *res, void *
     cc_job_start(cc_job_new(data, req, res, apps_list_work));
 }
 
-static void h_app_create(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+/* POST /apps, on the loop once a worker authenticated the caller (the write stays here). */
+static void app_create_then(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res,
+                            const cc_user_t *userp)
 {
-    cc_ctx_t *cc = data;
-    cc_user_t user;
+    cc_user_t user = *userp;
     json_t *body = NULL;
     cc_app_t app = {0};
     cc_app_err_t e = {0};
@@ -133,8 +134,6 @@ static void h_app_create(const hc_http_request_t *req, hc_http_res_t *res, void 
     char guid[HC_UUID_STR_LEN + 1];
     int r;
 
-    if (cc_api_auth(cc, req, res, &user) < 0)
-        return;
     if (cc_api_body_obj(req, res, &body) < 0)
         return;
     if (hc_json_get_str(body, "name", &name, &err) < 0 || !cc_valid_name(name)) {
@@ -200,15 +199,13 @@ out:
     json_decref(body);
 }
 
-/* Authenticates and loads the app NAME of the caller; replies and returns < 0 on failure. */
-static int load_app(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res, cc_user_t *user,
-                    cc_app_t *app)
+/* Loads the app NAME of the (authenticated) caller; replies and returns < 0 on failure. */
+static int load_app(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res,
+                    const cc_user_t *user, cc_app_t *app)
 {
     char name[CC_MAX_NAME + 1];
     hc_err_t err;
 
-    if (cc_api_auth(cc, req, res, user) < 0)
-        return -EACCES;
     if (cc_api_param(req, "name", name, sizeof(name)) < 0 || !cc_valid_name(name)) {
         cc_reply_error(res, CC_E_APP_NOT_FOUND, "Application not found");
         return -ENOENT;
@@ -221,8 +218,8 @@ static int load_app(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *r
     return r;
 }
 
-int cc_api_load_app(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res, cc_user_t *user,
-                    cc_app_t *app)
+int cc_api_load_app(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res,
+                    const cc_user_t *user, cc_app_t *app)
 {
     return load_app(cc, req, res, user, app);
 }
@@ -277,10 +274,14 @@ static void app_snapshot(const cc_app_t *a, cc_app_t *s)
     s->run_count = a->run_count;
 }
 
-static void h_app_update(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+/*
+ * PUT /apps/NAME, on the loop once a worker authenticated the caller: the app is read here,
+ * in line with its update (the optimistic lock of a concurrent update is not tripped).
+ */
+static void app_update_then(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res,
+                            const cc_user_t *userp)
 {
-    cc_ctx_t *cc = data;
-    cc_user_t user;
+    cc_user_t user = *userp;
     cc_app_t app = {0}, before = {0};
     json_t *body = NULL, *meta;
     cc_app_err_t e = {0};
@@ -350,10 +351,10 @@ out:
     json_decref(body);
 }
 
-static void h_app_delete(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+static void app_delete_then(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res,
+                            const cc_user_t *userp)
 {
-    cc_ctx_t *cc = data;
-    cc_user_t user;
+    cc_user_t user = *userp;
     cc_app_t app = {0};
     hc_err_t err;
 
@@ -375,6 +376,21 @@ static void h_app_delete(const hc_http_request_t *req, hc_http_res_t *res, void 
     cc_reply_empty(res, 200);
 out:
     cc_app_release(&app);
+}
+
+static void h_app_create(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+{
+    cc_job_auth_then(data, req, res, app_create_then);
+}
+
+static void h_app_update(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+{
+    cc_job_auth_then(data, req, res, app_update_then);
+}
+
+static void h_app_delete(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+{
+    cc_job_auth_then(data, req, res, app_delete_then);
 }
 
 /* GET /apps/NAME/env, on a worker. */

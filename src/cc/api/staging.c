@@ -184,10 +184,10 @@ static void h_staging_log(const hc_http_request_t *req, hc_http_res_t *res, void
 }
 
 /* Restage: the current package is staged again and, when STARTED, the app restarted. */
-static void h_restage(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+static void restage_then(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res,
+                         const cc_user_t *userp)
 {
-    cc_ctx_t *cc = data;
-    cc_user_t user;
+    cc_user_t user = *userp;
     cc_app_t app = {0}, before = {0};
     hc_err_t err;
     if (cc_api_load_app(cc, req, res, &user, &app) < 0)
@@ -220,6 +220,12 @@ static void h_restage(const hc_http_request_t *req, hc_http_res_t *res, void *da
 out:
     cc_app_release(&app);
     cc_app_release(&before);
+}
+
+/* The caller is authenticated on a worker; the app is read and written from the loop. */
+static void h_restage(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+{
+    cc_job_auth_then(data, req, res, restage_then);
 }
 
 void cc_api_staging_routes(cc_ctx_t *cc, hc_http_server_t *srv)
