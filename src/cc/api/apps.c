@@ -275,13 +275,14 @@ static void app_snapshot(const cc_app_t *a, cc_app_t *s)
 }
 
 /*
- * PUT /apps/NAME, on the loop once a worker authenticated the caller: the app is read here,
- * in line with its update (the optimistic lock of a concurrent update is not tripped).
+ * PUT /apps/NAME stays whole on the loop: the check of the client's meta.version and the update
+ * belong together, and a worker hop between the client's read and this check (queued behind
+ * droplet and blob work on the thread pool) lets a droplet store bump the version in between.
  */
-static void app_update_then(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res,
-                            const cc_user_t *userp)
+static void h_app_update(const hc_http_request_t *req, hc_http_res_t *res, void *data)
 {
-    cc_user_t user = *userp;
+    cc_ctx_t *cc = data;
+    cc_user_t user;
     cc_app_t app = {0}, before = {0};
     json_t *body = NULL, *meta;
     cc_app_err_t e = {0};
@@ -289,7 +290,7 @@ static void app_update_then(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_
     char *detail = NULL;
     int r;
 
-    if (load_app(cc, req, res, &user, &app) < 0)
+    if (cc_api_auth(cc, req, res, &user) < 0 || load_app(cc, req, res, &user, &app) < 0)
         return;
     if (cc_api_body_obj(req, res, &body) < 0)
         goto out;
@@ -381,11 +382,6 @@ out:
 static void h_app_create(const hc_http_request_t *req, hc_http_res_t *res, void *data)
 {
     cc_job_auth_then(data, req, res, app_create_then);
-}
-
-static void h_app_update(const hc_http_request_t *req, hc_http_res_t *res, void *data)
-{
-    cc_job_auth_then(data, req, res, app_update_then);
 }
 
 static void h_app_delete(const hc_http_request_t *req, hc_http_res_t *res, void *data)
