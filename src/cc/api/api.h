@@ -59,11 +59,11 @@ void cc_reply_empty(hc_http_res_t *res, int status);
 /*
  * Reads the bearer token (Authorization: "bearer TOKEN", "Bearer TOKEN" or the bare token
  * as v1 clients send it), finds the unexpired token and its user, applies Proxy-User for
- * admins. Returns 0 with *user filled, or -EACCES after replying 403/200 (or 403/201).
+ * admins, on the loop's connection. Returns 0 with *user filled, or -EACCES after replying
+ * 403/200 (or 403/201). Only PUT /apps/NAME still uses it: every other handler authenticates
+ * on a worker (api/job.h).
  */
 int cc_api_auth(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res, cc_user_t *user);
-/* Like cc_api_auth without replying: 0 when a valid token is present, else -EACCES. */
-int cc_api_auth_quiet(cc_ctx_t *cc, const hc_http_request_t *req, cc_user_t *user);
 /* True when email is an admin by configuration. Any thread (the configuration is fixed). */
 bool cc_is_conf_admin(const cc_ctx_t *cc, const char *email);
 
@@ -84,8 +84,6 @@ void cc_auth_capture(const hc_http_request_t *req, cc_auth_req_t *a);
  */
 int cc_auth_resolve(const cc_ctx_t *cc, cc_db_t *db, const cc_auth_req_t *a, cc_user_t *user,
                     hc_err_t *err);
-/* Replies the error cc_auth_resolve returned (logs a database error). */
-void cc_reply_auth_error(hc_http_res_t *res, int code, const hc_err_t *err);
 
 /*
  * Parses the body as a JSON object (bounded by CC_MAX_JSON_BODY). Returns 0 and a new

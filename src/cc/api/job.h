@@ -1,10 +1,11 @@
 /*
  * job.h - REST handlers whose database work runs on the thread pool (STYLE R20): the loop
  * copies what the handler needs out of the request, a worker takes a pooled connection (one
- * thread per connection at a time), authenticates the caller, runs the handler's work and
- * prepares the reply body; the loop then sends it. The work touches nothing the loop owns:
- * only the job, the fixed configuration, the connection it was given and the blob store
- * (thread-safe).
+ * thread per connection at a time), authenticates the caller, runs the handler's work (its
+ * reads and its transactions) and prepares the reply body; the loop then runs the optional
+ * after hook (rate limits, the bus, the broker, orchestration: what only the loop may touch)
+ * and sends the reply. The work touches nothing the loop owns: only the job, the fixed
+ * configuration, the connection it was given and the blob store (thread-safe).
  */
 #ifndef HEARTH_CC_API_JOB_H
 #define HEARTH_CC_API_JOB_H
