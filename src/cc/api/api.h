@@ -112,8 +112,8 @@ typedef void (*cc_work_fn)(void *data);
 typedef void (*cc_done_fn)(void *data, int status);
 void cc_queue_work(cc_ctx_t *cc, cc_work_fn work, cc_done_fn done, void *data);
 
-/* Records an audit event for an app (inside or outside a transaction). */
-int cc_event_add(cc_ctx_t *cc, const char *app_guid, const char *email, const char *action,
+/* Records an audit event for an app on db (inside or outside a transaction). Any thread. */
+int cc_event_add(cc_db_t *db, const char *app_guid, const char *email, const char *action,
                  const char *detail, hc_err_t *err);
 
 /*

@@ -177,7 +177,7 @@ static void app_create_then(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_
         reply_app_err(res, &e, &err);
         goto out;
     }
-    if (cc_event_add(cc, app.guid, user.email, "app.create", NULL, &err) < 0 ||
+    if (cc_event_add(cc->db, app.guid, user.email, "app.create", NULL, &err) < 0 ||
         cc_db_commit(cc->db, &err) < 0)
         goto dbfail;
     hc_log_info("app created", "app", name, "guid", app.guid, "owner", user.email);
@@ -334,7 +334,7 @@ static void h_app_update(const hc_http_request_t *req, hc_http_res_t *res, void 
     detail = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
     if (detail && strlen(detail) > 2048)
         detail[2048] = '\0';
-    if (cc_event_add(cc, app.guid, user.email, "app.update", detail, &err) < 0 ||
+    if (cc_event_add(cc->db, app.guid, user.email, "app.update", detail, &err) < 0 ||
         cc_db_commit(cc->db, &err) < 0)
         goto dbfail;
     if (!json_equal(before.services, app.services))
@@ -365,7 +365,7 @@ static void app_delete_then(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_
         cc_db_exec(cc->db, "DELETE FROM routes WHERE app_guid = ?", CC_P(app.guid), NULL, &err) <
             0 ||
         cc_db_exec(cc->db, "DELETE FROM apps WHERE guid = ?", CC_P(app.guid), NULL, &err) < 0 ||
-        cc_event_add(cc, app.guid, user.email, "app.delete", NULL, &err) < 0 ||
+        cc_event_add(cc->db, app.guid, user.email, "app.delete", NULL, &err) < 0 ||
         cc_db_commit(cc->db, &err) < 0) {
         cc_db_rollback(cc->db);
         cc_reply_db_error(res, "delete app", &err);

@@ -289,13 +289,13 @@ void cc_queue_work(cc_ctx_t *cc, cc_work_fn work, cc_done_fn done, void *data)
     hc_assert(r == 0); /* only fails for a NULL work callback */
 }
 
-int cc_event_add(cc_ctx_t *cc, const char *app_guid, const char *email, const char *action,
+int cc_event_add(cc_db_t *db, const char *app_guid, const char *email, const char *action,
                  const char *detail, hc_err_t *err)
 {
     char guid[HC_UUID_STR_LEN + 1], ts[24];
     hc_uuid4(guid);
     snprintf(ts, sizeof(ts), "%lld", (long long)hc_wall_ms());
-    return cc_db_exec(cc->db,
+    return cc_db_exec(db,
                       "INSERT INTO events (guid, app_guid, email, ts, action, detail)"
                       " VALUES (?, ?, ?, ?, ?, ?)",
                       CC_P(guid, app_guid, email, ts, action, detail), NULL, err);

@@ -241,7 +241,7 @@ static void restage_then(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res
     app.run_count++;
     cc_app_touch(&app);
     if (cc_db_begin(cc->db, &err) < 0 || cc_app_update(cc->db, &app, &err) < 0 ||
-        cc_event_add(cc, app.guid, user.email, "app.restage", NULL, &err) < 0 ||
+        cc_event_add(cc->db, app.guid, user.email, "app.restage", NULL, &err) < 0 ||
         cc_db_commit(cc->db, &err) < 0) {
         cc_db_rollback(cc->db);
         if (err.code == -ESTALE)
