@@ -59,11 +59,11 @@ void cc_reply_empty(hc_http_res_t *res, int status);
 /*
  * Reads the bearer token (Authorization: "bearer TOKEN", "Bearer TOKEN" or the bare token
  * as v1 clients send it), finds the unexpired token and its user, applies Proxy-User for
- * admins. Returns 0 with *user filled, or -EACCES after replying 403/200 (or 403/201).
+ * admins, on the loop's connection. Returns 0 with *user filled, or -EACCES after replying
+ * 403/200 (or 403/201). Only PUT /apps/NAME still uses it: every other handler authenticates
+ * on a worker (api/job.h).
  */
 int cc_api_auth(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res, cc_user_t *user);
-/* Like cc_api_auth without replying: 0 when a valid token is present, else -EACCES. */
-int cc_api_auth_quiet(cc_ctx_t *cc, const hc_http_request_t *req, cc_user_t *user);
 /* True when email is an admin by configuration. Any thread (the configuration is fixed). */
 bool cc_is_conf_admin(const cc_ctx_t *cc, const char *email);
 
@@ -84,8 +84,6 @@ void cc_auth_capture(const hc_http_request_t *req, cc_auth_req_t *a);
  */
 int cc_auth_resolve(const cc_ctx_t *cc, cc_db_t *db, const cc_auth_req_t *a, cc_user_t *user,
                     hc_err_t *err);
-/* Replies the error cc_auth_resolve returned (logs a database error). */
-void cc_reply_auth_error(hc_http_res_t *res, int code, const hc_err_t *err);
 
 /*
  * Parses the body as a JSON object (bounded by CC_MAX_JSON_BODY). Returns 0 and a new
@@ -114,17 +112,18 @@ typedef void (*cc_work_fn)(void *data);
 typedef void (*cc_done_fn)(void *data, int status);
 void cc_queue_work(cc_ctx_t *cc, cc_work_fn work, cc_done_fn done, void *data);
 
-/* Records an audit event for an app (inside or outside a transaction). */
-int cc_event_add(cc_ctx_t *cc, const char *app_guid, const char *email, const char *action,
+/* Records an audit event for an app on db (inside or outside a transaction). Any thread. */
+int cc_event_add(cc_db_t *db, const char *app_guid, const char *email, const char *action,
                  const char *detail, hc_err_t *err);
 
 /*
- * Authenticates and loads the caller's app named by the NAME path parameter. Returns 0, or
- * < 0 after replying (403/200, 404/301, 500/101). Release the app with cc_app_release.
+ * Loads the app named by the NAME path parameter of user (already authenticated, see
+ * cc_job_auth_then) on the loop's connection. Returns 0, or < 0 after replying (404/301,
+ * 500/101). Release the app with cc_app_release.
  */
 struct cc_app_s;
-int cc_api_load_app(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res, cc_user_t *user,
-                    struct cc_app_s *app);
+int cc_api_load_app(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res,
+                    const cc_user_t *user, struct cc_app_s *app);
 
 /* Sends blob `key` as a 200 response body (read on the thread pool), or 404/401. */
 void cc_api_send_blob(cc_ctx_t *cc, hc_http_res_t *res, const char *key);

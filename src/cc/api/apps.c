@@ -123,10 +123,11 @@ static void h_apps_list(const hc_http_request_t *req, hc_http_res_t *res, void *
 
 static void app_changed(cc_ctx_t *cc, const cc_app_t *before, const cc_app_t *app);
 
-static void h_app_create(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+/* POST /apps, on the loop once a worker authenticated the caller (the write stays here). */
+static void app_create_then(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res,
+                            const cc_user_t *userp)
 {
-    cc_ctx_t *cc = data;
-    cc_user_t user;
+    cc_user_t user = *userp;
     json_t *body = NULL;
     cc_app_t app = {0};
     cc_app_err_t e = {0};
@@ -135,8 +136,6 @@ static void h_app_create(const hc_http_request_t *req, hc_http_res_t *res, void 
     char guid[HC_UUID_STR_LEN + 1];
     int r;
 
-    if (cc_api_auth(cc, req, res, &user) < 0)
-        return;
     if (cc_api_body_obj(req, res, &body) < 0)
         return;
     if (hc_json_get_str(body, "name", &name, &err) < 0 || !cc_valid_name(name)) {
@@ -180,7 +179,7 @@ static void h_app_create(const hc_http_request_t *req, hc_http_res_t *res, void 
         reply_app_err(res, &e, &err);
         goto out;
     }
-    if (cc_event_add(cc, app.guid, user.email, "app.create", NULL, &err) < 0 ||
+    if (cc_event_add(cc->db, app.guid, user.email, "app.create", NULL, &err) < 0 ||
         cc_db_commit(cc->db, &err) < 0)
         goto dbfail;
     hc_log_info("app created", "app", name, "guid", app.guid, "owner", user.email);
@@ -201,15 +200,13 @@ out:
     json_decref(body);
 }
 
-/* Authenticates and loads the app NAME of the caller; replies and returns < 0 on failure. */
-static int load_app(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res, cc_user_t *user,
-                    cc_app_t *app)
+/* Loads the app NAME of the (authenticated) caller; replies and returns < 0 on failure. */
+static int load_app(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res,
+                    const cc_user_t *user, cc_app_t *app)
 {
     char name[CC_MAX_NAME + 1];
     hc_err_t err;
 
-    if (cc_api_auth(cc, req, res, user) < 0)
-        return -EACCES;
     if (cc_api_param(req, "name", name, sizeof(name)) < 0 || !cc_valid_name(name)) {
         cc_reply_error(res, CC_E_APP_NOT_FOUND, "Application not found");
         return -ENOENT;
@@ -222,8 +219,8 @@ static int load_app(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *r
     return r;
 }
 
-int cc_api_load_app(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res, cc_user_t *user,
-                    cc_app_t *app)
+int cc_api_load_app(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res,
+                    const cc_user_t *user, cc_app_t *app)
 {
     return load_app(cc, req, res, user, app);
 }
@@ -315,6 +312,11 @@ static void app_changed(cc_ctx_t *cc, const cc_app_t *before, const cc_app_t *ap
                      on_services_synced, ch);
 }
 
+/*
+ * PUT /apps/NAME stays whole on the loop: the check of the client's meta.version and the update
+ * belong together, and a worker hop between the client's read and this check (queued behind
+ * droplet and blob work on the thread pool) lets a droplet store bump the version in between.
+ */
 static void h_app_update(const hc_http_request_t *req, hc_http_res_t *res, void *data)
 {
     cc_ctx_t *cc = data;
@@ -326,7 +328,7 @@ static void h_app_update(const hc_http_request_t *req, hc_http_res_t *res, void 
     char *detail = NULL;
     int r;
 
-    if (load_app(cc, req, res, &user, &app) < 0)
+    if (cc_api_auth(cc, req, res, &user) < 0 || load_app(cc, req, res, &user, &app) < 0)
         return;
     if (cc_api_body_obj(req, res, &body) < 0)
         goto out;
@@ -370,7 +372,7 @@ static void h_app_update(const hc_http_request_t *req, hc_http_res_t *res, void 
     detail = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
     if (detail && strlen(detail) > 2048)
         detail[2048] = '\0';
-    if (cc_event_add(cc, app.guid, user.email, "app.update", detail, &err) < 0 ||
+    if (cc_event_add(cc->db, app.guid, user.email, "app.update", detail, &err) < 0 ||
         cc_db_commit(cc->db, &err) < 0)
         goto dbfail;
     app_changed(cc, &before, &app);
@@ -386,10 +388,10 @@ out:
     json_decref(body);
 }
 
-static void h_app_delete(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+static void app_delete_then(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res,
+                            const cc_user_t *userp)
 {
-    cc_ctx_t *cc = data;
-    cc_user_t user;
+    cc_user_t user = *userp;
     cc_app_t app = {0};
     hc_err_t err;
 
@@ -399,7 +401,7 @@ static void h_app_delete(const hc_http_request_t *req, hc_http_res_t *res, void 
         cc_db_exec(cc->db, "DELETE FROM routes WHERE app_guid = ?", CC_P(app.guid), NULL, &err) <
             0 ||
         cc_db_exec(cc->db, "DELETE FROM apps WHERE guid = ?", CC_P(app.guid), NULL, &err) < 0 ||
-        cc_event_add(cc, app.guid, user.email, "app.delete", NULL, &err) < 0 ||
+        cc_event_add(cc->db, app.guid, user.email, "app.delete", NULL, &err) < 0 ||
         cc_db_commit(cc->db, &err) < 0) {
         cc_db_rollback(cc->db);
         cc_reply_db_error(res, "delete app", &err);
@@ -413,34 +415,42 @@ out:
     cc_app_release(&app);
 }
 
-static void h_env_get(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+static void h_app_create(const hc_http_request_t *req, hc_http_res_t *res, void *data)
 {
-    cc_ctx_t *cc = data;
-    cc_user_t user;
+    cc_job_auth_then(data, req, res, app_create_then);
+}
+
+static void h_app_delete(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+{
+    cc_job_auth_then(data, req, res, app_delete_then);
+}
+
+/* GET /apps/NAME/env, on a worker. */
+static void env_get_work(cc_job_t *j, cc_db_t *db)
+{
     cc_app_t app = {0};
-    if (load_app(cc, req, res, &user, &app) < 0)
+    if (cc_job_load_app(j, db, &app) < 0)
         return;
     json_t *o = hc_json_obj();
     hc_json_set_new(o, "env", json_incref(app.env));
-    hc_http_reply_json(res, 200, o);
+    cc_job_reply_json(j, 200, o);
     cc_app_release(&app);
 }
 
-static void h_events(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+/* GET /apps/NAME/events, on a worker. */
+static void events_work(cc_job_t *j, cc_db_t *db)
 {
-    cc_ctx_t *cc = data;
-    cc_user_t user;
     cc_app_t app = {0};
     cc_db_res_t rows = {0};
     hc_err_t err;
 
-    if (load_app(cc, req, res, &user, &app) < 0)
+    if (cc_job_load_app(j, db, &app) < 0)
         return;
-    if (cc_db_exec(cc->db,
+    if (cc_db_exec(db,
                    "SELECT ts, email, action, detail FROM events WHERE app_guid = ?"
                    " ORDER BY ts, guid LIMIT 500",
                    CC_P(app.guid), &rows, &err) < 0) {
-        cc_reply_db_error(res, "events", &err);
+        cc_job_db_fail(j, "events", &err);
         goto out;
     }
     json_t *arr = hc_json_arr();
@@ -454,10 +464,30 @@ static void h_events(const hc_http_request_t *req, hc_http_res_t *res, void *dat
     }
     json_t *o = hc_json_obj();
     hc_json_set_new(o, "events", arr);
-    hc_http_reply_json(res, 200, o);
+    cc_job_reply_json(j, 200, o);
 out:
     cc_db_res_release(&rows);
     cc_app_release(&app);
+}
+
+/* A job on the app NAME of the caller (loaded by fn with cc_job_load_app). */
+static void start_app_job(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res,
+                          cc_job_fn fn)
+{
+    cc_job_t *j = cc_job_new(cc, req, res, fn);
+    if (cc_api_param(req, "name", j->name, sizeof(j->name)) < 0 || !cc_valid_name(j->name))
+        j->name[0] = '\0';
+    cc_job_start(j);
+}
+
+static void h_env_get(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+{
+    start_app_job(data, req, res, env_get_work);
+}
+
+static void h_events(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+{
+    start_app_job(data, req, res, events_work);
 }
 
 void cc_api_apps_routes(cc_ctx_t *cc, hc_http_server_t *srv)

@@ -6,6 +6,7 @@
  *     -> {"results":{"<guid>":{...}},"bulk_token":{"id":"<last guid>"}}; an empty page has
  *        "bulk_token":{}.
  *   GET /bulk/counts?model=user -> {"counts":{"value":N}}
+ * The credentials are checked on the loop (no database); the SQL runs on the thread pool.
  */
 #include <stdio.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include <sodium.h>
 
 #include "api/api.h"
+#include "api/job.h"
 #include "app.h"
 #include "auth/auth.h"
 #include "db/db.h"
@@ -49,43 +51,23 @@ static int bulk_auth(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *
     return -EACCES;
 }
 
-static void h_bulk_apps(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+/* What a bulk request hands its worker. */
+typedef struct bulk_req_s {
+    char after[512]; /* /bulk/apps: the last guid of the previous page */
+    char batch[24];  /* /bulk/apps: the page size */
+    bool users;      /* /bulk/counts: model=user (else app) */
+} bulk_req_t;
+
+static void bulk_apps_work(cc_job_t *j, cc_db_t *db)
 {
-    cc_ctx_t *cc = data;
-    char buf[512], batch_s[24];
-    const char *after = "";
-    json_t *tok = NULL;
+    bulk_req_t *b = j->data;
     cc_db_res_t rows = {0};
     hc_err_t err;
-    uint64_t batch = CC_BULK_DEFAULT_BATCH;
 
-    if (bulk_auth(cc, req, res) < 0)
+    if (cc_db_exec(db, "SELECT " CC_APP_COLUMNS " FROM apps WHERE guid > ? ORDER BY guid LIMIT ?",
+                   CC_P(b->after, b->batch), &rows, &err) < 0) {
+        cc_job_db_fail(j, "bulk apps", &err);
         return;
-    if (cc_api_query(req, "batch_size", buf, sizeof(buf)) == 0 &&
-        (hc_parse_u64(buf, strlen(buf), CC_BULK_MAX_BATCH, &batch) < 0 || batch == 0)) {
-        cc_reply_error(res, CC_E_BAD_REQUEST, "Bad request: batch_size must be 1..%d",
-                       CC_BULK_MAX_BATCH);
-        return;
-    }
-    if (cc_api_query(req, "bulk_token", buf, sizeof(buf)) == 0) {
-        if (hc_json_parse_obj(buf, strlen(buf), sizeof(buf), &tok, &err) < 0) {
-            cc_reply_error(res, CC_E_BAD_REQUEST, "Bad request: bulk_token: %s", err.msg);
-            return;
-        }
-        json_t *id = json_object_get(tok, "id");
-        if (id && !json_is_string(id)) {
-            cc_reply_error(res, CC_E_BAD_REQUEST, "Bad request: bulk_token.id must be a string");
-            goto out;
-        }
-        if (id)
-            after = json_string_value(id);
-    }
-    snprintf(batch_s, sizeof(batch_s), "%llu", (unsigned long long)batch);
-    if (cc_db_exec(cc->db,
-                   "SELECT " CC_APP_COLUMNS " FROM apps WHERE guid > ? ORDER BY guid LIMIT ?",
-                   CC_P(after, batch_s), &rows, &err) < 0) {
-        cc_reply_db_error(res, "bulk apps", &err);
-        goto out;
     }
     json_t *results = hc_json_obj(), *next = hc_json_obj();
     for (size_t i = 0; i < rows.nrows; i++) {
@@ -114,21 +96,83 @@ static void h_bulk_apps(const hc_http_request_t *req, hc_http_res_t *res, void *
             hc_json_set_str(next, "id", app.guid);
         cc_app_release(&app);
     }
+    cc_db_res_release(&rows);
     json_t *body = hc_json_obj();
     hc_json_set_new(body, "results", results);
     hc_json_set_new(body, "bulk_token", next);
-    hc_http_reply_json(res, 200, body);
+    cc_job_reply_json(j, 200, body);
+}
+
+/* A job that needs no token: the bulk credentials were checked on the loop. */
+static cc_job_t *bulk_job(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res,
+                          cc_job_fn fn)
+{
+    cc_job_t *j = cc_job_new(cc, req, res, fn);
+    j->auth_mode = CC_JOB_AUTH_NONE;
+    j->data = hc_calloc(1, sizeof(bulk_req_t));
+    j->free_data = free;
+    return j;
+}
+
+static void h_bulk_apps(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+{
+    cc_ctx_t *cc = data;
+    char buf[512];
+    const char *after = "";
+    json_t *tok = NULL;
+    hc_err_t err;
+    uint64_t batch = CC_BULK_DEFAULT_BATCH;
+
+    if (bulk_auth(cc, req, res) < 0)
+        return;
+    if (cc_api_query(req, "batch_size", buf, sizeof(buf)) == 0 &&
+        (hc_parse_u64(buf, strlen(buf), CC_BULK_MAX_BATCH, &batch) < 0 || batch == 0)) {
+        cc_reply_error(res, CC_E_BAD_REQUEST, "Bad request: batch_size must be 1..%d",
+                       CC_BULK_MAX_BATCH);
+        return;
+    }
+    if (cc_api_query(req, "bulk_token", buf, sizeof(buf)) == 0) {
+        if (hc_json_parse_obj(buf, strlen(buf), sizeof(buf), &tok, &err) < 0) {
+            cc_reply_error(res, CC_E_BAD_REQUEST, "Bad request: bulk_token: %s", err.msg);
+            return;
+        }
+        json_t *id = json_object_get(tok, "id");
+        if (id && !json_is_string(id)) {
+            cc_reply_error(res, CC_E_BAD_REQUEST, "Bad request: bulk_token.id must be a string");
+            goto out;
+        }
+        if (id)
+            after = json_string_value(id);
+    }
+    cc_job_t *j = bulk_job(cc, req, res, bulk_apps_work);
+    bulk_req_t *b = j->data;
+    /* The token came from a 512-byte query value: its id fits. */
+    snprintf(b->after, sizeof(b->after), "%s", after);
+    snprintf(b->batch, sizeof(b->batch), "%llu", (unsigned long long)batch);
+    cc_job_start(j);
 out:
-    cc_db_res_release(&rows);
     json_decref(tok);
+}
+
+static void bulk_counts_work(cc_job_t *j, cc_db_t *db)
+{
+    bulk_req_t *b = j->data;
+    cc_db_res_t rows = {0};
+    hc_err_t err;
+    if (cc_db_exec(db, b->users ? "SELECT COUNT(*) FROM users" : "SELECT COUNT(*) FROM apps", CC_P0,
+                   &rows, &err) < 0) {
+        cc_job_db_fail(j, "bulk counts", &err);
+        return;
+    }
+    json_t *o = json_pack("{s:{s:I}}", "counts", "value", (json_int_t)cc_db_cell_int(&rows, 0, 0));
+    cc_db_res_release(&rows);
+    cc_job_reply_json(j, 200, o);
 }
 
 static void h_bulk_counts(const hc_http_request_t *req, hc_http_res_t *res, void *data)
 {
     cc_ctx_t *cc = data;
     char model[32];
-    cc_db_res_t rows = {0};
-    hc_err_t err;
     if (bulk_auth(cc, req, res) < 0)
         return;
     if (cc_api_query(req, "model", model, sizeof(model)) < 0 ||
@@ -136,16 +180,9 @@ static void h_bulk_counts(const hc_http_request_t *req, hc_http_res_t *res, void
         cc_reply_error(res, CC_E_BAD_REQUEST, "Bad request: model must be user or app");
         return;
     }
-    if (cc_db_exec(cc->db,
-                   strcmp(model, "user") == 0 ? "SELECT COUNT(*) FROM users"
-                                              : "SELECT COUNT(*) FROM apps",
-                   CC_P0, &rows, &err) < 0) {
-        cc_reply_db_error(res, "bulk counts", &err);
-        return;
-    }
-    json_t *o = json_pack("{s:{s:I}}", "counts", "value", (json_int_t)cc_db_cell_int(&rows, 0, 0));
-    cc_db_res_release(&rows);
-    hc_http_reply_json(res, 200, o);
+    cc_job_t *j = bulk_job(cc, req, res, bulk_counts_work);
+    ((bulk_req_t *)j->data)->users = strcmp(model, "user") == 0;
+    cc_job_start(j);
 }
 
 void cc_api_bulk_routes(cc_ctx_t *cc, hc_http_server_t *srv)

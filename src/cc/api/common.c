@@ -141,39 +141,19 @@ int cc_auth_resolve(const cc_ctx_t *cc, cc_db_t *db, const cc_auth_req_t *a, cc_
     return r < 0 ? CC_E_DATABASE : 0;
 }
 
-void cc_reply_auth_error(hc_http_res_t *res, int code, const hc_err_t *err)
-{
-    if (code == CC_E_DATABASE)
-        cc_reply_db_error(res, "authenticate", err);
-    else if (code == CC_E_USER_NOT_FOUND)
-        cc_reply_error(res, CC_E_USER_NOT_FOUND, "User not found");
-    else
-        cc_reply_error(res, CC_E_FORBIDDEN, "Operation not permitted");
-}
-
-int cc_api_auth_quiet(cc_ctx_t *cc, const hc_http_request_t *req, cc_user_t *user)
-{
-    cc_auth_req_t a;
-    hc_err_t err;
-    cc_auth_capture(req, &a);
-    a.proxy_set = false;
-    int code = cc_auth_resolve(cc, cc->db, &a, user, &err);
-    if (code == CC_E_DATABASE)
-        hc_log_error("token lookup failed", "err", err.msg);
-    return code == 0 ? 0 : -EACCES;
-}
-
 int cc_api_auth(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res, cc_user_t *user)
 {
     cc_auth_req_t a;
     hc_err_t err;
     cc_auth_capture(req, &a);
     int code = cc_auth_resolve(cc, cc->db, &a, user, &err);
-    if (code != 0) {
-        cc_reply_auth_error(res, code, &err);
-        return -EACCES;
-    }
-    return 0;
+    if (code == CC_E_DATABASE)
+        cc_reply_db_error(res, "authenticate", &err);
+    else if (code == CC_E_USER_NOT_FOUND)
+        cc_reply_error(res, CC_E_USER_NOT_FOUND, "User not found");
+    else if (code != 0)
+        cc_reply_error(res, CC_E_FORBIDDEN, "Operation not permitted");
+    return code == 0 ? 0 : -EACCES;
 }
 
 int cc_api_body_obj(const hc_http_request_t *req, hc_http_res_t *res, json_t **ret)
@@ -309,13 +289,13 @@ void cc_queue_work(cc_ctx_t *cc, cc_work_fn work, cc_done_fn done, void *data)
     hc_assert(r == 0); /* only fails for a NULL work callback */
 }
 
-int cc_event_add(cc_ctx_t *cc, const char *app_guid, const char *email, const char *action,
+int cc_event_add(cc_db_t *db, const char *app_guid, const char *email, const char *action,
                  const char *detail, hc_err_t *err)
 {
     char guid[HC_UUID_STR_LEN + 1], ts[24];
     hc_uuid4(guid);
     snprintf(ts, sizeof(ts), "%lld", (long long)hc_wall_ms());
-    return cc_db_exec(cc->db,
+    return cc_db_exec(db,
                       "INSERT INTO events (guid, app_guid, email, ts, action, detail)"
                       " VALUES (?, ?, ?, ?, ?, ?)",
                       CC_P(guid, app_guid, email, ts, action, detail), NULL, err);

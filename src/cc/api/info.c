@@ -1,18 +1,17 @@
-/* GET /info, /info/runtimes, /info/services (cf-v1.md §1.4). */
+/* GET /info, /info/runtimes, /info/services (cf-v1.md §1.4); their SQL runs on the thread pool. */
 #include <stdio.h>
 #include <string.h>
 
 #include "api/api.h"
+#include "api/job.h"
 #include "db/db.h"
 #include "hc_json.h"
 #include "orch.h"
 
-static void h_info(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+/* The part of /info everyone sees (no database). */
+static json_t *info_public(const cc_ctx_t *cc)
 {
-    cc_ctx_t *cc = data;
-    cc_user_t user;
     json_t *o = hc_json_obj();
-
     hc_json_set_str(o, "name", "hearth");
     hc_json_set_int(o, "build", 1);
     hc_json_set_str(o, "support", "https://github.com/hearth-paas/hearth");
@@ -22,34 +21,55 @@ static void h_info(const hc_http_request_t *req, hc_http_res_t *res, void *data)
     /* Where apps are reached: http://HOST.DOMAIN[:router_port] (the CLI prints it). */
     hc_json_set_str(o, "domain", cc->conf->domain);
     hc_json_set_int(o, "router_port", cc->conf->router_port);
-    if (cc_api_auth_quiet(cc, req, &user) == 0) {
+    return o;
+}
+
+/* GET /info with credentials, on a worker: a valid token adds the caller's limits and usage. */
+static void info_work(cc_job_t *j, cc_db_t *db)
+{
+    const cc_ctx_t *cc = j->cc;
+    json_t *o = info_public(cc);
+    if (j->authed) {
         cc_db_res_t rows = {0};
         hc_err_t err;
-        int mult = user.admin ? 4 : 1;
+        int mult = j->user.admin ? 4 : 1;
         json_t *limits = hc_json_obj(), *usage = hc_json_obj();
-        hc_json_set_str(o, "user", user.email);
-        hc_json_set_bool(o, "admin", user.admin);
+        hc_json_set_str(o, "user", j->user.email);
+        hc_json_set_bool(o, "admin", j->user.admin);
         hc_json_set_int(limits, "memory", cc->conf->quota_memory * mult);
         hc_json_set_int(limits, "app_uris", cc->conf->quota_uris);
         hc_json_set_int(limits, "services", cc->conf->quota_services * mult);
         hc_json_set_int(limits, "apps", cc->conf->quota_apps * mult);
         hc_json_set_new(o, "limits", limits);
-        if (cc_db_exec(cc->db,
+        if (cc_db_exec(db,
                        "SELECT COALESCE(SUM(memory * instances), 0), COUNT(*) FROM apps"
                        " WHERE owner = ? AND state = 'STARTED'",
-                       CC_P(user.email), &rows, &err) == 0) {
+                       CC_P(j->user.email), &rows, &err) == 0) {
             hc_json_set_int(usage, "memory", cc_db_cell_int(&rows, 0, 0));
             hc_json_set_int(usage, "apps", cc_db_cell_int(&rows, 0, 1));
         }
         cc_db_res_release(&rows);
-        if (cc_db_exec(cc->db, "SELECT COUNT(*) FROM service_instances WHERE owner = ?",
-                       CC_P(user.email), &rows, &err) == 0)
+        if (cc_db_exec(db, "SELECT COUNT(*) FROM service_instances WHERE owner = ?",
+                       CC_P(j->user.email), &rows, &err) == 0)
             hc_json_set_int(usage, "services", cc_db_cell_int(&rows, 0, 0));
         cc_db_res_release(&rows);
         hc_json_set_new(o, "usage", usage);
         hc_json_set_new(o, "frameworks", hc_json_obj());
     }
-    hc_http_reply_json(res, 200, o);
+    cc_job_reply_json(j, 200, o);
+}
+
+static void h_info(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+{
+    cc_ctx_t *cc = data;
+    /* Without credentials the answer needs no database: it is sent at once. */
+    if (hc_http_req_header(req, "Authorization").len == 0) {
+        hc_http_reply_json(res, 200, info_public(cc));
+        return;
+    }
+    cc_job_t *j = cc_job_new(cc, req, res, info_work);
+    j->auth_mode = CC_JOB_AUTH_OPTIONAL;
+    cc_job_start(j);
 }
 
 /* Hearth stages with buildpacks; the runtimes list names what the built-ins provide. */
@@ -78,18 +98,15 @@ static const char *service_type(const char *vendor)
     return "generic";
 }
 
-static void h_services(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+/* GET /info/services, on a worker. */
+static void services_work(cc_job_t *j, cc_db_t *db)
 {
-    cc_ctx_t *cc = data;
-    cc_user_t user;
     cc_db_res_t rows = {0};
     hc_err_t err;
 
-    if (cc_api_auth(cc, req, res, &user) < 0)
-        return;
-    if (cc_db_exec(cc->db, "SELECT label, body FROM service_offerings ORDER BY label", CC_P0, &rows,
+    if (cc_db_exec(db, "SELECT label, body FROM service_offerings ORDER BY label", CC_P0, &rows,
                    &err) < 0) {
-        cc_reply_db_error(res, "offerings", &err);
+        cc_job_db_fail(j, "offerings", &err);
         return;
     }
     json_t *out = hc_json_obj();
@@ -134,7 +151,12 @@ static void h_services(const hc_http_request_t *req, hc_http_res_t *res, void *d
         json_decref(off);
     }
     cc_db_res_release(&rows);
-    hc_http_reply_json(res, 200, out);
+    cc_job_reply_json(j, 200, out);
+}
+
+static void h_services(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+{
+    cc_job_start(cc_job_new(data, req, res, services_work));
 }
 
 /* GET /buildpacks: the built-in buildpacks in detection order. */

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/job.h"
 #include "app.h"
 #include "blob/archive.h"
 #include "bus/bus.h"
@@ -269,87 +270,81 @@ static void on_file_found(cc_ctx_t *cc, int status, json_t *replies, void *ud)
     }
 }
 
-static void h_running(const hc_http_request_t *req, hc_http_res_t *res, void *data, kind_t kind)
+static void running(cc_ctx_t *cc, hc_http_res_t *res, const cc_app_t *app, kind_t kind)
 {
-    cc_ctx_t *cc = data;
-    cc_user_t user;
-    cc_app_t app = {0};
-    if (cc_api_load_app(cc, req, res, &user, &app) < 0)
-        return;
-    bool started = strcmp(app.state, "STARTED") == 0;
+    bool started = strcmp(app->state, "STARTED") == 0;
     if (!started && kind == K_INSTANCES) {
         hc_http_reply_json(res, 200, json_pack("{s:[]}", "instances"));
-        goto out;
+        return;
     }
     if (!started && kind == K_STATS) {
         hc_http_reply_json(res, 200, hc_json_obj());
-        goto out;
+        return;
     }
     query_t *q = hc_calloc(1, sizeof(*q));
     q->res = hc_http_res_ref(res);
     q->kind = kind;
-    q->instances = app.instances;
-    snprintf(q->guid, sizeof(q->guid), "%s", app.guid);
+    q->instances = app->instances;
+    snprintf(q->guid, sizeof(q->guid), "%s", app->guid);
     if (kind == K_CRASHES) {
-        json_t *m = json_pack("{s:s, s:s}", "droplet", app.guid, "state", "CRASHED");
+        json_t *m = json_pack("{s:s, s:s}", "droplet", app->guid, "state", "CRASHED");
         hc_autofree char *s = json_dumps(m, JSON_COMPACT);
         json_decref(m);
         hc_bus_t *bus = cc_bus_handle(cc);
         if (!bus || hc_bus_request(bus, "healthmanager.status", s, strlen(s), CC_FIND_TIMEOUT_MS,
                                    on_crashes, q) < 0)
             on_crashes(NULL, HC_BUS_TIMEOUT, NULL, 0, q);
-        goto out;
+        return;
     }
-    if (app.package_hash && app.staged_package &&
-        strcmp(app.package_hash, app.staged_package) == 0 &&
-        cc_orch_staging_pending(cc, app.guid, app.package_hash)) {
+    if (app->package_hash && app->staged_package &&
+        strcmp(app->package_hash, app->staged_package) == 0 &&
+        cc_orch_staging_pending(cc, app->guid, app->package_hash)) {
         /* The droplet is stored but its staging reply (which sends the instances to the DEAs)
          * has not arrived: no instance of this version exists, and asking the DEAs would only
          * wait the whole timeout for answers that cannot come. */
         json_t *none = hc_json_arr();
         on_found(cc, 0, none, q);
         json_decref(none);
-        goto out;
+        return;
     }
-    json_t *m = find_msg(&app, kind == K_STATS);
-    cc_gather(cc, "dea.find.droplet", m, (size_t)app.instances, CC_FIND_TIMEOUT_MS, on_found, q);
+    json_t *m = find_msg(app, kind == K_STATS);
+    cc_gather(cc, "dea.find.droplet", m, (size_t)app->instances, CC_FIND_TIMEOUT_MS, on_found, q);
     json_decref(m);
-out:
-    cc_app_release(&app);
 }
 
-static void h_instances(const hc_http_request_t *req, hc_http_res_t *res, void *data)
-{
-    h_running(req, res, data, K_INSTANCES);
-}
-static void h_stats(const hc_http_request_t *req, hc_http_res_t *res, void *data)
-{
-    h_running(req, res, data, K_STATS);
-}
-static void h_crashes(const hc_http_request_t *req, hc_http_res_t *res, void *data)
-{
-    h_running(req, res, data, K_CRASHES);
-}
+/* The caller and the app are loaded on the thread pool; the DEAs are asked from the loop. */
+#define RUNNING_HANDLER(h, then, kind)                                                             \
+    static void then(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res,               \
+                     const cc_user_t *user, cc_app_t *app)                                         \
+    {                                                                                              \
+        (void)req;                                                                                 \
+        (void)user;                                                                                \
+        running(cc, res, app, kind);                                                               \
+    }                                                                                              \
+    static void h(const hc_http_request_t *req, hc_http_res_t *res, void *data)                    \
+    {                                                                                              \
+        cc_job_app_then(data, req, res, then);                                                     \
+    }
+RUNNING_HANDLER(h_instances, instances_then, K_INSTANCES)
+RUNNING_HANDLER(h_stats, stats_then, K_STATS)
+RUNNING_HANDLER(h_crashes, crashes_then, K_CRASHES)
 
-static void h_files(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+static void files_then(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res,
+                       const cc_user_t *user, cc_app_t *app)
 {
-    cc_ctx_t *cc = data;
-    cc_user_t user;
-    cc_app_t app = {0};
     char idx_s[16];
     uint64_t idx;
-    if (cc_api_load_app(cc, req, res, &user, &app) < 0)
-        return;
-    if (strcmp(app.state, "STARTED") != 0) {
+    (void)user;
+    if (strcmp(app->state, "STARTED") != 0) {
         cc_reply_error(res, CC_E_APP_STOPPED, "Operation not permitted on a stopped app");
-        goto out;
+        return;
     }
     if (cc_api_param(req, "index", idx_s, sizeof(idx_s)) < 0 ||
         hc_parse_u64(idx_s, strlen(idx_s), 9999999999ULL, &idx) < 0 ||
-        idx >= (uint64_t)app.instances) {
+        idx >= (uint64_t)app->instances) {
         cc_reply_error(res, CC_E_INSTANCE_NOT_FOUND, "Could not find instance: '%.20s'",
                        hc_http_req_param(req, "index").p ? idx_s : "");
-        goto out;
+        return;
     }
     /* The path stays inside the instance directory: relative, no "..", no empty parts. */
     hc_str_t raw = hc_http_req_param(req, "*");
@@ -360,13 +355,13 @@ static void h_files(const hc_http_request_t *req, hc_http_res_t *res, void *data
                      cc_path_check(q->path) < 0 || strchr(q->path, '%') || strchr(q->path, '?')))) {
         free(q);
         cc_reply_error(res, CC_E_FILE_ERROR, "Error retrieving file: path outside the instance");
-        goto out;
+        return;
     }
     q->res = hc_http_res_ref(res);
     hc_str_t range = hc_http_req_header(req, "Range");
     if (range_ok(range))
         memcpy(q->range, range.p, range.len); /* q is zeroed: stays NUL-terminated */
-    json_t *m = find_msg(&app, false);
+    json_t *m = find_msg(app, false);
     json_t *indices = hc_json_arr();
     json_array_append_new(indices, json_integer((json_int_t)idx));
     hc_json_set_new(m, "indices", indices);
@@ -374,8 +369,11 @@ static void h_files(const hc_http_request_t *req, hc_http_res_t *res, void *data
     hc_json_append_str(states, "CRASHED");
     cc_gather(cc, "dea.find.droplet", m, 1, CC_FIND_TIMEOUT_MS, on_file_found, q);
     json_decref(m);
-out:
-    cc_app_release(&app);
+}
+
+static void h_files(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+{
+    cc_job_app_then(data, req, res, files_then);
 }
 
 void cc_api_instances_routes(cc_ctx_t *cc, hc_http_server_t *srv)

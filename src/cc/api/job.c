@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "api/job.h"
+#include "hc_json.h"
 #include "hc_log.h"
 
 cc_job_t *cc_job_new(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res, cc_job_fn fn)
@@ -43,6 +44,16 @@ void cc_job_reply_buf(cc_job_t *job, int status, hc_buf_t *buf)
     job->out = hc_buf_detach(buf, &job->out_len);
 }
 
+void cc_job_reply_json(cc_job_t *job, int status, json_t *json)
+{
+    hc_buf_t out;
+    hc_buf_init(&out, 0);
+    hc_json_dump(json, JSON_COMPACT, &out);
+    json_decref(json);
+    cc_job_reply_buf(job, status, &out);
+    hc_buf_release(&out);
+}
+
 static void job_work(void *data)
 {
     cc_job_t *j = data;
@@ -52,7 +63,19 @@ static void job_work(void *data)
         cc_job_db_fail(j, "connect", &err);
         return;
     }
-    int code = cc_auth_resolve(j->cc, db, &j->auth, &j->user, &err);
+    int code = 0;
+    if (j->auth_mode == CC_JOB_AUTH_OPTIONAL) {
+        j->auth.proxy_set = false;
+        /* A failed lookup (even a database error) is answered as an anonymous caller. */
+        code = cc_auth_resolve(j->cc, db, &j->auth, &j->user, &err);
+        j->authed = code == 0;
+        if (!j->authed)
+            memset(&j->user, 0, sizeof(j->user));
+        code = 0;
+    } else if (j->auth_mode == CC_JOB_AUTH_TOKEN) {
+        code = cc_auth_resolve(j->cc, db, &j->auth, &j->user, &err);
+        j->authed = code == 0;
+    }
     if (code == CC_E_DATABASE)
         cc_job_db_fail(j, "authenticate", &err);
     else if (code == CC_E_USER_NOT_FOUND)
@@ -67,7 +90,9 @@ static void job_work(void *data)
 static void job_done(void *data, int status)
 {
     cc_job_t *j = data;
-    if (hc_http_res_cancelled(j->res)) {
+    if (j->after && j->after(j, status)) {
+        /* Replied by the handler. */
+    } else if (hc_http_res_cancelled(j->res)) {
         /* The client went away: nothing to send. */
     } else if (status != 0) {
         cc_reply_error(j->res, CC_E_SYSTEM, "System error");

@@ -1,10 +1,11 @@
 /*
  * job.h - REST handlers whose database work runs on the thread pool (STYLE R20): the loop
  * copies what the handler needs out of the request, a worker takes a pooled connection (one
- * thread per connection at a time), authenticates the caller, runs the handler's work and
- * prepares the reply body; the loop then sends it. The work touches nothing the loop owns:
- * only the job, the fixed configuration, the connection it was given and the blob store
- * (thread-safe).
+ * thread per connection at a time), authenticates the caller, runs the handler's work (its
+ * reads and its transactions) and prepares the reply body; the loop then runs the optional
+ * after hook (rate limits, the bus, the broker, orchestration: what only the loop may touch)
+ * and sends the reply. The work touches nothing the loop owns: only the job, the fixed
+ * configuration, the connection it was given and the blob store (thread-safe).
  */
 #ifndef HEARTH_CC_API_JOB_H
 #define HEARTH_CC_API_JOB_H
@@ -12,6 +13,12 @@
 #include "api/api.h"
 
 typedef struct cc_job_s cc_job_t;
+/* How the worker authenticates the caller before fn runs. */
+typedef enum cc_job_auth_e {
+    CC_JOB_AUTH_TOKEN = 0, /* a valid bearer token (and Proxy-User) or the job fails 403/200 */
+    CC_JOB_AUTH_OPTIONAL,  /* a valid token sets authed and user; Proxy-User is ignored */
+    CC_JOB_AUTH_NONE,      /* the handler checked its own credentials on the loop */
+} cc_job_auth_t;
 /* Runs on a worker thread with db (the job's own connection until it returns). */
 typedef void (*cc_job_fn)(cc_job_t *job, cc_db_t *db);
 
@@ -19,12 +26,21 @@ struct cc_job_s {
     cc_ctx_t *cc;       /* read-only on the worker */
     hc_http_res_t *res; /* referenced until the reply: the request's slices stay valid */
     cc_auth_req_t auth;
+    cc_job_auth_t auth_mode;
+    bool authed;                /* the caller presented a valid token */
     cc_user_t user;             /* the caller, filled before fn runs */
     char name[CC_MAX_NAME + 1]; /* the NAME path parameter, when the handler sets it */
     hc_str_t body;              /* the request body (a slice of the request) */
     cc_job_fn fn;
     void *data; /* the handler's own state */
     void (*free_data)(void *data);
+    /*
+     * Optional, on the loop after fn (even when the client went away, when status is
+     * UV_ECANCELED or when the job failed): loop-owned state (rate limits, the bus,
+     * orchestration) is updated here from what fn left in data. Returns true when it sent the
+     * reply itself (or there is none to send), false to send the outcome below.
+     */
+    bool (*after)(cc_job_t *job, int status);
     /* The outcome, set by fn through the helpers below. */
     int code; /* a v1 error code to answer, or 0 */
     char msg[512];
@@ -49,5 +65,31 @@ void cc_job_fail(cc_job_t *job, int code, const char *fmt, ...) HC_PRINTF(3, 4);
 void cc_job_db_fail(cc_job_t *job, const char *what, const hc_err_t *err);
 /* Takes buf's bytes as a JSON reply (500 when the buffer overflowed). */
 void cc_job_reply_buf(cc_job_t *job, int status, hc_buf_t *buf);
+/* Takes json (a new reference, consumed) as the reply. */
+void cc_job_reply_json(cc_job_t *job, int status, json_t *json);
+
+/*
+ * Loads the caller's app named by job->name (empty: not found) on db. Returns 0, or < 0 after
+ * failing the job (404/301, 500/101). Worker; release the app with cc_app_release.
+ */
+struct cc_app_s;
+int cc_job_load_app(cc_job_t *job, cc_db_t *db, struct cc_app_s *app);
+
+/*
+ * A handler in two halves: a worker authenticates the caller and loads their app named by the
+ * NAME path parameter, then fn continues on the loop with them (for what only the loop may
+ * touch: the bus, the DEAs, orchestration, the staging logs). Failures (403/200, 404/301,
+ * 500/101) are answered without calling fn; fn owns the reply as a handler would (req and res
+ * stay valid during the call; fn takes its own reference to answer later). Loop thread.
+ */
+typedef void (*cc_app_then_fn)(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res,
+                               const cc_user_t *user, struct cc_app_s *app);
+void cc_job_app_then(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res,
+                     cc_app_then_fn fn);
+/* The same with the caller only: a worker checks the token, fn goes on from the loop. */
+typedef void (*cc_user_then_fn)(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res,
+                                const cc_user_t *user);
+void cc_job_auth_then(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res,
+                      cc_user_then_fn fn);
 
 #endif

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/job.h"
 #include "api/service_brokers.h"
 #include "db/db.h"
 #include "hc_json.h"
@@ -22,7 +23,7 @@
 
 /* ---- brokers ---- */
 
-int cc_broker_get(cc_ctx_t *cc, const char *guid, cc_broker_t *ret)
+int cc_broker_get(const cc_ctx_t *cc, cc_db_t *db, const char *guid, cc_broker_t *ret)
 {
     memset(ret, 0, sizeof(*ret));
     if (!guid || !guid[0]) {
@@ -36,8 +37,7 @@ int cc_broker_get(cc_ctx_t *cc, const char *guid, cc_broker_t *ret)
     cc_db_res_t rows = {0};
     hc_err_t err;
     int r = -ENOENT;
-    if (cc_db_exec(cc->db,
-                   "SELECT guid, url, username, password FROM service_brokers WHERE guid = ?",
+    if (cc_db_exec(db, "SELECT guid, url, username, password FROM service_brokers WHERE guid = ?",
                    CC_P(guid), &rows, &err) == 0 &&
         rows.nrows == 1) {
         snprintf(ret->guid, sizeof(ret->guid), "%s", cc_db_cell(&rows, 0, 0));
@@ -253,23 +253,24 @@ typedef struct brk_job_s {
     char name[CC_MAX_NAME + 1];     /* its (new) name */
     char old_name[CC_MAX_NAME + 1]; /* update: the name it had */
     bool update;
+    json_t *cat; /* the catalog the broker answered */
 } brk_job_t;
 
 static void job_free(brk_job_t *j)
 {
     hc_http_res_unref(j->res);
     cc_broker_release(&j->b);
+    json_decref(j->cat);
     free(j);
 }
 
-static int need_admin(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res)
+#define NOT_ADMIN "Operation not permitted: service brokers are for admins"
+
+/* The caller (authenticated by a worker) is an admin; replies 403/200 otherwise. Loop. */
+static int need_admin(const cc_user_t *user, hc_http_res_t *res)
 {
-    cc_user_t user;
-    if (cc_api_auth(cc, req, res, &user) < 0)
-        return -EACCES;
-    if (!user.admin) {
-        cc_reply_error(res, CC_E_FORBIDDEN,
-                       "Operation not permitted: service brokers are for admins");
+    if (!user->admin) {
+        cc_reply_error(res, CC_E_FORBIDDEN, NOT_ADMIN);
         return -EACCES;
     }
     return 0;
@@ -280,14 +281,14 @@ static int need_admin(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t 
  * configured one) offers, nor, on an update, drop a service that still has instances.
  * Returns 0, -EEXIST with err saying which service, or -EIO.
  */
-static int check_conflicts(cc_ctx_t *cc, const char *guid, bool update, const json_t *catalog,
+static int check_conflicts(cc_db_t *db, const char *guid, bool update, const json_t *catalog,
                            hc_err_t *err)
 {
     cc_db_res_t rows = {0};
     json_t *s;
     size_t i;
     int r = 0;
-    if (cc_db_exec(cc->db,
+    if (cc_db_exec(db,
                    "SELECT o.label, o.body, b.name FROM service_offerings o"
                    " LEFT JOIN service_brokers b ON b.guid = o.broker"
                    " WHERE o.broker IS NULL OR o.broker <> ?",
@@ -314,7 +315,7 @@ static int check_conflicts(cc_ctx_t *cc, const char *guid, bool update, const js
     if (r < 0 || !update)
         return r;
     /* An update may not remove a service whose instances still exist. */
-    if (cc_db_exec(cc->db,
+    if (cc_db_exec(db,
                    "SELECT DISTINCT s.label FROM service_instances s"
                    " JOIN service_offerings o ON o.label = s.label WHERE o.broker = ?",
                    CC_P(guid), &rows, err) < 0)
@@ -337,9 +338,8 @@ static int check_conflicts(cc_ctx_t *cc, const char *guid, bool update, const js
 }
 
 /* Stores (or updates) the broker and replaces its offerings, in one transaction. */
-static int store_broker(brk_job_t *j, const json_t *catalog, hc_err_t *err)
+static int store_broker(brk_job_t *j, cc_db_t *db, const json_t *catalog, hc_err_t *err)
 {
-    cc_db_t *db = j->cc->db;
     char now[24];
     json_t *s;
     size_t i;
@@ -379,9 +379,48 @@ static int store_broker(brk_job_t *j, const json_t *catalog, hc_err_t *err)
     return r;
 }
 
+/* The broker's catalog checked against the others and stored, on a worker. */
+static void store_work(cc_job_t *job, cc_db_t *db)
+{
+    brk_job_t *j = job->data;
+    hc_err_t err = {0};
+    int rc = check_conflicts(db, j->b.guid, j->update, j->cat, &err);
+    if (rc == -EEXIST) {
+        cc_job_fail(job, CC_E_BAD_REQUEST, "Cannot %s broker `%s`: %s",
+                    j->update ? "update" : "register", j->name, err.msg);
+        return;
+    }
+    if (rc < 0 || (rc = store_broker(j, db, j->cat, &err)) < 0) {
+        if (rc == -EEXIST)
+            cc_job_fail(job, CC_E_BAD_REQUEST, "A service broker named `%s` exists", j->name);
+        else
+            cc_job_db_fail(job, "service broker", &err);
+        return;
+    }
+    json_t *o = hc_json_obj();
+    hc_json_set_str(o, "guid", j->b.guid);
+    hc_json_set_str(o, "name", j->name);
+    hc_json_set_int(o, "services", (int64_t)json_array_size(json_object_get(j->cat, "services")));
+    cc_job_reply_json(job, j->update ? 200 : 201, o);
+}
+
+static bool store_after(cc_job_t *job, int status)
+{
+    brk_job_t *j = job->data;
+    if (status == 0 && job->code == 0)
+        hc_log_info(j->update ? "service broker updated" : "service broker registered", "name",
+                    j->name, "url", j->b.url);
+    return false;
+}
+
+static void brk_free(void *data)
+{
+    job_free(data);
+}
+
 static void on_catalog(const hc_http_client_result_t *r, void *ud)
 {
-    brk_job_t *j = ud;
+    brk_job_t *j = ud, *bj = j;
     json_t *cat = NULL;
     hc_err_t err = {0};
     if (r->error) {
@@ -407,26 +446,16 @@ static void on_catalog(const hc_http_client_result_t *r, void *ud)
                        err.msg);
         goto out;
     }
-    int rc = check_conflicts(j->cc, j->b.guid, j->update, cat, &err);
-    if (rc == -EEXIST) {
-        cc_reply_error(j->res, CC_E_BAD_REQUEST, "Cannot %s broker `%s`: %s",
-                       j->update ? "update" : "register", j->name, err.msg);
-        goto out;
-    }
-    if (rc < 0 || (rc = store_broker(j, cat, &err)) < 0) {
-        if (rc == -EEXIST)
-            cc_reply_error(j->res, CC_E_BAD_REQUEST, "A service broker named `%s` exists", j->name);
-        else
-            cc_reply_db_error(j->res, "service broker", &err);
-        goto out;
-    }
-    hc_log_info(j->update ? "service broker updated" : "service broker registered", "name", j->name,
-                "url", j->b.url);
-    json_t *o = hc_json_obj();
-    hc_json_set_str(o, "guid", j->b.guid);
-    hc_json_set_str(o, "name", j->name);
-    hc_json_set_int(o, "services", (int64_t)json_array_size(json_object_get(cat, "services")));
-    hc_http_reply_json(j->res, j->update ? 200 : 201, o);
+    /* The checks and the transaction run on a worker. */
+    bj->cat = cat;
+    cat = NULL;
+    cc_job_t *job = cc_job_new(j->cc, hc_http_res_request(j->res), j->res, store_work);
+    job->auth_mode = CC_JOB_AUTH_NONE; /* the admin was checked before the broker was asked */
+    job->data = j;
+    job->free_data = brk_free;
+    job->after = store_after;
+    cc_job_start(job);
+    return;
 out:
     json_decref(cat);
     job_free(j);
@@ -484,11 +513,11 @@ static void fetch_catalog(brk_job_t *j)
     }
 }
 
-static void h_create(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+static void create_then(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res,
+                        const cc_user_t *user)
 {
-    cc_ctx_t *cc = data;
     json_t *body = NULL;
-    if (need_admin(cc, req, res) < 0 || cc_api_body_obj(req, res, &body) < 0)
+    if (need_admin(user, res) < 0 || cc_api_body_obj(req, res, &body) < 0)
         return;
     brk_job_t *j = hc_calloc(1, sizeof(*j));
     j->cc = cc;
@@ -527,7 +556,7 @@ static int load_named(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t 
     if (cc_api_param(req, "name", name, sizeof(name)) < 0 ||
         cc_db_exec(cc->db, "SELECT guid FROM service_brokers WHERE name = ?", CC_P(name), &rows,
                    &err) < 0 ||
-        rows.nrows == 0 || cc_broker_get(cc, cc_db_cell(&rows, 0, 0), &j->b) < 0) {
+        rows.nrows == 0 || cc_broker_get(cc, cc->db, cc_db_cell(&rows, 0, 0), &j->b) < 0) {
         cc_db_res_release(&rows);
         cc_reply_error(res, CC_E_NOT_FOUND, "Service broker not found");
         return -ENOENT;
@@ -538,11 +567,11 @@ static int load_named(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t 
     return 0;
 }
 
-static void h_update(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+static void update_then(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res,
+                        const cc_user_t *user)
 {
-    cc_ctx_t *cc = data;
     json_t *body = NULL;
-    if (need_admin(cc, req, res) < 0 || cc_api_body_obj(req, res, &body) < 0)
+    if (need_admin(user, res) < 0 || cc_api_body_obj(req, res, &body) < 0)
         return;
     brk_job_t *j = hc_calloc(1, sizeof(*j));
     j->cc = cc;
@@ -570,62 +599,79 @@ out:
     json_decref(body);
 }
 
-static void h_delete(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+static void delete_work(cc_job_t *job, cc_db_t *db)
 {
-    cc_ctx_t *cc = data;
     brk_job_t j = {0};
     cc_db_res_t rows = {0};
     hc_err_t err;
-    if (need_admin(cc, req, res) < 0 || load_named(cc, req, res, &j) < 0)
+    if (!job->user.admin) {
+        cc_job_fail(job, CC_E_FORBIDDEN, NOT_ADMIN);
+        return;
+    }
+    if (!job->name[0] ||
+        cc_db_exec(db, "SELECT guid FROM service_brokers WHERE name = ?", CC_P(job->name), &rows,
+                   &err) < 0 ||
+        rows.nrows == 0) {
+        cc_job_fail(job, CC_E_NOT_FOUND, "Service broker not found");
         goto out;
-    if (cc_db_exec(cc->db,
+    }
+    snprintf(j.b.guid, sizeof(j.b.guid), "%s", cc_db_cell(&rows, 0, 0));
+    snprintf(j.name, sizeof(j.name), "%s", job->name);
+    cc_db_res_release(&rows);
+    if (cc_db_exec(db,
                    "SELECT s.name, s.owner FROM service_instances s"
                    " JOIN service_offerings o ON o.label = s.label WHERE o.broker = ?"
                    " ORDER BY s.owner, s.name",
                    CC_P(j.b.guid), &rows, &err) < 0) {
-        cc_reply_db_error(res, "delete service broker", &err);
+        cc_job_db_fail(job, "delete service broker", &err);
         goto out;
     }
     if (rows.nrows) {
-        cc_reply_error(res, CC_E_BAD_REQUEST,
-                       "Cannot delete broker `%s`: %zu service instance%s of its services exist"
-                       " (`%s` of %s); delete them first",
-                       j.name, rows.nrows, rows.nrows == 1 ? "" : "s", cc_db_cell(&rows, 0, 0),
-                       cc_db_cell(&rows, 0, 1));
+        cc_job_fail(job, CC_E_BAD_REQUEST,
+                    "Cannot delete broker `%s`: %zu service instance%s of its services exist"
+                    " (`%s` of %s); delete them first",
+                    j.name, rows.nrows, rows.nrows == 1 ? "" : "s", cc_db_cell(&rows, 0, 0),
+                    cc_db_cell(&rows, 0, 1));
         goto out;
     }
-    if (cc_db_begin(cc->db, &err) < 0 ||
-        cc_db_exec(cc->db, "DELETE FROM service_offerings WHERE broker = ?", CC_P(j.b.guid), NULL,
+    if (cc_db_begin(db, &err) < 0 ||
+        cc_db_exec(db, "DELETE FROM service_offerings WHERE broker = ?", CC_P(j.b.guid), NULL,
                    &err) < 0 ||
-        cc_db_exec(cc->db, "DELETE FROM service_brokers WHERE guid = ?", CC_P(j.b.guid), NULL,
-                   &err) < 0 ||
-        cc_db_commit(cc->db, &err) < 0) {
-        cc_db_rollback(cc->db);
-        cc_reply_db_error(res, "delete service broker", &err);
+        cc_db_exec(db, "DELETE FROM service_brokers WHERE guid = ?", CC_P(j.b.guid), NULL, &err) <
+            0 ||
+        cc_db_commit(db, &err) < 0) {
+        cc_db_rollback(db);
+        cc_job_db_fail(job, "delete service broker", &err);
         goto out;
     }
-    hc_log_info("service broker deleted", "name", j.name);
-    hc_http_reply_json(res, 200, hc_json_obj());
+    cc_job_reply_json(job, 200, hc_json_obj());
 out:
     cc_db_res_release(&rows);
-    cc_broker_release(&j.b);
 }
 
-static void h_list(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+static bool delete_after(cc_job_t *job, int status)
 {
-    cc_ctx_t *cc = data;
+    if (status == 0 && job->code == 0)
+        hc_log_info("service broker deleted", "name", job->name);
+    return false;
+}
+
+static void list_work(cc_job_t *job, cc_db_t *db)
+{
     cc_db_res_t rows = {0}, offs = {0};
     hc_err_t err;
-    if (need_admin(cc, req, res) < 0)
+    if (!job->user.admin) {
+        cc_job_fail(job, CC_E_FORBIDDEN, NOT_ADMIN);
         return;
-    if (cc_db_exec(cc->db,
+    }
+    if (cc_db_exec(db,
                    "SELECT guid, name, url, username, created FROM service_brokers ORDER BY name",
                    CC_P0, &rows, &err) < 0 ||
-        cc_db_exec(cc->db,
+        cc_db_exec(db,
                    "SELECT broker, label FROM service_offerings WHERE broker IS NOT NULL"
                    " ORDER BY label",
                    CC_P0, &offs, &err) < 0) {
-        cc_reply_db_error(res, "list service brokers", &err);
+        cc_job_db_fail(job, "list service brokers", &err);
         goto out;
     }
     json_t *arr = hc_json_arr();
@@ -644,10 +690,35 @@ static void h_list(const hc_http_request_t *req, hc_http_res_t *res, void *data)
     }
     json_t *body = hc_json_obj();
     hc_json_set_new(body, "service_brokers", arr);
-    hc_http_reply_json(res, 200, body);
+    cc_job_reply_json(job, 200, body);
 out:
     cc_db_res_release(&rows);
     cc_db_res_release(&offs);
+}
+
+static void h_list(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+{
+    cc_job_start(cc_job_new(data, req, res, list_work));
+}
+
+static void h_delete(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+{
+    cc_job_t *j = cc_job_new(data, req, res, delete_work);
+    if (cc_api_param(req, "name", j->name, sizeof(j->name)) < 0)
+        j->name[0] = '\0';
+    j->after = delete_after;
+    cc_job_start(j);
+}
+
+/* The admin is checked on a worker; the broker is asked from the loop. */
+static void h_create(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+{
+    cc_job_auth_then(data, req, res, create_then);
+}
+
+static void h_update(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+{
+    cc_job_auth_then(data, req, res, update_then);
 }
 
 void cc_api_service_brokers_routes(cc_ctx_t *cc, hc_http_server_t *srv)

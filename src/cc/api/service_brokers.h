@@ -29,10 +29,11 @@ typedef struct cc_broker_s {
 } cc_broker_t;
 
 /*
- * Loads the broker with this guid (NULL or "": the configured one). Returns 0, -ENOENT when
- * no such broker is registered, -ENOTSUP when no broker is configured.
+ * Loads the broker with this guid (NULL or "": the configured one) from db (the caller's
+ * connection: cc->db on the loop, its own on a worker). Returns 0, -ENOENT when no such broker
+ * is registered, -ENOTSUP when no broker is configured. Any thread.
  */
-int cc_broker_get(cc_ctx_t *cc, const char *guid, cc_broker_t *ret);
+int cc_broker_get(const cc_ctx_t *cc, cc_db_t *db, const char *guid, cc_broker_t *ret);
 void cc_broker_release(cc_broker_t *b);
 
 /* Starts an OSBAPI request to PATH (relative to the broker's URL), body may be NULL. */
@@ -52,10 +53,9 @@ bool cc_broker_url_valid(const char *url);
 
 /*
  * The names of owner's apps whose services list holds instance `name`, as "app `a`, `b`" in
- * out. Returns how many (0: not bound), or -EIO.
+ * out, read on db. Returns how many (0: not bound), or -EIO. Any thread.
  */
-int cc_service_bound_apps(cc_ctx_t *cc, const char *owner, const char *name, char *out,
-                          size_t size);
+int cc_service_bound_apps(cc_db_t *db, const char *owner, const char *name, char *out, size_t size);
 
 /*
  * One VCAP_SERVICES entry for the app's binding of owner's instance `name`: name, label,

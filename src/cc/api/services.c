@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/job.h"
 #include "api/service_brokers.h"
 #include "db/db.h"
 #include "hc_http_client.h"
@@ -32,12 +33,16 @@ typedef struct svc_job_s {
     char label[128];
     char plan[128];
     char *tags; /* JSON array text from the offering */
+    char *cred; /* JSON object text from the broker */
+    cc_broker_t broker;
 } svc_job_t;
 
 static void job_free(svc_job_t *j)
 {
     hc_http_res_unref(j->res);
     free(j->tags);
+    free(j->cred);
+    cc_broker_release(&j->broker);
     free(j);
 }
 
@@ -46,7 +51,7 @@ static int broker_request(cc_ctx_t *cc, const char *broker, const char *method, 
                           const json_t *body, hc_http_client_cb cb, void *ud)
 {
     cc_broker_t b;
-    int r = cc_broker_get(cc, broker, &b);
+    int r = cc_broker_get(cc, cc->db, broker, &b);
     if (r == 0)
         r = cc_broker_request(cc, &b, method, path, body, cb, ud);
     cc_broker_release(&b);
@@ -54,12 +59,12 @@ static int broker_request(cc_ctx_t *cc, const char *broker, const char *method, 
 }
 
 /* The cached catalog as the v1 offerings list. */
-static json_t *offerings_json(cc_ctx_t *cc)
+static json_t *offerings_json(cc_db_t *db)
 {
     cc_db_res_t rows = {0};
     hc_err_t err;
     json_t *arr = hc_json_arr();
-    if (cc_db_exec(cc->db,
+    if (cc_db_exec(db,
                    "SELECT o.label, o.body, b.name FROM service_offerings o"
                    " LEFT JOIN service_brokers b ON b.guid = o.broker ORDER BY o.label",
                    CC_P0, &rows, &err) == 0) {
@@ -90,19 +95,18 @@ static json_t *offerings_json(cc_ctx_t *cc)
  * Replaces the configured broker's cached catalog with its {"services":[...]}, in one
  * transaction; a label a registered broker already offers stays that broker's.
  */
-static void store_catalog(cc_ctx_t *cc, const json_t *catalog)
+static int store_catalog(cc_db_t *db, const json_t *catalog, hc_err_t *err)
 {
-    hc_err_t err;
     json_t *svc;
     size_t i;
     char now[24];
     snprintf(now, sizeof(now), "%lld", (long long)hc_wall_s());
-    if (cc_db_begin(cc->db, &err) < 0)
-        return;
+    if (cc_db_begin(db, err) < 0)
+        return -EIO;
     cc_db_res_t taken = {0};
-    if (cc_db_exec(cc->db, "DELETE FROM service_offerings WHERE broker IS NULL", CC_P0, NULL,
-                   &err) < 0 ||
-        cc_db_exec(cc->db, "SELECT label FROM service_offerings", CC_P0, &taken, &err) < 0)
+    if (cc_db_exec(db, "DELETE FROM service_offerings WHERE broker IS NULL", CC_P0, NULL, err) <
+            0 ||
+        cc_db_exec(db, "SELECT label FROM service_offerings", CC_P0, &taken, err) < 0)
         goto fail;
     json_array_foreach(json_object_get(catalog, "services"), i, svc)
     {
@@ -114,49 +118,81 @@ static void store_catalog(cc_ctx_t *cc, const json_t *catalog)
             is_taken || strcmp(name, CC_LABEL_USER_PROVIDED) == 0)
             continue;
         hc_autofree char *body = json_dumps(svc, JSON_COMPACT);
-        if (cc_db_exec(cc->db,
-                       "INSERT INTO service_offerings (label, body, updated) VALUES (?, ?, ?)",
-                       CC_P(name, body, now), NULL, &err) < 0)
+        if (cc_db_exec(db, "INSERT INTO service_offerings (label, body, updated) VALUES (?, ?, ?)",
+                       CC_P(name, body, now), NULL, err) < 0)
             goto fail;
     }
     cc_db_res_release(&taken);
-    if (cc_db_commit(cc->db, &err) == 0)
-        return;
+    if (cc_db_commit(db, err) == 0)
+        return 0;
 fail:
     cc_db_res_release(&taken);
-    cc_db_rollback(cc->db);
-    hc_log_warn("storing the service catalog failed", "err", err.msg);
+    cc_db_rollback(db);
+    return -EIO;
+}
+
+static void json_free(void *data)
+{
+    json_decref(data);
+}
+
+/* The catalog the broker answered (NULL: none), stored and listed on a worker. */
+static void catalog_work(cc_job_t *j, cc_db_t *db)
+{
+    hc_err_t err;
+    if (j->data && store_catalog(db, j->data, &err) < 0) {
+        j->err = err; /* logged by catalog_after */
+        j->what = "store catalog";
+    }
+    cc_job_reply_json(j, 200, offerings_json(db));
+}
+
+static bool catalog_after(cc_job_t *j, int status)
+{
+    (void)status;
+    if (j->what && j->code == 0)
+        hc_log_warn("storing the service catalog failed", "err", j->err.msg);
+    return false;
 }
 
 static void on_catalog(const hc_http_client_result_t *r, void *ud)
 {
-    svc_job_t *j = ud;
+    svc_job_t *sj = ud;
     json_t *cat = NULL;
     hc_err_t err;
-    if (!r->error && r->status == 200 &&
-        hc_json_parse_obj(r->body, r->body_len, CC_BROKER_MAX_RESPONSE, &cat, &err) == 0)
-        store_catalog(j->cc, cat);
-    else
+    if (r->error || r->status != 200 ||
+        hc_json_parse_obj(r->body, r->body_len, CC_BROKER_MAX_RESPONSE, &cat, &err) < 0) {
         hc_log_warn("broker catalog unavailable, serving the cached one", "err",
                     r->error ? r->error : "bad response");
-    json_decref(cat);
-    hc_http_reply_json(j->res, 200, offerings_json(j->cc));
-    job_free(j);
+        cat = NULL;
+    }
+    cc_job_t *j = cc_job_new(sj->cc, hc_http_res_request(sj->res), sj->res, catalog_work);
+    j->auth_mode = CC_JOB_AUTH_NONE;
+    j->data = cat;
+    j->free_data = json_free;
+    j->after = catalog_after;
+    cc_job_start(j);
+    job_free(sj);
 }
 
-static void h_offerings(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+/* The caller is checked on a worker; the broker is asked from the loop. */
+static void offerings_then(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res,
+                           const cc_user_t *user)
 {
-    cc_ctx_t *cc = data;
-    cc_user_t user;
-    if (cc_api_auth(cc, req, res, &user) < 0)
-        return;
+    (void)req;
+    (void)user;
     svc_job_t *j = hc_calloc(1, sizeof(*j));
     j->cc = cc;
     j->res = hc_http_res_ref(res);
     if (broker_request(cc, NULL, "GET", "/v2/catalog", NULL, on_catalog, j) < 0) {
-        hc_http_reply_json(res, 200, offerings_json(cc));
-        job_free(j);
+        hc_http_client_result_t none = {.error = "no broker"};
+        on_catalog(&none, j);
     }
+}
+
+static void h_offerings(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+{
+    cc_job_auth_then(data, req, res, offerings_then);
 }
 
 static json_t *instance_json(const cc_db_res_t *rows, size_t i)
@@ -176,82 +212,107 @@ static json_t *instance_json(const cc_db_res_t *rows, size_t i)
     return o;
 }
 
-static void h_list(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+static void list_work(cc_job_t *j, cc_db_t *db)
 {
-    cc_ctx_t *cc = data;
-    cc_user_t user;
     cc_db_res_t rows = {0};
     hc_err_t err;
-    if (cc_api_auth(cc, req, res, &user) < 0)
-        return;
-    if (cc_db_exec(cc->db,
+    if (cc_db_exec(db,
                    "SELECT name, label, plan, created FROM service_instances WHERE owner = ?"
                    " ORDER BY name",
-                   CC_P(user.email), &rows, &err) < 0) {
-        cc_reply_db_error(res, "services", &err);
+                   CC_P(j->user.email), &rows, &err) < 0) {
+        cc_job_db_fail(j, "services", &err);
         return;
     }
     json_t *arr = hc_json_arr();
     for (size_t i = 0; i < rows.nrows; i++)
         hc_json_append_new(arr, instance_json(&rows, i));
     cc_db_res_release(&rows);
-    hc_http_reply_json(res, 200, arr);
+    cc_job_reply_json(j, 200, arr);
+}
+
+static void h_list(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+{
+    cc_job_start(cc_job_new(data, req, res, list_work));
+}
+
+static void get_work(cc_job_t *j, cc_db_t *db)
+{
+    cc_db_res_t rows = {0};
+    hc_err_t err;
+    if (!j->name[0] ||
+        cc_db_exec(db,
+                   "SELECT name, label, plan, created FROM service_instances WHERE owner = ?"
+                   " AND name = ?",
+                   CC_P(j->user.email, j->name), &rows, &err) < 0 ||
+        rows.nrows == 0)
+        cc_job_fail(j, CC_E_SERVICE_NOT_FOUND, "Service not found");
+    else
+        cc_job_reply_json(j, 200, instance_json(&rows, 0));
+    cc_db_res_release(&rows);
+}
+
+/* A job on the instance named by the NAME parameter ("" when it does not decode). */
+static cc_job_t *named_job(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res,
+                           cc_job_fn fn)
+{
+    cc_job_t *j = cc_job_new(cc, req, res, fn);
+    if (cc_api_param(req, "name", j->name, sizeof(j->name)) < 0)
+        j->name[0] = '\0';
+    return j;
 }
 
 static void h_get(const hc_http_request_t *req, hc_http_res_t *res, void *data)
 {
-    cc_ctx_t *cc = data;
-    cc_user_t user;
-    cc_db_res_t rows = {0};
-    char name[CC_MAX_NAME + 1];
+    cc_job_start(named_job(data, req, res, get_work));
+}
+
+/* The INSERT after the broker provisioned, on a worker (auth: done before the broker call). */
+static void provisioned_work(cc_job_t *j, cc_db_t *db)
+{
+    svc_job_t *sj = j->data;
     hc_err_t err;
-    if (cc_api_auth(cc, req, res, &user) < 0)
-        return;
-    if (cc_api_param(req, "name", name, sizeof(name)) < 0 ||
-        cc_db_exec(cc->db,
-                   "SELECT name, label, plan, created FROM service_instances WHERE owner = ?"
-                   " AND name = ?",
-                   CC_P(user.email, name), &rows, &err) < 0 ||
-        rows.nrows == 0)
-        cc_reply_error(res, CC_E_SERVICE_NOT_FOUND, "Service not found");
+    char now[24];
+    snprintf(now, sizeof(now), "%lld", (long long)hc_wall_s());
+    int rc = cc_db_exec(
+        db,
+        "INSERT INTO service_instances (guid, name, owner, label, plan, credentials,"
+        " created, tags) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        CC_P(sj->guid, sj->name, sj->owner, sj->label, sj->plan, sj->cred, now, sj->tags), NULL,
+        &err);
+    if (rc == -EEXIST)
+        cc_job_fail(j, CC_E_BAD_REQUEST, "Bad request: a service named `%s` exists", sj->name);
+    else if (rc < 0)
+        cc_job_db_fail(j, "provision", &err);
     else
-        hc_http_reply_json(res, 200, instance_json(&rows, 0));
-    cc_db_res_release(&rows);
+        cc_job_reply_json(j, 200, hc_json_obj());
+}
+
+static void svc_job_free_data(void *data)
+{
+    job_free(data);
 }
 
 static void on_provisioned(const hc_http_client_result_t *r, void *ud)
 {
-    svc_job_t *j = ud;
-    cc_ctx_t *cc = j->cc;
+    svc_job_t *sj = ud;
     hc_err_t err;
-    char now[24];
     if (r->error || (r->status != 200 && r->status != 201 && r->status != 202)) {
-        hc_log_warn("broker refused provisioning", "label", j->label, "err",
+        hc_log_warn("broker refused provisioning", "label", sj->label, "err",
                     r->error ? r->error : "status");
-        cc_reply_error(j->res, CC_E_SERVICE_GATEWAY, "Unexpected response from service gateway");
-        goto out;
+        cc_reply_error(sj->res, CC_E_SERVICE_GATEWAY, "Unexpected response from service gateway");
+        job_free(sj);
+        return;
     }
     json_t *body = NULL;
     hc_json_parse_obj(r->body, r->body_len, CC_BROKER_MAX_RESPONSE, &body, &err);
     json_t *cred = json_object_get(body, "credentials");
-    char *cred_s = json_is_object(cred) ? json_dumps(cred, JSON_COMPACT) : NULL;
+    sj->cred = json_is_object(cred) ? json_dumps(cred, JSON_COMPACT) : NULL;
     json_decref(body);
-    snprintf(now, sizeof(now), "%lld", (long long)hc_wall_s());
-    int rc = cc_db_exec(
-        cc->db,
-        "INSERT INTO service_instances (guid, name, owner, label, plan, credentials,"
-        " created, tags) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        CC_P(j->guid, j->name, j->owner, j->label, j->plan, cred_s, now, j->tags), NULL, &err);
-    if (rc == -EEXIST)
-        cc_reply_error(j->res, CC_E_BAD_REQUEST, "Bad request: a service named `%s` exists",
-                       j->name);
-    else if (rc < 0)
-        cc_reply_db_error(j->res, "provision", &err);
-    else
-        hc_http_reply_json(j->res, 200, hc_json_obj());
-    free(cred_s);
-out:
-    job_free(j);
+    cc_job_t *j = cc_job_new(sj->cc, hc_http_res_request(sj->res), sj->res, provisioned_work);
+    j->auth_mode = CC_JOB_AUTH_NONE;
+    j->data = sj;
+    j->free_data = svc_job_free_data;
+    cc_job_start(j);
 }
 
 /* What the CC needs of an offering to talk to its broker about one plan. */
@@ -262,14 +323,14 @@ typedef struct offer_s {
 } offer_t;
 
 /* Finds the offering named label and its plan (NULL: the first). Returns 0 or -ENOENT. */
-static int find_plan(cc_ctx_t *cc, const char *label, const char *plan, offer_t *o)
+static int find_plan(cc_db_t *db, const char *label, const char *plan, offer_t *o)
 {
     cc_db_res_t rows = {0};
     hc_err_t err;
     int r = -ENOENT;
     memset(o, 0, sizeof(*o));
-    if (cc_db_exec(cc->db, "SELECT body, broker FROM service_offerings WHERE label = ?",
-                   CC_P(label), &rows, &err) < 0 ||
+    if (cc_db_exec(db, "SELECT body, broker FROM service_offerings WHERE label = ?", CC_P(label),
+                   &rows, &err) < 0 ||
         rows.nrows == 0)
         goto out;
     json_t *svc = json_loads(cc_db_cell(&rows, 0, 0), 0, NULL), *p;
@@ -296,79 +357,130 @@ out:
     return r;
 }
 
-static void h_provision(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+/* POST /services: the body read on the loop, checked after authentication on the worker. */
+typedef struct prov_s {
+    char name[CC_MAX_NAME + 1];
+    char *label, *plan; /* plan may be NULL: the offering's first */
+    char bad[600];      /* the body's fault, answered 400/100 once the caller is known */
+    offer_t of;
+    cc_broker_t broker;
+    int broker_r;
+    bool ready; /* the worker found the offering: the broker is asked from the loop */
+} prov_t;
+
+static void prov_free(void *data)
 {
-    cc_ctx_t *cc = data;
-    cc_user_t user;
-    json_t *body = NULL;
-    const char *name, *label, *plan;
+    prov_t *p = data;
+    free(p->label);
+    free(p->plan);
+    free(p->of.tags);
+    cc_broker_release(&p->broker);
+    free(p);
+}
+
+static void provision_work(cc_job_t *j, cc_db_t *db)
+{
+    prov_t *p = j->data;
+    const cc_conf_t *conf = j->cc->conf;
     cc_db_res_t rows = {0};
-    offer_t of = {0};
     hc_err_t err;
 
-    if (cc_api_auth(cc, req, res, &user) < 0 || cc_api_body_obj(req, res, &body) < 0)
+    if (p->bad[0]) {
+        cc_job_fail(j, CC_E_BAD_REQUEST, "%s", p->bad);
         return;
-    if (hc_json_get_str(body, "name", &name, &err) < 0 || !cc_valid_name(name)) {
-        cc_reply_error(res, CC_E_BAD_REQUEST, "Bad request: name");
-        goto out;
     }
-    if (hc_json_opt_str(body, "label", NULL, &label, &err) < 0 ||
-        (!label && hc_json_opt_str(body, "vendor", NULL, &label, &err) < 0) || !label) {
-        cc_reply_error(res, CC_E_BAD_REQUEST, "Bad request: vendor or label");
-        goto out;
-    }
-    if (hc_json_opt_str(body, "plan", NULL, &plan, &err) < 0 ||
-        (!plan && hc_json_opt_str(body, "tier", NULL, &plan, &err) < 0)) {
-        cc_reply_error(res, CC_E_BAD_REQUEST, "Bad request: plan");
-        goto out;
-    }
-    int mult = user.admin ? 4 : 1;
-    if (cc_db_exec(cc->db, "SELECT COUNT(*) FROM service_instances WHERE owner = ?",
-                   CC_P(user.email), &rows, &err) < 0) {
-        cc_reply_db_error(res, "provision", &err);
-        goto out;
+    int mult = j->user.admin ? 4 : 1;
+    if (cc_db_exec(db, "SELECT COUNT(*) FROM service_instances WHERE owner = ?",
+                   CC_P(j->user.email), &rows, &err) < 0) {
+        cc_job_db_fail(j, "provision", &err);
+        return;
     }
     int64_t count = cc_db_cell_int(&rows, 0, 0);
-    if (count + 1 > cc->conf->quota_services * mult) {
-        cc_reply_error(res, CC_E_QUOTA_SERVICES,
-                       "Too many Services provisioned: %lld, you're allowed: %lld",
-                       (long long)count + 1, (long long)cc->conf->quota_services * mult);
-        goto out;
-    }
-    if (strcmp(label, CC_LABEL_USER_PROVIDED) == 0) {
-        cc_reply_error(res, CC_E_BAD_REQUEST,
-                       "Bad request: create user-provided services with POST"
-                       " /user_provided_services");
-        goto out;
-    }
-    if (find_plan(cc, label, plan, &of) < 0) {
-        cc_reply_error(res, CC_E_SERVICE_NOT_FOUND, "Service not found: %.100s", label);
-        goto out;
-    }
-    svc_job_t *j = hc_calloc(1, sizeof(*j));
-    j->cc = cc;
-    j->res = hc_http_res_ref(res);
-    hc_uuid4(j->guid);
-    snprintf(j->name, sizeof(j->name), "%s", name);
-    snprintf(j->owner, sizeof(j->owner), "%s", user.email);
-    snprintf(j->label, sizeof(j->label), "%s", label);
-    snprintf(j->plan, sizeof(j->plan), "%s", of.plan);
-    j->tags = of.tags;
-    of.tags = NULL;
-    json_t *req_body = json_pack("{s:s, s:s, s:s, s:s}", "service_id", of.svc_id, "plan_id",
-                                 of.plan_id, "organization_guid", "hearth", "space_guid", "hearth");
-    char *path = hc_asprintf("/v2/service_instances/%s", j->guid);
-    int r = broker_request(cc, of.broker, "PUT", path, req_body, on_provisioned, j);
-    json_decref(req_body);
-    free(path);
-    if (r < 0) {
-        cc_reply_error(res, CC_E_SERVICE_GATEWAY, "Unexpected response from service gateway");
-        job_free(j);
-    }
-out:
-    free(of.tags);
     cc_db_res_release(&rows);
+    if (count + 1 > conf->quota_services * mult) {
+        cc_job_fail(j, CC_E_QUOTA_SERVICES,
+                    "Too many Services provisioned: %lld, you're allowed: %lld",
+                    (long long)count + 1, (long long)conf->quota_services * mult);
+        return;
+    }
+    if (strcmp(p->label, CC_LABEL_USER_PROVIDED) == 0) {
+        cc_job_fail(j, CC_E_BAD_REQUEST,
+                    "Bad request: create user-provided services with POST"
+                    " /user_provided_services");
+        return;
+    }
+    if (find_plan(db, p->label, p->plan, &p->of) < 0) {
+        cc_job_fail(j, CC_E_SERVICE_NOT_FOUND, "Service not found: %.100s", p->label);
+        return;
+    }
+    p->broker_r = cc_broker_get(j->cc, db, p->of.broker, &p->broker);
+    p->ready = true;
+}
+
+/* The broker is the loop's (the HTTP client): provisioning goes on from here. */
+static bool provision_after(cc_job_t *j, int status)
+{
+    prov_t *p = j->data;
+    if (status != 0 || j->code != 0 || !p->ready || hc_http_res_cancelled(j->res))
+        return false;
+    svc_job_t *sj = hc_calloc(1, sizeof(*sj));
+    sj->cc = j->cc;
+    sj->res = hc_http_res_ref(j->res);
+    hc_uuid4(sj->guid);
+    snprintf(sj->name, sizeof(sj->name), "%s", p->name);
+    snprintf(sj->owner, sizeof(sj->owner), "%s", j->user.email);
+    snprintf(sj->label, sizeof(sj->label), "%s", p->label);
+    snprintf(sj->plan, sizeof(sj->plan), "%s", p->of.plan);
+    sj->tags = p->of.tags;
+    p->of.tags = NULL;
+    sj->broker = p->broker;
+    memset(&p->broker, 0, sizeof(p->broker));
+    int r = p->broker_r;
+    if (r == 0) {
+        json_t *body =
+            json_pack("{s:s, s:s, s:s, s:s}", "service_id", p->of.svc_id, "plan_id", p->of.plan_id,
+                      "organization_guid", "hearth", "space_guid", "hearth");
+        char *path = hc_asprintf("/v2/service_instances/%s", sj->guid);
+        r = cc_broker_request(j->cc, &sj->broker, "PUT", path, body, on_provisioned, sj);
+        json_decref(body);
+        free(path);
+    }
+    if (r < 0) {
+        cc_reply_error(j->res, CC_E_SERVICE_GATEWAY, "Unexpected response from service gateway");
+        job_free(sj);
+    }
+    return true;
+}
+
+static void h_provision(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+{
+    json_t *body = NULL;
+    const char *name, *label, *plan;
+    hc_err_t err;
+
+    cc_job_t *j = cc_job_new(data, req, res, provision_work);
+    prov_t *p = hc_calloc(1, sizeof(*p));
+    j->data = p;
+    j->free_data = prov_free;
+    j->after = provision_after;
+    if (hc_json_parse_obj(req->body.p, req->body.len, CC_MAX_JSON_BODY, &body, &err) < 0) {
+        /* Answered after authentication, as cc_api_body_obj would have. */
+        snprintf(p->bad, sizeof(p->bad), "Bad request: %s", err.msg);
+    } else if (hc_json_get_str(body, "name", &name, &err) < 0 || !cc_valid_name(name)) {
+        snprintf(p->bad, sizeof(p->bad), "Bad request: name");
+    } else if (hc_json_opt_str(body, "label", NULL, &label, &err) < 0 ||
+               (!label && hc_json_opt_str(body, "vendor", NULL, &label, &err) < 0) || !label) {
+        snprintf(p->bad, sizeof(p->bad), "Bad request: vendor or label");
+    } else if (hc_json_opt_str(body, "plan", NULL, &plan, &err) < 0 ||
+               (!plan && hc_json_opt_str(body, "tier", NULL, &plan, &err) < 0)) {
+        snprintf(p->bad, sizeof(p->bad), "Bad request: plan");
+    } else {
+        snprintf(p->name, sizeof(p->name), "%s", name);
+        p->label = hc_strdup(label);
+        p->plan = plan ? hc_strdup(plan) : NULL;
+    }
     json_decref(body);
+    cc_job_start(j);
 }
 
 static void on_deprovisioned(const hc_http_client_result_t *r, void *ud)
@@ -379,56 +491,90 @@ static void on_deprovisioned(const hc_http_client_result_t *r, void *ud)
     job_free(j);
 }
 
-static void h_delete(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+/* DELETE /services/NAME: the database first, on a worker; then the broker, from the loop. */
+typedef struct unprov_s {
+    char guid[HC_UUID_STR_LEN + 1];
+    bool brokered; /* not user-provided: the broker is told */
+    offer_t of;
+    cc_broker_t broker;
+    int broker_r;
+} unprov_t;
+
+static void unprov_free(void *data)
 {
-    cc_ctx_t *cc = data;
-    cc_user_t user;
+    unprov_t *u = data;
+    free(u->of.tags);
+    cc_broker_release(&u->broker);
+    free(u);
+}
+
+static void delete_work(cc_job_t *j, cc_db_t *db)
+{
+    unprov_t *u = j->data;
     cc_db_res_t rows = {0};
-    char name[CC_MAX_NAME + 1];
     hc_err_t err;
-    if (cc_api_auth(cc, req, res, &user) < 0)
-        return;
-    if (cc_api_param(req, "name", name, sizeof(name)) < 0 ||
-        cc_db_exec(cc->db,
+    if (!j->name[0] ||
+        cc_db_exec(db,
                    "SELECT guid, label, plan FROM service_instances WHERE owner = ? AND name = ?",
-                   CC_P(user.email, name), &rows, &err) < 0 ||
+                   CC_P(j->user.email, j->name), &rows, &err) < 0 ||
         rows.nrows == 0) {
-        cc_reply_error(res, CC_E_SERVICE_NOT_FOUND, "Service not found");
+        cc_job_fail(j, CC_E_SERVICE_NOT_FOUND, "Service not found");
         goto out;
     }
     char bound[256];
-    int nb = cc_service_bound_apps(cc, user.email, name, bound, sizeof(bound));
-    if (nb != 0) {
-        if (nb < 0)
-            cc_reply_error(res, CC_E_DATABASE, "Error talking with the database");
-        else
-            cc_reply_error(res, CC_E_BAD_REQUEST,
-                           "Service `%s` is bound to %s; unbind it first (`hearth unbind-service"
-                           " APP %s`)",
-                           name, bound, name);
+    int nb = cc_service_bound_apps(db, j->user.email, j->name, bound, sizeof(bound));
+    if (nb < 0) {
+        cc_job_fail(j, CC_E_DATABASE, "Error talking with the database");
         goto out;
     }
-    if (cc_db_exec(cc->db, "DELETE FROM service_instances WHERE guid = ?",
+    if (nb > 0) {
+        cc_job_fail(j, CC_E_BAD_REQUEST,
+                    "Service `%s` is bound to %s; unbind it first (`hearth unbind-service"
+                    " APP %s`)",
+                    j->name, bound, j->name);
+        goto out;
+    }
+    if (cc_db_exec(db, "DELETE FROM service_instances WHERE guid = ?",
                    CC_P(cc_db_cell(&rows, 0, 0)), NULL, &err) < 0) {
-        cc_reply_db_error(res, "unprovision", &err);
+        cc_job_db_fail(j, "unprovision", &err);
         goto out;
     }
-    hc_http_reply_json(res, 200, hc_json_obj());
+    cc_job_reply_json(j, 200, hc_json_obj());
     if (strcmp(cc_db_cell(&rows, 0, 1), CC_LABEL_USER_PROVIDED) == 0)
         goto out; /* no broker knows it */
-    offer_t of;
-    find_plan(cc, cc_db_cell(&rows, 0, 1), cc_db_cell(&rows, 0, 2), &of);
-    svc_job_t *j = hc_calloc(1, sizeof(*j));
-    j->cc = cc;
-    snprintf(j->guid, sizeof(j->guid), "%s", cc_db_cell(&rows, 0, 0));
-    char *path = hc_asprintf("/v2/service_instances/%s?service_id=%s&plan_id=%s", j->guid,
-                             of.svc_id, of.plan_id);
-    if (broker_request(cc, of.broker, "DELETE", path, NULL, on_deprovisioned, j) < 0)
-        job_free(j);
-    free(path);
-    free(of.tags);
+    snprintf(u->guid, sizeof(u->guid), "%s", cc_db_cell(&rows, 0, 0));
+    find_plan(db, cc_db_cell(&rows, 0, 1), cc_db_cell(&rows, 0, 2), &u->of);
+    u->broker_r = cc_broker_get(j->cc, db, u->of.broker, &u->broker);
+    u->brokered = true;
 out:
     cc_db_res_release(&rows);
+}
+
+static bool delete_after(cc_job_t *j, int status)
+{
+    unprov_t *u = j->data;
+    if (status != 0 || j->code != 0 || !u->brokered || u->broker_r < 0)
+        return false;
+    svc_job_t *sj = hc_calloc(1, sizeof(*sj));
+    sj->cc = j->cc;
+    snprintf(sj->guid, sizeof(sj->guid), "%s", u->guid);
+    sj->broker = u->broker;
+    memset(&u->broker, 0, sizeof(u->broker));
+    char *path = hc_asprintf("/v2/service_instances/%s?service_id=%s&plan_id=%s", sj->guid,
+                             u->of.svc_id, u->of.plan_id);
+    if (cc_broker_request(j->cc, &sj->broker, "DELETE", path, NULL, on_deprovisioned, sj) < 0)
+        job_free(sj);
+    free(path);
+    return false; /* job_done sends the 200 */
+}
+
+static void h_delete(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+{
+    cc_job_t *j = named_job(data, req, res, delete_work);
+    j->data = hc_calloc(1, sizeof(unprov_t));
+    j->free_data = unprov_free;
+    j->after = delete_after;
+    cc_job_start(j);
 }
 
 /* The bindings one cc_services_sync waits for; the last one to end calls done. */
@@ -526,7 +672,7 @@ void cc_services_sync(cc_ctx_t *cc, const char *app_guid, const char *owner, con
             cc_db_res_release(&rows);
             continue; /* user-provided: its credentials are the instance's, no broker */
         }
-        find_plan(cc, cc_db_cell(&rows, 0, 1), cc_db_cell(&rows, 0, 2), &of);
+        find_plan(cc->db, cc_db_cell(&rows, 0, 1), cc_db_cell(&rows, 0, 2), &of);
         bind_job_t *j = hc_calloc(1, sizeof(*j));
         j->cc = cc;
         j->wait = wait;
@@ -567,7 +713,7 @@ void cc_services_sync(cc_ctx_t *cc, const char *app_guid, const char *owner, con
         snprintf(j->guid, sizeof(j->guid), "%s", cc_db_cell(&rows, 0, 0));
         snprintf(j->instance, sizeof(j->instance), "%s", cc_db_cell(&rows, 0, 1));
         offer_t of;
-        find_plan(cc, cc_db_cell(&rows, 0, 2), cc_db_cell(&rows, 0, 3), &of);
+        find_plan(cc->db, cc_db_cell(&rows, 0, 2), cc_db_cell(&rows, 0, 3), &of);
         cc_db_res_release(&rows);
         if (cc_db_exec(cc->db, "DELETE FROM service_bindings WHERE guid = ?", CC_P(j->guid), NULL,
                        &err) < 0) {

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/job.h"
 #include "app.h"
 #include "blob/blob.h"
 #include "blob/multipart.h"
@@ -48,22 +49,48 @@ static void h_package(const hc_http_request_t *req, hc_http_res_t *res, void *da
     cc_api_send_blob(cc, res, key);
 }
 
-static void h_staged_droplet(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+/* GET /staged_droplets/GUID/SHA1: the app's current droplet is checked on a worker. */
+typedef struct staged_s {
+    char guid[HC_UUID_STR_LEN + 1], sha1[41];
+} staged_t;
+
+static void staged_work(cc_job_t *j, cc_db_t *db)
 {
-    cc_ctx_t *cc = data;
-    char guid[HC_UUID_STR_LEN + 1], sha1[41], key[48];
+    staged_t *d = j->data;
     cc_app_t app = {0};
     hc_err_t err;
+    if (cc_app_load_guid(db, d->guid, &app, &err) < 0 || !app.droplet_hash ||
+        strcmp(app.droplet_hash, d->sha1) != 0)
+        cc_job_fail(j, CC_E_APP_NOT_FOUND, "Application not found");
+    cc_app_release(&app);
+}
+
+/* The blob is read by another thread-pool job, started from the loop. */
+static bool staged_after(cc_job_t *j, int status)
+{
+    staged_t *d = j->data;
+    char key[48];
+    if (status != 0 || j->code != 0 || hc_http_res_cancelled(j->res))
+        return false;
+    snprintf(key, sizeof(key), "drop/%s", d->sha1);
+    cc_api_send_blob(j->cc, j->res, key);
+    return true;
+}
+
+static void h_staged_droplet(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+{
+    char guid[HC_UUID_STR_LEN + 1], sha1[41];
     if (staging_params(req, res, guid, sha1, NULL) < 0)
         return;
-    if (cc_app_load_guid(cc->db, guid, &app, &err) < 0 || !app.droplet_hash ||
-        strcmp(app.droplet_hash, sha1) != 0) {
-        cc_reply_error(res, CC_E_APP_NOT_FOUND, "Application not found");
-    } else {
-        snprintf(key, sizeof(key), "drop/%s", sha1);
-        cc_api_send_blob(cc, res, key);
-    }
-    cc_app_release(&app);
+    cc_job_t *j = cc_job_new(data, req, res, staged_work);
+    j->auth_mode = CC_JOB_AUTH_NONE; /* the droplet's SHA-1 is its capability, as before */
+    staged_t *d = hc_calloc(1, sizeof(*d));
+    snprintf(d->guid, sizeof(d->guid), "%s", guid);
+    snprintf(d->sha1, sizeof(d->sha1), "%s", sha1);
+    j->data = d;
+    j->free_data = free;
+    j->after = staged_after;
+    cc_job_start(j);
 }
 
 typedef struct droplet_job_s {
@@ -75,6 +102,8 @@ typedef struct droplet_job_s {
     hc_str_t body;
     int error;
     hc_err_t err;
+    bool db_failed; /* err is the database's */
+    int64_t changes;
 } droplet_job_t;
 
 static void droplet_work(void *data)
@@ -91,27 +120,38 @@ static void droplet_work(void *data)
         j->error = cc_blob_put(j->cc->blob, key, tmp, &j->err);
     }
     unlink(tmp);
+    if (j->error < 0)
+        return;
+    /* Only a droplet of the app's current package makes it STAGED. */
+    cc_db_res_t rows = {0};
+    cc_db_t *db = cc_db_pool_acquire(j->cc->read_pool, &j->err);
+    if (!db ||
+        cc_db_exec(db,
+                   "UPDATE apps SET droplet_hash = ?, staged_package = ?, package_state = 'STAGED',"
+                   " lock_version = lock_version + 1 WHERE guid = ? AND package_hash = ?",
+                   CC_P(j->sha1, j->package, j->guid, j->package), &rows, &j->err) < 0) {
+        j->db_failed = true;
+        j->error = -EIO;
+    } else {
+        j->changes = (int64_t)rows.changes;
+    }
+    cc_db_res_release(&rows);
+    cc_db_pool_release(j->cc->read_pool, db);
 }
 
 static void droplet_done(void *data, int status)
 {
     droplet_job_t *j = data;
-    cc_db_res_t rows = {0};
-    hc_err_t err;
+    if (status == 0 && j->db_failed) {
+        cc_reply_db_error(j->res, "droplet", &j->err);
+        goto out;
+    }
     if (status != 0 || j->error < 0) {
         hc_log_error("storing droplet failed", "app", j->guid, "err", j->err.msg);
         cc_reply_error(j->res, CC_E_SYSTEM, "System error: storing the droplet failed");
         goto out;
     }
-    /* Only a droplet of the app's current package makes it STAGED. */
-    if (cc_db_exec(j->cc->db,
-                   "UPDATE apps SET droplet_hash = ?, staged_package = ?, package_state = 'STAGED',"
-                   " lock_version = lock_version + 1 WHERE guid = ? AND package_hash = ?",
-                   CC_P(j->sha1, j->package, j->guid, j->package), &rows, &err) < 0) {
-        cc_reply_db_error(j->res, "droplet", &err);
-        goto out;
-    }
-    if (rows.changes == 0) {
+    if (j->changes == 0) {
         cc_reply_error(j->res, CC_E_APP_NOT_FOUND, "Application not found or its bits changed");
         goto out;
     }
@@ -120,7 +160,6 @@ static void droplet_done(void *data, int status)
     hc_json_set_str(o, "droplet_sha1", j->sha1);
     hc_http_reply_json(j->res, 200, o);
 out:
-    cc_db_res_release(&rows);
     hc_http_res_unref(j->res);
     free(j);
 }
@@ -163,27 +202,30 @@ static void h_droplet_upload(const hc_http_request_t *req, hc_http_res_t *res, v
     cc_queue_work(cc, droplet_work, droplet_done, j);
 }
 
-static void h_staging_log(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+static void staging_log_then(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res,
+                             const cc_user_t *user, cc_app_t *app)
 {
-    cc_ctx_t *cc = data;
-    cc_user_t user;
-    cc_app_t app = {0};
-    if (cc_api_load_app(cc, req, res, &user, &app) < 0)
-        return;
+    (void)req;
+    (void)user;
     size_t len = 0;
-    const char *log = cc_orch_staging_log(cc, app.guid, &len);
+    const char *log = cc_orch_staging_log(cc, app->guid, &len);
     if (!log)
         cc_reply_error(res, CC_E_NOT_FOUND, "Could not find : 'staging log'");
     else
         hc_http_reply(res, 200, "text/plain; charset=utf-8", log, len);
-    cc_app_release(&app);
+}
+
+/* The caller and the app are loaded on the thread pool; the log is the loop's (orch). */
+static void h_staging_log(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+{
+    cc_job_app_then(data, req, res, staging_log_then);
 }
 
 /* Restage: the current package is staged again and, when STARTED, the app restarted. */
-static void h_restage(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+static void restage_then(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res,
+                         const cc_user_t *userp)
 {
-    cc_ctx_t *cc = data;
-    cc_user_t user;
+    cc_user_t user = *userp;
     cc_app_t app = {0}, before = {0};
     hc_err_t err;
     if (cc_api_load_app(cc, req, res, &user, &app) < 0)
@@ -199,7 +241,7 @@ static void h_restage(const hc_http_request_t *req, hc_http_res_t *res, void *da
     app.run_count++;
     cc_app_touch(&app);
     if (cc_db_begin(cc->db, &err) < 0 || cc_app_update(cc->db, &app, &err) < 0 ||
-        cc_event_add(cc, app.guid, user.email, "app.restage", NULL, &err) < 0 ||
+        cc_event_add(cc->db, app.guid, user.email, "app.restage", NULL, &err) < 0 ||
         cc_db_commit(cc->db, &err) < 0) {
         cc_db_rollback(cc->db);
         if (err.code == -ESTALE)
@@ -216,6 +258,12 @@ static void h_restage(const hc_http_request_t *req, hc_http_res_t *res, void *da
 out:
     cc_app_release(&app);
     cc_app_release(&before);
+}
+
+/* The caller is authenticated on a worker; the app is read and written from the loop. */
+static void h_restage(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+{
+    cc_job_auth_then(data, req, res, restage_then);
 }
 
 void cc_api_staging_routes(cc_ctx_t *cc, hc_http_server_t *srv)

@@ -118,7 +118,12 @@ typedef struct upload_job_s {
     char sha1[CC_SHA1_HEX + 1];
     int error; /* < 0: failed; code picks the v1 error */
     hc_err_t err;
+    /* The app's update, on the worker: the outcome for upload_done. */
+    int code; /* a v1 error code, CC_E_DATABASE with err, or 0 once stored */
+    cc_app_t app, before;
 } upload_job_t;
+
+static void store_package(upload_job_t *j);
 
 /* Adds every regular file under dir to the batch (the resource pool). */
 static int pool_files(cc_blob_batch_t *bt, const char *dir, const char *rel, int depth,
@@ -251,18 +256,71 @@ static void upload_work(void *data)
 out:
     j->error = r;
     cc_rm_rf(work);
+    if (r == 0)
+        store_package(j);
+}
+
+/*
+ * Points the app at the new package (re-read: it may have changed while the upload was
+ * processed), on the worker with a pooled connection. Sets j->code, and j->app and j->before
+ * for the orchestration once stored.
+ */
+static void store_package(upload_job_t *j)
+{
+    cc_db_t *db = cc_db_pool_acquire(j->cc->read_pool, &j->err);
+    int r;
+    if (!db) {
+        j->code = CC_E_DATABASE;
+        return;
+    }
+    j->code = CC_E_LOCKING;
+    for (int attempt = 0; attempt < 3; attempt++) {
+        cc_app_release(&j->app);
+        cc_app_release(&j->before);
+        r = cc_app_load_guid(db, j->guid, &j->app, &j->err);
+        if (r == 0)
+            r = cc_app_load_guid(db, j->guid, &j->before, &j->err);
+        if (r == -ENOENT) {
+            j->code = CC_E_APP_NOT_FOUND;
+            goto out;
+        }
+        if (r < 0)
+            goto dbfail;
+        cc_app_t *app = &j->app;
+        bool same_droplet =
+            app->droplet_hash && app->staged_package && strcmp(app->staged_package, j->sha1) == 0;
+        free(app->package_hash);
+        app->package_hash = hc_strdup(j->sha1);
+        free(app->package_state);
+        app->package_state = hc_strdup(same_droplet ? "STAGED" : "PENDING");
+        cc_app_touch(app);
+        r = cc_db_begin(db, &j->err);
+        if (r < 0)
+            goto dbfail;
+        r = cc_app_update(db, app, &j->err);
+        if (r == -ESTALE) {
+            cc_db_rollback(db);
+            continue;
+        }
+        if (r < 0 || cc_event_add(db, app->guid, j->email, "app.upload", j->sha1, &j->err) < 0 ||
+            cc_db_commit(db, &j->err) < 0)
+            goto dbfail;
+        j->code = 0;
+        goto out;
+    }
+    goto out;
+dbfail:
+    cc_db_rollback(db);
+    j->code = CC_E_DATABASE;
+out:
+    cc_db_pool_release(j->cc->read_pool, db);
 }
 
 static void upload_done(void *data, int status)
 {
     upload_job_t *j = data;
     cc_ctx_t *cc = j->cc;
-    cc_app_t app = {0}, before = {0};
-    hc_err_t err;
-    int r;
 
-    if (hc_http_res_cancelled(j->res))
-        goto out;
     if (status != 0) {
         cc_reply_error(j->res, CC_E_SYSTEM, "System error");
         goto out;
@@ -276,68 +334,35 @@ static void upload_done(void *data, int status)
             cc_reply_error(j->res, CC_E_SYSTEM, "System error: %s", j->err.msg);
         goto out;
     }
-    /* Re-read the app: it may have changed while the upload was processed. */
-    for (int attempt = 0; attempt < 3; attempt++) {
-        cc_app_release(&app);
-        cc_app_release(&before);
-        r = cc_app_load_guid(cc->db, j->guid, &app, &err);
-        if (r == 0)
-            r = cc_app_load_guid(cc->db, j->guid, &before, &err);
-        if (r == -ENOENT) {
-            cc_reply_error(j->res, CC_E_APP_NOT_FOUND, "Application not found");
-            goto out;
-        }
-        if (r < 0)
-            goto dbfail;
-        bool same_droplet =
-            app.droplet_hash && app.staged_package && strcmp(app.staged_package, j->sha1) == 0;
-        free(app.package_hash);
-        app.package_hash = hc_strdup(j->sha1);
-        free(app.package_state);
-        app.package_state = hc_strdup(same_droplet ? "STAGED" : "PENDING");
-        cc_app_touch(&app);
-        r = cc_db_begin(cc->db, &err);
-        if (r < 0)
-            goto dbfail;
-        r = cc_app_update(cc->db, &app, &err);
-        if (r == -ESTALE) {
-            cc_db_rollback(cc->db);
-            continue;
-        }
-        if (r < 0 || cc_event_add(cc, app.guid, j->email, "app.upload", j->sha1, &err) < 0 ||
-            cc_db_commit(cc->db, &err) < 0)
-            goto dbfail;
-        hc_log_info("package stored", "app", app.name, "sha1", j->sha1);
-        cc_orch_app_changed(cc, &before, &app);
+    if (j->code == CC_E_DATABASE) {
+        cc_reply_db_error(j->res, "upload", &j->err);
+    } else if (j->code == CC_E_APP_NOT_FOUND) {
+        cc_reply_error(j->res, CC_E_APP_NOT_FOUND, "Application not found");
+    } else if (j->code != 0) {
+        cc_reply_error(j->res, CC_E_LOCKING, "Optimistic locking failure");
+    } else {
+        /* Stored: the DEAs hear of it even when the client went away meanwhile. */
+        hc_log_info("package stored", "app", j->app.name, "sha1", j->sha1);
+        cc_orch_app_changed(cc, &j->before, &j->app);
         cc_reply_empty(j->res, 200);
-        goto out;
     }
-    cc_reply_error(j->res, CC_E_LOCKING, "Optimistic locking failure");
-    goto out;
-dbfail:
-    cc_db_rollback(cc->db);
-    cc_reply_db_error(j->res, "upload", &err);
 out:
-    cc_app_release(&app);
-    cc_app_release(&before);
+    cc_app_release(&j->app);
+    cc_app_release(&j->before);
     free_resources(j->rs, j->n);
     hc_http_res_unref(j->res);
     free(j);
 }
 
-static void h_upload(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+static void upload_then(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res,
+                        const cc_user_t *user, cc_app_t *app)
 {
-    cc_ctx_t *cc = data;
-    cc_user_t user;
-    cc_app_t app = {0};
     cc_mp_part_t parts[CC_MP_MAX_PARTS];
     size_t nparts = HC_ARRAY_SIZE(parts);
     hc_str_t boundary;
     json_t *list = NULL;
     hc_err_t err;
 
-    if (cc_api_load_app(cc, req, res, &user, &app) < 0)
-        return;
     if (cc_mp_boundary(hc_http_req_header(req, "Content-Type"), &boundary) < 0) {
         cc_reply_error(res, CC_E_BAD_REQUEST, "Bad request: expected multipart/form-data");
         goto out;
@@ -369,14 +394,19 @@ static void h_upload(const hc_http_request_t *req, hc_http_res_t *res, void *dat
     }
     j->cc = cc;
     j->res = hc_http_res_ref(res);
-    snprintf(j->guid, sizeof(j->guid), "%s", app.guid);
-    snprintf(j->email, sizeof(j->email), "%s", user.email);
+    snprintf(j->guid, sizeof(j->guid), "%s", app->guid);
+    snprintf(j->email, sizeof(j->email), "%s", user->email);
     if (zip)
         j->zip = zip->data;
     cc_queue_work(cc, upload_work, upload_done, j);
 out:
     json_decref(list);
-    cc_app_release(&app);
+}
+
+/* The caller and the app are loaded on the thread pool, the rest goes on from the loop. */
+static void h_upload(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+{
+    cc_job_app_then(data, req, res, upload_then);
 }
 
 /* ---- GET /apps/NAME/application ---- */
@@ -435,21 +465,23 @@ void cc_api_send_blob(cc_ctx_t *cc, hc_http_res_t *res, const char *key)
     cc_queue_work(cc, download_work, download_done, j);
 }
 
-static void h_download(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+static void download_then(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res,
+                          const cc_user_t *user, cc_app_t *app)
 {
-    cc_ctx_t *cc = data;
-    cc_user_t user;
-    cc_app_t app = {0};
-    if (cc_api_load_app(cc, req, res, &user, &app) < 0)
-        return;
-    if (!app.package_hash) {
+    (void)req;
+    (void)user;
+    if (!app->package_hash) {
         cc_reply_error(res, CC_E_RESOURCE_NOT_FOUND, "Could not find the requested resource");
     } else {
         char key[CC_SHA1_HEX + 8];
-        snprintf(key, sizeof(key), "pkg/%s", app.package_hash);
+        snprintf(key, sizeof(key), "pkg/%s", app->package_hash);
         cc_api_send_blob(cc, res, key);
     }
-    cc_app_release(&app);
+}
+
+static void h_download(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+{
+    cc_job_app_then(data, req, res, download_then);
 }
 
 void cc_api_upload_routes(cc_ctx_t *cc, hc_http_server_t *srv)

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/job.h"
 #include "api/service_brokers.h"
 #include "db/db.h"
 #include "hc_json.h"
@@ -25,15 +26,15 @@
 #define UPS_MAX_TAGS 32
 #define UPS_MAX_TAG 64
 
-int cc_service_bound_apps(cc_ctx_t *cc, const char *owner, const char *name, char *out, size_t size)
+int cc_service_bound_apps(cc_db_t *db, const char *owner, const char *name, char *out, size_t size)
 {
     cc_db_res_t rows = {0};
     hc_err_t err;
     size_t len = 0;
     int n = 0;
     out[0] = '\0';
-    if (cc_db_exec(cc->db, "SELECT name, services FROM apps WHERE owner = ? ORDER BY name",
-                   CC_P(owner), &rows, &err) < 0)
+    if (cc_db_exec(db, "SELECT name, services FROM apps WHERE owner = ? ORDER BY name", CC_P(owner),
+                   &rows, &err) < 0)
         return -EIO;
     for (size_t i = 0; i < rows.nrows; i++) {
         json_t *list = json_loads(cc_db_cell(&rows, i, 1), 0, NULL), *v;
@@ -180,10 +181,22 @@ static int read_fields(const json_t *body, ups_fields_t *f, char *msg, size_t si
     return 0;
 }
 
-static void h_create(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+/* The job's request body as a JSON object; fails the job 400/100 otherwise. Worker. */
+static int body_obj(cc_job_t *j, json_t **ret)
 {
-    cc_ctx_t *cc = data;
-    cc_user_t user;
+    hc_err_t err;
+    if (hc_json_parse_obj(j->body.p, j->body.len, CC_MAX_JSON_BODY, ret, &err) < 0) {
+        cc_job_fail(j, CC_E_BAD_REQUEST, "Bad request: %s", err.msg);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+/* POST /user_provided_services, on a worker. */
+static void create_work(cc_job_t *j, cc_db_t *db)
+{
+    const cc_ctx_t *cc = j->cc;
+    const cc_user_t *user = &j->user;
     json_t *body = NULL;
     ups_fields_t f = {0};
     cc_db_res_t rows = {0};
@@ -191,50 +204,50 @@ static void h_create(const hc_http_request_t *req, hc_http_res_t *res, void *dat
     char msg[256], guid[HC_UUID_STR_LEN + 1], now[24];
     hc_err_t err;
 
-    if (cc_api_auth(cc, req, res, &user) < 0 || cc_api_body_obj(req, res, &body) < 0)
+    if (body_obj(j, &body) < 0)
         return;
     if (hc_json_get_str(body, "name", &name, &err) < 0 || !cc_valid_name(name)) {
-        cc_reply_error(res, CC_E_BAD_REQUEST, "Bad request: name (1..%d of A-Z a-z 0-9 _ -)",
-                       CC_MAX_NAME);
+        cc_job_fail(j, CC_E_BAD_REQUEST, "Bad request: name (1..%d of A-Z a-z 0-9 _ -)",
+                    CC_MAX_NAME);
         goto out;
     }
     if (read_fields(body, &f, msg, sizeof(msg)) < 0) {
-        cc_reply_error(res, CC_E_BAD_REQUEST, "Bad request: %s", msg);
+        cc_job_fail(j, CC_E_BAD_REQUEST, "Bad request: %s", msg);
         goto out;
     }
-    int mult = user.admin ? 4 : 1;
-    if (cc_db_exec(cc->db, "SELECT COUNT(*) FROM service_instances WHERE owner = ?",
-                   CC_P(user.email), &rows, &err) < 0) {
-        cc_reply_db_error(res, "user-provided service", &err);
+    int mult = user->admin ? 4 : 1;
+    if (cc_db_exec(db, "SELECT COUNT(*) FROM service_instances WHERE owner = ?", CC_P(user->email),
+                   &rows, &err) < 0) {
+        cc_job_db_fail(j, "user-provided service", &err);
         goto out;
     }
     int64_t count = cc_db_cell_int(&rows, 0, 0);
     if (count + 1 > cc->conf->quota_services * mult) {
-        cc_reply_error(res, CC_E_QUOTA_SERVICES,
-                       "Too many Services provisioned: %lld, you're allowed: %lld",
-                       (long long)count + 1, (long long)cc->conf->quota_services * mult);
+        cc_job_fail(j, CC_E_QUOTA_SERVICES,
+                    "Too many Services provisioned: %lld, you're allowed: %lld",
+                    (long long)count + 1, (long long)cc->conf->quota_services * mult);
         goto out;
     }
     hc_uuid4(guid);
     snprintf(now, sizeof(now), "%lld", (long long)hc_wall_s());
-    int r = cc_db_exec(cc->db,
+    int r = cc_db_exec(db,
                        "INSERT INTO service_instances (guid, name, owner, label, plan, credentials,"
                        " created, tags, syslog_drain_url, route_service_url)"
                        " VALUES (?, ?, ?, ?, '', ?, ?, ?, ?, ?)",
-                       CC_P(guid, name, user.email, CC_LABEL_USER_PROVIDED,
+                       CC_P(guid, name, user->email, CC_LABEL_USER_PROVIDED,
                             f.credentials ? f.credentials : "{}", now, f.tags ? f.tags : "[]",
                             f.syslog_drain_url, f.route_service_url),
                        NULL, &err);
     if (r == -EEXIST)
-        cc_reply_error(res, CC_E_BAD_REQUEST, "Bad request: a service named `%s` exists", name);
+        cc_job_fail(j, CC_E_BAD_REQUEST, "Bad request: a service named `%s` exists", name);
     else if (r < 0)
-        cc_reply_db_error(res, "user-provided service", &err);
+        cc_job_db_fail(j, "user-provided service", &err);
     else {
-        hc_log_info("user-provided service created", "name", name, "owner", user.email);
+        snprintf(j->name, sizeof(j->name), "%s", name); /* for the log line */
         json_t *o = hc_json_obj();
         hc_json_set_str(o, "name", name);
         hc_json_set_str(o, "label", CC_LABEL_USER_PROVIDED);
-        hc_http_reply_json(res, 201, o);
+        cc_job_reply_json(j, 201, o);
     }
 out:
     cc_db_res_release(&rows);
@@ -242,37 +255,33 @@ out:
     json_decref(body);
 }
 
-/* Loads the caller's user-provided instance NAME; replies 404 and returns < 0 if none. */
-static int load_ups(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res,
-                    const cc_user_t *user, char *name, size_t size, cc_db_res_t *rows)
+/* Loads the caller's user-provided instance NAME; fails the job 404 and returns < 0 if none. */
+static int load_ups(cc_job_t *j, cc_db_t *db, const char *name, cc_db_res_t *rows)
 {
     hc_err_t err;
-    if (cc_api_param(req, "name", name, size) < 0 ||
-        cc_db_exec(cc->db,
+    if (!name[0] ||
+        cc_db_exec(db,
                    "SELECT guid, credentials, tags, syslog_drain_url, route_service_url, label"
                    " FROM service_instances WHERE owner = ? AND name = ?",
-                   CC_P(user->email, name), rows, &err) < 0 ||
+                   CC_P(j->user.email, name), rows, &err) < 0 ||
         rows->nrows == 0) {
-        cc_reply_error(res, CC_E_SERVICE_NOT_FOUND, "Service not found");
+        cc_job_fail(j, CC_E_SERVICE_NOT_FOUND, "Service not found");
         return -ENOENT;
     }
     if (strcmp(cc_db_cell(rows, 0, 5), CC_LABEL_USER_PROVIDED) != 0) {
-        cc_reply_error(res, CC_E_BAD_REQUEST,
-                       "Bad request: `%s` is a %s service, not a user-provided one", name,
-                       cc_db_cell(rows, 0, 5));
+        cc_job_fail(j, CC_E_BAD_REQUEST,
+                    "Bad request: `%s` is a %s service, not a user-provided one", name,
+                    cc_db_cell(rows, 0, 5));
         return -EINVAL;
     }
     return 0;
 }
 
-static void h_get(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+static void get_work(cc_job_t *j, cc_db_t *db)
 {
-    cc_ctx_t *cc = data;
-    cc_user_t user;
     cc_db_res_t rows = {0};
-    char name[CC_MAX_NAME + 1];
-    if (cc_api_auth(cc, req, res, &user) < 0 ||
-        load_ups(cc, req, res, &user, name, sizeof(name), &rows) < 0)
+    const char *name = j->name;
+    if (load_ups(j, db, name, &rows) < 0)
         goto out;
     json_t *o = hc_json_obj();
     json_t *cred = json_loads(cc_db_cell(&rows, 0, 1) ? cc_db_cell(&rows, 0, 1) : "{}", 0, NULL);
@@ -284,52 +293,94 @@ static void h_get(const hc_http_request_t *req, hc_http_res_t *res, void *data)
     hc_json_set_str(o, "syslog_drain_url", cc_db_cell(&rows, 0, 3));
     hc_json_set_str(o, "route_service_url", cc_db_cell(&rows, 0, 4));
     char bound[256];
-    if (cc_service_bound_apps(cc, user.email, name, bound, sizeof(bound)) > 0)
+    if (cc_service_bound_apps(db, j->user.email, name, bound, sizeof(bound)) > 0)
         hc_json_set_str(o, "bound", bound);
-    hc_http_reply_json(res, 200, o);
+    cc_job_reply_json(j, 200, o);
 out:
     cc_db_res_release(&rows);
 }
 
-static void h_update(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+static void update_work(cc_job_t *j, cc_db_t *db)
 {
-    cc_ctx_t *cc = data;
-    cc_user_t user;
     cc_db_res_t rows = {0};
     json_t *body = NULL;
     ups_fields_t f = {0};
-    char name[CC_MAX_NAME + 1], msg[256];
+    const char *name = j->name;
+    char msg[256];
     hc_err_t err;
-    if (cc_api_auth(cc, req, res, &user) < 0 || cc_api_body_obj(req, res, &body) < 0)
+    if (body_obj(j, &body) < 0)
         return;
-    if (load_ups(cc, req, res, &user, name, sizeof(name), &rows) < 0)
+    if (load_ups(j, db, name, &rows) < 0)
         goto out;
     if (read_fields(body, &f, msg, sizeof(msg)) < 0) {
-        cc_reply_error(res, CC_E_BAD_REQUEST, "Bad request: %s", msg);
+        cc_job_fail(j, CC_E_BAD_REQUEST, "Bad request: %s", msg);
         goto out;
     }
     const char *cred = f.credentials ? f.credentials : cc_db_cell(&rows, 0, 1);
     const char *tags = f.tags ? f.tags : cc_db_cell(&rows, 0, 2);
     const char *drain = f.has_drain ? f.syslog_drain_url : cc_db_cell(&rows, 0, 3);
     const char *route = f.has_route ? f.route_service_url : cc_db_cell(&rows, 0, 4);
-    if (cc_db_exec(cc->db,
+    if (cc_db_exec(db,
                    "UPDATE service_instances SET credentials = ?, tags = ?, syslog_drain_url = ?,"
                    " route_service_url = ? WHERE guid = ?",
                    CC_P(cred, tags, drain, route, cc_db_cell(&rows, 0, 0)), NULL, &err) < 0) {
-        cc_reply_db_error(res, "user-provided service", &err);
+        cc_job_db_fail(j, "user-provided service", &err);
         goto out;
     }
-    hc_log_info("user-provided service updated", "name", name, "owner", user.email);
     json_t *o = hc_json_obj();
     char bound[256];
     hc_json_set_str(o, "name", name);
-    if (cc_service_bound_apps(cc, user.email, name, bound, sizeof(bound)) > 0)
+    if (cc_service_bound_apps(db, j->user.email, name, bound, sizeof(bound)) > 0)
         hc_json_set_str(o, "bound", bound);
-    hc_http_reply_json(res, 200, o);
+    cc_job_reply_json(j, 200, o);
 out:
     cc_db_res_release(&rows);
     fields_release(&f);
     json_decref(body);
+}
+
+static bool log_after(cc_job_t *j, int status, const char *what)
+{
+    if (status == 0 && j->code == 0)
+        hc_log_info(what, "name", j->name, "owner", j->user.email);
+    return false;
+}
+
+static bool created_after(cc_job_t *j, int status)
+{
+    return log_after(j, status, "user-provided service created");
+}
+
+static bool updated_after(cc_job_t *j, int status)
+{
+    return log_after(j, status, "user-provided service updated");
+}
+
+/* A job with the request's body and its NAME parameter ("" when absent or not decodable). */
+static void start(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res, cc_job_fn fn,
+                  bool (*after)(cc_job_t *, int))
+{
+    cc_job_t *j = cc_job_new(cc, req, res, fn);
+    j->body = req->body;
+    j->after = after;
+    if (cc_api_param(req, "name", j->name, sizeof(j->name)) < 0)
+        j->name[0] = '\0';
+    cc_job_start(j);
+}
+
+static void h_create(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+{
+    start(data, req, res, create_work, created_after);
+}
+
+static void h_get(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+{
+    start(data, req, res, get_work, NULL);
+}
+
+static void h_update(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+{
+    start(data, req, res, update_work, updated_after);
 }
 
 void cc_api_user_provided_routes(cc_ctx_t *cc, hc_http_server_t *srv)

@@ -1,12 +1,13 @@
 /*
  * Users and login: POST /users, GET/PUT/DELETE /users/EMAIL, GET /users (admin),
- * POST /users/EMAIL/tokens. Password hashing runs on the thread pool; everything else on the
- * loop.
+ * POST /users/EMAIL/tokens. Authentication, password hashing and the SQL run on the thread
+ * pool (api/job.h); the login rate limits stay on the loop.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "api/api.h"
+#include "api/job.h"
 #include "auth/auth.h"
 #include "db/db.h"
 #include "hc_json.h"
@@ -17,49 +18,71 @@
  * for an unknown email costs the same time as one with a wrong password. */
 static char dummy_hash[CC_PW_HASH_LEN];
 
-typedef enum pw_op_e { PW_REGISTER, PW_LOGIN, PW_CHANGE } pw_op_t;
-
-typedef struct pw_job_s {
-    cc_ctx_t *cc;
-    hc_http_res_t *res;
-    pw_op_t op;
-    char email[CC_MAX_EMAIL + 1];
-    char peer[64];
-    char *pw;
+/* What a users handler copies out of its request for the worker, and what it leaves for after. */
+typedef struct user_req_s {
+    char email[CC_MAX_EMAIL + 1]; /* the EMAIL parameter or the body's email */
+    bool email_bad;               /* the EMAIL parameter did not decode */
+    char peer[64];                /* login: the rate-limit key of the client */
+    char *pw;                     /* register, login, change: the password */
     size_t pw_len;
-    char hash[CC_PW_HASH_LEN]; /* register/change: output; login: stored hash */
-    bool ok;
-} pw_job_t;
+    char body_err[512 + 16]; /* login: why the body was refused (answered unless admin) */
+    bool body_bad;
+    bool limited; /* login: rate-limited (answered 429 unless admin) */
+    uint64_t retry_ms;
+    bool login_failed, login_ok; /* login: for the rate limits, on the loop */
+    bool admin;                  /* register: the new user is the first, an admin */
+} user_req_t;
 
-static void pw_job_free(pw_job_t *j)
+static void user_req_free(void *data)
 {
-    if (j->pw) {
-        sodium_memzero(j->pw, j->pw_len);
-        free(j->pw);
+    user_req_t *u = data;
+    if (u->pw) {
+        sodium_memzero(u->pw, u->pw_len);
+        free(u->pw);
     }
-    hc_http_res_unref(j->res);
-    sodium_memzero(j, sizeof(*j));
-    free(j);
+    sodium_memzero(u, sizeof(*u));
+    free(u);
 }
 
-static void pw_work(void *data)
+static user_req_t *user_job_data(cc_job_t *j)
 {
-    pw_job_t *j = data;
-    if (j->op == PW_LOGIN)
-        j->ok = cc_pw_verify(j->hash, j->pw, j->pw_len);
-    else
-        j->ok = cc_pw_hash(j->pw, j->pw_len, j->cc->conf->pwhash_memlimit,
-                           (uint64_t)j->cc->conf->pwhash_opslimit, j->hash) == 0;
+    user_req_t *u = hc_calloc(1, sizeof(*u));
+    j->data = u;
+    j->free_data = user_req_free;
+    return u;
 }
 
-static void finish_register(pw_job_t *j)
+static void set_password(user_req_t *u, const char *pw)
 {
-    cc_db_t *db = j->cc->db;
+    u->pw_len = strlen(pw);
+    u->pw = hc_memdup(pw, u->pw_len + 1);
+}
+
+/* Hashes the job's password on this worker; false after failing the job. */
+static bool hash_password(cc_job_t *j, const user_req_t *u, char hash[CC_PW_HASH_LEN])
+{
+    if (cc_pw_hash(u->pw, u->pw_len, j->cc->conf->pwhash_memlimit,
+                   (uint64_t)j->cc->conf->pwhash_opslimit, hash) == 0)
+        return true;
+    cc_job_fail(j, CC_E_SYSTEM, "System error: password hashing failed");
+    return false;
+}
+
+/* POST /users, on a worker: the registration check, the hash, the insert. */
+static void register_work(cc_job_t *j, cc_db_t *db)
+{
+    user_req_t *u = j->data;
     cc_db_res_t res = {0};
-    char now[24];
+    char hash[CC_PW_HASH_LEN], now[24];
     hc_err_t err;
     int r;
 
+    if (!j->cc->conf->allow_registration && !(j->authed && j->user.admin)) {
+        cc_job_fail(j, CC_E_FORBIDDEN, "Operation not permitted: registration is disabled");
+        return;
+    }
+    if (!hash_password(j, u, hash))
+        return;
     snprintf(now, sizeof(now), "%lld", (long long)hc_wall_s());
     r = cc_db_begin(db, &err);
     if (r < 0)
@@ -70,10 +93,10 @@ static void finish_register(pw_job_t *j)
         goto fail;
     const char *admin = cc_db_cell_int(&res, 0, 0) == 0 ? "1" : "0";
     r = cc_db_exec(db, "INSERT INTO users (email, pw_hash, admin, created) VALUES (?, ?, ?, ?)",
-                   CC_P(j->email, j->hash, admin, now), NULL, &err);
+                   CC_P(u->email, hash, admin, now), NULL, &err);
     if (r == -EEXIST) {
         cc_db_rollback(db);
-        cc_reply_error(j->res, CC_E_BAD_REQUEST, "User already exists: %s", j->email);
+        cc_job_fail(j, CC_E_BAD_REQUEST, "User already exists: %s", u->email);
         goto out;
     }
     if (r < 0)
@@ -81,20 +104,29 @@ static void finish_register(pw_job_t *j)
     r = cc_db_commit(db, &err);
     if (r < 0)
         goto fail;
-    hc_log_info("user registered", "email", j->email, "admin", admin);
-    cc_reply_empty(j->res, 204);
+    j->status = 204;
+    u->admin = admin[0] == '1';
     goto out;
 fail:
     cc_db_rollback(db);
-    cc_reply_db_error(j->res, "register", &err);
+    cc_job_db_fail(j, "register", &err);
 out:
+    sodium_memzero(hash, sizeof(hash));
     cc_db_res_release(&res);
 }
 
-/* Creates a token for email and replies {"token": ...}. */
-static void reply_new_token(cc_ctx_t *cc, hc_http_res_t *res, const char *email)
+static bool register_after(cc_job_t *j, int status)
 {
-    char tok[CC_TOKEN_HEX + 1], digest[CC_TOKEN_HEX + 1], expires[24];
+    user_req_t *u = j->data;
+    if (status == 0 && j->code == 0)
+        hc_log_info("user registered", "email", u->email, "admin", u->admin ? "1" : "0");
+    return false;
+}
+
+/* Creates a token for email and makes {"token": ...} the job's reply. Worker. */
+static void reply_new_token(cc_job_t *j, cc_db_t *db, const char *email)
+{
+    char tok[CC_TOKEN_HEX + 1], digest[CC_TOKEN_HEX + 1], expires[24], now[24];
     hc_err_t err;
 
     cc_token_new(tok);
@@ -102,84 +134,88 @@ static void reply_new_token(cc_ctx_t *cc, hc_http_res_t *res, const char *email)
     /* Expiry in whole seconds, rounded up: a token lives at least token_ttl (and less than a
      * second more), whatever the fraction of the second it was made in. */
     snprintf(expires, sizeof(expires), "%lld",
-             (long long)((hc_wall_ms() + (int64_t)cc->conf->token_ttl_ms + 999) / 1000));
+             (long long)((hc_wall_ms() + (int64_t)j->cc->conf->token_ttl_ms + 999) / 1000));
     /* Expired tokens of this user go in the same statement batch: tables stay small. */
-    char now[24];
     snprintf(now, sizeof(now), "%lld", (long long)hc_wall_s());
-    if (cc_db_exec(cc->db, "DELETE FROM tokens WHERE email = ? AND expires <= ?", CC_P(email, now),
+    if (cc_db_exec(db, "DELETE FROM tokens WHERE email = ? AND expires <= ?", CC_P(email, now),
                    NULL, &err) < 0 ||
-        cc_db_exec(cc->db, "INSERT INTO tokens (hash, email, expires) VALUES (?, ?, ?)",
+        cc_db_exec(db, "INSERT INTO tokens (hash, email, expires) VALUES (?, ?, ?)",
                    CC_P(digest, email, expires), NULL, &err) < 0) {
-        cc_reply_db_error(res, "token", &err);
+        cc_job_db_fail(j, "token", &err);
+        sodium_memzero(tok, sizeof(tok));
         return;
     }
     json_t *o = hc_json_obj();
     hc_json_set_str(o, "token", tok);
-    hc_http_reply_json(res, 200, o);
+    cc_job_reply_json(j, 200, o);
     sodium_memzero(tok, sizeof(tok));
 }
 
-static void finish_login(pw_job_t *j)
+/* POST /users/EMAIL/tokens, on a worker. */
+static void login_work(cc_job_t *j, cc_db_t *db)
 {
-    cc_ctx_t *cc = j->cc;
-    if (!j->ok) {
-        uint64_t now = hc_now_ms();
-        cc_ratelimit_fail(cc->login_limit, j->email, now);
-        cc_ratelimit_fail(cc->peer_limit, j->peer, now);
-        hc_log_info("login failed", "email", j->email, "peer", j->peer);
-        cc_reply_error(j->res, CC_E_FORBIDDEN,
-                       "Operation not permitted: invalid email or password");
-        return;
-    }
-    cc_ratelimit_clear(cc->login_limit, j->email);
-    reply_new_token(cc, j->res, j->email);
-}
-
-static void finish_change(pw_job_t *j)
-{
+    user_req_t *u = j->data;
+    cc_db_res_t rows = {0};
     hc_err_t err;
-    cc_db_res_t res = {0};
-    int r = cc_db_exec(j->cc->db, "UPDATE users SET pw_hash = ? WHERE email = ?",
-                       CC_P(j->hash, j->email), &res, &err);
-    if (r < 0)
-        cc_reply_db_error(j->res, "password", &err);
-    else if (res.changes == 0)
-        cc_reply_error(j->res, CC_E_USER_NOT_FOUND, "User not found");
-    else
-        cc_reply_empty(j->res, 204);
-    cc_db_res_release(&res);
-}
 
-static void pw_done(void *data, int status)
-{
-    pw_job_t *j = data;
-    if (hc_http_res_cancelled(j->res))
-        goto out;
-    if (status != 0 || (!j->ok && j->op != PW_LOGIN)) {
-        cc_reply_error(j->res, CC_E_SYSTEM, "System error: password hashing failed");
+    /* An admin may mint a token for anyone without the password (v1). */
+    if (j->authed && j->user.admin) {
+        if (cc_db_exec(db, "SELECT email FROM users WHERE email = ?", CC_P(u->email), &rows, &err) <
+            0)
+            cc_job_db_fail(j, "login", &err);
+        else if (rows.nrows == 0)
+            cc_job_fail(j, CC_E_USER_NOT_FOUND, "User not found");
+        else
+            reply_new_token(j, db, u->email);
         goto out;
     }
-    if (j->op == PW_REGISTER)
-        finish_register(j);
-    else if (j->op == PW_LOGIN)
-        finish_login(j);
-    else
-        finish_change(j);
+    if (u->limited) {
+        j->code = CC_E_FORBIDDEN; /* answered 429 by login_after */
+        goto out;
+    }
+    if (u->body_bad) {
+        cc_job_fail(j, CC_E_BAD_REQUEST, "%s", u->body_err);
+        goto out;
+    }
+    if (cc_db_exec(db, "SELECT pw_hash FROM users WHERE email = ?", CC_P(u->email), &rows, &err) <
+        0) {
+        cc_job_db_fail(j, "login", &err);
+        goto out;
+    }
+    if (!cc_pw_verify(rows.nrows ? cc_db_cell(&rows, 0, 0) : dummy_hash, u->pw, u->pw_len)) {
+        u->login_failed = true;
+        cc_job_fail(j, CC_E_FORBIDDEN, "Operation not permitted: invalid email or password");
+        goto out;
+    }
+    u->login_ok = true;
+    reply_new_token(j, db, u->email);
 out:
-    pw_job_free(j);
+    cc_db_res_release(&rows);
 }
 
-static pw_job_t *pw_job_new(cc_ctx_t *cc, hc_http_res_t *res, pw_op_t op, const char *email,
-                            const char *pw)
+/* The rate limits are the loop's: counted here, after the worker checked the password. */
+static bool login_after(cc_job_t *j, int status)
 {
-    pw_job_t *j = hc_calloc(1, sizeof(*j));
-    j->cc = cc;
-    j->res = hc_http_res_ref(res);
-    j->op = op;
-    snprintf(j->email, sizeof(j->email), "%s", email);
-    j->pw_len = strlen(pw);
-    j->pw = hc_memdup(pw, j->pw_len + 1);
-    return j;
+    user_req_t *u = j->data;
+    (void)status;
+    if (u->login_failed) {
+        uint64_t now = hc_now_ms();
+        cc_ratelimit_fail(j->cc->login_limit, u->email, now);
+        cc_ratelimit_fail(j->cc->peer_limit, u->peer, now);
+        hc_log_info("login failed", "email", u->email, "peer", u->peer);
+    } else if (u->login_ok) {
+        cc_ratelimit_clear(j->cc->login_limit, u->email);
+    }
+    if (status == 0 && u->limited && j->code == CC_E_FORBIDDEN && !j->msg[0] &&
+        !hc_http_res_cancelled(j->res)) {
+        char s[24];
+        snprintf(s, sizeof(s), "%llu", (unsigned long long)(u->retry_ms + 999) / 1000);
+        hc_http_res_set_header(j->res, "Retry-After", s);
+        hc_http_reply_error(j->res, 429, CC_E_FORBIDDEN,
+                            "Operation not permitted: too many failed logins, retry later");
+        return true;
+    }
+    return false;
 }
 
 /* Reads {"password": ...} (1..CC_MAX_PASSWORD bytes); replies 400/100 on error. */
@@ -198,7 +234,6 @@ static void h_register(const hc_http_request_t *req, hc_http_res_t *res, void *d
     cc_ctx_t *cc = data;
     json_t *body = NULL;
     const char *email, *pw;
-    cc_user_t caller;
     hc_err_t err;
 
     if (cc_api_body_obj(req, res, &body) < 0)
@@ -213,12 +248,13 @@ static void h_register(const hc_http_request_t *req, hc_http_res_t *res, void *d
     }
     if (get_password(body, res, &pw) < 0)
         goto out;
-    if (!cc->conf->allow_registration &&
-        !(cc_api_auth_quiet(cc, req, &caller) == 0 && caller.admin)) {
-        cc_reply_error(res, CC_E_FORBIDDEN, "Operation not permitted: registration is disabled");
-        goto out;
-    }
-    cc_queue_work(cc, pw_work, pw_done, pw_job_new(cc, res, PW_REGISTER, email, pw));
+    cc_job_t *j = cc_job_new(cc, req, res, register_work);
+    j->auth_mode = CC_JOB_AUTH_OPTIONAL;
+    j->after = register_after;
+    user_req_t *u = user_job_data(j);
+    snprintf(u->email, sizeof(u->email), "%s", email);
+    set_password(u, pw);
+    cc_job_start(j);
 out:
     json_decref(body);
 }
@@ -236,140 +272,157 @@ static void h_login(const hc_http_request_t *req, hc_http_res_t *res, void *data
 {
     cc_ctx_t *cc = data;
     json_t *body = NULL;
-    char email[CC_MAX_EMAIL + 1], peer[64];
-    cc_db_res_t rows = {0};
-    cc_user_t caller;
+    char email[CC_MAX_EMAIL + 1];
     const char *pw;
-    uint64_t retry = 0;
     hc_err_t err;
 
     if (cc_api_param(req, "email", email, sizeof(email)) < 0 || !cc_valid_email(email)) {
         cc_reply_error(res, CC_E_USER_NOT_FOUND, "User not found");
         return;
     }
-    /* An admin may mint a token for anyone without the password (v1). */
-    if (cc_api_auth_quiet(cc, req, &caller) == 0 && caller.admin) {
-        int r =
-            cc_db_exec(cc->db, "SELECT email FROM users WHERE email = ?", CC_P(email), &rows, &err);
-        if (r < 0)
-            cc_reply_db_error(res, "login", &err);
-        else if (rows.nrows == 0)
-            cc_reply_error(res, CC_E_USER_NOT_FOUND, "User not found");
-        else
-            reply_new_token(cc, res, email);
-        goto out;
-    }
-    peer_key(req, peer, sizeof(peer));
+    cc_job_t *j = cc_job_new(cc, req, res, login_work);
+    j->auth_mode = CC_JOB_AUTH_OPTIONAL;
+    j->after = login_after;
+    user_req_t *u = user_job_data(j);
+    snprintf(u->email, sizeof(u->email), "%s", email);
+    peer_key(req, u->peer, sizeof(u->peer));
+    /* The limits and the body only count for a caller who is not an admin (the worker knows). */
     uint64_t now = hc_now_ms();
-    if (cc_ratelimit_blocked(cc->login_limit, email, now, &retry) ||
-        cc_ratelimit_blocked(cc->peer_limit, peer, now, &retry)) {
-        char s[24];
-        snprintf(s, sizeof(s), "%llu", (unsigned long long)(retry + 999) / 1000);
-        hc_http_res_set_header(res, "Retry-After", s);
-        hc_http_reply_error(res, 429, CC_E_FORBIDDEN,
-                            "Operation not permitted: too many failed logins, retry later");
-        goto out;
+    u->limited = cc_ratelimit_blocked(cc->login_limit, email, now, &u->retry_ms) ||
+                 cc_ratelimit_blocked(cc->peer_limit, u->peer, now, &u->retry_ms);
+    if (hc_json_parse_obj(req->body.p, req->body.len, CC_MAX_JSON_BODY, &body, &err) < 0 ||
+        hc_json_get_str_len(body, "password", 1, CC_MAX_PASSWORD, &pw, &err) < 0) {
+        u->body_bad = true;
+        snprintf(u->body_err, sizeof(u->body_err), "Bad request: %s", err.msg);
+    } else {
+        set_password(u, pw);
     }
-    if (cc_api_body_obj(req, res, &body) < 0)
-        goto out;
-    if (get_password(body, res, &pw) < 0)
-        goto out;
-    int r =
-        cc_db_exec(cc->db, "SELECT pw_hash FROM users WHERE email = ?", CC_P(email), &rows, &err);
-    if (r < 0) {
-        cc_reply_db_error(res, "login", &err);
-        goto out;
-    }
-    pw_job_t *j = pw_job_new(cc, res, PW_LOGIN, email, pw);
-    snprintf(j->peer, sizeof(j->peer), "%s", peer);
-    snprintf(j->hash, sizeof(j->hash), "%s", rows.nrows ? cc_db_cell(&rows, 0, 0) : dummy_hash);
-    cc_queue_work(cc, pw_work, pw_done, j);
-out:
-    cc_db_res_release(&rows);
     json_decref(body);
+    cc_job_start(j);
 }
 
-/* Resolves the EMAIL parameter and checks the caller may act on it (self or admin). */
-static int target_user(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res,
-                       cc_user_t *caller, char *email, bool admin_only)
+/*
+ * A job for a request on /users/EMAIL with the parameter copied; one that does not decode is
+ * answered 201 by target_ok, after authentication.
+ */
+static cc_job_t *user_job(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res,
+                          cc_job_fn fn)
 {
-    if (cc_api_auth(cc, req, res, caller) < 0)
-        return -EACCES;
-    if (cc_api_param(req, "email", email, CC_MAX_EMAIL + 1) < 0) {
-        cc_reply_error(res, CC_E_USER_NOT_FOUND, "User not found");
-        return -EINVAL;
+    cc_job_t *j = cc_job_new(cc, req, res, fn);
+    user_req_t *u = user_job_data(j);
+    u->email_bad = cc_api_param(req, "email", u->email, sizeof(u->email)) < 0;
+    return j;
+}
+
+/* The caller may act on the EMAIL user (self or admin); false after failing the job. Worker. */
+static bool target_ok(cc_job_t *j, bool admin_only)
+{
+    user_req_t *u = j->data;
+    if (u->email_bad) {
+        cc_job_fail(j, CC_E_USER_NOT_FOUND, "User not found");
+        return false;
     }
-    if (!caller->admin && (admin_only || strcmp(caller->email, email) != 0)) {
-        cc_reply_error(res, CC_E_FORBIDDEN, "Operation not permitted");
-        return -EACCES;
+    if (!j->user.admin && (admin_only || strcmp(j->user.email, u->email) != 0)) {
+        cc_job_fail(j, CC_E_FORBIDDEN, "Operation not permitted");
+        return false;
     }
-    return 0;
+    return true;
+}
+
+static void user_get_work(cc_job_t *j, cc_db_t *db)
+{
+    user_req_t *u = j->data;
+    cc_db_res_t rows = {0};
+    hc_err_t err;
+
+    if (!target_ok(j, false))
+        return;
+    if (cc_db_exec(db, "SELECT email, admin FROM users WHERE email = ?", CC_P(u->email), &rows,
+                   &err) < 0) {
+        cc_job_db_fail(j, "user", &err);
+        return;
+    }
+    if (rows.nrows == 0) {
+        cc_job_fail(j, CC_E_USER_NOT_FOUND, "User not found");
+    } else {
+        json_t *o = hc_json_obj();
+        hc_json_set_str(o, "email", cc_db_cell(&rows, 0, 0));
+        hc_json_set_bool(o, "admin",
+                         cc_db_cell_int(&rows, 0, 1) || cc_is_conf_admin(j->cc, u->email));
+        cc_job_reply_json(j, 200, o);
+    }
+    cc_db_res_release(&rows);
 }
 
 static void h_user_get(const hc_http_request_t *req, hc_http_res_t *res, void *data)
 {
-    cc_ctx_t *cc = data;
-    cc_user_t caller;
-    char email[CC_MAX_EMAIL + 1];
-    cc_db_res_t rows = {0};
+    cc_job_start(user_job(data, req, res, user_get_work));
+}
+
+static void user_put_work(cc_job_t *j, cc_db_t *db)
+{
+    user_req_t *u = j->data;
+    char hash[CC_PW_HASH_LEN];
+    cc_db_res_t res = {0};
     hc_err_t err;
 
-    if (target_user(cc, req, res, &caller, email, false) < 0)
+    if (!target_ok(j, false))
         return;
-    if (cc_db_exec(cc->db, "SELECT email, admin FROM users WHERE email = ?", CC_P(email), &rows,
-                   &err) < 0) {
-        cc_reply_db_error(res, "user", &err);
+    if (u->body_bad) {
+        cc_job_fail(j, CC_E_BAD_REQUEST, "%s", u->body_err);
         return;
     }
-    if (rows.nrows == 0) {
-        cc_reply_error(res, CC_E_USER_NOT_FOUND, "User not found");
-    } else {
-        json_t *o = hc_json_obj();
-        hc_json_set_str(o, "email", cc_db_cell(&rows, 0, 0));
-        hc_json_set_bool(o, "admin", cc_db_cell_int(&rows, 0, 1) || cc_is_conf_admin(cc, email));
-        hc_http_reply_json(res, 200, o);
-    }
-    cc_db_res_release(&rows);
+    if (!hash_password(j, u, hash))
+        return;
+    int r = cc_db_exec(db, "UPDATE users SET pw_hash = ? WHERE email = ?", CC_P(hash, u->email),
+                       &res, &err);
+    if (r < 0)
+        cc_job_db_fail(j, "password", &err);
+    else if (res.changes == 0)
+        cc_job_fail(j, CC_E_USER_NOT_FOUND, "User not found");
+    else
+        j->status = 204;
+    cc_db_res_release(&res);
+    sodium_memzero(hash, sizeof(hash));
 }
 
 static void h_user_put(const hc_http_request_t *req, hc_http_res_t *res, void *data)
 {
-    cc_ctx_t *cc = data;
-    cc_user_t caller;
-    char email[CC_MAX_EMAIL + 1];
+    cc_job_t *j = user_job(data, req, res, user_put_work);
+    user_req_t *u = j->data;
     json_t *body = NULL;
     const char *pw;
-
-    if (target_user(cc, req, res, &caller, email, false) < 0)
-        return;
-    if (cc_api_body_obj(req, res, &body) < 0)
-        return;
-    if (get_password(body, res, &pw) == 0)
-        cc_queue_work(cc, pw_work, pw_done, pw_job_new(cc, res, PW_CHANGE, email, pw));
+    hc_err_t err;
+    if (hc_json_parse_obj(req->body.p, req->body.len, CC_MAX_JSON_BODY, &body, &err) < 0 ||
+        hc_json_get_str_len(body, "password", 1, CC_MAX_PASSWORD, &pw, &err) < 0) {
+        u->body_bad = true;
+        snprintf(u->body_err, sizeof(u->body_err), "Bad request: %s", err.msg);
+    } else {
+        set_password(u, pw);
+    }
     json_decref(body);
+    cc_job_start(j);
 }
 
 /* Deletes a user with their tokens, apps, routes and service instances in one transaction. */
-static void h_user_delete(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+static void user_delete_work(cc_job_t *j, cc_db_t *db)
 {
-    cc_ctx_t *cc = data;
-    cc_user_t caller;
-    char email[CC_MAX_EMAIL + 1];
+    user_req_t *u = j->data;
     cc_db_res_t rows = {0};
     hc_err_t err;
     int r;
 
-    if (target_user(cc, req, res, &caller, email, true) < 0)
+    if (!target_ok(j, true))
         return;
-    r = cc_db_begin(cc->db, &err);
+    r = cc_db_begin(db, &err);
     if (r < 0)
         goto fail;
-    r = cc_db_exec(cc->db, "DELETE FROM users WHERE email = ?", CC_P(email), &rows, &err);
+    r = cc_db_exec(db, "DELETE FROM users WHERE email = ?", CC_P(u->email), &rows, &err);
     if (r < 0)
         goto fail;
     if (rows.changes == 0) {
-        cc_db_rollback(cc->db);
-        cc_reply_error(res, CC_E_USER_NOT_FOUND, "User not found");
+        cc_db_rollback(db);
+        cc_job_fail(j, CC_E_USER_NOT_FOUND, "User not found");
         goto out;
     }
     static const char *const stmts[] = {
@@ -379,41 +432,50 @@ static void h_user_delete(const hc_http_request_t *req, hc_http_res_t *res, void
         "DELETE FROM service_instances WHERE owner = ?",
     };
     for (size_t i = 0; i < HC_ARRAY_SIZE(stmts); i++) {
-        r = cc_db_exec(cc->db, stmts[i], CC_P(email), NULL, &err);
+        r = cc_db_exec(db, stmts[i], CC_P(u->email), NULL, &err);
         if (r < 0)
             goto fail;
     }
-    r = cc_db_commit(cc->db, &err);
+    r = cc_db_commit(db, &err);
     if (r < 0)
         goto fail;
-    hc_log_info("user deleted", "email", email, "by", caller.email);
-    cc_reply_empty(res, 204);
+    j->status = 204;
     goto out;
 fail:
-    cc_db_rollback(cc->db);
-    cc_reply_db_error(res, "delete user", &err);
+    cc_db_rollback(db);
+    cc_job_db_fail(j, "delete user", &err);
 out:
     cc_db_res_release(&rows);
 }
 
-static void h_users_list(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+static bool user_delete_after(cc_job_t *j, int status)
 {
-    cc_ctx_t *cc = data;
-    cc_user_t caller;
+    user_req_t *u = j->data;
+    if (status == 0 && j->code == 0)
+        hc_log_info("user deleted", "email", u->email, "by", j->user.email);
+    return false;
+}
+
+static void h_user_delete(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+{
+    cc_job_t *j = user_job(data, req, res, user_delete_work);
+    j->after = user_delete_after;
+    cc_job_start(j);
+}
+
+static void users_list_work(cc_job_t *j, cc_db_t *db)
+{
     cc_db_res_t users = {0}, apps = {0};
     hc_err_t err;
 
-    if (cc_api_auth(cc, req, res, &caller) < 0)
-        return;
-    if (!caller.admin) {
-        cc_reply_error(res, CC_E_FORBIDDEN, "Operation not permitted");
+    if (!j->user.admin) {
+        cc_job_fail(j, CC_E_FORBIDDEN, "Operation not permitted");
         return;
     }
-    if (cc_db_exec(cc->db, "SELECT email, admin FROM users ORDER BY email", CC_P0, &users, &err) <
-            0 ||
-        cc_db_exec(cc->db, "SELECT owner, name, state FROM apps ORDER BY owner, name", CC_P0, &apps,
+    if (cc_db_exec(db, "SELECT email, admin FROM users ORDER BY email", CC_P0, &users, &err) < 0 ||
+        cc_db_exec(db, "SELECT owner, name, state FROM apps ORDER BY owner, name", CC_P0, &apps,
                    &err) < 0) {
-        cc_reply_db_error(res, "list users", &err);
+        cc_job_db_fail(j, "list users", &err);
         goto out;
     }
     json_t *arr = hc_json_arr();
@@ -422,7 +484,8 @@ static void h_users_list(const hc_http_request_t *req, hc_http_res_t *res, void 
         const char *email = cc_db_cell(&users, i, 0);
         json_t *u = hc_json_obj(), *ua = hc_json_arr();
         hc_json_set_str(u, "email", email);
-        hc_json_set_bool(u, "admin", cc_db_cell_int(&users, i, 1) || cc_is_conf_admin(cc, email));
+        hc_json_set_bool(u, "admin",
+                         cc_db_cell_int(&users, i, 1) || cc_is_conf_admin(j->cc, email));
         while (a < apps.nrows && strcmp(cc_db_cell(&apps, a, 0), email) < 0)
             a++;
         for (; a < apps.nrows && strcmp(cc_db_cell(&apps, a, 0), email) == 0; a++) {
@@ -434,10 +497,15 @@ static void h_users_list(const hc_http_request_t *req, hc_http_res_t *res, void 
         hc_json_set_new(u, "apps", ua);
         hc_json_append_new(arr, u);
     }
-    hc_http_reply_json(res, 200, arr);
+    cc_job_reply_json(j, 200, arr);
 out:
     cc_db_res_release(&users);
     cc_db_res_release(&apps);
+}
+
+static void h_users_list(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+{
+    cc_job_start(cc_job_new(data, req, res, users_list_work));
 }
 
 void cc_api_users_routes(cc_ctx_t *cc, hc_http_server_t *srv)
