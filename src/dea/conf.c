@@ -38,6 +38,9 @@ const hc_conf_opt_t dea_conf_opts[] = {
     HC_CONF_MS("evacuation_drain", dea_conf_t, evacuation_drain_ms, 1000, 0, 600000,
                "after evacuation_delay: time between removing the routes and stopping the "
                "instances, so the requests the routers have in flight finish"),
+    HC_CONF_MS("stop_drain", dea_conf_t, stop_drain_ms, 1000, 0, 600000,
+               "dea.stop of a routed instance: time between removing its route and stopping "
+               "it, so the requests the routers have in flight finish"),
     HC_CONF_STR("buildpacks_dir", dea_conf_t, buildpacks_dir, HEARTH_BUILDPACKS_DIR,
                 "built-in buildpacks"),
     HC_CONF_SIZE("log_max_bytes", dea_conf_t, log_max_bytes, 1024 * 1024, 1024, (uint64_t)1 << 40,
@@ -141,6 +144,12 @@ void dea_stop(hc_daemon_t *d)
             uv_timer_stop(&in->probe_timer);
             in->timer_open = false;
             uv_close((uv_handle_t *)&in->probe_timer, NULL);
+            dea_inst_unref(in);
+        }
+        if (in->drain_open) { /* the app stays, as every app does when the DEA stops */
+            uv_timer_stop(&in->drain_timer);
+            in->drain_open = false;
+            uv_close((uv_handle_t *)&in->drain_timer, NULL);
             dea_inst_unref(in);
         }
         if (in->w) {

@@ -43,6 +43,7 @@ typedef struct dea_conf_s {
     uint64_t warm_containers; /* created ahead for starts (pool.c), 0: off */
     uint64_t evacuation_delay_ms;
     uint64_t evacuation_drain_ms; /* routes removed -> instances stopped */
+    uint64_t stop_drain_ms;       /* dea.stop: route removed -> instance stopped */
     char *buildpacks_dir;
     uint64_t log_max_bytes; /* an instance log is rotated at this size */
     uint64_t max_tailers;   /* live tails on the HTTP port */
@@ -108,6 +109,8 @@ typedef struct dea_inst_s {
     uv_timer_t probe_timer;
     uv_tcp_t probe;
     bool probing, probe_open, timer_open;
+    uv_timer_t drain_timer; /* dea_inst_stop of a routed instance: the stop after stop_drain */
+    bool drain_open;
     uint64_t probe_deadline, probe_started, probe_begun;
     bool registered, notified, has_container, stop_requested, evacuated;
     bool creating, created, copying; /* start: create sent, container made, copy under way */

@@ -581,6 +581,16 @@ int dea_inst_start(dea_t *dea, dea_start_t *s, hc_err_t *err)
     return 0;
 }
 
+static void on_drained(uv_timer_t *t)
+{
+    dea_inst_t *in = t->data;
+    in->drain_open = false;
+    uv_close((uv_handle_t *)t, on_timer_closed);
+    /* Still there (it may have exited on its own meanwhile): stop it now. */
+    if (in->state == DEA_STOPPING && in->job_id && in->w)
+        ctl(in, "stop", NULL);
+}
+
 void dea_inst_stop(dea_inst_t *in, const char *reason)
 {
     if (in->state == DEA_CRASHED) {
@@ -592,11 +602,21 @@ void dea_inst_stop(dea_inst_t *in, const char *reason)
     in->stop_requested = true;
     if (!in->exit_reason)
         in->exit_reason = reason;
+    /* A routed instance keeps running for stop_drain after its route is gone, so what the
+     * routers already sent it is answered (killed mid-answer, a request would fail). */
+    bool drain = in->registered && in->state == DEA_RUNNING && in->dea->conf->stop_drain_ms > 0;
     unregister(in);
     if (in->state == DEA_RUNNING || in->state == DEA_STARTING) {
         in->state = DEA_STOPPING;
         if (in->job_id && in->w) {
             stop_probe(in);
+            if (drain) {
+                uv_timer_init(in->dea->loop, &in->drain_timer);
+                in->drain_timer.data = dea_inst_ref(in);
+                in->drain_open = true;
+                uv_timer_start(&in->drain_timer, on_drained, in->dea->conf->stop_drain_ms, 0);
+                return;
+            }
             ctl(in, "stop", NULL); /* the stream ends, exited() finishes */
             return;
         }

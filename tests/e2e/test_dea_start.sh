@@ -79,8 +79,16 @@ tail -n +"$N" "$T/bus.jsonl" | grep -q "router.register.*$I1" || wdn_fail "re-re
 expect_eq "re-attached instance keeps its port" "$(echo "$R" | json_get 'd["port"]')" "$P1"
 echo "ok - restarted DEA re-attaches and re-registers (was $OLD_ID, now $DEA_ID)"
 
-# Stop.
+# Stop: the route goes first, the app answers what is in flight for stop_drain (1 s), then stops.
+N=$(wc -l <"$T/bus.jsonl")
 $BUS pub "$NATS" dea.stop "{\"droplet\":\"$APP\"}"
+for _ in $(seq 100); do
+    tail -n +"$((N + 1))" "$T/bus.jsonl" | grep -q "router.unregister.*$I1" && break
+    sleep 0.05
+done
+tail -n +"$((N + 1))" "$T/bus.jsonl" | grep -q "router.unregister.*$I1" || wdn_fail "no router.unregister after dea.stop"
+curl -sf -m 2 "http://127.0.0.1:$P1/" >/dev/null || wdn_fail "the app stopped with its route, no drain"
+echo "ok - dea.stop removes the route first and the app still answers during stop_drain"
 X=$(bus_wait 30 "s=='droplet.exited' and d['instance']=='$I1'")
 expect_eq "stop reason" "$(echo "$X" | json_get 'd["reason"]')" "STOPPED"
 for _ in $(seq 50); do wdn list | grep -q "dea-$I1" || break; sleep 0.1; done
