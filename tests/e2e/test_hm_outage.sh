@@ -36,7 +36,11 @@ sleep 1.5
 [ "$(decisions b)" = 0 ] || fail "the standby HM decided after the bus restart"
 
 # CC down for longer than desired_max_age while an instance disappears: nothing decided.
+# The instance vanishes once the HM holds the desired state as stale (before that, a START for
+# it would be right: the CC answered recently).
 stop_cc
+stale_desired() { [ "$(varz a .freshness)" = stale_desired ]; }
+wait_for stale_desired
 pub hmtest.ctl '{"cmd":"vanish","index":1}'
 stale() { [ "$(varz a .freshness)" = stale_desired ] && [ "$(varz a .running_instances)" = 1 ]; }
 wait_for stale
