@@ -175,6 +175,12 @@ int cli_api_try(cli_t *cli, const char *what, const char *method, const char *pa
                 const json_t *body, json_t **ret_json, int *ret_code);
 /* Fails with a hint when no target or no token is set. */
 int cli_need_login(cli_t *cli);
+/*
+ * DELETE /COLLECTION/NAME after asking "Really delete NOUN NAME CONSEQUENCE?" on a terminal
+ * (not when force), then prints "Deleted NOUN NAME". Returns CLI_OK or CLI_FAIL.
+ */
+int cli_delete_named(cli_t *cli, const char *collection, const char *noun, const char *name,
+                     const char *consequence, bool force);
 int cli_need_target(cli_t *cli);
 /* Percent-encodes one path segment; malloc'd. */
 char *cli_escape(const char *s);

@@ -1,7 +1,4 @@
 /* hearth delete-service NAME: deprovision a service instance (DELETE /services/NAME). */
-#include <stdio.h>
-#include <unistd.h>
-
 #include "cli.h"
 
 static const cli_opt_t opts[] = {
@@ -11,20 +8,8 @@ static const cli_opt_t opts[] = {
 
 static int run(cli_t *cli, const cli_args_t *a)
 {
-    if (cli_need_login(cli) < 0)
-        return CLI_FAIL;
-    char q[300];
-    snprintf(q, sizeof(q), "Really delete service %s and its data?", a->pos[0]);
-    if (!cli_args_has(opts, a, "force") && isatty(0) && !cli_confirm(q)) {
-        printf("Not deleted: %s\n", a->pos[0]);
-        return CLI_OK;
-    }
-    hc_autofree char *esc = cli_escape(a->pos[0]);
-    hc_autofree char *path = hc_asprintf("/services/%s", esc);
-    if (cli_api(cli, "deleting the service", "DELETE", path, NULL, NULL) < 0)
-        return CLI_FAIL;
-    printf("Deleted service %s\n", a->pos[0]);
-    return CLI_OK;
+    return cli_delete_named(cli, "services", "service", a->pos[0], " and its data",
+                            cli_args_has(opts, a, "force"));
 }
 
 const cli_cmd_t cli_cmd_delete_service = {
