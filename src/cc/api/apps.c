@@ -247,14 +247,18 @@ static void app_get_work(cc_job_t *j, cc_db_t *db)
     hc_buf_release(&out);
 }
 
+/* A job on the app NAME of the caller (loaded by fn with cc_job_load_app). */
+static void start_app_job(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res,
+                          cc_job_fn fn)
+{
+    cc_job_t *j = cc_job_new(cc, req, res, fn);
+    cc_job_set_app_name(j, req);
+    cc_job_start(j);
+}
+
 static void h_app_get(const hc_http_request_t *req, hc_http_res_t *res, void *data)
 {
-    cc_job_t *j = cc_job_new(data, req, res, app_get_work);
-    /* A name that cannot exist is still only "not found" after the caller is authenticated:
-     * an unauthenticated request must get 403, not learn that the name is invalid. */
-    if (cc_api_param(req, "name", j->name, sizeof(j->name)) < 0 || !cc_valid_name(j->name))
-        j->name[0] = '\0';
-    cc_job_start(j);
+    start_app_job(data, req, res, app_get_work);
 }
 
 /* Copies the fields cc_orch_app_changed compares. */
@@ -468,16 +472,6 @@ static void events_work(cc_job_t *j, cc_db_t *db)
 out:
     cc_db_res_release(&rows);
     cc_app_release(&app);
-}
-
-/* A job on the app NAME of the caller (loaded by fn with cc_job_load_app). */
-static void start_app_job(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res,
-                          cc_job_fn fn)
-{
-    cc_job_t *j = cc_job_new(cc, req, res, fn);
-    if (cc_api_param(req, "name", j->name, sizeof(j->name)) < 0 || !cc_valid_name(j->name))
-        j->name[0] = '\0';
-    cc_job_start(j);
 }
 
 static void h_env_get(const hc_http_request_t *req, hc_http_res_t *res, void *data)

@@ -17,6 +17,19 @@ cc_job_t *cc_job_new(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *
     return j;
 }
 
+void cc_job_set_name(cc_job_t *job, const hc_http_request_t *req)
+{
+    if (cc_api_param(req, "name", job->name, sizeof(job->name)) < 0)
+        job->name[0] = '\0';
+}
+
+void cc_job_set_app_name(cc_job_t *job, const hc_http_request_t *req)
+{
+    cc_job_set_name(job, req);
+    if (!cc_valid_name(job->name))
+        job->name[0] = '\0';
+}
+
 void cc_job_fail(cc_job_t *job, int code, const char *fmt, ...)
 {
     va_list ap;

@@ -57,6 +57,11 @@ struct cc_job_s {
  * body and data, then calls cc_job_start. Loop thread.
  */
 cc_job_t *cc_job_new(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res, cc_job_fn fn);
+/* Copies the NAME path parameter into job->name ("" when it is missing or too long). */
+void cc_job_set_name(cc_job_t *job, const hc_http_request_t *req);
+/* The same for an app's NAME, where a name no app can have also becomes "": it is only "not
+ * found" once the caller is authenticated (an unauthenticated request gets 403). */
+void cc_job_set_app_name(cc_job_t *job, const hc_http_request_t *req);
 /* Queues the job on the thread pool; the reply is sent from the loop when it is done. */
 void cc_job_start(cc_job_t *job);
 

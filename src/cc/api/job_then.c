@@ -75,8 +75,6 @@ void cc_job_app_then(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *
                      cc_app_then_fn fn)
 {
     cc_job_t *j = then_job(cc, req, res, fn, NULL);
-    /* A name that cannot exist is only "not found" once the caller is authenticated. */
-    if (cc_api_param(req, "name", j->name, sizeof(j->name)) < 0 || !cc_valid_name(j->name))
-        j->name[0] = '\0';
+    cc_job_set_app_name(j, req);
     cc_job_start(j);
 }

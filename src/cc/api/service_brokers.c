@@ -704,8 +704,7 @@ static void h_list(const hc_http_request_t *req, hc_http_res_t *res, void *data)
 static void h_delete(const hc_http_request_t *req, hc_http_res_t *res, void *data)
 {
     cc_job_t *j = cc_job_new(data, req, res, delete_work);
-    if (cc_api_param(req, "name", j->name, sizeof(j->name)) < 0)
-        j->name[0] = '\0';
+    cc_job_set_name(j, req);
     j->after = delete_after;
     cc_job_start(j);
 }

@@ -256,8 +256,7 @@ static cc_job_t *named_job(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_r
                            cc_job_fn fn)
 {
     cc_job_t *j = cc_job_new(cc, req, res, fn);
-    if (cc_api_param(req, "name", j->name, sizeof(j->name)) < 0)
-        j->name[0] = '\0';
+    cc_job_set_name(j, req);
     return j;
 }
 

@@ -363,8 +363,7 @@ static void start(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res
     cc_job_t *j = cc_job_new(cc, req, res, fn);
     j->body = req->body;
     j->after = after;
-    if (cc_api_param(req, "name", j->name, sizeof(j->name)) < 0)
-        j->name[0] = '\0';
+    cc_job_set_name(j, req);
     cc_job_start(j);
 }
 
