@@ -1,9 +1,11 @@
 /*
  * bench-router: helpers for bench/router/run.
  *   bench-router serve PORT            a minimal keep-alive HTTP backend (epoll, one thread)
- *   bench-router register URL PORT HOST [EXTRA]
- *                                      publishes router.register for HOST -> 127.0.0.1:PORT and
- *                                      EXTRA more routes (app-N.bench.test), then exits
+ *   bench-router relay PORT BACKEND [WORKERS]
+ *   bench-router relay-uring PORT BACKEND [WORKERS]
+ *                                      the floor of any proxy here, with epoll or io_uring
+ * (relay.h) bench-router register URL PORT HOST [EXTRA] publishes router.register for HOST ->
+ * 127.0.0.1:PORT and EXTRA more routes (app-N.bench.test), then exits
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +21,7 @@
 #include <unistd.h>
 
 #include "hc_base.h"
+#include "relay.h"
 
 #define BUF 16384
 
@@ -69,15 +72,10 @@ close:
 
 static int serve(int port)
 {
-    int lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), one = 1;
-    setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    struct sockaddr_in a = {.sin_family = AF_INET,
-                            .sin_port = htons((uint16_t)port),
-                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    if (bind(lfd, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(lfd, 1024) < 0) {
-        perror("bench-router serve");
+    int lfd = bench_listen(port, 0), one = 1;
+    if (lfd < 0)
         return 1;
-    }
+    fcntl(lfd, F_SETFL, O_NONBLOCK);
     int ep = epoll_create1(EPOLL_CLOEXEC);
     struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
     epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev);
@@ -133,8 +131,13 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     if (argc == 3 && strcmp(argv[1], "serve") == 0)
         return serve(atoi(argv[2]));
+    if ((argc == 4 || argc == 5) && strcmp(argv[1], "relay") == 0)
+        return relay_epoll(atoi(argv[2]), atoi(argv[3]), argc == 5 ? atoi(argv[4]) : 1);
+    if ((argc == 4 || argc == 5) && strcmp(argv[1], "relay-uring") == 0)
+        return relay_uring(atoi(argv[2]), atoi(argv[3]), argc == 5 ? atoi(argv[4]) : 1);
     if ((argc == 5 || argc == 6) && strcmp(argv[1], "register") == 0)
         return reg(argv[2], atoi(argv[3]), argv[4], argc == 6 ? atol(argv[5]) : 0);
-    fprintf(stderr, "usage: bench-router serve PORT | register URL PORT HOST [EXTRA]\n");
+    fprintf(stderr, "usage: bench-router serve PORT | relay PORT BACKEND [WORKERS] |\n"
+                    "       relay-uring PORT BACKEND [WORKERS] | register URL PORT HOST [EXTRA]\n");
     return 2;
 }
