@@ -15,46 +15,14 @@ if [ "$(id -u)" != 0 ]; then
 fi
 tmp=$(mktemp -d)
 chmod 711 "$tmp"
-hd_pid=""
-base=""
 export HEARTH_HOME="$tmp/home"
 t0=$(date +%s)
+. "$(cd "$(dirname "$0")" && pwd)/lib/cloud.sh"
 
-warden() { "$bin/hearth-warden" client --socket "$tmp/data/warden.sock" "$@"; }
 cleanup() {
     local rc=$?
     set +e
-    if [ -n "$hd_pid" ]; then
-        kill -TERM "$hd_pid" 2>/dev/null
-        for _ in $(seq 1 200); do kill -0 "$hd_pid" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$hd_pid" 2>/dev/null
-    fi
-    # Children hearthd reported starting, in case it died first.
-    for pid in $(sed -n 's/.*msg="component started".* pid=\([0-9]*\).*/\1/p' "$tmp/out" 2>/dev/null); do
-        kill -KILL "$pid" 2>/dev/null
-    done
-    # The broker's redis-servers run on their own (pid files under the data dir).
-    for f in "$tmp"/data/broker/redis/*/redis.pid; do
-        [ -f "$f" ] || continue
-        p=$(cat "$f")
-        [ "$(cat "/proc/$p/comm" 2>/dev/null)" = redis-server ] && kill -KILL "$p"
-    done
-    # Containers outlive warden: a warden on the same socket and data dir destroys what is left.
-    if [ -d "$tmp/data/warden" ]; then
-        "$bin/hearth-warden" -c "$tmp/data/config/warden.yml" --socket "$tmp/data/warden.sock" \
-            --data-dir "$tmp/data/warden" >>"$tmp/warden-cleanup.log" 2>&1 &
-        local wpid=$!
-        for _ in $(seq 1 100); do warden ping >/dev/null 2>&1 && break; sleep 0.1; done
-        for h in $(warden list 2>/dev/null); do warden destroy "$h" >/dev/null 2>&1; done
-        kill -TERM "$wpid" 2>/dev/null
-        wait "$wpid" 2>/dev/null
-    fi
-    if [ -n "$base" ]; then
-        nft delete table ip "hearth_$base" 2>/dev/null
-        for d in /sys/fs/cgroup/*/hearth-warden-"$base" /sys/fs/cgroup/hearth-warden-"$base"; do
-            [ -d "$d" ] && rmdir "$d" 2>/dev/null
-        done
-    fi
+    cloud_cleanup
     if [ "$rc" != 0 ]; then
         for f in "$tmp"/*.out "$tmp"/out; do [ -f "$f" ] && { echo "--- $f" >&2; tail -n 20 "$f" >&2; }; done
         for f in "$tmp"/data/logs/*.log; do echo "--- $f" >&2; tail -n 12 "$f" >&2; done
@@ -68,7 +36,6 @@ fail() {
     exit 1
 }
 ok() { echo "ok - $* ($(($(date +%s) - t0)) s)"; }
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 h() { "$bin/hearth" "$@"; }
 # get HOST PATH: the body of GET PATH through the router with Host: HOST.localhost
 get() { curl -s -m 10 -H "Host: $1.localhost" "http://127.0.0.1:$base$2"; }
@@ -80,20 +47,9 @@ wait_for() { # wait_for SECONDS CMD...: retries CMD every 0.2 s
     return 1
 }
 
-for _ in $(seq 1 50); do
-    # Below the ephemeral range, so no outgoing connection holds one of the ports.
-    b=$((20000 + RANDOM % 12000))
-    okp=1
-    for i in $(seq 0 16); do port_free $((b + i)) || { okp=0; break; }; done
-    [ "$okp" = 1 ] && { base=$b; break; }
-done
-[ -n "$base" ] || fail "no free port range"
-
 # Only Redis among the backing services: the others are not used here and cost boot time.
-"$bin/hearthd" --data-dir "$tmp/data" --port-base "$base" --services redis >"$tmp/out" 2>&1 &
-hd_pid=$!
-for _ in $(seq 1 300); do grep -q "hearthd: ready" "$tmp/out" && break; sleep 0.1; done
-grep -q "hearthd: ready" "$tmp/out" || fail "hearthd never reported ready"
+cloud_boot "$tmp/data" "$tmp/out" --services redis
+base=$CLOUD_BASE
 ok "hearthd ready on port base $base"
 
 h target "http://127.0.0.1:$((base + 5))" >/dev/null || fail "hearth target"
@@ -173,7 +129,7 @@ h delete -f "$flask" "$site" >"$tmp/delete.out" 2>&1 || fail "delete: $(cat "$tm
 h delete-service -f cache >"$tmp/delsvc.out" 2>&1 || fail "delete-service: $(cat "$tmp/delsvc.out")"
 left=x
 for _ in $(seq 1 100); do
-    left=$(warden list 2>&1) || true
+    left=$("${WARDEN[@]}" list 2>&1) || true
     [ -z "$left" ] && break
     sleep 0.2
 done
@@ -181,9 +137,9 @@ done
 [ "$(h apps --json)" = "[]" ] || fail "apps left: $(h apps --json)"
 ok "apps and service deleted, no container left"
 
-kill -TERM "$hd_pid"
+kill -TERM "$CLOUD_HD_PID"
 status=0
-wait "$hd_pid" || status=$?
-hd_pid=""
+wait "$CLOUD_HD_PID" || status=$?
+CLOUD_HD_PID=""
 [ "$status" = 0 ] || fail "hearthd exited $status on SIGTERM"
 ok "hearthd stopped"

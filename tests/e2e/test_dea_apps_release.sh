@@ -24,18 +24,11 @@ expect_eq() {
     echo "ok - $1"
 }
 
-# stage NAME SRC: runs the driver on a copy of SRC; prints "BUILDPACK|START_COMMAND".
+. "$(dirname "$0")/stage_driver_lib.sh"
+# stage NAME SRC: stages a copy of SRC; prints "BUILDPACK|START_COMMAND".
 stage() {
-    local h="$T/$1"
-    mkdir -p "$h"
-    cp -r "$2" "$h/app"
-    env -u STAGING_COMMAND -u STAGING_BUILDPACK HOME="$h" npm_config_registry=http://127.0.0.1:9/ \
-        PIP_INDEX_URL=http://127.0.0.1:9/simple sh "$BP/stage" "$h" >"$h.log" 2>&1 || {
-        cat "$h.log"
-        fail "staging $1"
-    }
-    local i="$h/out/staging_info.yml"
-    echo "$(sed -n 's/^detected_buildpack: //p' "$i")|$(sed -n 's/^start_command: //p' "$i")"
+    stage_driver "$1" "$2"
+    echo "$STAGED_BP|$STAGED_CMD"
 }
 
 G='python3 -m gunicorn --config .hearth/gunicorn.conf.py --bind 0.0.0.0:$PORT'

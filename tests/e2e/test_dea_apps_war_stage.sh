@@ -38,20 +38,13 @@ expect_eq() {
     echo "ok - $1"
 }
 
-# stage NAME SRC [CACHE_FROM]: runs the driver on a copy of SRC in $T/NAME (with the buildpack
-# cache of the staging CACHE_FROM when given); fails unless the java buildpack staged it. Sets
-# CMD to the start command. The log is $T/NAME.log.
+. "$(dirname "$0")/stage_driver_lib.sh"
+# stage NAME SRC [CACHE_FROM]: stage_driver, and fails unless the java buildpack staged it.
+# Sets CMD to the start command. The log is $T/NAME.log.
 stage() {
-    local h="$T/$1"
-    mkdir -p "$h"
-    cp -r "$2" "$h/app"
-    [ -n "${3:-}" ] && cp -r "$T/$3/cache" "$h/cache"
-    env -u STAGING_COMMAND -u STAGING_BUILDPACK HOME="$h" sh "$BP/stage" "$h" >"$T/$1.log" 2>&1 || {
-        cat "$T/$1.log"
-        fail "staging $1"
-    }
-    expect_eq "$1: detected buildpack" "$(sed -n 's/^detected_buildpack: //p' "$h/out/staging_info.yml")" java
-    CMD=$(sed -n 's/^start_command: //p' "$h/out/staging_info.yml")
+    stage_driver "$@"
+    expect_eq "$1: detected buildpack" "$STAGED_BP" java
+    CMD=$STAGED_CMD
 }
 
 # run NAME MEM: runs the start command of staging NAME in its app dir on a free loopback port

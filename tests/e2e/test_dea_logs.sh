@@ -10,37 +10,7 @@
 wdn_start
 DEA_EXTRA_YAML=$'log_max_bytes: 64k\nmax_tailers: 2' dea_start
 mkdir -p "$T/app"
-cat >"$T/app/app.py" <<'PY'
-import http.server, os, socketserver, sys, threading, time
-
-def spam():
-    for i in range(20000):
-        sys.stdout.write("line %06d %s\n" % (i, "x" * 30))
-        if i % 250 == 249:
-            sys.stdout.flush()
-            time.sleep(0.05)
-    sys.stdout.flush()
-    sys.stderr.write("spam done\n")
-    sys.stderr.flush()
-
-class H(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        if self.path == "/go":
-            threading.Thread(target=spam, daemon=True).start()
-        self.send_response(200)
-        self.send_header("Content-Length", "3")
-        self.end_headers()
-        self.wfile.write(b"ok\n")
-    def log_message(self, *a):
-        pass
-
-class S(http.server.ThreadingHTTPServer):
-    def server_bind(self):
-        socketserver.TCPServer.server_bind(self)
-        self.server_name, self.server_port = "app", self.server_address[1]
-
-S(("0.0.0.0", int(os.environ["PORT"])), H).serve_forever()
-PY
+cp "$(dirname "$0")/dea_probe_app.py" "$T/app/app.py"
 SHA=$(make_droplet "$T/app" "python3 -u app.py")
 APP=logs-$TAG
 $BUS pub "$NATS" "dea.$DEA_ID.start" "$(start_msg "$APP" "$SHA" 0 128 logs.e2e.test)"

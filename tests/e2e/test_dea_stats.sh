@@ -6,43 +6,8 @@
 wdn_start
 DEA_STATS_INTERVAL=300ms dea_start
 mkdir -p "$T/app"
-cat >"$T/app/app.py" <<'PY'
-import http.server, os, socketserver, threading, time
-held = []
-spin = [False]
-
-def burn():
-    while spin[0]:
-        pass
-
-class H(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        if self.path == "/spin":
-            spin[0] = True
-            threading.Thread(target=burn, daemon=True).start()
-        elif self.path == "/rest":
-            spin[0] = False
-        elif self.path == "/hold":
-            held.append(bytearray(64 << 20))
-            for i in range(0, len(held[-1]), 4096):
-                held[-1][i] = 1
-            with open(os.path.join(os.environ["HOME"], "blob"), "wb") as f:
-                f.write(os.urandom(8 << 20))
-        self.send_response(200)
-        self.send_header("Content-Length", "3")
-        self.end_headers()
-        self.wfile.write(b"ok\n")
-    def log_message(self, *a):
-        pass
-
-class S(http.server.ThreadingHTTPServer):
-    def server_bind(self):
-        socketserver.TCPServer.server_bind(self)
-        self.server_name, self.server_port = "app", self.server_address[1]
-
-S(("0.0.0.0", int(os.environ["PORT"])), H).serve_forever()
-PY
-SHA=$(make_droplet "$T/app" "python3 app.py")
+cp "$(dirname "$0")/dea_probe_app.py" "$T/app/app.py"
+SHA=$(make_droplet "$T/app" "python3 -u app.py")
 APP=stats-$TAG
 $BUS pub "$NATS" "dea.$DEA_ID.start" "$(start_msg "$APP" "$SHA" 0 256 stats.e2e.test)"
 PORT=$(bus_wait 60 "s=='router.register' and d['app']=='$APP'" | json_get 'd["port"]')

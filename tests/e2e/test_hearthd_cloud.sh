@@ -7,38 +7,9 @@
 set -euo pipefail
 bin=${HEARTH_BIN_DIR:?}
 tmp=$(mktemp -d)
-hd_pid=""
-pushed=0
-base=""
+. "$(cd "$(dirname "$0")" && pwd)/lib/cloud.sh"
 cleanup() {
-    if [ -n "$hd_pid" ]; then
-        kill -TERM "$hd_pid" 2>/dev/null || true
-        for _ in $(seq 1 100); do kill -0 "$hd_pid" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$hd_pid" 2>/dev/null || true
-    fi
-    # Children hearthd reported starting, in case it died first.
-    for pid in $(sed -n 's/.*msg="component started".* pid=\([0-9]*\).*/\1/p' "$tmp/out" 2>/dev/null); do
-        kill -KILL "$pid" 2>/dev/null || true
-    done
-    # Containers outlive warden: a warden on the same socket and data dir destroys what is left.
-    if [ "$pushed" = 1 ] && [ -d "$tmp/data/warden" ]; then
-        "$bin/hearth-warden" -c "$tmp/data/config/warden.yml" --socket "$tmp/data/warden.sock" \
-            --data-dir "$tmp/data/warden" \
-            >>"$tmp/warden-cleanup.log" 2>&1 &
-        local wpid=$!
-        local w=("$bin/hearth-warden" client --socket "$tmp/data/warden.sock")
-        for _ in $(seq 1 100); do "${w[@]}" ping >/dev/null 2>&1 && break; sleep 0.1; done
-        for h in $("${w[@]}" list 2>/dev/null); do "${w[@]}" destroy "$h" >/dev/null 2>&1 || true; done
-        kill -TERM "$wpid" 2>/dev/null || true
-        wait "$wpid" 2>/dev/null || true
-    fi
-    # With --port-base, this cloud's warden has a table of its own.
-    if [ -n "$base" ]; then
-        nft delete table ip "hearth_$base" 2>/dev/null || true
-        for d in /sys/fs/cgroup/*/hearth-warden-"$base" /sys/fs/cgroup/hearth-warden-"$base"; do
-            [ -d "$d" ] && rmdir "$d" 2>/dev/null || true
-        done
-    fi
+    cloud_cleanup
     rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -48,31 +19,11 @@ fail() {
     for f in "$tmp"/data/logs/*.log; do echo "--- $f" >&2; tail -n 15 "$f" >&2; done
     exit 1
 }
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-# A base with seventeen free ports after it.
-for _ in $(seq 1 50); do
-    # Below the kernel's ephemeral range (32768-60999), so no outgoing connection holds one.
-    b=$((20000 + RANDOM % 12000))
-    ok=1
-    for i in $(seq 0 16); do port_free $((b + i)) || { ok=0; break; }; done
-    [ "$ok" = 1 ] && { base=$b; break; }
-done
-[ -n "$base" ] || fail "no free port range"
-
-"$bin/hearthd" --data-dir "$tmp/data" --port-base "$base" --services redis >"$tmp/out" 2>&1 &
-hd_pid=$!
-for _ in $(seq 1 300); do grep -q "hearthd: ready" "$tmp/out" && break; sleep 0.1; done
-grep -q "hearthd: ready" "$tmp/out" || fail "hearthd never reported ready"
-
+cloud_boot "$tmp/data" "$tmp/out" --services redis
+base=$CLOUD_BASE
 # The CC's route reaches the router over the bus.
-info=""
-for _ in $(seq 1 100); do
-    info=$(curl -s -H "Host: api.localhost" "http://127.0.0.1:$base/info" || true)
-    grep -q '"name":"hearth"' <<<"$info" && break
-    sleep 0.1
-done
-grep -q '"name":"hearth"' <<<"$info" || fail "API not reachable through the router: $info"
+cloud_wait_api
 
 # The admin hearthd made can log in and list (no) apps.
 email=$(jq -r .admin_email "$tmp/data/secrets.json")
@@ -87,7 +38,7 @@ export HEARTH_HOME="$tmp/home"
 # containers included).
 app_pid() {
     local p h
-    for h in $("$bin/hearth-warden" client --socket "$tmp/data/warden.sock" list 2>/dev/null); do
+    for h in $("${WARDEN[@]}" list 2>/dev/null); do
         case "$h" in dea-*) ;; *) continue ;; esac
         for p in $(pgrep -f '^python3 .*hearth-static.py' || true); do
             grep -q "$h" "/proc/$p/cgroup" 2>/dev/null && { echo "$p"; return 0; }
@@ -102,12 +53,8 @@ if [ "$(id -u)" != 0 ]; then
     echo "skipped the app push part: containers need root"
 else
     app=hdcloud$RANDOM
-    pushed=1
     # "ready" means the API answers; warden may still be setting up its containers' root.
-    for _ in $(seq 1 300); do
-        "$bin/hearth-warden" client --socket "$tmp/data/warden.sock" ping >/dev/null 2>&1 && break
-        sleep 0.1
-    done
+    for _ in $(seq 1 300); do "${WARDEN[@]}" ping >/dev/null 2>&1 && break; sleep 0.1; done
     cp -r "$HEARTH_SOURCE_DIR/tests/apps/static" "$tmp/site"
     (cd "$tmp/site" && "$bin/hearth" push "$app" >"$tmp/push.out" 2>&1) ||
         fail "push: $(cat "$tmp/push.out")"
@@ -125,7 +72,7 @@ else
     "$bin/hearth" delete "$app" >/dev/null || fail "hearth delete"
     left="x"
     for _ in $(seq 1 100); do
-        left=$("$bin/hearth-warden" client --socket "$tmp/data/warden.sock" list 2>&1) || true
+        left=$("${WARDEN[@]}" list 2>&1) || true
         [ -z "$left" ] && break
         sleep 0.1
     done
@@ -137,10 +84,10 @@ if "$bin/hearth" login "$email" -p wrong >/dev/null 2>&1; then fail "wrong passw
 # SIGTERM: hearthd exits 0 and every daemon it started is gone.
 pids=$(sed -n 's/.*msg="component started".* pid=\([0-9]*\).*/\1/p' "$tmp/out")
 [ -n "$pids" ] || fail "no component started"
-kill -TERM "$hd_pid"
+kill -TERM "$CLOUD_HD_PID"
 status=0
-wait "$hd_pid" || status=$?
-hd_pid=""
+wait "$CLOUD_HD_PID" || status=$?
+CLOUD_HD_PID=""
 [ "$status" -eq 0 ] || fail "hearthd exited $status"
 for pid in $pids; do
     kill -0 "$pid" 2>/dev/null && fail "daemon $pid still running after hearthd stopped"

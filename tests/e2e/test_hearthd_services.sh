@@ -10,41 +10,10 @@ set -euo pipefail
 bin=${HEARTH_BIN_DIR:?}
 tmp=$(mktemp -d)
 chmod 711 "$tmp" # servers that run as their own user (postgres, mysql) must reach DATA
-hd_pid=""
-base=""
-
-# Every process whose command line or working directory is under $tmp: what the cloud started.
-cloud_pids() {
-    local p cmd cwd
-    for p in /proc/[0-9]*; do
-        p=${p#/proc/}
-        [ "$p" = $$ ] && continue
-        cmd=$(tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline") || continue
-        cwd=$(readlink "/proc/$p/cwd" 2>/dev/null) || cwd=""
-        case "$cmd $cwd" in *"$tmp/"*) echo "$p" ;; esac
-    done
-}
-
-stop_cloud() {
-    if [ -n "$hd_pid" ]; then
-        kill -TERM "$hd_pid" 2>/dev/null || true
-        for _ in $(seq 1 300); do kill -0 "$hd_pid" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$hd_pid" 2>/dev/null || true
-        wait "$hd_pid" 2>/dev/null || true
-        hd_pid=""
-    fi
-}
+. "$(cd "$(dirname "$0")" && pwd)/lib/cloud.sh"
 
 cleanup() {
-    stop_cloud
-    for p in $(cloud_pids); do kill -KILL "$p" 2>/dev/null || true; done
-    # With --port-base, this cloud's warden made a table and cgroups of its own.
-    if [ -n "$base" ]; then
-        nft delete table ip "hearth_$base" 2>/dev/null || true
-        for d in /sys/fs/cgroup/*/hearth-warden-"$base" /sys/fs/cgroup/hearth-warden-"$base"; do
-            [ -d "$d" ] && rmdir "$d" 2>/dev/null || true
-        done
-    fi
+    cloud_cleanup
     rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -55,26 +24,11 @@ fail() {
     exit 1
 }
 ok() { echo "ok - $*"; }
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-for _ in $(seq 1 50); do
-    b=$((20000 + RANDOM % 12000))
-    okp=1
-    for i in $(seq 0 16); do port_free $((b + i)) || { okp=0; break; }; done
-    [ "$okp" = 1 ] && { base=$b; break; }
-done
-[ -n "$base" ] || fail "no free port range"
 
 start_cloud() { # start_cloud [hearthd args...]
     : >"$tmp/out"
-    "$bin/hearthd" --data-dir "$tmp/data" --port-base "$base" "$@" >>"$tmp/out" 2>&1 &
-    hd_pid=$!
-    for _ in $(seq 1 600); do
-        grep -q "hearthd: ready" "$tmp/out" && break
-        kill -0 "$hd_pid" 2>/dev/null || fail "hearthd exited"
-        sleep 0.1
-    done
-    grep -q "hearthd: ready" "$tmp/out" || fail "hearthd not ready"
+    cloud_boot "$tmp/data" "$tmp/out" "$@"
+    base=$CLOUD_BASE
     BPW=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['broker_password'])" \
         "$tmp/data/secrets.json")
 }
@@ -182,7 +136,7 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -u "hearth:$spw" \
 ok "RabbitMQ instance on port base+13, the binding's user has rights on its vhost"
 
 # 2. SIGTERM stops everything: hearth's daemons, the services, the broker's redis-servers.
-stop_cloud
+cloud_stop
 sleep 0.5
 left=$(cloud_pids)
 [ -z "$left" ] || fail "processes left after SIGTERM: $(for p in $left; do tr '\0' ' ' <"/proc/$p/cmdline"; echo; done)"
@@ -204,7 +158,7 @@ out=$(mariadb --no-defaults --protocol=TCP -h 127.0.0.1 -P "$(cred port)" -u "$(
     fail "mariadb with the binding's credentials"
 [ "$out" = 7 ] || fail "mariadb read '$out'"
 ok "MariaDB instance initialised on first use, written and read through its binding"
-stop_cloud
+cloud_stop
 sleep 0.5
 [ -z "$(cloud_pids)" ] || fail "processes left after the second SIGTERM"
 ok "second stop clean"

@@ -1,0 +1,70 @@
+"""The app the DEA's log and stats e2e tests run in a container (python3 -u app.py).
+
+Every GET answers 200 "ok"; some paths first start something the test then observes:
+  /go    writes 20000 numbered lines (~860 KB) to stdout in bursts, then "spam done" to stderr
+  /spin  burns a CPU in a thread until /rest
+  /hold  holds 64 MB of touched memory and writes 8 MB to $HOME/blob
+"""
+import http.server
+import os
+import socketserver
+import sys
+import threading
+import time
+
+held = []
+spinning = [False]
+
+
+def spam():
+    for i in range(20000):
+        sys.stdout.write("line %06d %s\n" % (i, "x" * 30))
+        if i % 250 == 249:
+            sys.stdout.flush()
+            time.sleep(0.05)
+    sys.stdout.flush()
+    sys.stderr.write("spam done\n")
+    sys.stderr.flush()
+
+
+def burn():
+    while spinning[0]:
+        pass
+
+
+def hold():
+    held.append(bytearray(64 << 20))
+    for i in range(0, len(held[-1]), 4096):
+        held[-1][i] = 1
+    with open(os.path.join(os.environ["HOME"], "blob"), "wb") as f:
+        f.write(os.urandom(8 << 20))
+
+
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        if self.path == "/go":
+            threading.Thread(target=spam, daemon=True).start()
+        elif self.path == "/spin":
+            spinning[0] = True
+            threading.Thread(target=burn, daemon=True).start()
+        elif self.path == "/rest":
+            spinning[0] = False
+        elif self.path == "/hold":
+            hold()
+        self.send_response(200)
+        self.send_header("Content-Length", "3")
+        self.end_headers()
+        self.wfile.write(b"ok\n")
+
+    def log_message(self, *a):
+        pass
+
+
+class S(http.server.ThreadingHTTPServer):
+    def server_bind(self):
+        # No reverse lookup of the bind address (getfqdn): the container has no resolver.
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = "app", self.server_address[1]
+
+
+S(("0.0.0.0", int(os.environ["PORT"])), H).serve_forever()
