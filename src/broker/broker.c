@@ -84,7 +84,12 @@ int brk_start(hc_daemon_t *d, hc_err_t *err)
         return hc_err_set(err, -errno, "%s", c->common.data_dir);
     free(c->common.data_dir);
     c->common.data_dir = abs;
-    char *path = hc_asprintf("%s/broker.db", c->common.data_dir);
+    char *path = hc_asprintf("%s/store.key", c->common.data_dir);
+    r = brk_seal_key(c->store_key, path, b->seal_key, err);
+    free(path);
+    if (r < 0)
+        return r;
+    path = hc_asprintf("%s/broker.db", c->common.data_dir);
     r = brk_store_open(path, &b->db, err);
     free(path);
     if (r < 0 || (r = brk_store_load(b, err)) < 0)
@@ -142,6 +147,7 @@ void brk_release(brk_t *b)
     if (b->db)
         sqlite3_close(b->db);
     b->db = NULL;
+    sodium_memzero(b->seal_key, sizeof(b->seal_key));
     free(b->json_catalog);
     free(b->auth);
     b->json_catalog = b->auth = NULL;

@@ -18,6 +18,7 @@
 #include "hc_daemon.h"
 #include "hc_http_server.h"
 #include "hc_status.h"
+#include "seal.h"
 
 #define BRK_MAX_ID 64            /* instance and binding ids from the platform */
 #define BRK_KEY_LEN 16           /* hex chars of the generated resource names */
@@ -42,6 +43,7 @@ typedef struct brk_conf_s {
     char *redis_host, *redis_server, *redis_cli;
     char *rmq_host, *rmq_user, *rmq_password;
     int rmq_port, rmq_mgmt_port;
+    char *store_key; /* 64 hex digits sealing broker.db's secrets (unset: DATA/store.key) */
 } brk_conf_t;
 
 typedef enum brk_svc_e {
@@ -124,6 +126,7 @@ typedef struct brk_s {
     uv_loop_t *loop;
     hc_http_server_t *http;
     sqlite3 *db; /* used by one job at a time (and at start, before the loop runs) */
+    unsigned char seal_key[BRK_SEAL_KEY_LEN]; /* seals broker.db's secrets; set before the loop */
     brk_inst_t *insts;
     brk_binding_t *bindings;
     size_t num_insts, num_bindings;

@@ -40,7 +40,7 @@ static int do_provision(brk_job_t *job, const brk_svc_ops_t *ops)
     brk_inst_t *inst = job->inst;
     inst->state = BRK_ST_PROVISIONING;
     set_descr(inst, "provisioning");
-    int r = brk_store_put_inst(b->db, inst, &job->err);
+    int r = brk_store_put_inst(b, inst, &job->err);
     if (r < 0)
         return r;
     r = ops->provision(b->conf, inst, &job->err);
@@ -53,7 +53,7 @@ static int do_provision(brk_job_t *job, const brk_svc_ops_t *ops)
     }
     inst->state = r < 0 ? BRK_ST_FAILED : BRK_ST_READY;
     set_descr(inst, r < 0 ? job->err.msg : "ready");
-    int r2 = brk_store_put_inst(b->db, inst, r < 0 ? &serr : &job->err);
+    int r2 = brk_store_put_inst(b, inst, r < 0 ? &serr : &job->err);
     return r < 0 ? r : r2;
 }
 
@@ -63,7 +63,7 @@ static int do_deprovision(brk_job_t *job, const brk_svc_ops_t *ops)
     brk_inst_t *inst = job->inst;
     inst->state = BRK_ST_DEPROVISIONING;
     set_descr(inst, "deprovisioning");
-    int r = brk_store_put_inst(b->db, inst, &job->err);
+    int r = brk_store_put_inst(b, inst, &job->err);
     for (size_t i = 0; r == 0 && i < job->num_drops; i++) {
         r = ops->unbind(b->conf, inst, job->drops[i], &job->err);
         if (r == 0)
@@ -77,7 +77,7 @@ static int do_deprovision(brk_job_t *job, const brk_svc_ops_t *ops)
     hc_err_t serr = {0};
     inst->state = BRK_ST_READY;
     set_descr(inst, job->err.msg);
-    brk_store_put_inst(b->db, inst, &serr);
+    brk_store_put_inst(b, inst, &serr);
     return r;
 }
 
@@ -92,7 +92,7 @@ static int do_bind(brk_job_t *job, const brk_svc_ops_t *ops)
     hc_err_t serr = {0};
     free(job->bd->creds);
     job->bd->creds = NULL;
-    int r = brk_store_put_binding(b->db, job->bd, &job->err);
+    int r = brk_store_put_binding(b, job->bd, &job->err);
     if (r < 0)
         return r;
     r = ops->bind(b->conf, job->inst, job->bd, &creds, &job->err);
@@ -103,7 +103,7 @@ static int do_bind(brk_job_t *job, const brk_svc_ops_t *ops)
             r = hc_err_set(&job->err, -ENOMEM, "could not encode the credentials");
     }
     if (r == 0)
-        r = brk_store_put_binding(b->db, job->bd, &job->err);
+        r = brk_store_put_binding(b, job->bd, &job->err);
     if (r < 0) {
         ops->unbind(b->conf, job->inst, job->bd, &serr);
         brk_store_del_binding(b->db, job->bd->id, &serr);
@@ -131,7 +131,7 @@ static void job_work(uv_work_t *w)
             job->result = brk_store_del_binding(job->b->db, job->bd->id, &job->err);
         break;
     case BRK_JOB_RECORD:
-        job->result = brk_store_put_inst(job->b->db, job->inst, &job->err);
+        job->result = brk_store_put_inst(job->b, job->inst, &job->err);
         break;
     case BRK_JOB_RECOVER:
         job->result = ops->recover ? ops->recover(job->b->conf, job->inst, &job->err) : 0;

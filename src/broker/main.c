@@ -33,6 +33,9 @@ static const hc_conf_opt_t brk_conf_opts[] = {
     HC_CONF_INT("rabbitmq.management_port", brk_conf_t, rmq_mgmt_port, 15672, 1, 65535),
     HC_CONF_STR("rabbitmq.user", brk_conf_t, rmq_user, "guest", "administrator"),
     HC_CONF_STR("rabbitmq.password", brk_conf_t, rmq_password, "guest"),
+    HC_CONF_STR(
+        "store_key", brk_conf_t, store_key, NULL,
+        "64 hex digits sealing broker.db's secrets (unset: DATA/store.key, made at first start)"),
     HC_CONF_END,
 };
 

@@ -1,4 +1,5 @@
-/* broker.db: the durable copy of the instance and binding tables. */
+/* broker.db: the durable copy of the instance and binding tables, secrets sealed (seal.h). */
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -53,6 +54,30 @@ static void col_copy(sqlite3_stmt *st, int i, char *out, size_t size)
     snprintf(out, size, "%s", s ? (const char *)s : "");
 }
 
+/* Column i opened with b's key into out (size bytes); an error names the row's table and id. */
+static int col_open(const brk_t *b, sqlite3_stmt *st, int i, char *out, size_t size,
+                    const char *what, hc_err_t *err)
+{
+    const unsigned char *s = sqlite3_column_text(st, i);
+    char *plain = NULL;
+    if (brk_unseal(b->seal_key, s ? (const char *)s : "", &plain, err) < 0)
+        return hc_err_wrap(err, "broker.db: %s %s", what, sqlite3_column_text(st, 0));
+    snprintf(out, size, "%s", plain);
+    sodium_memzero(plain, strlen(plain));
+    free(plain);
+    return 0;
+}
+
+/* The same for a value of any length (malloc'd into *out). */
+static int col_open_dup(const brk_t *b, sqlite3_stmt *st, int i, char **out, const char *what,
+                        hc_err_t *err)
+{
+    const unsigned char *s = sqlite3_column_text(st, i);
+    if (brk_unseal(b->seal_key, s ? (const char *)s : "", out, err) < 0)
+        return hc_err_wrap(err, "broker.db: %s %s", what, sqlite3_column_text(st, 0));
+    return 0;
+}
+
 static int load_insts(brk_t *b, hc_err_t *err)
 {
     sqlite3_stmt *st = NULL;
@@ -65,6 +90,9 @@ static int load_insts(brk_t *b, hc_err_t *err)
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         int svc = sqlite3_column_int(st, 1), plan = sqlite3_column_int(st, 2);
         int state = brk_state_parse((const char *)sqlite3_column_text(st, 6));
+        char secret[BRK_PASS_LEN + 1];
+        if ((r = col_open(b, st, 9, secret, sizeof(secret), "instance", err)) < 0)
+            goto out;
         if (svc < 0 || svc >= BRK_SVC_COUNT || plan < 0 ||
             (size_t)plan >= brk_service(svc)->num_plans || state < 0) {
             r = hc_err_set(err, -EINVAL, "broker.db: instance %s is corrupt",
@@ -81,7 +109,8 @@ static int load_insts(brk_t *b, hc_err_t *err)
         i->state = (brk_state_t)state;
         i->descr = col_dup(st, 7);
         col_copy(st, 8, i->key, sizeof(i->key));
-        col_copy(st, 9, i->secret, sizeof(i->secret));
+        memcpy(i->secret, secret, sizeof(i->secret));
+        sodium_memzero(secret, sizeof(secret));
         i->port = sqlite3_column_int(st, 10);
         brk_inst_add(b, i);
     }
@@ -95,28 +124,35 @@ out:
 static int load_bindings(brk_t *b, hc_err_t *err)
 {
     sqlite3_stmt *st = NULL;
-    int rc;
+    int rc, r = 0;
     if (sqlite3_prepare_v2(b->db,
                            "SELECT id, inst_id, app_guid, params, key, password, creds"
                            " FROM bindings",
                            -1, &st, NULL) != SQLITE_OK)
         return db_error(b->db, err, "load bindings");
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        char password[BRK_PASS_LEN + 1], *creds = NULL;
+        if ((r = col_open(b, st, 5, password, sizeof(password), "binding", err)) < 0 ||
+            (r = col_open_dup(b, st, 6, &creds, "binding", err)) < 0)
+            goto out;
         brk_binding_t *bd = hc_calloc(1, sizeof(*bd));
         bd->id = col_dup(st, 0);
         bd->inst_id = col_dup(st, 1);
         bd->app_guid = col_dup(st, 2);
         bd->params = col_dup(st, 3);
         col_copy(st, 4, bd->key, sizeof(bd->key));
-        col_copy(st, 5, bd->password, sizeof(bd->password));
-        bd->creds = col_dup(st, 6);
-        if (bd->creds && !*bd->creds) {
+        memcpy(bd->password, password, sizeof(bd->password));
+        sodium_memzero(password, sizeof(password));
+        bd->creds = creds;
+        if (!*bd->creds) {
             free(bd->creds);
             bd->creds = NULL; /* a bind that did not finish */
         }
         brk_binding_add(b, bd);
     }
-    int r = rc == SQLITE_DONE ? 0 : db_error(b->db, err, "load bindings");
+    if (rc != SQLITE_DONE)
+        r = db_error(b->db, err, "load bindings");
+out:
     sqlite3_finalize(st);
     return r;
 }
@@ -135,6 +171,12 @@ static void bind_text(sqlite3_stmt *st, int i, const char *s)
         sqlite3_bind_null(st, i);
 }
 
+/* Binds plain sealed with b's key (the statement frees it). */
+static void bind_sealed(const brk_t *b, sqlite3_stmt *st, int i, const char *plain)
+{
+    sqlite3_bind_text(st, i, brk_seal(b->seal_key, plain), -1, free);
+}
+
 static int step_once(sqlite3 *db, sqlite3_stmt *st, hc_err_t *err, const char *what)
 {
     int r = sqlite3_step(st) == SQLITE_DONE ? 0 : db_error(db, err, what);
@@ -142,8 +184,9 @@ static int step_once(sqlite3 *db, sqlite3_stmt *st, hc_err_t *err, const char *w
     return r;
 }
 
-int brk_store_put_inst(sqlite3 *db, const brk_inst_t *i, hc_err_t *err)
+int brk_store_put_inst(const brk_t *b, const brk_inst_t *i, hc_err_t *err)
 {
+    sqlite3 *db = b->db;
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(db,
                            "INSERT OR REPLACE INTO instances (id, svc, plan, org, space, params,"
@@ -159,7 +202,7 @@ int brk_store_put_inst(sqlite3 *db, const brk_inst_t *i, hc_err_t *err)
     bind_text(st, 7, brk_state_name(i->state));
     bind_text(st, 8, i->descr);
     bind_text(st, 9, i->key);
-    bind_text(st, 10, i->secret);
+    bind_sealed(b, st, 10, i->secret);
     sqlite3_bind_int(st, 11, i->port);
     return step_once(db, st, err, "save instance");
 }
@@ -179,8 +222,9 @@ int brk_store_del_inst(sqlite3 *db, const char *id, hc_err_t *err)
     return r < 0 ? r : del_by_id(db, "DELETE FROM instances WHERE id = ?", id, err);
 }
 
-int brk_store_put_binding(sqlite3 *db, const brk_binding_t *bd, hc_err_t *err)
+int brk_store_put_binding(const brk_t *b, const brk_binding_t *bd, hc_err_t *err)
 {
+    sqlite3 *db = b->db;
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(db,
                            "INSERT OR REPLACE INTO bindings (id, inst_id, app_guid, params, key,"
@@ -192,8 +236,11 @@ int brk_store_put_binding(sqlite3 *db, const brk_binding_t *bd, hc_err_t *err)
     bind_text(st, 3, bd->app_guid);
     bind_text(st, 4, bd->params ? bd->params : "{}");
     bind_text(st, 5, bd->key);
-    bind_text(st, 6, bd->password);
-    bind_text(st, 7, bd->creds ? bd->creds : ""); /* "": not finished */
+    bind_sealed(b, st, 6, bd->password);
+    if (bd->creds)
+        bind_sealed(b, st, 7, bd->creds);
+    else
+        bind_text(st, 7, ""); /* not finished */
     return step_once(db, st, err, "save binding");
 }
 

@@ -151,6 +151,23 @@ provision pc postgresql
 expect_code 422 "async_only: provision without accepts_incomplete"
 [ "$(jq -r .error <<<"$BODY")" = AsyncRequired ] || fail "error: $BODY"
 
+# --- secrets at rest: sealed in broker.db, opened only with the store key ---
+PW1=$(jq -r .password <<<"$CA1")
+[ -n "$PW1" ] && [ "$PW1" != null ] || fail "no password in $CA1"
+cat "$BRK_DATA"/broker.db* | grep -qF "$PW1" && fail "a binding's password is in broker.db in plain text"
+[ "$(stat -c %a "$BRK_DATA/store.key")" = 600 ] || fail "store.key is not 0600"
+ok "binding passwords are sealed in broker.db; store.key is 0600"
+broker_stop
+BRK_EXTRA_CONF="store_key: $(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" broker_config
+timeout 20 "$BRK_BIN" -c "$BRK_DATA/broker.yml" >"$SVC_DIR/wrongkey.log" 2>&1 &&
+    fail "the broker started with another store key"
+grep -q "does not open with this store key" "$SVC_DIR/wrongkey.log" ||
+    fail "no clear error for a wrong store key: $(cat "$SVC_DIR/wrongkey.log")"
+BRK_EXTRA_CONF="async_only: true" broker_start
+bind pa ba1 postgresql
+[ "$(jq -c .credentials <<<"$BODY")" = "$CA1" ] || fail "credentials after the refused start: $BODY"
+ok "another store key: the broker refuses to start and says why; its own key opens them again"
+
 # --- deprovision drops the data (and the remaining bindings) ---
 DBA=$(jq -r .name <<<"$CA1")
 deprovision pa postgresql
