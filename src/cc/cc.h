@@ -48,6 +48,7 @@ typedef struct cc_conf_s {
     char **admins;        /* emails with the admin role */
     bool allow_registration;
     uint64_t token_ttl_ms;
+    uint64_t cutover_timeout_ms; /* rollout.h */
     uint64_t max_upload;
     uint64_t max_unzipped;
     int64_t max_files;
@@ -96,6 +97,7 @@ typedef struct cc_s {
     char *tmp_dir;                   /* data_dir/tmp: uploads being processed */
     int pending_work;                /* uv_queue_work requests in flight */
     void *gathers;                   /* pending multi-reply bus requests (bus/gather.c) */
+    void *rollouts;                  /* pushes whose old instances still serve (rollout.c) */
     struct hc_http_client_s *client; /* outgoing HTTP: DEA file servers, broker */
     json_t *buildpacks;              /* GET /buildpacks: read from buildpacks_dir at start */
 } cc_ctx_t;

@@ -24,6 +24,8 @@ const hc_conf_opt_t cc_conf_opts[] = {
     HC_CONF_STRLIST("admins", cc_conf_t, admins, "", "emails with the admin role"),
     HC_CONF_BOOL("allow_registration", cc_conf_t, allow_registration, true,
                  "anyone may POST /users (else only admins)"),
+    HC_CONF_MS("cutover_timeout", cc_conf_t, cutover_timeout_ms, 120000, 1000, 3600000,
+               "a push keeps the old instances serving until the new ones run, at most this long"),
     HC_CONF_MS("token_ttl", cc_conf_t, token_ttl_ms, 7 * 24 * 3600 * 1000ULL, 1000,
                366 * 24 * 3600 * 1000ULL, "lifetime of a login token"),
     HC_CONF_SIZE("limits.max_upload", cc_conf_t, max_upload, 256ULL << 20, 1024, 4ULL << 30,

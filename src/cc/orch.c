@@ -20,6 +20,7 @@
 #include "hc_time.h"
 #include "hc_uuid.h"
 #include "orch.h"
+#include "rollout.h"
 #include "staging_log.h"
 
 typedef struct dea_s {
@@ -464,6 +465,7 @@ static void on_staged(hc_bus_t *bus, int status, const char *data, size_t len, v
     if (is_started(&app)) {
         start_instances(cc, &app, NULL, 0, 0, app.instances, false);
         droplet_updated(cc, &app);
+        cc_rollout_begin(cc, &app); /* instances of an older droplet go once these run */
     }
 out:
     json_decref(reply);
@@ -567,14 +569,21 @@ void cc_orch_app_changed(cc_ctx_t *cc, const cc_app_t *before, const cc_app_t *a
         run_app(cc, after, 0, after->instances);
         droplet_updated(cc, after);
     } else if (was && !is) {
+        cc_rollout_cancel(cc, after->guid);
         stop_msg(cc, after, NULL, -1, -1);
         droplet_updated(cc, after);
     } else if (was && is) {
         char version[128];
         cc_app_version(after, version, sizeof(version));
-        if (new_bits || !json_equal(before->services, after->services) ||
-            !json_equal(before->env, after->env)) {
-            /* Restart with the new bits or environment: stop the old version, start anew. */
+        if (new_bits) {
+            /* A push: the old instances serve while the new bits stage, and go once the new
+             * droplet's instances run (rollout.h). */
+            run_app(cc, after, 0, after->instances);
+            if (is_staged(after))
+                cc_rollout_begin(cc, after);
+        } else if (!json_equal(before->services, after->services) ||
+                   !json_equal(before->env, after->env)) {
+            /* Restart with the new environment: stop the old version, start anew. */
             stop_msg(cc, after, NULL, -1, -1);
             run_app(cc, after, 0, after->instances);
         } else if (after->instances > before->instances) {
@@ -594,6 +603,7 @@ void cc_orch_app_changed(cc_ctx_t *cc, const cc_app_t *before, const cc_app_t *a
 
 void cc_orch_app_deleted(cc_ctx_t *cc, const cc_app_t *app)
 {
+    cc_rollout_cancel(cc, app->guid);
     stop_msg(cc, app, NULL, -1, -1);
     droplet_updated(cc, app);
 }

@@ -18,6 +18,7 @@
 #include "hc_status.h"
 #include "hc_uuid.h"
 #include "orch.h"
+#include "rollout.h"
 
 /* The number of libuv's worker threads (UV_THREADPOOL_SIZE, default 4). */
 static size_t threadpool_size(void)
@@ -138,6 +139,7 @@ static void on_status_closed(hc_status_t *st, void *data)
 void cc_stop(hc_daemon_t *d)
 {
     cc_ctx_t *cc = d->data;
+    cc_rollout_stop_all(cc);
     cc_bus_stop(cc);
     hc_http_client_free(cc->client);
     cc->client = NULL;

@@ -27,6 +27,9 @@ const hc_conf_opt_t hm_conf_opts[] = {
                "no decision when the last complete read of the CC is older than this"),
     HC_CONF_MS("intervals.restart_timeout", hm_conf_t, restart_timeout_ms, 20000, 10, 3600000,
                "minimum gap between two STARTs (or STOPs) of the same index (instance)"),
+    HC_CONF_MS("intervals.rollout", hm_conf_t, rollout_ms, 180000, 0, 86400000,
+               "a running old version keeps its index this long after a new version appears,"
+               " until the new version runs there"),
     HC_CONF_MS("intervals.lease", hm_conf_t, lease_ms, 2000, 10, 600000,
                "leader lease claim period; a claim lives 3 periods"),
     HC_CONF_MS("cc.timeout", hm_conf_t, cc_timeout_ms, 10000, 10, 600000,

@@ -17,6 +17,7 @@ void hm_policy_defaults(hm_policy_t *p)
         .giveup_crashes = 200,
         .crash_reset_ms = 600000,
         .crashed_keep_ms = 3600000,
+        .rollout_ms = 180000,
     };
 }
 
@@ -420,9 +421,14 @@ static void decide_stops(hm_engine_t *e, uint64_t now, hm_decisions_t *out)
             continue;
         if (x->last_stop && now - x->last_stop < p->restart_timeout_ms)
             continue;
-        bool extra = !app || !app->started || strcmp(x->version, app->version) != 0 ||
-                     x->index >= app->instances || x != keeper;
+        bool old = app && app->started && strcmp(x->version, app->version) != 0;
+        bool extra = !app || !app->started || old || x->index >= app->instances || x != keeper;
         if (!extra)
+            continue;
+        /* A rollout: the running old version serves its index until the new version runs
+         * there (the CC then stops it) or rollout_ms passed. */
+        if (old && x->index < app->instances && x->state == HM_I_RUNNING &&
+            !(keeper && keeper->state == HM_I_RUNNING) && now - app->seen < p->rollout_ms)
             continue;
         x->last_stop = now;
         hm_decision_t *d = decision_add(out);

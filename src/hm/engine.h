@@ -53,6 +53,8 @@ typedef struct hm_policy_s {
     uint32_t giveup_crashes;     /* no restart after this many crashes (200) */
     uint64_t crash_reset_ms;     /* running this long after the last crash resets the count */
     uint64_t crashed_keep_ms;    /* crashed instances kept for healthmanager.status */
+    uint64_t rollout_ms; /* a running old version keeps its index this long after a new version
+                            appears, until the new one runs there (the CC's cut-over) */
 } hm_policy_t;
 
 /* Default policy (the figures above; heartbeat 10 s). */

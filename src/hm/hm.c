@@ -322,6 +322,7 @@ int hm_start(hc_daemon_t *d, hc_err_t *err)
         .giveup_crashes = (uint32_t)conf->giveup_crashes,
         .crash_reset_ms = conf->crash_reset_ms,
         .crashed_keep_ms = 3600000,
+        .rollout_ms = conf->rollout_ms,
     };
     uint64_t now = uv_now(hm->loop);
     hm_engine_init(&hm->engine, &p);

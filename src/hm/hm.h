@@ -34,6 +34,7 @@ typedef struct hm_conf_s {
     uint64_t refresh_ms;
     uint64_t desired_max_age_ms;
     uint64_t restart_timeout_ms;
+    uint64_t rollout_ms;
     uint64_t lease_ms;
     uint64_t cc_timeout_ms;
     uint64_t immediate_restarts;

@@ -224,6 +224,60 @@ static void test_stopped_and_unstaged_apps_not_started(void **state)
     hm_engine_release(&e);
 }
 
+/* A rollout: a running old version keeps its index while the new version is only starting
+ * there (or missing), is stopped once the new one runs, and at the latest after rollout_ms. */
+static void test_rollout_keeps_old_until_new_runs(void **state)
+{
+    (void)state;
+    hm_engine_t e;
+    hm_decisions_t d = {0};
+    hm_policy_t p = policy();
+    p.rollout_ms = 30000;
+    hm_engine_init(&e, &p);
+    hm_engine_bus(&e, true, 1);
+    hm_app_t a = app("a", V1, 2, true);
+    hm_engine_set_desired(&e, &a, 1, 10000); /* V1 known */
+    hb(&e, "a", V1, "old0", 0, HM_I_RUNNING, 10000);
+    hb(&e, "a", V1, "old1", 1, HM_I_RUNNING, 10000);
+    a = app("a", V2, 2, true); /* a push: V2 is desired from now on */
+    hm_engine_set_desired(&e, &a, 1, 11000);
+    hb(&e, "a", V2, "new0", 0, HM_I_STARTING, 11500);
+    hb(&e, "a", V1, "old0", 0, HM_I_RUNNING, 12000);
+    hb(&e, "a", V1, "old1", 1, HM_I_RUNNING, 12000);
+    hm_engine_analyze(&e, 12000, &d);
+    assert_int_equal(count(&d, HM_OP_STOP), 0); /* index 0 starting, index 1 missing */
+    d.len = 0;
+    hb(&e, "a", V2, "new0", 0, HM_I_RUNNING, 13000);
+    hb(&e, "a", V1, "old0", 0, HM_I_RUNNING, 13000);
+    hb(&e, "a", V1, "old1", 1, HM_I_RUNNING, 13000);
+    hm_engine_analyze(&e, 13000, &d);
+    assert_int_equal(count(&d, HM_OP_STOP), 1);
+    for (size_t i = 0; i < d.len; i++)
+        if (d.v[i].op == HM_OP_STOP)
+            assert_string_equal(d.v[i].instance, "old0");
+    d.len = 0;
+    /* Index 1 never gets a running V2: its old instance goes when rollout_ms has passed. */
+    for (uint64_t t = 14000; t < 11000 + 30000; t += 1000) {
+        hm_engine_set_desired(&e, &a, 1, t); /* the same V2: its first sighting is kept */
+        hb(&e, "a", V2, "new0", 0, HM_I_RUNNING, t);
+        hb(&e, "a", V1, "old1", 1, HM_I_RUNNING, t);
+        hm_engine_analyze(&e, t, &d);
+        for (size_t i = 0; i < d.len; i++)
+            assert_false(d.v[i].op == HM_OP_STOP && strcmp(d.v[i].instance, "old1") == 0);
+        d.len = 0;
+    }
+    hm_engine_set_desired(&e, &a, 1, 41500);
+    hb(&e, "a", V2, "new0", 0, HM_I_RUNNING, 41500);
+    hb(&e, "a", V1, "old1", 1, HM_I_RUNNING, 41500);
+    hm_engine_analyze(&e, 41500, &d);
+    bool stopped = false;
+    for (size_t i = 0; i < d.len; i++)
+        stopped |= d.v[i].op == HM_OP_STOP && strcmp(d.v[i].instance, "old1") == 0;
+    assert_true(stopped);
+    hm_decisions_release(&d);
+    hm_engine_release(&e);
+}
+
 static void test_extra_old_duplicate_unknown_stopped(void **state)
 {
     (void)state;
@@ -235,8 +289,8 @@ static void test_extra_old_duplicate_unknown_stopped(void **state)
     hb(&e, "a", V1, "keep0", 0, HM_I_RUNNING, 5000);
     hb(&e, "a", V1, "dup0", 0, HM_I_RUNNING, 6000);   /* duplicate, heard later */
     hb(&e, "a", V1, "extra2", 2, HM_I_RUNNING, 5000); /* index >= instances */
-    hb(&e, "a", V2, "old1", 1, HM_I_RUNNING, 5000);   /* old version */
-    hb(&e, "a", V1, "keep1", 1, HM_I_STARTING, 5000);
+    hb(&e, "a", V2, "old1", 1, HM_I_RUNNING, 5000);   /* old version, the new one runs */
+    hb(&e, "a", V1, "keep1", 1, HM_I_RUNNING, 5000);
     hb(&e, "gone", V1, "orphan", 0, HM_I_RUNNING, 5000); /* app deleted */
     hb(&e, "s", V1, "stopped0", 0, HM_I_RUNNING, 5000);  /* app stopped */
     hm_app_t apps[2] = {app("a", V1, 2, true), app("s", V1, 1, false)};
@@ -489,6 +543,7 @@ int main(void)
         cmocka_unit_test(test_new_app_left_to_the_cc),
         cmocka_unit_test(test_stopped_and_unstaged_apps_not_started),
         cmocka_unit_test(test_extra_old_duplicate_unknown_stopped),
+        cmocka_unit_test(test_rollout_keeps_old_until_new_runs),
         cmocka_unit_test(test_crash_policy_backoff_flapping_giveup),
         cmocka_unit_test(test_crash_count_resets_after_healthy_run),
         cmocka_unit_test(test_stopped_and_old_version_exits_not_counted),
