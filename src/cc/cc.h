@@ -62,8 +62,9 @@ typedef struct cc_conf_s {
     int64_t quota_uris; /* per app */
     char *bulk_user;
     char *bulk_password;
-    char *blob_backend; /* "local" or "s3" */
-    char *blob_dir;     /* local backend; default data_dir/blobs */
+    char *blob_backend;                             /* "local" or "s3" */
+    char *blob_dir;                                 /* local backend; default data_dir/blobs */
+    uint64_t blob_gc_interval_ms, blob_gc_grace_ms; /* blob/gc.h */
     char *s3_endpoint;
     char *s3_bucket;
     char *s3_region;
@@ -98,6 +99,7 @@ typedef struct cc_s {
     int pending_work;                /* uv_queue_work requests in flight */
     void *gathers;                   /* pending multi-reply bus requests (bus/gather.c) */
     void *rollouts;                  /* pushes whose old instances still serve (rollout.c) */
+    void *blob_gc;                   /* the blob store's collector (blob/gc.c) */
     struct hc_http_client_s *client; /* outgoing HTTP: DEA file servers, broker */
     json_t *buildpacks;              /* GET /buildpacks: read from buildpacks_dir at start */
 } cc_ctx_t;

@@ -7,6 +7,7 @@
 #include "auth/auth.h"
 #include "blob/archive.h"
 #include "blob/blob.h"
+#include "blob/gc.h"
 #include "buildpacks.h"
 #include "bus/bus.h"
 #include "cc.h"
@@ -119,6 +120,7 @@ int cc_start(hc_daemon_t *d, hc_err_t *err)
     json_t *info = hc_status_component_json(cc->status);
     hc_bus_component_start(cc_bus_handle(cc), info);
     json_decref(info);
+    cc_blob_gc_start(cc);
     return 0;
 }
 
@@ -140,6 +142,7 @@ void cc_stop(hc_daemon_t *d)
 {
     cc_ctx_t *cc = d->data;
     cc_rollout_stop_all(cc);
+    cc_blob_gc_stop(cc);
     cc_bus_stop(cc);
     hc_http_client_free(cc->client);
     cc->client = NULL;

@@ -29,6 +29,14 @@ typedef struct cc_blob_ops_s {
     /* 1 and *ret_size when the blob exists, 0 when not, < 0 on error. */
     int (*stat)(void *self, const char *key, uint64_t *ret_size, hc_err_t *err);
     int (*remove)(void *self, const char *key, hc_err_t *err);
+    /*
+     * Optional (NULL: the store cannot be listed, and gc.h leaves it alone): calls cb with
+     * every key of kind ("pkg", "drop", ...), its size and its last write (seconds since the
+     * epoch) until cb returns non-zero.
+     */
+    int (*list)(void *self, const char *kind,
+                int (*cb)(const char *key, uint64_t size, int64_t mtime, void *ud), void *ud,
+                hc_err_t *err);
     void (*free)(void *self);
     /*
      * Optional, for batches (NULL: a batch puts one blob at a time). stage copies src into

@@ -125,8 +125,10 @@ static int local_put(void *self, const char *key, const char *src, hc_err_t *err
     int r = key_path(l, key, path, sizeof(path), dir, sizeof(dir));
     if (r < 0)
         return hc_err_set(err, r, "blob key `%s`", key);
-    if (stat(path, &st) == 0)
+    if (stat(path, &st) == 0) {
+        utimensat(AT_FDCWD, path, NULL, 0); /* put again: young for gc.h */
         return 0;
+    }
     return copy_atomic(l, src, dir, path, err);
 }
 
@@ -139,8 +141,10 @@ static int local_stage(void *self, const char *key, const char *src, char **ret_
     int r = key_path(l, key, path, sizeof(path), dir, sizeof(dir));
     if (r < 0)
         return hc_err_set(err, r, "blob key `%s`", key);
-    if (stat(path, &st) == 0)
+    if (stat(path, &st) == 0) {
+        utimensat(AT_FDCWD, path, NULL, 0); /* put again: young for gc.h */
         return 1;
+    }
     r = copy_to_tmp(l, src, false, tmp, err);
     if (r < 0)
         return r;
@@ -222,6 +226,51 @@ static int local_remove(void *self, const char *key, hc_err_t *err)
     return 0;
 }
 
+/* Every ROOT/kind/ab/cd/<sha1>: two levels of two hex digits, then the blobs. */
+static int local_list(void *self, const char *kind,
+                      int (*cb)(const char *key, uint64_t size, int64_t mtime, void *ud), void *ud,
+                      hc_err_t *err)
+{
+    local_t *l = self;
+    char dirs[3][4096];
+    int n = snprintf(dirs[0], sizeof(dirs[0]), "%s/%s", l->root, kind);
+    if (n < 0 || (size_t)n >= sizeof(dirs[0]))
+        return hc_err_set(err, -ENAMETOOLONG, "blob kind `%s`", kind);
+    DIR *d0 = opendir(dirs[0]), *d1 = NULL, *d2 = NULL;
+    if (!d0)
+        return errno == ENOENT ? 0 : hc_err_set(err, -errno, "list `%s`", dirs[0]);
+    struct dirent *e0, *e1, *e2;
+    int r = 0;
+    while (r == 0 && (e0 = readdir(d0))) {
+        if (strlen(e0->d_name) != 2 || e0->d_name[0] == '.')
+            continue;
+        snprintf(dirs[1], sizeof(dirs[1]), "%.4000s/%s", dirs[0], e0->d_name);
+        if (!(d1 = opendir(dirs[1])))
+            continue;
+        while (r == 0 && (e1 = readdir(d1))) {
+            if (strlen(e1->d_name) != 2 || e1->d_name[0] == '.')
+                continue;
+            snprintf(dirs[2], sizeof(dirs[2]), "%.4000s/%s", dirs[1], e1->d_name);
+            if (!(d2 = opendir(dirs[2])))
+                continue;
+            while (r == 0 && (e2 = readdir(d2))) {
+                struct stat st;
+                char key[64];
+                if (!cc_sha1_valid(e2->d_name) ||
+                    fstatat(dirfd(d2), e2->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+                    !S_ISREG(st.st_mode))
+                    continue;
+                snprintf(key, sizeof(key), "%.16s/%.40s", kind, e2->d_name);
+                r = cb(key, (uint64_t)st.st_size, (int64_t)st.st_mtim.tv_sec, ud);
+            }
+            closedir(d2);
+        }
+        closedir(d1);
+    }
+    closedir(d0);
+    return r < 0 ? r : 0;
+}
+
 static void local_free(void *self)
 {
     local_t *l = self;
@@ -236,6 +285,7 @@ static const cc_blob_ops_t local_ops = {
     .get = local_get,
     .stat = local_stat,
     .remove = local_remove,
+    .list = local_list,
     .free = local_free,
     .stage = local_stage,
     .sync = local_sync,
