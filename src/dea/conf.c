@@ -43,6 +43,8 @@ const hc_conf_opt_t dea_conf_opts[] = {
                "it, so the requests the routers have in flight finish"),
     HC_CONF_STR("buildpacks_dir", dea_conf_t, buildpacks_dir, HEARTH_BUILDPACKS_DIR,
                 "built-in buildpacks"),
+    HC_CONF_BOOL("log_drains.allow_loopback", dea_conf_t, logdrain_allow_loopback, false,
+                 "syslog drains may connect to the host's loopback (tests; never for tenants)"),
     HC_CONF_SIZE("log_max_bytes", dea_conf_t, log_max_bytes, 1024 * 1024, 1024, (uint64_t)1 << 40,
                  "an instance's stdout/stderr log is rotated at this size"),
     HC_CONF_UINT("max_tailers", dea_conf_t, max_tailers, 32, 0, 4096,

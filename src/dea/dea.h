@@ -45,9 +45,10 @@ typedef struct dea_conf_s {
     uint64_t evacuation_drain_ms; /* routes removed -> instances stopped */
     uint64_t stop_drain_ms;       /* dea.stop: route removed -> instance stopped */
     char *buildpacks_dir;
-    uint64_t log_max_bytes; /* an instance log is rotated at this size */
-    uint64_t max_tailers;   /* live tails on the HTTP port */
-    char *file_user;        /* basic auth of the file server */
+    uint64_t log_max_bytes;       /* an instance log is rotated at this size */
+    bool logdrain_allow_loopback; /* syslog drains may reach the host's loopback (logdrain.h) */
+    uint64_t max_tailers;         /* live tails on the HTTP port */
+    char *file_user;              /* basic auth of the file server */
     char *file_password;
     bool staging_egress;    /* staging containers reach DNS and staging_net_out (egress.h) */
     char **staging_net_out; /* PROTO:NETWORK[:PORT] */
@@ -103,8 +104,9 @@ typedef struct dea_inst_s {
     int host_port, container_port;
     int64_t job_id;
     char *start_cmd;
-    char *dir;             /* data_dir/instances/ID (logs) */
-    dea_ilog_t *out, *err; /* logs/stdout.log, logs/stderr.log */
+    char *dir;                         /* data_dir/instances/ID (logs) */
+    dea_ilog_t *out, *err;             /* logs/stdout.log, logs/stderr.log */
+    struct dea_logdrains_s *logdrains; /* syslog drains of its services (logdrain.h), or NULL */
     hc_warden_t *w;
     uv_timer_t probe_timer;
     uv_tcp_t probe;

@@ -15,6 +15,7 @@
 #include "hc_log.h"
 #include "hc_time.h"
 #include "hc_uuid.h"
+#include "logdrain.h"
 #include "svcnet.h"
 
 /* An app usually listens within a second or two of its spawn: probe its port every
@@ -47,6 +48,7 @@ void dea_inst_unref(dea_inst_t *in)
     free(in->dir);
     dea_ilog_close(in->out);
     dea_ilog_close(in->err);
+    dea_logdrains_close(in->logdrains);
     free(in);
 }
 
@@ -210,6 +212,8 @@ static void exited(dea_inst_t *in, int64_t status, const char *error)
         return;
     in->exit_status = status;
     stop_probe(in);
+    dea_logdrains_close(in->logdrains); /* the app is gone: its last lines leave, then the drains */
+    in->logdrains = NULL;
     unregister(in); /* same tick as the exit */
     if (in->exit_reason) {
         finish(in);
@@ -235,9 +239,11 @@ static void on_stream(hc_warden_t *w, json_t *resp, bool more, const char *error
     if (more) {
         json_t *d = json_object_get(resp, "data");
         const char *name = json_string_value(json_object_get(resp, "name"));
-        if (json_is_string(d))
-            dea_ilog_write(name && strcmp(name, "stderr") == 0 ? in->err : in->out,
-                           json_string_value(d), json_string_length(d));
+        bool is_err = name && strcmp(name, "stderr") == 0;
+        if (json_is_string(d)) {
+            dea_ilog_write(is_err ? in->err : in->out, json_string_value(d), json_string_length(d));
+            dea_logdrains_write(in->logdrains, is_err, json_string_value(d), json_string_length(d));
+        }
         return;
     }
     int64_t st = -1;
@@ -545,6 +551,7 @@ static void open_logs(dea_inst_t *in)
     uint64_t max = in->dea->conf->log_max_bytes;
     in->out = dea_ilog_new(in->dea->loop, o, max);
     in->err = dea_ilog_new(in->dea->loop, e, max);
+    in->logdrains = dea_logdrains_new(in->dea, in);
 }
 
 int dea_inst_start(dea_t *dea, dea_start_t *s, hc_err_t *err)

@@ -4,6 +4,7 @@ Every GET answers 200 "ok"; some paths first start something the test then obser
   /go    writes 20000 numbered lines (~860 KB) to stdout in bursts, then "spam done" to stderr
   /spin  burns a CPU in a thread until /rest
   /hold  holds 64 MB of touched memory and writes 8 MB to $HOME/blob
+  /say/TEXT, /err/TEXT  writes the line TEXT to stdout, to stderr
 """
 import http.server
 import os
@@ -51,6 +52,10 @@ class H(http.server.BaseHTTPRequestHandler):
             spinning[0] = False
         elif self.path == "/hold":
             hold()
+        elif self.path.startswith(("/say/", "/err/")):
+            out = sys.stderr if self.path.startswith("/err/") else sys.stdout
+            out.write(self.path[5:] + "\n")
+            out.flush()
         self.send_response(200)
         self.send_header("Content-Length", "3")
         self.end_headers()
