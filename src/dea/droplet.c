@@ -233,6 +233,14 @@ static void fetch_done(uv_work_t *w, int status)
     fetch_free(f);
 }
 
+static void queue(fetch_t *f)
+{
+    if (uv_queue_work(f->in->dea->loop, &f->work, fetch_work, fetch_done) < 0) {
+        f->cb(f->in, NULL, NULL, "cannot queue work");
+        fetch_free(f);
+    }
+}
+
 static void on_http(const hc_http_client_result_t *res, void *data)
 {
     fetch_t *f = data;
@@ -248,18 +256,7 @@ static void on_http(const hc_http_client_result_t *res, void *data)
     }
     f->body = hc_memdup(res->body, res->body_len);
     f->body_len = res->body_len;
-    if (uv_queue_work(f->in->dea->loop, &f->work, fetch_work, fetch_done) < 0) {
-        f->cb(f->in, NULL, NULL, "cannot queue work");
-        fetch_free(f);
-    }
-}
-
-static void queue(fetch_t *f)
-{
-    if (uv_queue_work(f->in->dea->loop, &f->work, fetch_work, fetch_done) < 0) {
-        f->cb(f->in, NULL, NULL, "cannot queue work");
-        fetch_free(f);
-    }
+    queue(f);
 }
 
 void dea_droplet_fetch(dea_inst_t *in, dea_droplet_cb cb)
