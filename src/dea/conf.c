@@ -61,6 +61,11 @@ const hc_conf_opt_t dea_conf_opts[] = {
                     "as wide as 0.0.0.0/0 excludes other containers and the host itself"),
     HC_CONF_STR("resolv_conf", dea_conf_t, resolv_conf, "/etc/resolv.conf",
                 "the DNS resolvers staging containers may use"),
+    HC_CONF_SIZE("droplet_cache.max_size", dea_conf_t, droplet_cache_max, (uint64_t)4 << 30, 0,
+                 (uint64_t)1 << 50,
+                 "droplets kept in data_dir/droplets, least recently used evicted first"),
+    HC_CONF_MS("droplet_cache.min_age", dea_conf_t, droplet_cache_min_age_ms, 600000, 0,
+               (uint64_t)30 * 86400000, "a droplet a start used more recently is never evicted"),
     HC_CONF_END,
 };
 
@@ -112,6 +117,7 @@ int dea_start(hc_daemon_t *d, hc_err_t *err)
     dea->component = hc_status_component_json(dea->status);
     hc_bus_component_start(dea->bus, dea->component);
     dea_reattach(dea);
+    dea_droplet_gc_start(dea);
     dea_evac_start(dea);
     dea_stats_start(dea);
     dea_pool_fill(dea);
@@ -139,6 +145,7 @@ void dea_stop(hc_daemon_t *d)
     close_timer(&dea->heartbeat_timer);
     close_timer(&dea->register_timer);
     close_timer(&dea->stats_timer);
+    close_timer(&dea->gc_timer);
     dea_evac_stop(dea);
     close_timer(&dea->evac_timer);
     for (dea_inst_t *in = dea->insts; in; in = in->next) {

@@ -50,9 +50,11 @@ typedef struct dea_conf_s {
     uint64_t max_tailers;         /* live tails on the HTTP port */
     char *file_user;              /* basic auth of the file server */
     char *file_password;
-    bool staging_egress;    /* staging containers reach DNS and staging_net_out (egress.h) */
-    char **staging_net_out; /* PROTO:NETWORK[:PORT] */
-    char *resolv_conf;      /* the host's resolvers, opened to staging containers */
+    bool staging_egress;        /* staging containers reach DNS and staging_net_out (egress.h) */
+    char **staging_net_out;     /* PROTO:NETWORK[:PORT] */
+    char *resolv_conf;          /* the host's resolvers, opened to staging containers */
+    uint64_t droplet_cache_max; /* bytes of droplets kept (droplet_gc.h) */
+    uint64_t droplet_cache_min_age_ms; /* a droplet used more recently is kept */
 } dea_conf_t;
 
 typedef enum dea_state_e {
@@ -146,6 +148,9 @@ struct dea_s {
     size_t pool_n;
     struct memo_s *memo; /* droplets verified by this process (droplet.c) */
     size_t num_memo;
+    struct fetch_s *fetch_wait; /* droplet fetches held while an eviction runs */
+    uv_timer_t gc_timer;        /* droplet cache eviction (droplet_gc.c) */
+    bool gc_running, gc_again;
     size_t staging_active;
     uv_timer_t advertise_timer, heartbeat_timer, register_timer, stats_timer;
     bool stopping;
@@ -208,8 +213,18 @@ int dea_reattach(dea_t *dea);
 /* ---- droplet.c ---- */
 typedef void (*dea_droplet_cb)(dea_inst_t *in, const char *path, char *start_cmd,
                                const char *error);
+/* Waits for an eviction run under way (dea_droplet_resume queues it when it ends). */
 void dea_droplet_fetch(dea_inst_t *in, dea_droplet_cb cb);
+void dea_droplet_resume(dea_t *dea);
+/* The droplet was evicted: a later start verifies it again. */
+void dea_droplet_forget(dea_t *dea, const char *sha1);
 void dea_droplet_memo_free(dea_t *dea);
+
+/* ---- droplet_gc.c: the droplet cache kept under droplet_cache.max_size ---- */
+/* A first run (also removing stray temp files), then one every 10 minutes. */
+void dea_droplet_gc_start(dea_t *dea);
+/* A run now, or right after the one under way. */
+void dea_droplet_gc(dea_t *dea);
 
 /* ---- bus.c ---- */
 int dea_bus_start(dea_t *dea, hc_err_t *err);

@@ -1,6 +1,9 @@
 /*
  * Droplet cache: data_dir/droplets/<sha1>.tgz, filled by an HTTP GET of the start message's
  * executableUri, kept only when its SHA-1 matches. File work runs on the libuv thread pool.
+ * A start that finds its droplet in the cache sets the file's mtime: the cache is kept under
+ * droplet_cache.max_size least recently used first (droplet_gc.c), and starts wait while an
+ * eviction run is under way.
  */
 #include <archive.h>
 #include <archive_entry.h>
@@ -30,6 +33,7 @@ typedef struct memo_s {
 
 typedef struct fetch_s {
     uv_work_t work;
+    struct fetch_s *next; /* held while an eviction runs */
     memo_t memo; /* in: a remembered verification (cmd NULL: none); out: the one to remember */
     bool verified;
     dea_inst_t *in;
@@ -38,6 +42,7 @@ typedef struct fetch_s {
     char *body; /* downloaded bytes to store, or NULL: look in the cache */
     size_t body_len;
     bool hit;
+    bool stored; /* a new droplet went into the cache */
     char *cmd;
     hc_err_t err;
     int rc;
@@ -75,6 +80,17 @@ out:
     return cmd;
 }
 
+/* The file as verified now, for the memo (its mtime is part of what a later start checks). */
+static void remember(fetch_t *f)
+{
+    struct stat st;
+    if (stat(f->path, &st) == 0) {
+        f->verified = true;
+        f->memo.size = st.st_size;
+        f->memo.mtime = st.st_mtim;
+    }
+}
+
 static void fetch_work(uv_work_t *w)
 {
     fetch_t *f = HC_CONTAINER_OF(w, fetch_t, work);
@@ -106,30 +122,29 @@ static void fetch_work(uv_work_t *w)
         struct stat st;
         if (stat(f->path, &st) < 0)
             return; /* miss */
-        if (f->memo.cmd && st.st_size == f->memo.size &&
-            st.st_mtim.tv_sec == f->memo.mtime.tv_sec &&
-            st.st_mtim.tv_nsec == f->memo.mtime.tv_nsec) {
-            f->hit = true; /* verified earlier by this process, unchanged since */
-            f->cmd = hc_strdup(f->memo.cmd);
-            return;
-        }
-        if (hc_sha1_file(f->path, O_NOFOLLOW, sum, NULL, &f->err) < 0 ||
-            strcmp(sum, f->in->s.sha1) != 0) {
+        bool known = f->memo.cmd && st.st_size == f->memo.size &&
+                     st.st_mtim.tv_sec == f->memo.mtime.tv_sec &&
+                     st.st_mtim.tv_nsec == f->memo.mtime.tv_nsec;
+        if (!known && (hc_sha1_file(f->path, O_NOFOLLOW, sum, NULL, &f->err) < 0 ||
+                       strcmp(sum, f->in->s.sha1) != 0)) {
             unlink(f->path); /* corrupt cache entry: fetch again */
             return;
         }
+        utimensat(AT_FDCWD, f->path, NULL, AT_SYMLINK_NOFOLLOW); /* used now (LRU) */
+        if (known) {
+            f->hit = true; /* verified earlier by this process, unchanged since */
+            f->cmd = hc_strdup(f->memo.cmd);
+            remember(f);
+            return;
+        }
     }
+    f->stored = f->body != NULL;
     f->hit = true;
     if (!(f->cmd = read_cmd(f->path, &f->err))) {
         f->rc = -EINVAL;
         return;
     }
-    struct stat st;
-    if (stat(f->path, &st) == 0) {
-        f->verified = true;
-        f->memo.size = st.st_size;
-        f->memo.mtime = st.st_mtim;
-    }
+    remember(f);
 }
 
 static void memo_add(dea_t *dea, const fetch_t *f)
@@ -154,6 +169,17 @@ static void memo_add(dea_t *dea, const fetch_t *f)
     m->cmd = hc_strdup(f->cmd);
     m->size = f->memo.size;
     m->mtime = f->memo.mtime;
+}
+
+void dea_droplet_forget(dea_t *dea, const char *sha1)
+{
+    for (size_t i = 0; i < dea->num_memo; i++)
+        if (strcmp(dea->memo[i].sha1, sha1) == 0) {
+            free(dea->memo[i].cmd);
+            memmove(&dea->memo[i], &dea->memo[i + 1], (dea->num_memo - i - 1) * sizeof(memo_t));
+            dea->num_memo--;
+            return;
+        }
 }
 
 void dea_droplet_memo_free(dea_t *dea)
@@ -202,7 +228,17 @@ static void fetch_done(uv_work_t *w, int status)
     } else {
         f->cb(f->in, NULL, NULL, "droplet download failed");
     }
+    if (f->stored)
+        dea_droplet_gc(f->in->dea); /* the new droplet may take the cache over its bound */
     fetch_free(f);
+}
+
+static void queue(fetch_t *f)
+{
+    if (uv_queue_work(f->in->dea->loop, &f->work, fetch_work, fetch_done) < 0) {
+        f->cb(f->in, NULL, NULL, "cannot queue work");
+        fetch_free(f);
+    }
 }
 
 static void on_http(const hc_http_client_result_t *res, void *data)
@@ -220,26 +256,38 @@ static void on_http(const hc_http_client_result_t *res, void *data)
     }
     f->body = hc_memdup(res->body, res->body_len);
     f->body_len = res->body_len;
-    if (uv_queue_work(f->in->dea->loop, &f->work, fetch_work, fetch_done) < 0) {
-        f->cb(f->in, NULL, NULL, "cannot queue work");
-        fetch_free(f);
-    }
+    queue(f);
 }
 
 void dea_droplet_fetch(dea_inst_t *in, dea_droplet_cb cb)
 {
+    dea_t *dea = in->dea;
     fetch_t *f = hc_calloc(1, sizeof(*f));
     f->in = dea_inst_ref(in);
     f->cb = cb;
-    f->path = hc_asprintf("%s/droplets/%s.tgz", in->dea->conf->common.data_dir, in->s.sha1);
-    for (size_t i = 0; i < in->dea->num_memo; i++)
-        if (strcmp(in->dea->memo[i].sha1, in->s.sha1) == 0) {
-            memo_t *m = &in->dea->memo[i];
+    f->path = hc_asprintf("%s/droplets/%s.tgz", dea->conf->common.data_dir, in->s.sha1);
+    for (size_t i = 0; i < dea->num_memo; i++)
+        if (strcmp(dea->memo[i].sha1, in->s.sha1) == 0) {
+            memo_t *m = &dea->memo[i];
             f->memo = *m;
             f->memo.cmd = hc_strdup(m->cmd);
         }
-    if (uv_queue_work(in->dea->loop, &f->work, fetch_work, fetch_done) < 0) {
-        cb(in, NULL, NULL, "cannot queue work");
-        fetch_free(f);
+    if (!dea->gc_running) {
+        queue(f);
+        return;
+    }
+    fetch_t **pp = &dea->fetch_wait;
+    while (*pp)
+        pp = &(*pp)->next;
+    *pp = f;
+}
+
+void dea_droplet_resume(dea_t *dea)
+{
+    while (dea->fetch_wait && !dea->gc_running) {
+        fetch_t *f = dea->fetch_wait;
+        dea->fetch_wait = f->next;
+        f->next = NULL;
+        queue(f);
     }
 }
