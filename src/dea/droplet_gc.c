@@ -118,9 +118,11 @@ static void gc_done(uv_work_t *w, int status)
         snprintf(fields[2], sizeof(fields[2]), "%zu", j->n_kept);
         snprintf(fields[3], sizeof(fields[3]), "%llu", (unsigned long long)j->kept_bytes);
         snprintf(fields[4], sizeof(fields[4]), "%zu", j->n_temp);
-        hc_log_info("droplet cache", "evicted", fields[0], "evicted_bytes", fields[1], "kept",
-                    fields[2], "kept_bytes", fields[3], "temp_removed", fields[4], "over_limit",
-                    j->kept_bytes > j->max_size ? "true" : "false");
+        bool news = j->n_evicted || j->n_temp || j->kept_bytes > j->max_size;
+        HC_LOG(news ? HC_LOG_INFO : HC_LOG_DEBUG, "droplet cache", "evicted", fields[0],
+               "evicted_bytes", fields[1], "kept", fields[2], "kept_bytes", fields[3],
+               "temp_removed", fields[4], "over_limit",
+               j->kept_bytes > j->max_size ? "true" : "false");
     }
     free(j->dir);
     free(j->in_use);
