@@ -1,7 +1,8 @@
 # cc_offload_lib.sh - sourced by the test_cc_offload_*pg.sh tests: a PostgreSQL of their own
 # (or SKIP), the CC on it, alice with app a1, and helpers that lock a table from another
-# session (lock TABLE), wait until N of the CC's sessions queue on it (await_waiting TABLE N)
-# and end the lock (unlock).
+# session (lock TABLE), wait until N of the CC's sessions queue on it (await_waiting TABLE N),
+# end the lock (unlock), and send requests in the background (bg NAME CURL-ARGS...) or check
+# that they still wait (pending NAME...).
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 PGDIR=$(mktemp -d /tmp/hearth-cc-pg.XXXXXX)
@@ -50,4 +51,28 @@ await_waiting() {
         sleep 0.1
     done
     fail "$2 requests should wait on the $1 lock ($w waiting)"
+}
+# bg NAME CURL-ARGS...: a request in the background, its status in NAME.status; its PID in BG
+# and in BG_PID_NAME.
+bg() {
+    local name=$1
+    shift
+    curl -s -o "$CC_TMP/$name" -w '%{http_code}' "$@" > "$CC_TMP/$name.status" &
+    BG=$!
+    CC_PIDS+=("$BG")
+    printf -v "BG_PID_$name" '%s' "$BG"
+}
+# pending NAME...: each of these background requests is still waiting (no answer yet).
+pending() {
+    local n pid
+    for n in "$@"; do
+        pid=BG_PID_$n
+        kill -0 "${!pid}" 2>/dev/null || fail "$n finished while its table was locked: $(cat "$CC_TMP/$n.status" 2>/dev/null)"
+    done
+}
+# finished NAME STATUS: waits for background request NAME and checks its HTTP status.
+finished() {
+    local pid=BG_PID_$1
+    wait "${!pid}"
+    [ "$(cat "$CC_TMP/$1.status")" = "$2" ] || fail "$1 after the lock: $(cat "$CC_TMP/$1.status") $(cat "$CC_TMP/$1")"
 }
