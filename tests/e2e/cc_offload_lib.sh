@@ -23,9 +23,11 @@ ALICE=$(login alice@x.com pw)
 call "create" POST /apps "$ALICE" '{"name":"a1","instances":1}'
 expect 302
 
-# lock TABLE: another session takes it and keeps it until unlock ends that session.
+# lock TABLE: another session takes it and keeps it until unlock ends that session (or, when a
+# test fails before its unlock, for at most 120 s: the CC's blocked workers, and so its exit
+# and this test's cleanup, wait no longer than that).
 lock() {
-    psql -q "$CC_DB_URL" -1 -c "LOCK TABLE $1 IN ACCESS EXCLUSIVE MODE" -c "SELECT pg_sleep(600)" \
+    psql -q "$CC_DB_URL" -1 -c "LOCK TABLE $1 IN ACCESS EXCLUSIVE MODE" -c "SELECT pg_sleep(120)" \
         > "$CC_TMP/psql.log" 2>&1 &
     LOCKER=$!
     CC_PIDS+=("$LOCKER")
@@ -39,7 +41,7 @@ lock() {
 }
 # The server ends the locking session (killing psql would leave it asleep).
 unlock() {
-    psql -qtA "$CC_DB_URL" -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(600)%' AND pid <> pg_backend_pid()" > /dev/null
+    psql -qtA "$CC_DB_URL" -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(120)%' AND pid <> pg_backend_pid()" > /dev/null
     wait "$LOCKER" 2>/dev/null
 }
 # await_waiting TABLE N: N sessions wait for TABLE's lock.
