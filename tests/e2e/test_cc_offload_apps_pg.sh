@@ -1,13 +1,17 @@
 # The app writes and the service broker writes run their SQL on the thread pool: with the apps
-# table locked by another PostgreSQL session, PUT /apps/NAME, POST /apps and DELETE /apps/NAME
-# wait for the database while the CC keeps answering /info, the user, the services, the
+# table locked by another PostgreSQL session, PUT /apps/NAME, POST /apps, DELETE /apps/NAME and
+# a restage (PUT /apps/NAME/update) wait for the database while the CC keeps answering /info, the user, the services, the
 # brokers and a login; with the service_brokers table locked, registering a broker waits while /info and
 # the apps are answered. Everything completes once the locks go, with the state it asked for.
 set -u
+# Four requests wait on a lock at once: the CC gets more workers than that.
+export UV_THREADPOOL_SIZE=8
 . "$(cd "$(dirname "$0")" && pwd)/cc_offload_lib.sh"
 
 # alice, the first user, is the admin.
 call "create a2" POST /apps "$ALICE" '{"name":"a2"}'
+expect 302
+call "create a4" POST /apps "$ALICE" '{"name":"a4"}'
 expect 302
 call "user-provided" POST /user_provided_services "$ALICE" '{"name":"ups1","credentials":{"k":"v"}}'
 expect 201
@@ -21,7 +25,8 @@ JSON=(-H "Content-Type: application/json" -H "Authorization: bearer $ALICE")
 bg put -X PUT "${JSON[@]}" --data-binary "{\"instances\":3,\"meta\":{\"version\":$A1_VERSION}}" "$CC_URL/apps/a1"
 bg post "${JSON[@]}" --data-binary '{"name":"a3","instances":2}' "$CC_URL/apps"
 bg del -X DELETE -H "Authorization: bearer $ALICE" "$CC_URL/apps/a2"
-await_waiting apps 3
+bg restage -X PUT -H "Authorization: bearer $ALICE" "$CC_URL/apps/a4/update"
+await_waiting apps 4
 
 STATUS=$(curl -s -m 10 -o /dev/null -w '%{http_code}' "$CC_URL/info")
 [ "$STATUS" = 200 ] || fail "/info while the apps table is locked: $STATUS"
@@ -34,12 +39,13 @@ call "brokers while apps is locked" GET /service_brokers "$ALICE"
 expect 200
 call "login while apps is locked" POST /users/alice@x.com/tokens "" '{"password":"pw"}'
 expect 200
-pending put post del
+pending put post del restage
 
 unlock
 finished put 200
 finished post 302
 finished del 200
+finished restage 200
 [ "$(jq -r .redirect "$CC_TMP/post")" = /apps/a3 ] || fail "POST /apps body: $(cat "$CC_TMP/post")"
 call "a1 after the update" GET /apps/a1 "$ALICE"
 expect 200
@@ -51,13 +57,16 @@ call "a2 after the delete" GET /apps/a2 "$ALICE"
 expect 404 301
 call "apps after the lock" GET /apps "$ALICE"
 expect 200
-[ "$(jfield '[.[].name] | join(",")')" = a1,a3 ] || fail "apps: $BODY"
+[ "$(jfield '[.[].name] | join(",")')" = a1,a3,a4 ] || fail "apps: $BODY"
 # The version the update checked is stale now: the optimistic lock still answers 102.
 call "stale version" PUT /apps/a1 "$ALICE" "{\"instances\":1,\"meta\":{\"version\":$A1_VERSION}}"
 expect 400 102
 call "events of the update" GET /apps/a1/events "$ALICE"
 expect 200
 [ "$(jfield '[.events[].action] | join(",")')" = app.create,app.update ] || fail "events: $BODY"
+call "events of the restage" GET /apps/a4/events "$ALICE"
+expect 200
+[ "$(jfield '[.events[].action] | join(",")')" = app.create,app.restage ] || fail "events: $BODY"
 
 # --- The service_brokers table locked: registering a broker waits for it.
 cat > "$CC_TMP/cat.json" <<'JSON'
