@@ -69,6 +69,7 @@ void cc_app_release(cc_app_t *app)
     free(app->package_state);
     free(app->droplet_hash);
     free(app->staged_package);
+    json_decref(app->vcap);
     memset(app, 0, sizeof(*app));
 }
 

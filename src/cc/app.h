@@ -1,6 +1,6 @@
 /*
  * app.h - the app record: load, list, save and its v1 JSON shape (cf-v1.md §1.6).
- * Loop thread only.
+ * Any thread with its own connection, except where a function says otherwise.
  */
 #ifndef HEARTH_CC_APP_H
 #define HEARTH_CC_APP_H
@@ -24,6 +24,9 @@ typedef struct cc_app_s {
     char *droplet_hash;   /* SHA-1 of the droplet, or NULL */
     char *staged_package; /* package_hash the droplet was built from */
     int64_t run_count, lock_version, created, updated;
+    /* VCAP_SERVICES (array) for the start and staging messages, read on a worker with
+     * cc_app_load_vcap before orchestration gets the app; NULL: not read (no services). */
+    json_t *vcap;
 } cc_app_t;
 
 /* The column list every loader selects, in cc_app_t order. */
@@ -40,6 +43,18 @@ void cc_app_release(cc_app_t *app);
 int cc_app_load(cc_db_t *db, const char *owner, const char *name, cc_app_t *app, hc_err_t *err);
 /* Loads by GUID (any owner). Returns 0, -ENOENT or -EIO. */
 int cc_app_load_guid(cc_db_t *db, const char *guid, cc_app_t *app, hc_err_t *err);
+/*
+ * Fills app->vcap from db: one cc_service_vcap entry per name in app->services (brokered
+ * instances whose binding is not stored yet are left out). Any thread, with its own db.
+ */
+void cc_app_load_vcap(cc_db_t *db, cc_app_t *app);
+/*
+ * Loads the app with this guid and its vcap on a worker (a pooled connection), then calls fn
+ * on the loop with it (NULL when it is gone or the database failed: logged). fn may keep
+ * nothing of app past its return. Loop thread.
+ */
+typedef void (*cc_app_fetched_fn)(cc_ctx_t *cc, cc_app_t *app, void *ud);
+void cc_app_fetch(cc_ctx_t *cc, const char *guid, cc_app_fetched_fn fn, void *ud);
 /* Inserts a new app (guid, created set by the caller). -EEXIST when the name is taken. */
 int cc_app_insert(cc_db_t *db, const cc_app_t *app, hc_err_t *err);
 /*
@@ -64,8 +79,10 @@ typedef struct cc_app_err_s {
 /*
  * Validates the create/update JSON body and applies it onto app (app_body.c). Returns 0, or
  * -EINVAL with e set (codes 300, 308, 309, 200, 500, 602, 700; 101 for a database error).
+ * Reads the owner's service instances on db. Any thread.
  */
-int cc_app_apply_body(cc_ctx_t *cc, json_t *body, cc_app_t *app, cc_app_err_t *e);
+int cc_app_apply_body(const cc_ctx_t *cc, cc_db_t *db, json_t *body, cc_app_t *app,
+                      cc_app_err_t *e);
 
 /*
  * The v1 app JSON written straight into out (app_json.c): no tree of JSON values, which is

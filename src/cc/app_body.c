@@ -81,7 +81,7 @@ static int parse_staging(json_t *st, cc_app_t *app, cc_app_err_t *e)
     return 0;
 }
 
-static int parse_uris(cc_ctx_t *cc, json_t *v, cc_app_t *app, cc_app_err_t *e)
+static int parse_uris(const cc_ctx_t *cc, json_t *v, cc_app_t *app, cc_app_err_t *e)
 {
     if (!json_is_array(v) || json_array_size(v) > CC_MAX_URIS)
         return fail(e, CC_E_APP_INVALID, "Invalid application description: uris");
@@ -132,7 +132,7 @@ static int parse_env(json_t *v, cc_app_t *app, cc_app_err_t *e)
     return 0;
 }
 
-static int parse_services(cc_ctx_t *cc, json_t *v, cc_app_t *app, cc_app_err_t *e)
+static int parse_services(cc_db_t *db, json_t *v, cc_app_t *app, cc_app_err_t *e)
 {
     if (!json_is_array(v) || json_array_size(v) > 64)
         return fail(e, CC_E_APP_INVALID, "Invalid application description: services");
@@ -144,7 +144,7 @@ static int parse_services(cc_ctx_t *cc, json_t *v, cc_app_t *app, cc_app_err_t *
         hc_err_t err;
         if (!json_is_string(x))
             return fail(e, CC_E_APP_INVALID, "Invalid application description: services");
-        if (cc_db_exec(cc->db, "SELECT guid FROM service_instances WHERE owner = ? AND name = ?",
+        if (cc_db_exec(db, "SELECT guid FROM service_instances WHERE owner = ? AND name = ?",
                        CC_P(app->owner, json_string_value(x)), &res, &err) < 0)
             return fail(e, CC_E_DATABASE, "Error talking with the database");
         size_t n = res.nrows;
@@ -159,7 +159,7 @@ static int parse_services(cc_ctx_t *cc, json_t *v, cc_app_t *app, cc_app_err_t *
 }
 
 /* Applies the create/update body onto app. Unknown keys are ignored, as v1 did. */
-int cc_app_apply_body(cc_ctx_t *cc, json_t *body, cc_app_t *app, cc_app_err_t *e)
+int cc_app_apply_body(const cc_ctx_t *cc, cc_db_t *db, json_t *body, cc_app_t *app, cc_app_err_t *e)
 {
     json_t *v;
     hc_err_t err;
@@ -185,7 +185,7 @@ int cc_app_apply_body(cc_ctx_t *cc, json_t *body, cc_app_t *app, cc_app_err_t *e
     if ((v = json_object_get(body, "env")) && !json_is_null(v) && parse_env(v, app, e) < 0)
         return -EINVAL;
     if ((v = json_object_get(body, "services")) && !json_is_null(v) &&
-        parse_services(cc, v, app, e) < 0)
+        parse_services(db, v, app, e) < 0)
         return -EINVAL;
     if ((v = json_object_get(body, "state")) && !json_is_null(v)) {
         const char *s = json_string_value(v);

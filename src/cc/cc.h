@@ -85,7 +85,7 @@ typedef struct cc_s {
     uv_loop_t *loop;
     hc_http_server_t *http;
     struct hc_status_s *status; /* /healthz, /varz on status.port */
-    cc_db_t *db;                /* the loop's connection (orchestration, app writes) */
+    cc_db_t *db;                /* opened (and migrated) at start; no SQL on it from the loop */
     cc_db_pool_t *read_pool;    /* connections for handler work on the thread pool (api/job.h) */
     cc_blob_t *blob;
     cc_ratelimit_t *login_limit; /* per email */

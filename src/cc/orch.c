@@ -12,7 +12,7 @@
 
 #include <sodium.h>
 
-#include "api/service_brokers.h"
+#include "api/api.h"
 #include "bus/bus.h"
 #include "db/db.h"
 #include "hc_json.h"
@@ -217,18 +217,10 @@ static char *base_url(cc_ctx_t *cc)
                        hc_http_server_port(cc->http));
 }
 
-/* The service credentials for the start message (VCAP_SERVICES), from the owner's instances. */
-static json_t *services_json(cc_ctx_t *cc, const cc_app_t *app)
+/* The service credentials for the start message (VCAP_SERVICES), read on a worker (app.h). */
+static json_t *services_json(const cc_app_t *app)
 {
-    json_t *arr = hc_json_arr(), *name;
-    size_t i;
-    json_array_foreach(app->services, i, name)
-    {
-        json_t *s = cc_service_vcap(cc, app->guid, app->owner, json_string_value(name));
-        if (s)
-            hc_json_append_new(arr, s);
-    }
-    return arr;
+    return app->vcap ? json_deep_copy(app->vcap) : hc_json_arr();
 }
 
 /* The start-message body (cf-v1.md §2.3) without the per-instance fields. */
@@ -250,7 +242,7 @@ static json_t *start_body(cc_ctx_t *cc, const cc_app_t *app)
     hc_json_set_str(o, "executableFile", "");
     hc_json_set_str(o, "executableUri", uri);
     hc_json_set_str(o, "version", version);
-    hc_json_set_new(o, "services", services_json(cc, app));
+    hc_json_set_new(o, "services", services_json(app));
     hc_json_set_int(limits, "mem", app->memory);
     hc_json_set_int(limits, "disk", app->disk);
     hc_json_set_int(limits, "fds", app->fds);
@@ -413,15 +405,64 @@ static void unlink_task(cc_ctx_t *cc, staging_t *t)
     free(t);
 }
 
-/* Marks the app's package FAILED (when it is still the one that was staged). */
+/* Marks the app's package FAILED (when it is still the one that was staged), on a worker. */
+typedef struct mark_s {
+    char guid[HC_UUID_STR_LEN + 1];
+    char package[41];
+} mark_t;
+
+static int mark_work(cc_ctx_t *cc, cc_db_t *db, void *data, hc_err_t *err)
+{
+    (void)cc;
+    mark_t *m = data;
+    return cc_db_exec(db,
+                      "UPDATE apps SET package_state = 'FAILED', lock_version = lock_version + 1"
+                      " WHERE guid = ? AND package_hash = ?",
+                      CC_P(m->guid, m->package), NULL, err);
+}
+
+static void mark_done(void *data, int r, const hc_err_t *err)
+{
+    if (r < 0 && r != UV_ECANCELED)
+        hc_log_error("mark staging failed", "err", err->msg);
+    free(data);
+}
+
 static void mark_failed(cc_ctx_t *cc, const char *guid, const char *package)
 {
-    hc_err_t err;
-    if (cc_db_exec(cc->db,
-                   "UPDATE apps SET package_state = 'FAILED', lock_version = lock_version + 1"
-                   " WHERE guid = ? AND package_hash = ?",
-                   CC_P(guid, package), NULL, &err) < 0)
-        hc_log_error("mark staging failed", "err", err.msg);
+    mark_t *m = hc_calloc(1, sizeof(*m));
+    snprintf(m->guid, sizeof(m->guid), "%s", guid);
+    snprintf(m->package, sizeof(m->package), "%s", package);
+    cc_queue_db_work(cc, mark_work, mark_done, m);
+}
+
+/* A staging reply, once the app is read again on a worker. */
+typedef struct staged_s {
+    staging_t *task;
+    char *error; /* the DEA's error, or NULL */
+} staged_t;
+
+static void on_staged_app(cc_ctx_t *cc, cc_app_t *app, void *ud)
+{
+    staged_t *s = ud;
+    staging_t *t = s->task;
+    if (!app)
+        goto out;
+    if (s->error || !is_staged(app) || strcmp(app->package_hash, t->package) != 0) {
+        hc_log_warn("staging failed", "app", app->name, "err", s->error ? s->error : "no droplet");
+        mark_failed(cc, t->guid, t->package);
+        goto out;
+    }
+    hc_log_info("staged", "app", app->name, "droplet", app->droplet_hash);
+    if (is_started(app)) {
+        start_instances(cc, app, NULL, 0, 0, app->instances, false);
+        droplet_updated(cc, app);
+        cc_rollout_begin(cc, app); /* instances of an older droplet go once these run */
+    }
+out:
+    free(s->error);
+    free(s);
+    unlink_task(cc, t);
 }
 
 static void on_staged(hc_bus_t *bus, int status, const char *data, size_t len, void *ud)
@@ -430,7 +471,6 @@ static void on_staged(hc_bus_t *bus, int status, const char *data, size_t len, v
     cc_ctx_t *cc = sr->cc;
     staging_t *t = sr->task;
     json_t *reply = NULL;
-    cc_app_t app = {0};
     hc_err_t err;
     (void)bus;
 
@@ -454,22 +494,18 @@ static void on_staged(hc_bus_t *bus, int status, const char *data, size_t len, v
         cc_slogs_set(pool(cc)->logs, t->guid, t->task_id, log,
                      json_string_length(json_object_get(reply, "task_log")));
     const char *error = json_string_value(json_object_get(reply, "error"));
-    if (cc_app_load_guid(cc->db, t->guid, &app, &err) < 0)
-        goto out;
-    if (error || !is_staged(&app) || strcmp(app.package_hash, t->package) != 0) {
-        hc_log_warn("staging failed", "app", app.name, "err", error ? error : "no droplet");
-        mark_failed(cc, t->guid, t->package);
-        goto out;
-    }
-    hc_log_info("staged", "app", app.name, "droplet", app.droplet_hash);
-    if (is_started(&app)) {
-        start_instances(cc, &app, NULL, 0, 0, app.instances, false);
-        droplet_updated(cc, &app);
-        cc_rollout_begin(cc, &app); /* instances of an older droplet go once these run */
-    }
+    /* The task stays pending (no instance sent yet) until the app is read on a worker; its
+     * live log ends here, while the bus surely lives. */
+    hc_bus_unsubscribe(t->log_sub);
+    t->log_sub = NULL;
+    staged_t *s = hc_calloc(1, sizeof(*s));
+    s->task = t;
+    s->error = error ? hc_strdup(error) : NULL;
+    json_decref(reply);
+    cc_app_fetch(cc, t->guid, on_staged_app, s);
+    return;
 out:
     json_decref(reply);
-    cc_app_release(&app);
     unlink_task(cc, t);
 }
 
@@ -505,7 +541,7 @@ static void stage(cc_ctx_t *cc, const cc_app_t *app)
     hc_json_set_str(props, "runtime", app->runtime);
     hc_json_set_str(props, "command", app->command);
     hc_json_set_new(props, "environment", json_incref(app->env));
-    hc_json_set_new(props, "services", services_json(cc, app));
+    hc_json_set_new(props, "services", services_json(app));
     hc_json_set_int(res, "memory", app->memory);
     hc_json_set_int(res, "disk", app->disk);
     hc_json_set_int(res, "fds", app->fds);
@@ -608,19 +644,14 @@ void cc_orch_app_deleted(cc_ctx_t *cc, const cc_app_t *app)
     droplet_updated(cc, app);
 }
 
-void cc_orch_hm_request(cc_ctx_t *cc, const char *data, size_t len)
+/* An HM request (o, consumed) once its app is read on a worker (NULL: gone or unreadable). */
+static void on_hm_app(cc_ctx_t *cc, cc_app_t *app, void *ud)
 {
-    json_t *o = NULL, *list;
-    const char *guid, *op;
-    cc_app_t app = {0};
-    hc_err_t err;
+    json_t *o = ud, *list;
+    const char *guid = json_string_value(json_object_get(o, "droplet"));
+    const char *op = json_string_value(json_object_get(o, "op"));
 
-    if (hc_json_parse_obj(data, len, 256 * 1024, &o, &err) < 0 ||
-        hc_json_get_str(o, "droplet", &guid, &err) < 0 || hc_json_get_str(o, "op", &op, &err) < 0) {
-        hc_log_warn("bad HM request, ignoring", "err", err.msg);
-        goto out;
-    }
-    if (cc_app_load_guid(cc->db, guid, &app, &err) < 0) {
+    if (!app) {
         /* Instances of an app that no longer exists (deleted while its DEA was cut off) are
          * stopped, as v1 did: every instance of the droplet, or the ones the HM names. */
         if (strcmp(op, "STOP") == 0 && strlen(guid) <= CC_MAX_GUID) {
@@ -640,13 +671,13 @@ void cc_orch_hm_request(cc_ctx_t *cc, const char *data, size_t len)
     if (strcmp(op, "START") == 0) {
         const char *version = json_string_value(json_object_get(o, "version"));
         char current[128];
-        cc_app_version(&app, current, sizeof(current));
-        if (!is_started(&app) || (version && strcmp(version, current) != 0)) {
-            hc_log_info("HM START for a stopped app or an old version, ignoring", "app", app.name);
+        cc_app_version(app, current, sizeof(current));
+        if (!is_started(app) || (version && strcmp(version, current) != 0)) {
+            hc_log_info("HM START for a stopped app or an old version, ignoring", "app", app->name);
             goto out;
         }
-        if (!is_staged(&app)) {
-            run_app(cc, &app, 0, app.instances);
+        if (!is_staged(app)) {
+            run_app(cc, app, 0, app->instances);
             goto out;
         }
         list = json_object_get(o, "indices");
@@ -656,11 +687,11 @@ void cc_orch_hm_request(cc_ctx_t *cc, const char *data, size_t len)
         for (size_t i = 0; i < n; i++) {
             json_t *v = json_array_get(list, i);
             if (json_is_integer(v) && json_integer_value(v) >= 0 &&
-                json_integer_value(v) < app.instances)
+                json_integer_value(v) < app->instances)
                 idx[k++] = json_integer_value(v);
         }
         bool flapping = json_is_true(json_object_get(o, "flapping"));
-        start_instances(cc, &app, idx, k, 0, 0, flapping);
+        start_instances(cc, app, idx, k, 0, 0, flapping);
     } else if (strcmp(op, "STOP") == 0) {
         list = json_object_get(o, "instances");
         if (!json_is_array(list) || json_array_size(list) == 0)
@@ -669,17 +700,17 @@ void cc_orch_hm_request(cc_ctx_t *cc, const char *data, size_t len)
          * since (a scale-up, a restart), the instance may be wanted again, so the STOP waits
          * for the HM's next look. A STOP without last_updated is obeyed. */
         json_t *lu = json_object_get(o, "last_updated");
-        if (lu && (!json_is_integer(lu) || json_integer_value(lu) != app.updated)) {
+        if (lu && (!json_is_integer(lu) || json_integer_value(lu) != app->updated)) {
             char seen[24], now[24];
             snprintf(seen, sizeof(seen), "%lld",
                      json_is_integer(lu) ? (long long)json_integer_value(lu) : -1LL);
-            snprintf(now, sizeof(now), "%lld", (long long)app.updated);
-            hc_log_info("HM STOP for an app changed since, ignoring", "app", app.name,
+            snprintf(now, sizeof(now), "%lld", (long long)app->updated);
+            hc_log_info("HM STOP for an app changed since, ignoring", "app", app->name,
                         "last_updated", seen, "updated", now);
             goto out;
         }
         json_t *msg = hc_json_obj();
-        hc_json_set_str(msg, "droplet", app.guid);
+        hc_json_set_str(msg, "droplet", app->guid);
         hc_json_set_new(msg, "instances", json_incref(list));
         cc_bus_publish(cc, "dea.stop", msg);
         json_decref(msg);
@@ -687,8 +718,27 @@ void cc_orch_hm_request(cc_ctx_t *cc, const char *data, size_t len)
         hc_log_warn("unknown HM op, ignoring", "op", op);
     }
 out:
-    cc_app_release(&app);
     json_decref(o);
+}
+
+void cc_orch_hm_request(cc_ctx_t *cc, const char *data, size_t len)
+{
+    json_t *o = NULL;
+    const char *guid, *op;
+    hc_err_t err;
+
+    if (hc_json_parse_obj(data, len, 256 * 1024, &o, &err) < 0 ||
+        hc_json_get_str(o, "droplet", &guid, &err) < 0 || hc_json_get_str(o, "op", &op, &err) < 0) {
+        hc_log_warn("bad HM request, ignoring", "err", err.msg);
+        json_decref(o);
+        return;
+    }
+    if (strlen(guid) > CC_MAX_GUID) {
+        hc_log_info("HM request for an unknown app, ignoring", "app", guid);
+        json_decref(o);
+        return;
+    }
+    cc_app_fetch(cc, guid, on_hm_app, o);
 }
 
 void cc_orch_stop(cc_ctx_t *cc)

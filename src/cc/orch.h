@@ -2,7 +2,7 @@
  * orch.h - what the CC does on the bus when desired state changes (cf-v1.md §1.6, §2.3):
  * staging on a DEA, placement of instances (dea.UUID.start), dea.stop, dea.update and
  * droplet.updated, and the HM's START/STOP requests. The REST handlers call these after
- * their transaction committed. Loop thread only.
+ * their transaction committed, with apps whose vcap a worker read (app.h). Loop thread only.
  */
 #ifndef HEARTH_CC_ORCH_H
 #define HEARTH_CC_ORCH_H

@@ -7,15 +7,6 @@
 set -u
 . "$(cd "$(dirname "$0")" && pwd)/cc_offload_lib.sh"
 
-# bg NAME CURL-ARGS...: a request in the background, its status in NAME.status.
-bg() {
-    local name=$1
-    shift
-    curl -s -o "$CC_TMP/$name" -w '%{http_code}' "$@" > "$CC_TMP/$name.status" &
-    BG=$!
-    CC_PIDS+=("$BG")
-}
-
 # --- The users table locked: a registration and a user lookup wait for it.
 lock users
 bg reg -H "Content-Type: application/json" --data-binary '{"email":"carol@x.com","password":"pw"}' "$CC_URL/users"

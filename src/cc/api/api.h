@@ -56,14 +56,6 @@ void cc_reply_db_error(hc_http_res_t *res, const char *what, const hc_err_t *err
 /* 204 No Content. */
 void cc_reply_empty(hc_http_res_t *res, int status);
 
-/*
- * Reads the bearer token (Authorization: "bearer TOKEN", "Bearer TOKEN" or the bare token
- * as v1 clients send it), finds the unexpired token and its user, applies Proxy-User for
- * admins, on the loop's connection. Returns 0 with *user filled, or -EACCES after replying
- * 403/200 (or 403/201). Only PUT /apps/NAME still uses it: every other handler authenticates
- * on a worker (api/job.h).
- */
-int cc_api_auth(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res, cc_user_t *user);
 /* True when email is an admin by configuration. Any thread (the configuration is fixed). */
 bool cc_is_conf_admin(const cc_ctx_t *cc, const char *email);
 
@@ -75,7 +67,8 @@ typedef struct cc_auth_req_s {
     char proxy[CC_MAX_EMAIL + 1];
     bool proxy_set, proxy_too_long;
 } cc_auth_req_t;
-/* Copies the bearer token and the Proxy-User header of req into a. */
+/* Copies the bearer token (Authorization: "bearer TOKEN", "Bearer TOKEN" or the bare token as
+ * v1 clients send it) and the Proxy-User header of req into a. */
 void cc_auth_capture(const hc_http_request_t *req, cc_auth_req_t *a);
 /*
  * Finds the unexpired token's user on db and applies Proxy-User for admins. Returns 0 with
@@ -111,34 +104,40 @@ bool cc_valid_email(const char *s);
 typedef void (*cc_work_fn)(void *data);
 typedef void (*cc_done_fn)(void *data, int status);
 void cc_queue_work(cc_ctx_t *cc, cc_work_fn work, cc_done_fn done, void *data);
+/*
+ * Runs work(cc, db, data, err) on a worker with a pooled connection, then done(data, r, err) on
+ * the loop: r is what work returned, -EIO when no connection could be had (err set), or
+ * UV_ECANCELED. For work that is no REST reply (orchestration, bindings). Loop thread.
+ */
+typedef int (*cc_db_work_fn)(cc_ctx_t *cc, cc_db_t *db, void *data, hc_err_t *err);
+typedef void (*cc_db_done_fn)(void *data, int r, const hc_err_t *err);
+void cc_queue_db_work(cc_ctx_t *cc, cc_db_work_fn work, cc_db_done_fn done, void *data);
 
 /* Records an audit event for an app on db (inside or outside a transaction). Any thread. */
 int cc_event_add(cc_db_t *db, const char *app_guid, const char *email, const char *action,
                  const char *detail, hc_err_t *err);
-
-/*
- * Loads the app named by the NAME path parameter of user (already authenticated, see
- * cc_job_auth_then) on the loop's connection. Returns 0, or < 0 after replying (404/301,
- * 500/101). Release the app with cc_app_release.
- */
-struct cc_app_s;
-int cc_api_load_app(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res,
-                    const cc_user_t *user, struct cc_app_s *app);
 
 /* Sends blob `key` as a 200 response body (read on the thread pool), or 404/401. */
 void cc_api_send_blob(cc_ctx_t *cc, hc_http_res_t *res, const char *key);
 
 /*
  * Brings the app's service bindings in line with its new `services` list (names of the
- * owner's instances): binds the added ones through the broker (credentials stored when it
- * answers) and unbinds the removed ones (database first, then the broker). Asynchronous;
- * failures are logged. after may be NULL (app deleted). done (may be NULL) is called on the
- * loop once every new binding's broker request has ended, stored or failed (at once when
- * there is none), so an app is (re)started only with its new credentials in VCAP_SERVICES.
+ * owner's instances), in two halves. cc_services_sync_prepare runs on a worker after the app's
+ * transaction committed (db is its connection): it finds the instances to bind (and their
+ * brokers) and removes the dropped bindings from the database. cc_services_sync_run, on the
+ * loop, asks the brokers (binds; unbinds after the database) and stores each new binding's
+ * credentials on a worker; done (may be NULL) is then called on the loop once every new
+ * binding's broker request has ended, stored or failed (at once when there is none), so an
+ * app is (re)started only with its new credentials in VCAP_SERVICES. Failures are logged.
+ * after may be NULL (app deleted). run consumes sync (NULL: nothing to do); a prepared sync
+ * that will not run is freed with cc_services_sync_free.
  */
+typedef struct cc_sync_s cc_sync_t;
 typedef void (*cc_services_synced_fn)(cc_ctx_t *cc, void *ud);
-void cc_services_sync(cc_ctx_t *cc, const char *app_guid, const char *owner, const json_t *before,
-                      const json_t *after, cc_services_synced_fn done, void *ud);
+cc_sync_t *cc_services_sync_prepare(cc_ctx_t *cc, cc_db_t *db, const char *app_guid,
+                                    const char *owner, const json_t *before, const json_t *after);
+void cc_services_sync_run(cc_ctx_t *cc, cc_sync_t *sync, cc_services_synced_fn done, void *ud);
+void cc_services_sync_free(cc_sync_t *sync);
 
 /* Route registration per resource file. */
 void cc_api_info_routes(cc_ctx_t *cc, hc_http_server_t *srv);

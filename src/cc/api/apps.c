@@ -1,7 +1,7 @@
 /*
  * Apps: GET/POST /apps, GET/PUT/DELETE /apps/NAME, GET/PUT /apps/NAME/env,
- * GET /apps/NAME/events. Each user sees only their own apps: every lookup is by (owner,
- * name), so another user's app is simply not found (404/301).
+ * GET /apps/NAME/events, PUT /apps/NAME/update (restage). Each user sees only their own apps: every
+ * lookup is by (owner, name), so another user's app is simply not found (404/301).
  */
 #include <ctype.h>
 #include <stdarg.h>
@@ -34,14 +34,14 @@ static int fail(cc_app_err_t *e, int code, const char *fmt, ...)
  * Quotas for owner, counting app (its new values) instead of its stored row: apps (601),
  * memory of STARTED apps (600).
  */
-static int check_quotas(cc_ctx_t *cc, const cc_user_t *user, const cc_app_t *app, bool creating,
-                        cc_app_err_t *e)
+static int check_quotas(const cc_ctx_t *cc, cc_db_t *db, const cc_user_t *user, const cc_app_t *app,
+                        bool creating, cc_app_err_t *e)
 {
     cc_db_res_t res = {0};
     hc_err_t err;
     int mult = user->admin ? 4 : 1;
     int r =
-        cc_db_exec(cc->db,
+        cc_db_exec(db,
                    "SELECT COUNT(*), COALESCE(SUM(CASE WHEN state = 'STARTED' THEN"
                    " memory * instances ELSE 0 END), 0) FROM apps WHERE owner = ? AND guid <> ?",
                    CC_P(app->owner, app->guid), &res, &err);
@@ -61,16 +61,16 @@ static int check_quotas(cc_ctx_t *cc, const cc_user_t *user, const cc_app_t *app
 }
 
 /* Replaces the app's rows in routes; a URI owned by another app is 701. Inside a tx. */
-static int save_routes(cc_ctx_t *cc, const cc_app_t *app, cc_app_err_t *e, hc_err_t *err)
+static int save_routes(cc_db_t *db, const cc_app_t *app, cc_app_err_t *e, hc_err_t *err)
 {
-    int r = cc_db_exec(cc->db, "DELETE FROM routes WHERE app_guid = ?", CC_P(app->guid), NULL, err);
+    int r = cc_db_exec(db, "DELETE FROM routes WHERE app_guid = ?", CC_P(app->guid), NULL, err);
     if (r < 0)
         return fail(e, CC_E_DATABASE, "Error talking with the database");
     json_t *u;
     size_t i;
     json_array_foreach(app->uris, i, u)
     {
-        r = cc_db_exec(cc->db, "INSERT INTO routes (uri, app_guid) VALUES (?, ?)",
+        r = cc_db_exec(db, "INSERT INTO routes (uri, app_guid) VALUES (?, ?)",
                        CC_P(json_string_value(u), app->guid), NULL, err);
         if (r == -EEXIST)
             return fail(e, CC_E_URI_TAKEN, "The URI: \"%s\" has already been taken or reserved",
@@ -81,12 +81,12 @@ static int save_routes(cc_ctx_t *cc, const cc_app_t *app, cc_app_err_t *e, hc_er
     return 0;
 }
 
-static void reply_app_err(hc_http_res_t *res, const cc_app_err_t *e, const hc_err_t *err)
+static void job_app_err(cc_job_t *j, const cc_app_err_t *e, const hc_err_t *err)
 {
     if (e->code == CC_E_DATABASE)
-        cc_reply_db_error(res, "app", err);
+        cc_job_db_fail(j, "app", err);
     else
-        cc_reply_error(res, e->code, "%s", e->msg);
+        cc_job_fail(j, e->code, "%s", e->msg);
 }
 
 /* GET /apps, on a worker: the caller's apps written straight into the reply body. */
@@ -121,108 +121,189 @@ static void h_apps_list(const hc_http_request_t *req, hc_http_res_t *res, void *
     cc_job_start(cc_job_new(data, req, res, apps_list_work));
 }
 
-static void app_changed(cc_ctx_t *cc, const cc_app_t *before, const cc_app_t *app);
+/*
+ * POST /apps, PUT /apps/NAME, DELETE /apps/NAME and restage: the checks and the transaction
+ * run on a worker; once it committed, the after hook (loop) has the DEAs told and, when the
+ * services list changed, the bindings made first (the app starts with their credentials).
+ */
+typedef struct app_write_s {
+    cc_app_t app, before;
+    bool has_before; /* an update: before is the app as it was */
+    bool committed;  /* the write is in the database: orchestrate */
+    bool deleted;
+    bool created; /* POST /apps: reply 302 with Location */
+    cc_sync_t *sync;
+} app_write_t;
 
-/* POST /apps, on the loop once a worker authenticated the caller (the write stays here). */
-static void app_create_then(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res,
-                            const cc_user_t *userp)
+static void app_write_free(void *data)
 {
-    cc_user_t user = *userp;
+    app_write_t *w = data;
+    cc_app_release(&w->app);
+    cc_app_release(&w->before);
+    cc_services_sync_free(w->sync);
+    free(w);
+}
+
+/* An app change whose orchestration waits for its new bindings' credentials. */
+typedef struct app_change_s {
+    bool has_before;
+    cc_app_t before;
+    char guid[HC_UUID_STR_LEN + 1];
+} app_change_t;
+
+/* The bindings are stored: (re)start the app as it is now in the database. */
+static void on_app_reloaded(cc_ctx_t *cc, cc_app_t *now, void *ud)
+{
+    app_change_t *ch = ud;
+    if (now)
+        cc_orch_app_changed(cc, ch->has_before ? &ch->before : NULL, now);
+    cc_app_release(&ch->before);
+    free(ch);
+}
+
+static void on_services_synced(cc_ctx_t *cc, void *ud)
+{
+    app_change_t *ch = ud;
+    cc_app_fetch(cc, ch->guid, on_app_reloaded, ch);
+}
+
+/*
+ * The committed write told to the DEAs (loop): a changed services list binds and unbinds
+ * first, then orchestrates the app as it is once the credentials are stored.
+ */
+static void app_write_orchestrate(cc_ctx_t *cc, app_write_t *w)
+{
+    cc_sync_t *sync = w->sync;
+    w->sync = NULL;
+    if (w->deleted) {
+        cc_services_sync_run(cc, sync, NULL, NULL);
+        cc_orch_app_deleted(cc, &w->app);
+        return;
+    }
+    if (!sync) {
+        cc_orch_app_changed(cc, w->has_before ? &w->before : NULL, &w->app);
+        return;
+    }
+    app_change_t *ch = hc_calloc(1, sizeof(*ch));
+    ch->has_before = w->has_before;
+    if (w->has_before) {
+        ch->before = w->before;
+        memset(&w->before, 0, sizeof(w->before));
+    }
+    snprintf(ch->guid, sizeof(ch->guid), "%s", w->app.guid);
+    cc_services_sync_run(cc, sync, on_services_synced, ch);
+}
+
+static bool app_write_after(cc_job_t *j, int status)
+{
+    app_write_t *w = j->data;
+    if (status != 0 || !w->committed)
+        return false;
+    /* The DEAs hear of it even when the client went away meanwhile. */
+    app_write_orchestrate(j->cc, w);
+    if (!w->created)
+        return false;
+    if (!hc_http_res_cancelled(j->res)) {
+        char url[CC_MAX_NAME + 16];
+        snprintf(url, sizeof(url), "/apps/%s", w->app.name);
+        json_t *o = hc_json_obj();
+        hc_json_set_str(o, "result", "success");
+        hc_json_set_str(o, "redirect", url);
+        hc_http_res_set_header(j->res, "Location", url);
+        hc_http_reply_json(j->res, 302, o);
+    }
+    return true;
+}
+
+/* What the worker does once the write committed: the bindings to change, or the vcap. */
+static void app_write_committed(cc_job_t *j, cc_db_t *db, app_write_t *w)
+{
+    w->committed = true;
+    const json_t *before = w->has_before || w->deleted ? w->before.services : NULL;
+    const json_t *after = w->deleted ? NULL : w->app.services;
+    if (!w->has_before || w->deleted || !json_equal(before, after))
+        w->sync = cc_services_sync_prepare(j->cc, db, w->app.guid, w->app.owner, before, after);
+    else
+        cc_app_load_vcap(db, &w->app);
+}
+
+static cc_job_t *app_write_job(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res,
+                               cc_job_fn fn)
+{
+    cc_job_t *j = cc_job_new_data(cc, req, res, fn, hc_calloc(1, sizeof(app_write_t)),
+                                  app_write_free, app_write_after);
+    j->body = req->body;
+    return j;
+}
+
+/* POST /apps, on a worker. */
+static void app_create_work(cc_job_t *j, cc_db_t *db)
+{
+    app_write_t *w = j->data;
+    cc_app_t *app = &w->app;
     json_t *body = NULL;
-    cc_app_t app = {0};
     cc_app_err_t e = {0};
     hc_err_t err = {0};
     const char *name;
     char guid[HC_UUID_STR_LEN + 1];
     int r;
 
-    if (cc_api_body_obj(req, res, &body) < 0)
+    if (cc_job_body_obj(j, &body) < 0)
         return;
     if (hc_json_get_str(body, "name", &name, &err) < 0 || !cc_valid_name(name)) {
-        cc_reply_error(res, CC_E_APP_INVALID, "Invalid application description: name");
+        cc_job_fail(j, CC_E_APP_INVALID, "Invalid application description: name");
         goto out;
     }
     hc_uuid4(guid);
-    app.guid = hc_strdup(guid);
-    app.name = hc_strdup(name);
-    app.owner = hc_strdup(user.email);
-    app.state = hc_strdup("STOPPED");
-    app.instances = 1;
-    app.memory = 256;
-    app.disk = 2048;
-    app.fds = 256;
-    app.uris = hc_json_arr();
-    app.env = hc_json_arr();
-    app.services = hc_json_arr();
-    app.created = app.updated = hc_wall_s();
-    app.lock_version = 1;
-    if (cc_app_apply_body(cc, body, &app, &e) < 0 || check_quotas(cc, &user, &app, true, &e) < 0) {
-        reply_app_err(res, &e, &err);
+    app->guid = hc_strdup(guid);
+    app->name = hc_strdup(name);
+    app->owner = hc_strdup(j->user.email);
+    app->state = hc_strdup("STOPPED");
+    app->instances = 1;
+    app->memory = 256;
+    app->disk = 2048;
+    app->fds = 256;
+    app->uris = hc_json_arr();
+    app->env = hc_json_arr();
+    app->services = hc_json_arr();
+    app->created = app->updated = hc_wall_s();
+    app->lock_version = 1;
+    if (cc_app_apply_body(j->cc, db, body, app, &e) < 0 ||
+        check_quotas(j->cc, db, &j->user, app, true, &e) < 0) {
+        job_app_err(j, &e, &err);
         goto out;
     }
-    if (strcmp(app.state, "STARTED") == 0)
-        app.run_count = 1;
-    r = cc_db_begin(cc->db, &err);
+    if (strcmp(app->state, "STARTED") == 0)
+        app->run_count = 1;
+    r = cc_db_begin(db, &err);
     if (r < 0)
         goto dbfail;
-    r = cc_app_insert(cc->db, &app, &err);
+    r = cc_app_insert(db, app, &err);
     if (r == -EEXIST) {
-        cc_db_rollback(cc->db);
-        cc_reply_error(res, CC_E_APP_INVALID,
-                       "Invalid application description: an app named `%s` already exists", name);
+        cc_db_rollback(db);
+        cc_job_fail(j, CC_E_APP_INVALID,
+                    "Invalid application description: an app named `%s` already exists", name);
         goto out;
     }
     if (r < 0)
         goto dbfail;
-    if (save_routes(cc, &app, &e, &err) < 0) {
-        cc_db_rollback(cc->db);
-        reply_app_err(res, &e, &err);
+    if (save_routes(db, app, &e, &err) < 0) {
+        cc_db_rollback(db);
+        job_app_err(j, &e, &err);
         goto out;
     }
-    if (cc_event_add(cc->db, app.guid, user.email, "app.create", NULL, &err) < 0 ||
-        cc_db_commit(cc->db, &err) < 0)
+    if (cc_event_add(db, app->guid, j->user.email, "app.create", NULL, &err) < 0 ||
+        cc_db_commit(db, &err) < 0)
         goto dbfail;
-    hc_log_info("app created", "app", name, "guid", app.guid, "owner", user.email);
-    app_changed(cc, NULL, &app);
-    char url[CC_MAX_NAME + 16];
-    snprintf(url, sizeof(url), "/apps/%s", name);
-    json_t *o = hc_json_obj();
-    hc_json_set_str(o, "result", "success");
-    hc_json_set_str(o, "redirect", url);
-    hc_http_res_set_header(res, "Location", url);
-    hc_http_reply_json(res, 302, o);
+    hc_log_info("app created", "app", name, "guid", app->guid, "owner", j->user.email);
+    w->created = true;
+    app_write_committed(j, db, w);
     goto out;
 dbfail:
-    cc_db_rollback(cc->db);
-    cc_reply_db_error(res, "create app", &err);
+    cc_db_rollback(db);
+    cc_job_db_fail(j, "create app", &err);
 out:
-    cc_app_release(&app);
     json_decref(body);
-}
-
-/* Loads the app NAME of the (authenticated) caller; replies and returns < 0 on failure. */
-static int load_app(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res,
-                    const cc_user_t *user, cc_app_t *app)
-{
-    char name[CC_MAX_NAME + 1];
-    hc_err_t err;
-
-    if (cc_api_param(req, "name", name, sizeof(name)) < 0 || !cc_valid_name(name)) {
-        cc_reply_error(res, CC_E_APP_NOT_FOUND, "Application not found");
-        return -ENOENT;
-    }
-    int r = cc_app_load(cc->db, user->email, name, app, &err);
-    if (r == -ENOENT)
-        cc_reply_error(res, CC_E_APP_NOT_FOUND, "Application not found");
-    else if (r < 0)
-        cc_reply_db_error(res, "load app", &err);
-    return r;
-}
-
-int cc_api_load_app(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res,
-                    const cc_user_t *user, cc_app_t *app)
-{
-    return load_app(cc, req, res, user, app);
 }
 
 /* GET /apps/NAME, on a worker. */
@@ -279,154 +360,175 @@ static void app_snapshot(const cc_app_t *a, cc_app_t *s)
     s->run_count = a->run_count;
 }
 
-/* An app change whose orchestration waits for its new bindings' credentials. */
-typedef struct app_change_s {
-    bool has_before;
-    cc_app_t before;
-    char guid[HC_UUID_STR_LEN + 1];
-} app_change_t;
-
-/* The bindings are stored: (re)start the app as it is now in the database. */
-static void on_services_synced(cc_ctx_t *cc, void *ud)
-{
-    app_change_t *ch = ud;
-    cc_app_t now = {0};
-    hc_err_t err;
-    if (cc_app_load_guid(cc->db, ch->guid, &now, &err) == 0)
-        cc_orch_app_changed(cc, ch->has_before ? &ch->before : NULL, &now);
-    cc_app_release(&now);
-    if (ch->has_before)
-        cc_app_release(&ch->before);
-    free(ch);
-}
-
-/* Binds and unbinds what the services list says, then orchestrates the change. */
-static void app_changed(cc_ctx_t *cc, const cc_app_t *before, const cc_app_t *app)
-{
-    if (before && json_equal(before->services, app->services)) {
-        cc_orch_app_changed(cc, before, app);
-        return;
-    }
-    app_change_t *ch = hc_calloc(1, sizeof(*ch));
-    ch->has_before = before != NULL;
-    if (before)
-        app_snapshot(before, &ch->before);
-    snprintf(ch->guid, sizeof(ch->guid), "%s", app->guid);
-    cc_services_sync(cc, app->guid, app->owner, before ? before->services : NULL, app->services,
-                     on_services_synced, ch);
-}
-
 /*
- * PUT /apps/NAME stays whole on the loop: the check of the client's meta.version and the update
- * belong together, and a worker hop between the client's read and this check (queued behind
- * droplet and blob work on the thread pool) lets a droplet store bump the version in between.
+ * PUT /apps/NAME (and /apps/NAME/env), on a worker: the app is read, the client's meta.version
+ * checked and the update written in one transaction, so nothing can bump the version in
+ * between (a stale version is 102 either way).
  */
-static void h_app_update(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+static void app_update_work(cc_job_t *j, cc_db_t *db)
 {
-    cc_ctx_t *cc = data;
-    cc_user_t user;
-    cc_app_t app = {0}, before = {0};
+    app_write_t *w = j->data;
+    cc_app_t *app = &w->app, *before = &w->before;
     json_t *body = NULL, *meta;
     cc_app_err_t e = {0};
     hc_err_t err = {0};
     char *detail = NULL;
     int r;
 
-    if (cc_api_auth(cc, req, res, &user) < 0 || load_app(cc, req, res, &user, &app) < 0)
+    if (!j->name[0]) {
+        cc_job_fail(j, CC_E_APP_NOT_FOUND, "Application not found");
         return;
-    if (cc_api_body_obj(req, res, &body) < 0)
-        goto out;
-    app_snapshot(&app, &before);
+    }
+    if (cc_db_begin(db, &err) < 0)
+        goto dbfail;
+    if (cc_job_load_app(j, db, app) < 0) {
+        cc_db_rollback(db);
+        return;
+    }
+    if (cc_job_body_obj(j, &body) < 0) {
+        cc_db_rollback(db);
+        return;
+    }
+    app_snapshot(app, before);
+    w->has_before = true;
     if ((meta = json_object_get(body, "meta")) && json_is_object(meta)) {
         json_t *v = json_object_get(meta, "version");
-        if (json_is_integer(v) && json_integer_value(v) != app.lock_version) {
-            cc_reply_error(res, CC_E_LOCKING, "Optimistic locking failure");
+        if (json_is_integer(v) && json_integer_value(v) != app->lock_version) {
+            cc_db_rollback(db);
+            cc_job_fail(j, CC_E_LOCKING, "Optimistic locking failure");
             goto out;
         }
     }
-    if (cc_app_apply_body(cc, body, &app, &e) < 0 || check_quotas(cc, &user, &app, false, &e) < 0) {
-        reply_app_err(res, &e, &err);
+    if (cc_app_apply_body(j->cc, db, body, app, &e) < 0 ||
+        check_quotas(j->cc, db, &j->user, app, false, &e) < 0) {
+        cc_db_rollback(db);
+        job_app_err(j, &e, &err);
         goto out;
     }
     /* Every start is a new version, so DEAs and the HM can tell old instances from new. */
-    if (strcmp(before.state, "STARTED") != 0 && strcmp(app.state, "STARTED") == 0)
-        app.run_count++;
+    if (strcmp(before->state, "STARTED") != 0 && strcmp(app->state, "STARTED") == 0)
+        app->run_count++;
     /* A changed service list needs a new droplet (VCAP_SERVICES changes). */
-    if (!json_equal(before.services, app.services)) {
-        free(app.package_state);
-        app.package_state = hc_strdup("PENDING");
+    if (!json_equal(before->services, app->services)) {
+        free(app->package_state);
+        app->package_state = hc_strdup("PENDING");
     }
-    cc_app_touch(&app);
-    r = cc_db_begin(cc->db, &err);
-    if (r < 0)
-        goto dbfail;
-    r = cc_app_update(cc->db, &app, &err);
+    cc_app_touch(app);
+    r = cc_app_update(db, app, &err);
     if (r == -ESTALE) {
-        cc_db_rollback(cc->db);
-        cc_reply_error(res, CC_E_LOCKING, "Optimistic locking failure");
+        cc_db_rollback(db);
+        cc_job_fail(j, CC_E_LOCKING, "Optimistic locking failure");
         goto out;
     }
     if (r < 0)
         goto dbfail;
-    if (!json_equal(before.uris, app.uris) && save_routes(cc, &app, &e, &err) < 0) {
-        cc_db_rollback(cc->db);
-        reply_app_err(res, &e, &err);
+    if (!json_equal(before->uris, app->uris) && save_routes(db, app, &e, &err) < 0) {
+        cc_db_rollback(db);
+        job_app_err(j, &e, &err);
         goto out;
     }
     detail = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
     if (detail && strlen(detail) > 2048)
         detail[2048] = '\0';
-    if (cc_event_add(cc->db, app.guid, user.email, "app.update", detail, &err) < 0 ||
-        cc_db_commit(cc->db, &err) < 0)
+    if (cc_event_add(db, app->guid, j->user.email, "app.update", detail, &err) < 0 ||
+        cc_db_commit(db, &err) < 0)
         goto dbfail;
-    app_changed(cc, &before, &app);
-    cc_reply_empty(res, 200);
+    j->status = 200;
+    app_write_committed(j, db, w);
     goto out;
 dbfail:
-    cc_db_rollback(cc->db);
-    cc_reply_db_error(res, "update app", &err);
+    cc_db_rollback(db);
+    cc_job_db_fail(j, "update app", &err);
 out:
     free(detail);
-    cc_app_release(&app);
-    cc_app_release(&before);
     json_decref(body);
 }
 
-static void app_delete_then(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res,
-                            const cc_user_t *userp)
+static void h_app_update(const hc_http_request_t *req, hc_http_res_t *res, void *data)
 {
-    cc_user_t user = *userp;
-    cc_app_t app = {0};
+    cc_job_t *j = app_write_job(data, req, res, app_update_work);
+    cc_job_set_app_name(j, req);
+    cc_job_start(j);
+}
+
+/* DELETE /apps/NAME, on a worker. */
+static void app_delete_work(cc_job_t *j, cc_db_t *db)
+{
+    app_write_t *w = j->data;
     hc_err_t err;
 
-    if (load_app(cc, req, res, &user, &app) < 0)
+    if (cc_job_load_app(j, db, &w->before) < 0)
         return;
-    if (cc_db_begin(cc->db, &err) < 0 ||
-        cc_db_exec(cc->db, "DELETE FROM routes WHERE app_guid = ?", CC_P(app.guid), NULL, &err) <
+    if (cc_db_begin(db, &err) < 0 ||
+        cc_db_exec(db, "DELETE FROM routes WHERE app_guid = ?", CC_P(w->before.guid), NULL, &err) <
             0 ||
-        cc_db_exec(cc->db, "DELETE FROM apps WHERE guid = ?", CC_P(app.guid), NULL, &err) < 0 ||
-        cc_event_add(cc->db, app.guid, user.email, "app.delete", NULL, &err) < 0 ||
-        cc_db_commit(cc->db, &err) < 0) {
-        cc_db_rollback(cc->db);
-        cc_reply_db_error(res, "delete app", &err);
-        goto out;
+        cc_db_exec(db, "DELETE FROM apps WHERE guid = ?", CC_P(w->before.guid), NULL, &err) < 0 ||
+        cc_event_add(db, w->before.guid, j->user.email, "app.delete", NULL, &err) < 0 ||
+        cc_db_commit(db, &err) < 0) {
+        cc_db_rollback(db);
+        cc_job_db_fail(j, "delete app", &err);
+        return;
     }
-    hc_log_info("app deleted", "app", app.name, "guid", app.guid);
-    cc_services_sync(cc, app.guid, app.owner, app.services, NULL, NULL, NULL);
-    cc_orch_app_deleted(cc, &app);
-    cc_reply_empty(res, 200);
-out:
-    cc_app_release(&app);
+    hc_log_info("app deleted", "app", w->before.name, "guid", w->before.guid);
+    app_snapshot(&w->before, &w->app);
+    w->deleted = true;
+    j->status = 200;
+    app_write_committed(j, db, w);
+}
+
+/* PUT /apps/NAME/update (restage), on a worker: the current package is staged again and,
+ * when STARTED, the app restarted. */
+static void app_restage_work(cc_job_t *j, cc_db_t *db)
+{
+    app_write_t *w = j->data;
+    cc_app_t *app = &w->app;
+    hc_err_t err;
+    int r;
+
+    if (cc_job_load_app(j, db, app) < 0)
+        return;
+    app_snapshot(app, &w->before);
+    w->has_before = true;
+    /* Same package, new version: treat it as new bits so running instances are replaced. */
+    free(w->before.package_hash);
+    w->before.package_hash = hc_strdup("");
+    free(app->package_state);
+    app->package_state = hc_strdup("PENDING");
+    free(app->staged_package);
+    app->staged_package = NULL;
+    app->run_count++;
+    cc_app_touch(app);
+    if ((r = cc_db_begin(db, &err)) < 0 || (r = cc_app_update(db, app, &err)) < 0 ||
+        (r = cc_event_add(db, app->guid, j->user.email, "app.restage", NULL, &err)) < 0 ||
+        (r = cc_db_commit(db, &err)) < 0) {
+        cc_db_rollback(db);
+        if (r == -ESTALE)
+            cc_job_fail(j, CC_E_LOCKING, "Optimistic locking failure");
+        else
+            cc_job_db_fail(j, "restage", &err);
+        return;
+    }
+    j->status = 200;
+    app_write_committed(j, db, w);
+}
+
+static void h_app_restage(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+{
+    cc_job_t *j = app_write_job(data, req, res, app_restage_work);
+    cc_job_set_app_name(j, req);
+    cc_job_start(j);
 }
 
 static void h_app_create(const hc_http_request_t *req, hc_http_res_t *res, void *data)
 {
-    cc_job_auth_then(data, req, res, app_create_then);
+    cc_job_start(app_write_job(data, req, res, app_create_work));
 }
 
 static void h_app_delete(const hc_http_request_t *req, hc_http_res_t *res, void *data)
 {
-    cc_job_auth_then(data, req, res, app_delete_then);
+    cc_job_t *j = app_write_job(data, req, res, app_delete_work);
+    cc_job_set_app_name(j, req);
+    cc_job_start(j);
 }
 
 /* GET /apps/NAME/env, on a worker. */
@@ -495,4 +597,5 @@ void cc_api_apps_routes(cc_ctx_t *cc, hc_http_server_t *srv)
     /* PUT /apps/NAME/env takes {"env": [...]}: the same validation as PUT /apps/NAME. */
     hc_http_server_route(srv, "PUT", "/apps/:name/env", h_app_update, cc);
     hc_http_server_route(srv, "GET", "/apps/:name/events", h_events, cc);
+    hc_http_server_route(srv, "PUT", "/apps/:name/update", h_app_restage, cc);
 }

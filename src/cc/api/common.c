@@ -141,21 +141,6 @@ int cc_auth_resolve(const cc_ctx_t *cc, cc_db_t *db, const cc_auth_req_t *a, cc_
     return r < 0 ? CC_E_DATABASE : 0;
 }
 
-int cc_api_auth(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res, cc_user_t *user)
-{
-    cc_auth_req_t a;
-    hc_err_t err;
-    cc_auth_capture(req, &a);
-    int code = cc_auth_resolve(cc, cc->db, &a, user, &err);
-    if (code == CC_E_DATABASE)
-        cc_reply_db_error(res, "authenticate", &err);
-    else if (code == CC_E_USER_NOT_FOUND)
-        cc_reply_error(res, CC_E_USER_NOT_FOUND, "User not found");
-    else if (code != 0)
-        cc_reply_error(res, CC_E_FORBIDDEN, "Operation not permitted");
-    return code == 0 ? 0 : -EACCES;
-}
-
 int cc_api_body_obj(const hc_http_request_t *req, hc_http_res_t *res, json_t **ret)
 {
     hc_err_t err;
@@ -260,33 +245,59 @@ typedef struct cc_work_s {
     cc_ctx_t *cc;
     cc_work_fn work;
     cc_done_fn done;
+    cc_db_work_fn db_work; /* cc_queue_db_work: these instead */
+    cc_db_done_fn db_done;
+    int r;
+    hc_err_t err;
     void *data;
 } cc_work_t;
 
 static void work_cb(uv_work_t *w)
 {
     cc_work_t *cw = HC_CONTAINER_OF(w, cc_work_t, req);
-    cw->work(cw->data);
+    if (!cw->db_work) {
+        cw->work(cw->data);
+        return;
+    }
+    cc_db_t *db = cc_db_pool_acquire(cw->cc->read_pool, &cw->err);
+    cw->r = db ? cw->db_work(cw->cc, db, cw->data, &cw->err) : -EIO;
+    cc_db_pool_release(cw->cc->read_pool, db);
 }
 
 static void after_work_cb(uv_work_t *w, int status)
 {
     cc_work_t *cw = HC_CONTAINER_OF(w, cc_work_t, req);
     cw->cc->pending_work--;
-    cw->done(cw->data, status);
+    if (cw->db_done)
+        cw->db_done(cw->data, status != 0 ? status : cw->r, &cw->err);
+    else
+        cw->done(cw->data, status);
     free(cw);
+}
+
+static void queue(cc_ctx_t *cc, cc_work_t *cw, void *data)
+{
+    cw->cc = cc;
+    cw->data = data;
+    cc->pending_work++;
+    int r = uv_queue_work(cc->loop, &cw->req, work_cb, after_work_cb);
+    hc_assert(r == 0); /* only fails for a NULL work callback */
 }
 
 void cc_queue_work(cc_ctx_t *cc, cc_work_fn work, cc_done_fn done, void *data)
 {
     cc_work_t *cw = hc_calloc(1, sizeof(*cw));
-    cw->cc = cc;
     cw->work = work;
     cw->done = done;
-    cw->data = data;
-    cc->pending_work++;
-    int r = uv_queue_work(cc->loop, &cw->req, work_cb, after_work_cb);
-    hc_assert(r == 0); /* only fails for a NULL work callback */
+    queue(cc, cw, data);
+}
+
+void cc_queue_db_work(cc_ctx_t *cc, cc_db_work_fn work, cc_db_done_fn done, void *data)
+{
+    cc_work_t *cw = hc_calloc(1, sizeof(*cw));
+    cw->db_work = work;
+    cw->db_done = done;
+    queue(cc, cw, data);
 }
 
 int cc_event_add(cc_db_t *db, const char *app_guid, const char *email, const char *action,

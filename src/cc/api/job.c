@@ -17,6 +17,17 @@ cc_job_t *cc_job_new(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *
     return j;
 }
 
+cc_job_t *cc_job_new_data(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res,
+                          cc_job_fn fn, void *data, void (*free_data)(void *data),
+                          bool (*after)(cc_job_t *job, int status))
+{
+    cc_job_t *j = cc_job_new(cc, req, res, fn);
+    j->data = data;
+    j->free_data = free_data;
+    j->after = after;
+    return j;
+}
+
 void cc_job_set_name(cc_job_t *job, const hc_http_request_t *req)
 {
     if (cc_api_param(req, "name", job->name, sizeof(job->name)) < 0)
@@ -44,6 +55,16 @@ void cc_job_db_fail(cc_job_t *job, const char *what, const hc_err_t *err)
     job->code = CC_E_DATABASE;
     job->what = what;
     job->err = *err;
+}
+
+int cc_job_body_obj(cc_job_t *job, json_t **ret)
+{
+    hc_err_t err;
+    if (hc_json_parse_obj(job->body.p, job->body.len, CC_MAX_JSON_BODY, ret, &err) < 0) {
+        cc_job_fail(job, CC_E_BAD_REQUEST, "Bad request: %s", err.msg);
+        return -EINVAL;
+    }
+    return 0;
 }
 
 void cc_job_reply_buf(cc_job_t *job, int status, hc_buf_t *buf)

@@ -57,6 +57,10 @@ struct cc_job_s {
  * body and data, then calls cc_job_start. Loop thread.
  */
 cc_job_t *cc_job_new(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res, cc_job_fn fn);
+/* cc_job_new with the handler's data, its free function and the after hook set. */
+cc_job_t *cc_job_new_data(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res,
+                          cc_job_fn fn, void *data, void (*free_data)(void *data),
+                          bool (*after)(cc_job_t *job, int status));
 /* Copies the NAME path parameter into job->name ("" when it is missing or too long). */
 void cc_job_set_name(cc_job_t *job, const hc_http_request_t *req);
 /* The same for an app's NAME, where a name no app can have also becomes "": it is only "not
@@ -68,6 +72,8 @@ void cc_job_start(cc_job_t *job);
 /* Outcome helpers for fn (worker thread). */
 void cc_job_fail(cc_job_t *job, int code, const char *fmt, ...) HC_PRINTF(3, 4);
 void cc_job_db_fail(cc_job_t *job, const char *what, const hc_err_t *err);
+/* Parses job->body as a JSON object (new reference in *ret); fails the job 400/100 otherwise. */
+int cc_job_body_obj(cc_job_t *job, json_t **ret);
 /* Takes buf's bytes as a JSON reply (500 when the buffer overflowed). */
 void cc_job_reply_buf(cc_job_t *job, int status, hc_buf_t *buf);
 /* Takes json (a new reference, consumed) as the reply. */

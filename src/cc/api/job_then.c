@@ -55,14 +55,10 @@ static bool then_after(cc_job_t *j, int status)
 static cc_job_t *then_job(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res,
                           cc_app_then_fn fn, cc_user_then_fn user_fn)
 {
-    cc_job_t *j = cc_job_new(cc, req, res, then_work);
     then_t *t = hc_calloc(1, sizeof(*t));
     t->fn = fn;
     t->user_fn = user_fn;
-    j->data = t;
-    j->free_data = then_free;
-    j->after = then_after;
-    return j;
+    return cc_job_new_data(cc, req, res, then_work, t, then_free, then_after);
 }
 
 void cc_job_auth_then(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res,

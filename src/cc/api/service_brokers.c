@@ -266,16 +266,6 @@ static void job_free(brk_job_t *j)
 
 #define NOT_ADMIN "Operation not permitted: service brokers are for admins"
 
-/* The caller (authenticated by a worker) is an admin; replies 403/200 otherwise. Loop. */
-static int need_admin(const cc_user_t *user, hc_http_res_t *res)
-{
-    if (!user->admin) {
-        cc_reply_error(res, CC_E_FORBIDDEN, NOT_ADMIN);
-        return -EACCES;
-    }
-    return 0;
-}
-
 /*
  * A catalog for broker guid may not take a label or service id another broker (or the
  * configured one) offers, nor, on an update, drop a service that still has instances.
@@ -415,7 +405,8 @@ static bool store_after(cc_job_t *job, int status)
 
 static void brk_free(void *data)
 {
-    job_free(data);
+    if (data)
+        job_free(data);
 }
 
 static void on_catalog(const hc_http_client_result_t *r, void *ud)
@@ -461,8 +452,8 @@ out:
     job_free(j);
 }
 
-/* Reads the optional/required broker fields of body into j; replies and returns < 0 on error. */
-static int read_fields(const json_t *body, brk_job_t *j, bool required, hc_http_res_t *res)
+/* Reads the optional/required broker fields of body into j; fails job and returns < 0 on error. */
+static int read_fields(const json_t *body, brk_job_t *j, bool required, cc_job_t *job)
 {
     const char *name = NULL, *url = NULL, *user = NULL, *pw = NULL;
     hc_err_t err;
@@ -470,21 +461,21 @@ static int read_fields(const json_t *body, brk_job_t *j, bool required, hc_http_
         hc_json_opt_str(body, "url", NULL, &url, &err) < 0 ||
         hc_json_opt_str_len(body, "username", 1, CC_BROKER_MAX_CRED, NULL, &user, &err) < 0 ||
         hc_json_opt_str_len(body, "password", 0, CC_BROKER_MAX_CRED, NULL, &pw, &err) < 0) {
-        cc_reply_error(res, CC_E_BAD_REQUEST, "Bad request: %s", err.msg);
+        cc_job_fail(job, CC_E_BAD_REQUEST, "Bad request: %s", err.msg);
         return -EINVAL;
     }
     if (required && (!name || !url || !user || !pw)) {
-        cc_reply_error(res, CC_E_BAD_REQUEST, "Bad request: name, url, username and password");
+        cc_job_fail(job, CC_E_BAD_REQUEST, "Bad request: name, url, username and password");
         return -EINVAL;
     }
     if (name && !cc_valid_name(name)) {
-        cc_reply_error(res, CC_E_BAD_REQUEST, "Bad request: name (1..%d of A-Z a-z 0-9 _ -)",
-                       CC_MAX_NAME);
+        cc_job_fail(job, CC_E_BAD_REQUEST, "Bad request: name (1..%d of A-Z a-z 0-9 _ -)",
+                    CC_MAX_NAME);
         return -EINVAL;
     }
     if (url && !cc_broker_url_valid(url)) {
-        cc_reply_error(res, CC_E_BAD_REQUEST,
-                       "Bad request: url must be http://HOST[:PORT][/PATH] or https://...");
+        cc_job_fail(job, CC_E_BAD_REQUEST,
+                    "Bad request: url must be http://HOST[:PORT][/PATH] or https://...");
         return -EINVAL;
     }
     if (name)
@@ -513,90 +504,89 @@ static void fetch_catalog(brk_job_t *j)
     }
 }
 
-static void create_then(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res,
-                        const cc_user_t *user)
-{
-    json_t *body = NULL;
-    if (need_admin(user, res) < 0 || cc_api_body_obj(req, res, &body) < 0)
-        return;
-    brk_job_t *j = hc_calloc(1, sizeof(*j));
-    j->cc = cc;
-    if (read_fields(body, j, true, res) < 0) {
-        job_free(j);
-        goto out;
-    }
-    cc_db_res_t rows = {0};
-    hc_err_t err;
-    if (cc_db_exec(cc->db, "SELECT guid FROM service_brokers WHERE name = ?", CC_P(j->name), &rows,
-                   &err) < 0) {
-        cc_reply_db_error(res, "service broker", &err);
-        job_free(j);
-        goto out;
-    }
-    size_t n = rows.nrows;
-    cc_db_res_release(&rows);
-    if (n) {
-        cc_reply_error(res, CC_E_BAD_REQUEST, "A service broker named `%s` exists", j->name);
-        job_free(j);
-        goto out;
-    }
-    hc_uuid4(j->b.guid);
-    j->res = hc_http_res_ref(res);
-    fetch_catalog(j);
-out:
-    json_decref(body);
-}
-
-/* Loads broker NAME (path parameter) into j; replies 404 and returns < 0 when unknown. */
-static int load_named(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res, brk_job_t *j)
+/* How many brokers are named name on db (-1: the database failed). */
+static int count_named(cc_db_t *db, const char *name, hc_err_t *err)
 {
     cc_db_res_t rows = {0};
-    hc_err_t err;
-    char name[CC_MAX_NAME + 1];
-    if (cc_api_param(req, "name", name, sizeof(name)) < 0 ||
-        cc_db_exec(cc->db, "SELECT guid FROM service_brokers WHERE name = ?", CC_P(name), &rows,
-                   &err) < 0 ||
-        rows.nrows == 0 || cc_broker_get(cc, cc->db, cc_db_cell(&rows, 0, 0), &j->b) < 0) {
-        cc_db_res_release(&rows);
-        cc_reply_error(res, CC_E_NOT_FOUND, "Service broker not found");
-        return -ENOENT;
-    }
+    int r =
+        cc_db_exec(db, "SELECT guid FROM service_brokers WHERE name = ?", CC_P(name), &rows, err);
+    int n = r < 0 ? -1 : (int)rows.nrows;
     cc_db_res_release(&rows);
-    snprintf(j->name, sizeof(j->name), "%s", name);
-    snprintf(j->old_name, sizeof(j->old_name), "%s", name);
-    return 0;
+    return n;
 }
 
-static void update_then(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res,
-                        const cc_user_t *user)
+/*
+ * POST and PUT, on a worker: the admin, the body, and the names (the broker NAME, a new name
+ * not taken) are checked; the catalog is then fetched from the loop (prep_after).
+ */
+static void prep_work(cc_job_t *job, cc_db_t *db)
 {
+    brk_job_t *j = job->data;
     json_t *body = NULL;
-    if (need_admin(user, res) < 0 || cc_api_body_obj(req, res, &body) < 0)
+    hc_err_t err;
+    if (!job->user.admin) {
+        cc_job_fail(job, CC_E_FORBIDDEN, NOT_ADMIN);
         return;
-    brk_job_t *j = hc_calloc(1, sizeof(*j));
-    j->cc = cc;
-    j->update = true;
-    if (load_named(cc, req, res, j) < 0 || read_fields(body, j, false, res) < 0) {
-        job_free(j);
-        goto out;
     }
-    if (strcmp(j->name, j->old_name) != 0) {
+    if (cc_job_body_obj(job, &body) < 0)
+        return;
+    if (j->update) {
+        /* The broker NAME: its guid, then the broker as stored. */
         cc_db_res_t rows = {0};
-        hc_err_t err;
-        int r = cc_db_exec(cc->db, "SELECT guid FROM service_brokers WHERE name = ?", CC_P(j->name),
-                           &rows, &err);
-        size_t n = rows.nrows;
+        int r = job->name[0] ? cc_db_exec(db, "SELECT guid FROM service_brokers WHERE name = ?",
+                                          CC_P(job->name), &rows, &err)
+                             : -ENOENT;
+        if (r < 0 || rows.nrows == 0 ||
+            cc_broker_get(job->cc, db, cc_db_cell(&rows, 0, 0), &j->b) < 0) {
+            cc_db_res_release(&rows);
+            cc_job_fail(job, CC_E_NOT_FOUND, "Service broker not found");
+            goto out;
+        }
         cc_db_res_release(&rows);
-        if (r < 0 || n) {
-            cc_reply_error(res, CC_E_BAD_REQUEST, "A service broker named `%s` exists", j->name);
-            job_free(j);
+        snprintf(j->name, sizeof(j->name), "%s", job->name);
+        snprintf(j->old_name, sizeof(j->old_name), "%s", job->name);
+    }
+    if (read_fields(body, j, !j->update, job) < 0)
+        goto out;
+    if (!j->update || strcmp(j->name, j->old_name) != 0) {
+        int n = count_named(db, j->name, &err);
+        if (n < 0 && !j->update) {
+            cc_job_db_fail(job, "service broker", &err);
+            goto out;
+        }
+        if (n != 0) {
+            cc_job_fail(job, CC_E_BAD_REQUEST, "A service broker named `%s` exists", j->name);
             goto out;
         }
     }
-    j->res = hc_http_res_ref(res);
-    fetch_catalog(j);
+    if (!j->update)
+        hc_uuid4(j->b.guid);
 out:
     json_decref(body);
+}
+
+/* The broker is asked from the loop (the HTTP client); store_work stores what it answers. */
+static bool prep_after(cc_job_t *job, int status)
+{
+    brk_job_t *j = job->data;
+    if (status != 0 || job->code != 0 || hc_http_res_cancelled(job->res))
+        return false;
+    job->data = NULL; /* fetch_catalog owns it now */
+    j->res = hc_http_res_ref(job->res);
+    fetch_catalog(j);
+    return true;
+}
+
+static void start_prep(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res, bool update)
+{
+    brk_job_t *j = hc_calloc(1, sizeof(*j));
+    j->cc = cc;
+    j->update = update;
+    cc_job_t *job = cc_job_new_data(cc, req, res, prep_work, j, brk_free, prep_after);
+    job->body = req->body;
+    if (update)
+        cc_job_set_name(job, req);
+    cc_job_start(job);
 }
 
 static void delete_work(cc_job_t *job, cc_db_t *db)
@@ -709,15 +699,15 @@ static void h_delete(const hc_http_request_t *req, hc_http_res_t *res, void *dat
     cc_job_start(j);
 }
 
-/* The admin is checked on a worker; the broker is asked from the loop. */
+/* The admin, the body and the names are checked on a worker; the broker is asked from the loop. */
 static void h_create(const hc_http_request_t *req, hc_http_res_t *res, void *data)
 {
-    cc_job_auth_then(data, req, res, create_then);
+    start_prep(data, req, res, false);
 }
 
 static void h_update(const hc_http_request_t *req, hc_http_res_t *res, void *data)
 {
-    cc_job_auth_then(data, req, res, update_then);
+    start_prep(data, req, res, true);
 }
 
 void cc_api_service_brokers_routes(cc_ctx_t *cc, hc_http_server_t *srv)

@@ -61,8 +61,9 @@ int cc_service_bound_apps(cc_db_t *db, const char *owner, const char *name, char
  * One VCAP_SERVICES entry for the app's binding of owner's instance `name`: name, label,
  * tags, credentials (the binding's, else the instance's), plus plan for brokered services and
  * syslog_drain_url for user-provided ones. New reference, or NULL when there is no instance.
+ * Any thread, with a connection only it uses.
  */
-json_t *cc_service_vcap(cc_ctx_t *cc, const char *app_guid, const char *owner, const char *name);
+json_t *cc_service_vcap(cc_db_t *db, const char *app_guid, const char *owner, const char *name);
 
 void cc_api_service_brokers_routes(cc_ctx_t *cc, hc_http_server_t *srv);
 void cc_api_user_provided_routes(cc_ctx_t *cc, hc_http_server_t *srv);

@@ -46,18 +46,6 @@ static void job_free(svc_job_t *j)
     free(j);
 }
 
-/* Starts a request to the broker with this guid (NULL or "": the configured one). */
-static int broker_request(cc_ctx_t *cc, const char *broker, const char *method, const char *path,
-                          const json_t *body, hc_http_client_cb cb, void *ud)
-{
-    cc_broker_t b;
-    int r = cc_broker_get(cc, cc->db, broker, &b);
-    if (r == 0)
-        r = cc_broker_request(cc, &b, method, path, body, cb, ud);
-    cc_broker_release(&b);
-    return r;
-}
-
 /* The cached catalog as the v1 offerings list. */
 static json_t *offerings_json(cc_db_t *db)
 {
@@ -184,7 +172,12 @@ static void offerings_then(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_r
     svc_job_t *j = hc_calloc(1, sizeof(*j));
     j->cc = cc;
     j->res = hc_http_res_ref(res);
-    if (broker_request(cc, NULL, "GET", "/v2/catalog", NULL, on_catalog, j) < 0) {
+    cc_broker_t b;
+    int r = cc_broker_get(cc, NULL, NULL, &b); /* the configured broker: no database */
+    if (r == 0)
+        r = cc_broker_request(cc, &b, "GET", "/v2/catalog", NULL, on_catalog, j);
+    cc_broker_release(&b);
+    if (r < 0) {
         hc_http_client_result_t none = {.error = "no broker"};
         on_catalog(&none, j);
     }
@@ -576,7 +569,113 @@ static void h_delete(const hc_http_request_t *req, hc_http_res_t *res, void *dat
     cc_job_start(j);
 }
 
-/* The bindings one cc_services_sync waits for; the last one to end calls done. */
+/* One broker request of a services sync: a binding to create or one to remove. */
+typedef struct sync_op_s {
+    bool bind;
+    char guid[HC_UUID_STR_LEN + 1]; /* the binding */
+    char instance[HC_UUID_STR_LEN + 1];
+    offer_t of;
+    cc_broker_t broker;
+    int broker_r;
+} sync_op_t;
+
+struct cc_sync_s {
+    char app[HC_UUID_STR_LEN + 1];
+    size_t n, cap;
+    sync_op_t *ops;
+};
+
+static sync_op_t *sync_add(cc_sync_t *s)
+{
+    if (s->n == s->cap) {
+        s->cap = s->cap ? 2 * s->cap : 4;
+        s->ops = hc_realloc(s->ops, s->cap * sizeof(*s->ops));
+    }
+    sync_op_t *op = &s->ops[s->n++];
+    memset(op, 0, sizeof(*op));
+    return op;
+}
+
+void cc_services_sync_free(cc_sync_t *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->n; i++) {
+        free(s->ops[i].of.tags);
+        cc_broker_release(&s->ops[i].broker);
+    }
+    free(s->ops);
+    free(s);
+}
+
+static bool list_has(const json_t *list, const char *name)
+{
+    json_t *v;
+    size_t i;
+    json_array_foreach(list, i, v) if (json_is_string(v) &&
+                                       strcmp(json_string_value(v), name) == 0) return true;
+    return false;
+}
+
+cc_sync_t *cc_services_sync_prepare(cc_ctx_t *cc, cc_db_t *db, const char *app_guid,
+                                    const char *owner, const json_t *before, const json_t *after)
+{
+    json_t *v;
+    size_t i;
+    hc_err_t err;
+    cc_sync_t *s = hc_calloc(1, sizeof(*s));
+    snprintf(s->app, sizeof(s->app), "%s", app_guid);
+    json_array_foreach(after, i, v)
+    {
+        const char *name = json_string_value(v);
+        cc_db_res_t rows = {0};
+        if (!name || list_has(before, name) ||
+            cc_db_exec(
+                db, "SELECT guid, label, plan FROM service_instances WHERE owner = ? AND name = ?",
+                CC_P(owner, name), &rows, &err) < 0 ||
+            rows.nrows == 0 || strcmp(cc_db_cell(&rows, 0, 1), CC_LABEL_USER_PROVIDED) == 0) {
+            cc_db_res_release(&rows);
+            continue; /* user-provided: its credentials are the instance's, no broker */
+        }
+        sync_op_t *op = sync_add(s);
+        op->bind = true;
+        hc_uuid4(op->guid);
+        snprintf(op->instance, sizeof(op->instance), "%s", cc_db_cell(&rows, 0, 0));
+        find_plan(db, cc_db_cell(&rows, 0, 1), cc_db_cell(&rows, 0, 2), &op->of);
+        op->broker_r = cc_broker_get(cc, db, op->of.broker, &op->broker);
+        cc_db_res_release(&rows);
+    }
+    json_array_foreach(before, i, v)
+    {
+        const char *name = json_string_value(v);
+        cc_db_res_t rows = {0};
+        if (!name || (after && list_has(after, name)) ||
+            cc_db_exec(db,
+                       "SELECT b.guid, s.guid, s.label, s.plan FROM service_bindings b"
+                       " JOIN service_instances s ON s.guid = b.instance_guid"
+                       " WHERE b.app_guid = ? AND s.owner = ? AND s.name = ?",
+                       CC_P(app_guid, owner, name), &rows, &err) < 0 ||
+            rows.nrows == 0) {
+            cc_db_res_release(&rows);
+            continue;
+        }
+        /* The database first, then the broker (from the loop). */
+        if (cc_db_exec(db, "DELETE FROM service_bindings WHERE guid = ?",
+                       CC_P(cc_db_cell(&rows, 0, 0)), NULL, &err) < 0) {
+            cc_db_res_release(&rows);
+            continue;
+        }
+        sync_op_t *op = sync_add(s);
+        snprintf(op->guid, sizeof(op->guid), "%s", cc_db_cell(&rows, 0, 0));
+        snprintf(op->instance, sizeof(op->instance), "%s", cc_db_cell(&rows, 0, 1));
+        find_plan(db, cc_db_cell(&rows, 0, 2), cc_db_cell(&rows, 0, 3), &op->of);
+        op->broker_r = cc_broker_get(cc, db, op->of.broker, &op->broker);
+        cc_db_res_release(&rows);
+    }
+    return s;
+}
+
+/* The bindings one cc_services_sync_run waits for; the last one to end calls done. */
 typedef struct bind_wait_s {
     cc_ctx_t *cc;
     unsigned pending;
@@ -599,34 +698,54 @@ typedef struct bind_job_s {
     char guid[HC_UUID_STR_LEN + 1];
     char app[HC_UUID_STR_LEN + 1];
     char instance[HC_UUID_STR_LEN + 1];
+    char *cred; /* JSON object text from the broker, or NULL */
 } bind_job_t;
+
+static void bind_job_free(bind_job_t *j)
+{
+    free(j->cred);
+    free(j);
+}
+
+/* The binding's credentials stored on a worker, before the wait is released. */
+static int bind_store_work(cc_ctx_t *cc, cc_db_t *db, void *data, hc_err_t *err)
+{
+    (void)cc;
+    bind_job_t *j = data;
+    char now[24];
+    snprintf(now, sizeof(now), "%lld", (long long)hc_wall_s());
+    return cc_db_exec(db,
+                      "INSERT INTO service_bindings (guid, app_guid, instance_guid, credentials,"
+                      " created) VALUES (?, ?, ?, ?, ?) ON CONFLICT (app_guid, instance_guid) DO"
+                      " UPDATE SET credentials = excluded.credentials",
+                      CC_P(j->guid, j->app, j->instance, j->cred, now), NULL, err);
+}
+
+static void bind_store_done(void *data, int r, const hc_err_t *err)
+{
+    bind_job_t *j = data;
+    if (r < 0)
+        hc_log_error("storing a binding failed", "err", r == UV_ECANCELED ? "cancelled" : err->msg);
+    bind_wait_release(j->wait);
+    bind_job_free(j);
+}
 
 static void on_bound(const hc_http_client_result_t *r, void *ud)
 {
     bind_job_t *j = ud;
     json_t *body = NULL;
     hc_err_t err;
-    char now[24];
     if (r->error || (r->status != 200 && r->status != 201)) {
         hc_log_warn("broker refused the binding", "app", j->app, "instance", j->instance);
         bind_wait_release(j->wait);
-        free(j);
+        bind_job_free(j);
         return;
     }
     hc_json_parse_obj(r->body, r->body_len, CC_BROKER_MAX_RESPONSE, &body, &err);
     json_t *cred = json_object_get(body, "credentials");
-    char *cred_s = json_is_object(cred) ? json_dumps(cred, JSON_COMPACT) : NULL;
-    snprintf(now, sizeof(now), "%lld", (long long)hc_wall_s());
-    if (cc_db_exec(j->cc->db,
-                   "INSERT INTO service_bindings (guid, app_guid, instance_guid, credentials,"
-                   " created) VALUES (?, ?, ?, ?, ?) ON CONFLICT (app_guid, instance_guid) DO"
-                   " UPDATE SET credentials = excluded.credentials",
-                   CC_P(j->guid, j->app, j->instance, cred_s, now), NULL, &err) < 0)
-        hc_log_error("storing a binding failed", "err", err.msg);
-    free(cred_s);
+    j->cred = json_is_object(cred) ? json_dumps(cred, JSON_COMPACT) : NULL;
     json_decref(body);
-    bind_wait_release(j->wait);
-    free(j);
+    cc_queue_db_work(j->cc, bind_store_work, bind_store_done, j);
 }
 
 static void on_unbound(const hc_http_client_result_t *r, void *ud)
@@ -634,100 +753,50 @@ static void on_unbound(const hc_http_client_result_t *r, void *ud)
     bind_job_t *j = ud;
     if (r->error || (r->status >= 300 && r->status != 410))
         hc_log_warn("broker did not unbind, it will find the orphan", "binding", j->guid);
-    free(j);
+    bind_job_free(j);
 }
 
-static bool list_has(const json_t *list, const char *name)
+void cc_services_sync_run(cc_ctx_t *cc, cc_sync_t *s, cc_services_synced_fn done, void *ud)
 {
-    json_t *v;
-    size_t i;
-    json_array_foreach(list, i, v) if (json_is_string(v) &&
-                                       strcmp(json_string_value(v), name) == 0) return true;
-    return false;
-}
-
-void cc_services_sync(cc_ctx_t *cc, const char *app_guid, const char *owner, const json_t *before,
-                      const json_t *after, cc_services_synced_fn done, void *ud)
-{
-    json_t *v;
-    size_t i;
-    hc_err_t err;
     bind_wait_t *wait = hc_calloc(1, sizeof(*wait));
     wait->cc = cc;
     wait->pending = 1; /* this call's own hold, released at its end */
     wait->done = done;
     wait->ud = ud;
-    json_array_foreach(after, i, v)
-    {
-        const char *name = json_string_value(v);
-        cc_db_res_t rows = {0};
-        offer_t of;
-        if (!name || list_has(before, name) ||
-            cc_db_exec(
-                cc->db,
-                "SELECT guid, label, plan FROM service_instances WHERE owner = ? AND name = ?",
-                CC_P(owner, name), &rows, &err) < 0 ||
-            rows.nrows == 0 || strcmp(cc_db_cell(&rows, 0, 1), CC_LABEL_USER_PROVIDED) == 0) {
-            cc_db_res_release(&rows);
-            continue; /* user-provided: its credentials are the instance's, no broker */
-        }
-        find_plan(cc->db, cc_db_cell(&rows, 0, 1), cc_db_cell(&rows, 0, 2), &of);
+    for (size_t i = 0; s && i < s->n; i++) {
+        sync_op_t *op = &s->ops[i];
         bind_job_t *j = hc_calloc(1, sizeof(*j));
         j->cc = cc;
-        j->wait = wait;
-        hc_uuid4(j->guid);
-        snprintf(j->app, sizeof(j->app), "%s", app_guid);
-        snprintf(j->instance, sizeof(j->instance), "%s", cc_db_cell(&rows, 0, 0));
-        cc_db_res_release(&rows);
-        json_t *body =
-            json_pack("{s:s, s:s, s:s, s:{s:s}}", "service_id", of.svc_id, "plan_id", of.plan_id,
-                      "app_guid", app_guid, "bind_resource", "app_guid", app_guid);
-        char *path =
-            hc_asprintf("/v2/service_instances/%s/service_bindings/%s", j->instance, j->guid);
-        wait->pending++;
-        if (broker_request(cc, of.broker, "PUT", path, body, on_bound, j) < 0) {
-            wait->pending--;
-            free(j);
+        snprintf(j->guid, sizeof(j->guid), "%s", op->guid);
+        snprintf(j->app, sizeof(j->app), "%s", s->app);
+        snprintf(j->instance, sizeof(j->instance), "%s", op->instance);
+        int r = op->broker_r;
+        if (op->bind) {
+            json_t *body =
+                json_pack("{s:s, s:s, s:s, s:{s:s}}", "service_id", op->of.svc_id, "plan_id",
+                          op->of.plan_id, "app_guid", s->app, "bind_resource", "app_guid", s->app);
+            char *path =
+                hc_asprintf("/v2/service_instances/%s/service_bindings/%s", j->instance, j->guid);
+            j->wait = wait;
+            wait->pending++;
+            if (r == 0)
+                r = cc_broker_request(cc, &op->broker, "PUT", path, body, on_bound, j);
+            if (r < 0)
+                wait->pending--;
+            free(path);
+            json_decref(body);
+        } else {
+            char *path = hc_asprintf("/v2/service_instances/%s/service_bindings/%s?service_id=%s"
+                                     "&plan_id=%s",
+                                     j->instance, j->guid, op->of.svc_id, op->of.plan_id);
+            if (r == 0)
+                r = cc_broker_request(cc, &op->broker, "DELETE", path, NULL, on_unbound, j);
+            free(path);
         }
-        free(path);
-        free(of.tags);
-        json_decref(body);
+        if (r < 0)
+            bind_job_free(j);
     }
-    json_array_foreach(before, i, v)
-    {
-        const char *name = json_string_value(v);
-        cc_db_res_t rows = {0};
-        if (!name || (after && list_has(after, name)) ||
-            cc_db_exec(cc->db,
-                       "SELECT b.guid, s.guid, s.label, s.plan FROM service_bindings b"
-                       " JOIN service_instances s ON s.guid = b.instance_guid"
-                       " WHERE b.app_guid = ? AND s.owner = ? AND s.name = ?",
-                       CC_P(app_guid, owner, name), &rows, &err) < 0 ||
-            rows.nrows == 0) {
-            cc_db_res_release(&rows);
-            continue;
-        }
-        bind_job_t *j = hc_calloc(1, sizeof(*j));
-        j->cc = cc;
-        snprintf(j->guid, sizeof(j->guid), "%s", cc_db_cell(&rows, 0, 0));
-        snprintf(j->instance, sizeof(j->instance), "%s", cc_db_cell(&rows, 0, 1));
-        offer_t of;
-        find_plan(cc->db, cc_db_cell(&rows, 0, 2), cc_db_cell(&rows, 0, 3), &of);
-        cc_db_res_release(&rows);
-        if (cc_db_exec(cc->db, "DELETE FROM service_bindings WHERE guid = ?", CC_P(j->guid), NULL,
-                       &err) < 0) {
-            free(j);
-            free(of.tags);
-            continue;
-        }
-        char *path = hc_asprintf("/v2/service_instances/%s/service_bindings/%s?service_id=%s"
-                                 "&plan_id=%s",
-                                 j->instance, j->guid, of.svc_id, of.plan_id);
-        if (broker_request(cc, of.broker, "DELETE", path, NULL, on_unbound, j) < 0)
-            free(j);
-        free(path);
-        free(of.tags);
-    }
+    cc_services_sync_free(s);
     bind_wait_release(wait);
 }
 

@@ -2,8 +2,8 @@
  * The DEA side of staging: GET /staging/packages/GUID/SHA1/TOKEN (the package to stage),
  * POST|PUT /staging/droplets/GUID/SHA1/TOKEN (the droplet built from package SHA1), both
  * with a short-lived signed token from the staging request; GET /staged_droplets/GUID/SHA1
- * (v1: the droplet's SHA-1 is the capability). For users: GET /apps/NAME/staging_log and
- * PUT /apps/NAME/update (restage).
+ * (v1: the droplet's SHA-1 is the capability). For users: GET /apps/NAME/staging_log
+ * (PUT /apps/NAME/update, the restage, is in api/apps.c with the other app writes).
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -221,51 +221,6 @@ static void h_staging_log(const hc_http_request_t *req, hc_http_res_t *res, void
     cc_job_app_then(data, req, res, staging_log_then);
 }
 
-/* Restage: the current package is staged again and, when STARTED, the app restarted. */
-static void restage_then(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res,
-                         const cc_user_t *userp)
-{
-    cc_user_t user = *userp;
-    cc_app_t app = {0}, before = {0};
-    hc_err_t err;
-    if (cc_api_load_app(cc, req, res, &user, &app) < 0)
-        return;
-    if (cc_app_load_guid(cc->db, app.guid, &before, &err) < 0) {
-        cc_reply_db_error(res, "restage", &err);
-        goto out;
-    }
-    free(app.package_state);
-    app.package_state = hc_strdup("PENDING");
-    free(app.staged_package);
-    app.staged_package = NULL;
-    app.run_count++;
-    cc_app_touch(&app);
-    if (cc_db_begin(cc->db, &err) < 0 || cc_app_update(cc->db, &app, &err) < 0 ||
-        cc_event_add(cc->db, app.guid, user.email, "app.restage", NULL, &err) < 0 ||
-        cc_db_commit(cc->db, &err) < 0) {
-        cc_db_rollback(cc->db);
-        if (err.code == -ESTALE)
-            cc_reply_error(res, CC_E_LOCKING, "Optimistic locking failure");
-        else
-            cc_reply_db_error(res, "restage", &err);
-        goto out;
-    }
-    /* Same package, new version: treat it as new bits so running instances are replaced. */
-    free(before.package_hash);
-    before.package_hash = hc_strdup("");
-    cc_orch_app_changed(cc, &before, &app);
-    cc_reply_empty(res, 200);
-out:
-    cc_app_release(&app);
-    cc_app_release(&before);
-}
-
-/* The caller is authenticated on a worker; the app is read and written from the loop. */
-static void h_restage(const hc_http_request_t *req, hc_http_res_t *res, void *data)
-{
-    cc_job_auth_then(data, req, res, restage_then);
-}
-
 void cc_api_staging_routes(cc_ctx_t *cc, hc_http_server_t *srv)
 {
     hc_http_server_route(srv, "GET", "/staging/packages/:guid/:sha1/:token", h_package, cc);
@@ -273,5 +228,4 @@ void cc_api_staging_routes(cc_ctx_t *cc, hc_http_server_t *srv)
     hc_http_server_route(srv, "PUT", "/staging/droplets/:guid/:sha1/:token", h_droplet_upload, cc);
     hc_http_server_route(srv, "GET", "/staged_droplets/:guid/:sha1", h_staged_droplet, cc);
     hc_http_server_route(srv, "GET", "/apps/:name/staging_log", h_staging_log, cc);
-    hc_http_server_route(srv, "PUT", "/apps/:name/update", h_restage, cc);
 }

@@ -305,6 +305,7 @@ static void store_package(upload_job_t *j)
         if (r < 0 || cc_event_add(db, app->guid, j->email, "app.upload", j->sha1, &j->err) < 0 ||
             cc_db_commit(db, &j->err) < 0)
             goto dbfail;
+        cc_app_load_vcap(db, app); /* for the start messages orchestration sends */
         j->code = 0;
         goto out;
     }

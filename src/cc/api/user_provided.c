@@ -55,7 +55,7 @@ int cc_service_bound_apps(cc_db_t *db, const char *owner, const char *name, char
     return n;
 }
 
-json_t *cc_service_vcap(cc_ctx_t *cc, const char *app_guid, const char *owner, const char *name)
+json_t *cc_service_vcap(cc_db_t *db, const char *app_guid, const char *owner, const char *name)
 {
     cc_db_res_t res = {0};
     hc_err_t err;
@@ -63,7 +63,7 @@ json_t *cc_service_vcap(cc_ctx_t *cc, const char *app_guid, const char *owner, c
     /* The binding's credentials (from the broker) win over the instance's. A brokered
      * instance whose binding the broker has not answered yet is left out (an app must not
      * start with empty credentials; it is restarted once the binding is stored). */
-    if (cc_db_exec(cc->db,
+    if (cc_db_exec(db,
                    "SELECT s.name, s.label, s.plan, COALESCE(b.credentials, s.credentials),"
                    " s.tags, s.syslog_drain_url, b.guid FROM service_instances s"
                    " LEFT JOIN service_bindings b ON b.instance_guid = s.guid AND b.app_guid = ?"
@@ -181,17 +181,6 @@ static int read_fields(const json_t *body, ups_fields_t *f, char *msg, size_t si
     return 0;
 }
 
-/* The job's request body as a JSON object; fails the job 400/100 otherwise. Worker. */
-static int body_obj(cc_job_t *j, json_t **ret)
-{
-    hc_err_t err;
-    if (hc_json_parse_obj(j->body.p, j->body.len, CC_MAX_JSON_BODY, ret, &err) < 0) {
-        cc_job_fail(j, CC_E_BAD_REQUEST, "Bad request: %s", err.msg);
-        return -EINVAL;
-    }
-    return 0;
-}
-
 /* POST /user_provided_services, on a worker. */
 static void create_work(cc_job_t *j, cc_db_t *db)
 {
@@ -204,7 +193,7 @@ static void create_work(cc_job_t *j, cc_db_t *db)
     char msg[256], guid[HC_UUID_STR_LEN + 1], now[24];
     hc_err_t err;
 
-    if (body_obj(j, &body) < 0)
+    if (cc_job_body_obj(j, &body) < 0)
         return;
     if (hc_json_get_str(body, "name", &name, &err) < 0 || !cc_valid_name(name)) {
         cc_job_fail(j, CC_E_BAD_REQUEST, "Bad request: name (1..%d of A-Z a-z 0-9 _ -)",
@@ -308,7 +297,7 @@ static void update_work(cc_job_t *j, cc_db_t *db)
     const char *name = j->name;
     char msg[256];
     hc_err_t err;
-    if (body_obj(j, &body) < 0)
+    if (cc_job_body_obj(j, &body) < 0)
         return;
     if (load_ups(j, db, name, &rows) < 0)
         goto out;

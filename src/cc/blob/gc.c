@@ -16,7 +16,6 @@ typedef struct sweep_s {
     size_t n;
     int64_t now, grace_s;
     cc_blob_gc_stats_t *stats;
-    hc_err_t *err;
 } sweep_t;
 
 static int cmp_key(const void *a, const void *b)
@@ -47,8 +46,7 @@ int cc_blob_gc_sweep(cc_blob_t *b, char *const *keep, size_t n, int64_t now, int
 {
     if (!b->ops->list)
         return 0;
-    sweep_t s = {
-        .b = b, .keep = keep, .n = n, .now = now, .grace_s = grace_s, .stats = stats, .err = err};
+    sweep_t s = {.b = b, .keep = keep, .n = n, .now = now, .grace_s = grace_s, .stats = stats};
     static const char *const kinds[] = {"pkg", "drop"};
     for (size_t k = 0; k < sizeof(kinds) / sizeof(*kinds); k++) {
         int r = b->ops->list(b->self, kinds[k], on_blob, &s, err);
@@ -61,11 +59,8 @@ int cc_blob_gc_sweep(cc_blob_t *b, char *const *keep, size_t n, int64_t now, int
 typedef struct gc_s {
     cc_ctx_t *cc;
     uv_timer_t timer;
-    bool running, closed; /* freed once its timer closed and no run is in flight */
-    /* the last run's outcome: written by the worker, read by gc_done */
-    cc_blob_gc_stats_t stats;
-    hc_err_t err;
-    int rc;
+    bool running, closed;     /* freed once its timer closed and no run is in flight */
+    cc_blob_gc_stats_t stats; /* the last run's, written by the worker, read by gc_done */
 } gc_t;
 
 /* The keys the apps use ("pkg/<sha1>", "drop/<sha1>"), sorted; *n of them (malloc'd). */
@@ -91,23 +86,20 @@ static int used_keys(cc_db_t *db, char ***ret, size_t *n, hc_err_t *err)
     return 0;
 }
 
-static void gc_work(void *data)
+static int gc_work(cc_ctx_t *cc, cc_db_t *db, void *data, hc_err_t *err)
 {
     gc_t *g = data;
-    cc_ctx_t *cc = g->cc;
     char **keys = NULL;
     size_t n = 0;
     g->stats = (cc_blob_gc_stats_t){0};
-    hc_err_clear(&g->err);
-    cc_db_t *db = cc_db_pool_acquire(cc->read_pool, &g->err);
-    g->rc = db ? used_keys(db, &keys, &n, &g->err) : -EIO;
-    cc_db_pool_release(cc->read_pool, db);
-    if (g->rc == 0)
-        g->rc = cc_blob_gc_sweep(cc->blob, keys, n, (int64_t)time(NULL),
-                                 (int64_t)(cc->conf->blob_gc_grace_ms / 1000), &g->stats, &g->err);
+    int r = used_keys(db, &keys, &n, err);
+    if (r == 0)
+        r = cc_blob_gc_sweep(cc->blob, keys, n, (int64_t)time(NULL),
+                             (int64_t)(cc->conf->blob_gc_grace_ms / 1000), &g->stats, err);
     for (size_t i = 0; i < n; i++)
         free(keys[i]);
     free(keys);
+    return r;
 }
 
 static void gc_closed(uv_handle_t *h)
@@ -118,13 +110,13 @@ static void gc_closed(uv_handle_t *h)
         free(g);
 }
 
-static void gc_done(void *data, int status)
+static void gc_done(void *data, int r, const hc_err_t *err)
 {
     gc_t *g = data;
     g->running = false;
-    if (status == 0 && g->rc < 0)
-        hc_log_warn("blob gc failed", "err", g->err.msg);
-    else if (status == 0 && g->stats.removed) {
+    if (r < 0 && r != UV_ECANCELED)
+        hc_log_warn("blob gc failed", "err", err->msg);
+    else if (r == 0 && g->stats.removed) {
         char removed[32], bytes[32], kept[32];
         snprintf(removed, sizeof(removed), "%zu", g->stats.removed);
         snprintf(bytes, sizeof(bytes), "%llu", (unsigned long long)g->stats.removed_bytes);
@@ -138,10 +130,10 @@ static void gc_done(void *data, int status)
 static void gc_tick(uv_timer_t *t)
 {
     gc_t *g = HC_CONTAINER_OF(t, gc_t, timer);
-    if (g->running || !g->cc->read_pool)
+    if (g->running)
         return;
     g->running = true;
-    cc_queue_work(g->cc, gc_work, gc_done, g);
+    cc_queue_db_work(g->cc, gc_work, gc_done, g);
 }
 
 void cc_blob_gc_start(cc_ctx_t *cc)
