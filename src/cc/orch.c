@@ -611,17 +611,14 @@ void cc_orch_app_changed(cc_ctx_t *cc, const cc_app_t *before, const cc_app_t *a
     } else if (was && is) {
         char version[128];
         cc_app_version(after, version, sizeof(version));
-        if (new_bits) {
-            /* A push: the old instances serve while the new bits stage, and go once the new
-             * droplet's instances run (rollout.h). */
+        if (new_bits || !json_equal(before->services, after->services) ||
+            !json_equal(before->env, after->env)) {
+            /* New bits, services or environment: a new version (run_count) starts next to the
+             * old one, staged first when it needs a droplet; the old instances serve until
+             * the new ones run (rollout.h). */
             run_app(cc, after, 0, after->instances);
             if (is_staged(after))
                 cc_rollout_begin(cc, after);
-        } else if (!json_equal(before->services, after->services) ||
-                   !json_equal(before->env, after->env)) {
-            /* Restart with the new environment: stop the old version, start anew. */
-            stop_msg(cc, after, NULL, -1, -1);
-            run_app(cc, after, 0, after->instances);
         } else if (after->instances > before->instances) {
             run_app(cc, after, before->instances, after->instances);
         } else if (after->instances < before->instances) {

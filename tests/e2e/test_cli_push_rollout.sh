@@ -7,7 +7,8 @@
 # old instances are stopped once the new ones run, their routes taken away first. Afterwards
 # only v2 answers and exactly the 2 new containers are left. A push whose staging fails
 # (no buildpack detects the folder) is reported as failed and leaves v2 serving, again
-# without a failed request.
+# without a failed request. Before that, a new environment variable rolls out the same way:
+# new containers replace the old ones and no request fails.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/cli_lib.sh"
@@ -85,6 +86,20 @@ verdict 1
 [ "$(tail -n 1 "$T/hammer.log")" = "200 v2" ] || fail "the last answer is not v2: $(tail -n 1 "$T/hammer.log")"
 echo "ok - pushed v2: $lines requests, none failed ($v1 x v1, then v2); 2 containers left"
 
+# A new environment: a new version of the same droplet replaces the 2 containers.
+old=$("${WARDEN[@]}" list 2>/dev/null | sort)
+from=$(wc -l <"$T/hammer.log")
+ok set-env "$APP" GREETING rolled
+for _ in $(seq 1 150); do
+    now=$("${WARDEN[@]}" list 2>/dev/null | sort)
+    [ "$(grep -c . <<<"$now")" = 2 ] && [ -z "$(comm -12 <(echo "$old") <(echo "$now"))" ] && break
+    sleep 0.2
+done
+[ "$(grep -c . <<<"$now")" = 2 ] && [ -z "$(comm -12 <(echo "$old") <(echo "$now"))" ] ||
+    fail "after set-env: containers $(echo $now), before $(echo $old)"
+sleep 1
+verdict "$from"
+echo "ok - set-env: 2 new containers replaced the old ones, no request failed"
 # A staging that fails leaves v2 serving.
 mkdir -p "$T/broken"
 echo "no buildpack detects this" >"$T/broken/notes.txt"
@@ -97,6 +112,7 @@ verdict "$from"
 n=$("${WARDEN[@]}" list 2>/dev/null | grep -c . || true)
 [ "$n" = 2 ] || fail "containers after the failed staging: $n, want 2"
 echo "ok - a failed staging: reported, v2 kept serving, no request failed"
+
 touch "$T/stop"
 wait "$HAMMER"
 HAMMER=""

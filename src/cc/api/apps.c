@@ -405,8 +405,12 @@ static void app_update_work(cc_job_t *j, cc_db_t *db)
         job_app_err(j, &e, &err);
         goto out;
     }
-    /* Every start is a new version, so DEAs and the HM can tell old instances from new. */
-    if (strcmp(before->state, "STARTED") != 0 && strcmp(app->state, "STARTED") == 0)
+    /* Every start is a new version, so DEAs and the HM can tell old instances from new; so
+     * is a running app's restart with a new environment or new services (rollout.h). */
+    bool was = strcmp(before->state, "STARTED") == 0, is = strcmp(app->state, "STARTED") == 0;
+    if ((!was && is) ||
+        (was && is &&
+         (!json_equal(before->env, app->env) || !json_equal(before->services, app->services))))
         app->run_count++;
     /* A changed service list needs a new droplet (VCAP_SERVICES changes). */
     if (!json_equal(before->services, app->services)) {

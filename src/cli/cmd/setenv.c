@@ -50,7 +50,9 @@ static int edit(cli_t *cli, const char *app, const char *name, const char *value
     } else {
         printf(value ? "Set %s on %s\n" : "Removed %s from %s\n", name, app);
         if (state && strcmp(state, "STARTED") == 0)
-            printf("Restart %s to use it: `hearth restart %s`\n", app, app);
+            printf("%s's instances are replaced by ones with the new environment, one version"
+                   " next to the other (no downtime)\n",
+                   app);
     }
     json_decref(body);
     json_decref(cur);
