@@ -244,13 +244,13 @@ static int local_list(void *self, const char *kind,
     while (r == 0 && (e0 = readdir(d0))) {
         if (strlen(e0->d_name) != 2 || e0->d_name[0] == '.')
             continue;
-        snprintf(dirs[1], sizeof(dirs[1]), "%.4000s/%s", dirs[0], e0->d_name);
+        snprintf(dirs[1], sizeof(dirs[1]), "%.4000s/%.2s", dirs[0], e0->d_name);
         if (!(d1 = opendir(dirs[1])))
             continue;
         while (r == 0 && (e1 = readdir(d1))) {
             if (strlen(e1->d_name) != 2 || e1->d_name[0] == '.')
                 continue;
-            snprintf(dirs[2], sizeof(dirs[2]), "%.4000s/%s", dirs[1], e1->d_name);
+            snprintf(dirs[2], sizeof(dirs[2]), "%.4000s/%.2s", dirs[1], e1->d_name);
             if (!(d2 = opendir(dirs[2])))
                 continue;
             while (r == 0 && (e2 = readdir(d2))) {
