@@ -38,7 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     app.env = hc_json_arr();
     app.services = hc_json_arr();
     cc_app_err_t e = {0};
-    if (cc_app_apply_body(&ctx, body, &app, &e) == 0) {
+    if (cc_app_apply_body(&ctx, ctx.db, body, &app, &e) == 0) {
         json_t *out = cc_app_to_json(&app, -1);
         if (!out || json_array_size(app.uris) > 4)
             __builtin_trap();
