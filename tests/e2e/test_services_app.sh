@@ -68,6 +68,7 @@ for _ in $(seq 1 900); do
         [ "$(jq -r '.redis[0].credentials.password // ""' <<<"$ENV")" != "" ] && break
     sleep 0.2
 done
+cloud_settled 1 # the instance from before the bind is gone (a change rolls out)
 R=$(jq -c '.redis[0]' <<<"$ENV")
 [ "$(jq -r .label <<<"$R")" = redis ] || fail "VCAP_SERVICES: $ENV"
 [ "$(jq -r .plan <<<"$R")" = small ] || fail "plan: $R"
@@ -131,6 +132,7 @@ for _ in $(seq 1 900); do
     sleep 0.2
 done
 [ "$(jq -r 'has("redis")' <<<"$ENV")" = false ] || fail "redis still in VCAP_SERVICES: $ENV"
+cloud_settled 1
 [ "$(jq -r '."user-provided"[0].name' <<<"$ENV")" = settings ] || fail "user-provided lost: $ENV"
 echo "ok - unbind revokes the credentials and the app loses the service"
 
@@ -150,6 +152,7 @@ else
         [ "$CLOUD_STATUS" = 200 ] && [ "$(jq -r '.postgresql[0].credentials.password // ""' <<<"$ENV" 2>/dev/null)" != "" ] && break
         sleep 0.2
     done
+    cloud_settled 1
     P=$(jq -c '.postgresql[0]' <<<"$ENV")
     [ "$(jq -r '.name + "/" + .label' <<<"$P")" = pgdb/postgresql ] || fail "VCAP_SERVICES: $ENV"
     PGHOST_=$(jq -r .credentials.hostname <<<"$P")

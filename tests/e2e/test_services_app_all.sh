@@ -122,6 +122,7 @@ sorted() { tr ' ' '\n' <<<"$*" | sort | paste -sd,; }
 wait_env "$A" "$(sorted "${SERVICES[@]}")"
 ENV_A=$ENV
 [ "${#B_SERVICES[@]}" = 0 ] || { wait_env "$B" "$(sorted "${B_SERVICES[@]}")"; ENV_B=$ENV; }
+cloud_settled 2 # A's instances from before its binds are gone (each change rolls out)
 # The servers listen on the host's loopback; the app is given its container's gateway instead.
 hosts=$(jq -r '[.[][0].credentials.hostname] | unique | join(",")' <<<"$ENV_A")
 case "$hosts" in "" | *,* | 127.* | localhost) fail "A's service hosts are not one gateway: $hosts" ;; esac

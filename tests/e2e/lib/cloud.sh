@@ -10,6 +10,9 @@
 #   cloud_start                 # (after cli_lib.sh: T, ok) cloud_boot "$T/cloud" "$T/hearthd.log",
 #                               # cloud_wait_api, CLI targeted and logged in as the admin
 #   cloud_get HOST PATH         # GET HOST.localhost/PATH through the router: CLOUD_STATUS, CLOUD_BODY
+#   cloud_settled N             # until warden holds exactly N containers: a change's rollout is
+#                               # over (old instances and staging containers gone), so every
+#                               # answer comes from the new version
 #   cloud_cleanup               # stops hearthd, destroys containers left, kills what still runs from
 #                               # DATA, removes the cloud's nft table and cgroups; safe to call twice
 CLOUD_BIN=${HEARTH_BIN_DIR:?}
@@ -91,6 +94,16 @@ cloud_start() {
     unset HEARTH_PASSWORD
     ok target "http://127.0.0.1:$((CLOUD_BASE + 5))"
     ok login "$(jq -r .admin_email "$CLOUD_DATA/secrets.json")" -p "$(jq -r .admin_password "$CLOUD_DATA/secrets.json")"
+}
+
+cloud_settled() {
+    local n=""
+    for _ in $(seq 1 300); do
+        n=$("${WARDEN[@]}" list 2>/dev/null | grep -c .)
+        [ "$n" = "$1" ] && return 0
+        sleep 0.2
+    done
+    fail "warden holds $n containers, want $1"
 }
 
 cloud_get() {
