@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "egress.h"
+#include "hc_ipv4.h"
 
 int dea_egress_parse(const char *spec, dea_egress_rule_t *out, hc_err_t *err)
 {
@@ -21,24 +22,17 @@ int dea_egress_parse(const char *spec, dea_egress_rule_t *out, hc_err_t *err)
         goto bad;
     const char *net = c1 + 1, *c2 = strchr(net, ':');
     size_t nlen = c2 ? (size_t)(c2 - net) : strlen(net);
-    const char *slash = memchr(net, '/', nlen);
-    size_t alen = slash ? (size_t)(slash - net) : nlen;
-    char addr[16];
+    char addr[INET_ADDRSTRLEN];
     struct in_addr a;
-    uint64_t bits = 32, port = 0;
-    if (alen == 0 || alen >= sizeof(addr))
-        goto bad;
-    memcpy(addr, net, alen);
-    addr[alen] = '\0';
-    if (inet_pton(AF_INET, addr, &a) != 1)
-        goto bad;
-    if (slash && hc_parse_u64(slash + 1, nlen - alen - 1, 32, &bits) < 0)
+    unsigned bits;
+    uint64_t port = 0;
+    if (!hc_cidr4_parse(net, nlen, &a, &bits) || !inet_ntop(AF_INET, &a, addr, sizeof(addr)))
         goto bad;
     if (c2 && (hc_parse_u64(c2 + 1, strlen(c2 + 1), 65535, &port) < 0 || port == 0))
         goto bad;
     if (port && strcmp(out->protocol, "icmp") == 0)
         goto bad;
-    snprintf(out->network, sizeof(out->network), "%s/%u", addr, (unsigned)bits);
+    snprintf(out->network, sizeof(out->network), "%s/%u", addr, bits);
     out->port = (uint16_t)port;
     return 0;
 bad:

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "hc_buf.h"
+#include "hc_ipv4.h"
 #include "hc_json.h"
 #include "hc_log.h"
 #include "svcnet.h"
@@ -118,13 +119,8 @@ int dea_svcnet_parse_uri(const char *s, size_t len, dea_svc_uri_t *out)
 /* Strict dotted quad a.b.c.d, each 0..255 without leading zeros; value in *v. */
 static bool parse_ipv4(const char *s, size_t len, uint32_t *v)
 {
-    char buf[16];
-    if (len == 0 || len >= sizeof(buf) || memchr(s, '\0', len))
-        return false;
-    memcpy(buf, s, len);
-    buf[len] = '\0';
     struct in_addr a;
-    if (inet_pton(AF_INET, buf, &a) != 1)
+    if (!hc_ipv4_parse(s, len, &a))
         return false;
     *v = ntohl(a.s_addr);
     return true;

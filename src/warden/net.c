@@ -28,6 +28,7 @@
 
 #include "hc_buf.h"
 #include "hc_fs.h"
+#include "hc_ipv4.h"
 #include "hc_log.h"
 #include "hc_proc.h"
 #include "lib/wdn_util.h"
@@ -232,21 +233,12 @@ char *wdn_net_out_script(wdn_daemon_t *d, wdn_ctr_t *c, const wdn_req_t *req, hc
     char net[64] = "";
     if (req->network) {
         /* Validate the CIDR strictly: it is pasted into an nft command. */
-        char addr[32];
-        unsigned bits = 32;
-        const char *slash = strchr(req->network, '/');
-        size_t alen = slash ? (size_t)(slash - req->network) : strlen(req->network);
+        char addr[INET_ADDRSTRLEN];
+        unsigned bits;
         struct in_addr a;
-        uint64_t v = 32;
-        if (alen >= sizeof(addr))
+        if (!hc_cidr4_parse(req->network, strlen(req->network), &a, &bits) ||
+            !inet_ntop(AF_INET, &a, addr, sizeof(addr)))
             goto bad;
-        memcpy(addr, req->network, alen);
-        addr[alen] = '\0';
-        if (inet_pton(AF_INET, addr, &a) != 1)
-            goto bad;
-        if (slash && hc_parse_u64(slash + 1, strlen(slash + 1), 32, &v) < 0)
-            goto bad;
-        bits = (unsigned)v;
         snprintf(net, sizeof(net), "ip daddr %s/%u ", addr, bits);
     }
     const char *proto = req->protocol ? req->protocol : (req->port ? "tcp" : "all");

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "hc_fs.h"
+#include "hc_ipv4.h"
 #include "hc_log.h"
 #include "hc_resolv.h"
 #include "lib/wdn_util.h"
@@ -21,18 +22,9 @@ bool wdn_netx_is_wide(wdn_daemon_t *d, const char *network)
     char pool[16];
     unsigned pool_bits;
     wdn_net_pool(d, pool, &pool_bits);
-    char addr[32];
-    const char *slash = strchr(network, '/');
-    size_t alen = slash ? (size_t)(slash - network) : strlen(network);
-    uint64_t bits = 32;
+    unsigned bits;
     struct in_addr a, p;
-    if (alen == 0 || alen >= sizeof(addr))
-        return false;
-    memcpy(addr, network, alen);
-    addr[alen] = '\0';
-    if (inet_pton(AF_INET, addr, &a) != 1 || inet_pton(AF_INET, pool, &p) != 1)
-        return false;
-    if (slash && hc_parse_u64(slash + 1, strlen(slash + 1), 32, &bits) < 0)
+    if (!hc_cidr4_parse(network, strlen(network), &a, &bits) || inet_pton(AF_INET, pool, &p) != 1)
         return false;
     if (bits > pool_bits)
         return false;
@@ -59,14 +51,8 @@ static bool is_host_address(const char *network)
     const char *slash = strchr(network, '/');
     if (slash && strcmp(slash, "/32") != 0)
         return false;
-    char addr[32];
-    size_t alen = slash ? (size_t)(slash - network) : strlen(network);
     struct in_addr a;
-    if (alen == 0 || alen >= sizeof(addr))
-        return false;
-    memcpy(addr, network, alen);
-    addr[alen] = '\0';
-    if (inet_pton(AF_INET, addr, &a) != 1)
+    if (!hc_ipv4_parse(network, slash ? (size_t)(slash - network) : strlen(network), &a))
         return false;
     struct ifaddrs *ifs = NULL, *i;
     bool found = false;

@@ -11,32 +11,14 @@
 #include <string.h>
 
 #include "hc_buf.h"
+#include "hc_ipv4.h"
 #include "net_loopback.h"
-
-/* Splits "a.b.c.d[/n]" into address and prefix length; false on anything else. */
-static bool parse_cidr(const char *network, struct in_addr *a, unsigned *bits)
-{
-    char addr[32];
-    const char *slash = strchr(network, '/');
-    size_t alen = slash ? (size_t)(slash - network) : strlen(network);
-    if (alen == 0 || alen >= sizeof(addr))
-        return false;
-    memcpy(addr, network, alen);
-    addr[alen] = '\0';
-    if (inet_pton(AF_INET, addr, a) != 1)
-        return false;
-    uint64_t v = 32;
-    if (slash && hc_parse_u64(slash + 1, strlen(slash + 1), 32, &v) < 0)
-        return false;
-    *bits = (unsigned)v;
-    return true;
-}
 
 bool wdn_netlo_is_loopback(const char *network)
 {
     struct in_addr a;
     unsigned bits;
-    if (!network || !parse_cidr(network, &a, &bits))
+    if (!network || !hc_cidr4_parse(network, strlen(network), &a, &bits))
         return false;
     return bits >= 8 && (ntohl(a.s_addr) >> 24) == 127;
 }
@@ -59,7 +41,7 @@ char *wdn_netlo_out(wdn_daemon_t *d, wdn_ctr_t *c, const wdn_req_t *req, char *s
         return script;
     struct in_addr a;
     unsigned bits;
-    (void)parse_cidr(req->network, &a, &bits);
+    (void)hc_cidr4_parse(req->network, strlen(req->network), &a, &bits);
     /* A single address is the target itself; a wider loopback network means 127.0.0.1. */
     char target[16] = "127.0.0.1";
     if (bits == 32)

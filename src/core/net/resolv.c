@@ -7,6 +7,7 @@
 
 #include "hc_buf.h"
 #include "hc_fs.h"
+#include "hc_ipv4.h"
 #include "hc_resolv.h"
 
 static bool is_blank(char c)
@@ -52,15 +53,8 @@ static bool word_is(const char *w, size_t n, const char *lit)
 /* A strict dotted quad from [s, s+n), normalised into out; false otherwise. */
 static bool parse_ipv4(const char *s, size_t n, char out[16])
 {
-    char tmp[16];
     struct in_addr a;
-    if (n == 0 || n >= sizeof(tmp) || memchr(s, '\0', n))
-        return false;
-    memcpy(tmp, s, n);
-    tmp[n] = '\0';
-    if (inet_pton(AF_INET, tmp, &a) != 1)
-        return false;
-    return inet_ntop(AF_INET, &a, out, 16) != NULL;
+    return hc_ipv4_parse(s, n, &a) && inet_ntop(AF_INET, &a, out, 16) != NULL;
 }
 
 /* The nameserver's address when the line is an IPv4 `nameserver` line. */
