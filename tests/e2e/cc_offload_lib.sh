@@ -4,16 +4,7 @@
 # end the lock (unlock), and send requests in the background (bg NAME CURL-ARGS...) or check
 # that they still wait (pending NAME...).
 set -u
-HERE=$(cd "$(dirname "$0")" && pwd)
-PGDIR=$(mktemp -d /tmp/hearth-cc-pg.XXXXXX)
-if ! CC_DB_URL=$("$HERE/cc_pg.sh" start "$PGDIR/pg"); then
-    "$HERE/cc_pg.sh" stop "$PGDIR/pg"
-    rmdir "$PGDIR" 2>/dev/null
-    echo "SKIP: PostgreSQL cannot run here (see the message above)"
-    exit 0
-fi
-export CC_DB_URL
-CC_EXTRA_CLEANUP="'$HERE/cc_pg.sh' stop '$PGDIR/pg'; rm -rf '$PGDIR'"
+. "$(cd "$(dirname "$0")" && pwd)/cc_pg_lib.sh"
 . "$HERE/cc_lib.sh"
 command -v psql >/dev/null || { echo "SKIP: no psql"; exit 0; }
 
