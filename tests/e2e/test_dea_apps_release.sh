@@ -4,27 +4,12 @@
 # and the start command each app gets; the python buildpack's requirement check (versions,
 # markers, vendored .hearth/site) and its WSGI entry detection on small trees.
 set -u
-[ -n "${HEARTH_SOURCE_DIR:-}" ] || { echo "skipped: HEARTH_SOURCE_DIR not set"; exit 0; }
-export PATH=/usr/local/bin:/usr/bin:/bin
-for c in python3 node ruby java javac jar unzip; do
-    command -v $c >/dev/null || { echo "skipped: $c not installed"; exit 0; }
-done
+. "$(dirname "$0")/stage_driver_lib.sh"
+stage_driver_need python3 node ruby java javac jar unzip
 T=$(mktemp -d /tmp/hearth-apps-release.XXXXXX)
 trap 'rm -rf "$T"' EXIT
-APPS="$HEARTH_SOURCE_DIR/tests/apps"
-BP="$HEARTH_SOURCE_DIR/buildpacks"
 PYAPP="python3 $BP/python/lib/pyapp.py"
 
-fail() {
-    echo "FAIL: $*"
-    exit 1
-}
-expect_eq() {
-    [ "$2" = "$3" ] || fail "$1: got '$2', expected '$3'"
-    echo "ok - $1"
-}
-
-. "$(dirname "$0")/stage_driver_lib.sh"
 # stage NAME SRC: stages a copy of SRC; prints "BUILDPACK|START_COMMAND".
 stage() {
     stage_driver "$1" "$2"

@@ -9,11 +9,8 @@
 # staging with a clear log, and a war whose application cannot start exiting with status 1 without
 # ever listening.
 set -u
-[ -n "${HEARTH_SOURCE_DIR:-}" ] || { echo "skipped: HEARTH_SOURCE_DIR not set"; exit 0; }
-export PATH=/usr/local/bin:/usr/bin:/bin
-for c in java javac jar unzip zip curl python3; do
-    command -v $c >/dev/null || { echo "skipped: $c not installed"; exit 0; }
-done
+. "$(dirname "$0")/stage_driver_lib.sh"
+stage_driver_need java javac jar unzip zip curl python3
 [ -r /usr/share/java/tomcat10-embed-core.jar ] || { echo "skipped: no embedded Tomcat"; exit 0; }
 T=$(mktemp -d /tmp/hearth-war-stage.XXXXXX)
 APP_PID=""
@@ -26,19 +23,7 @@ cleanup() {
     rm -rf "$T"
 }
 trap cleanup EXIT
-APPS="$HEARTH_SOURCE_DIR/tests/apps"
-BP="$HEARTH_SOURCE_DIR/buildpacks"
 
-fail() {
-    echo "FAIL: $*"
-    exit 1
-}
-expect_eq() {
-    [ "$2" = "$3" ] || fail "$1: got '$2', expected '$3'"
-    echo "ok - $1"
-}
-
-. "$(dirname "$0")/stage_driver_lib.sh"
 # stage NAME SRC [CACHE_FROM]: stage_driver, and fails unless the java buildpack staged it.
 # Sets CMD to the start command. The log is $T/NAME.log.
 stage() {
