@@ -33,6 +33,23 @@ wait_msg() {
 # count_msgs JQ_FILTER
 count_msgs() { jq -c "select($1)" "$MSGS" | wc -l; }
 pub() { python3 "$HERE/cc_fake_dea.py" pub "127.0.0.1:$NATS_PORT" "$1" "$2"; }
+# upload APP DIR: zips DIR into DIR.zip and PUTs it as APP's bits (as alice); fails unless 200.
+upload() {
+    rm -f "$2.zip"
+    (cd "$2" && zip -qr "$2.zip" .)
+    STATUS=$(curl -s -o /dev/null -w '%{http_code}' -X PUT -H "Authorization: bearer $ALICE" \
+        -F "application=@$2.zip" -F 'resources=[]' "$CC_URL/apps/$1/application")
+    [ "$STATUS" = 200 ] || fail "upload $1 $STATUS"
+}
+# await_staged APP: waits (10 s) until APP's package is STAGED.
+await_staged() {
+    for _ in $(seq 1 100); do
+        call "$1 staged" GET "/apps/$1" "$ALICE"
+        [ "$(jfield .package_state)" = STAGED ] && return 0
+        sleep 0.1
+    done
+    fail "$1 not staged: $BODY"
+}
 
 wait_msg '.subject == "dea.locate"' > /dev/null
 wait_msg '.subject == "router.register" and (.data | fromjson | .uris == ["api.hearth.local"] and .port == '"$CC_PORT"')' > /dev/null
@@ -61,10 +78,7 @@ sleep 0.5
 [ "$(count_msgs '.subject | startswith("staging.")')" = 0 ] || fail "staged without bits"
 
 mkdir -p "$CC_TMP/app" && echo '<h1>hi</h1>' > "$CC_TMP/app/index.html"
-(cd "$CC_TMP/app" && zip -qr "$CC_TMP/app.zip" .)
-STATUS=$(curl -s -o /dev/null -w '%{http_code}' -X PUT -H "Authorization: bearer $ALICE" \
-    -F "application=@$CC_TMP/app.zip" -F 'resources=[]' "$CC_URL/apps/web/application")
-[ "$STATUS" = 200 ] || fail "upload $STATUS"
+upload web "$CC_TMP/app"
 
 # New bits on a STARTED app: staging on dea-1, then one start per instance.
 STG=$(wait_msg '.subject == "staging.dea-1.start"')
@@ -188,8 +202,7 @@ for _ in $(seq 1 50); do [ "$(count_msgs '.subject == "dea.stop"')" -gt "$N" ] &
 
 # A second start of the same bits reuses the droplet: no new staging request.
 call "create again" POST /apps "$ALICE" '{"name":"web2","instances":1,"resources":{"memory":64}}'
-STATUS=$(curl -s -o /dev/null -w '%{http_code}' -X PUT -H "Authorization: bearer $ALICE" \
-    -F "application=@$CC_TMP/app.zip" -F 'resources=[]' "$CC_URL/apps/web2/application")
+upload web2 "$CC_TMP/app"
 call "start web2" PUT /apps/web2 "$ALICE" '{"state":"STARTED"}'
 wait_msg '.subject == "dea.dea-1.start" and (.data | fromjson | .name == "web2")' > /dev/null
 STAGINGS=$(count_msgs '.subject == "staging.dea-1.start"')
@@ -204,10 +217,7 @@ sleep 0.5
 call "create slowlog" POST /apps "$ALICE" '{"name":"slowlog","instances":1,"resources":{"memory":64}}'
 expect 302
 mkdir -p "$CC_TMP/slow" && echo "slow bits" > "$CC_TMP/slow/index.html"
-(cd "$CC_TMP/slow" && zip -qr "$CC_TMP/slow.zip" .)
-STATUS=$(curl -s -o /dev/null -w '%{http_code}' -X PUT -H "Authorization: bearer $ALICE" \
-    -F "application=@$CC_TMP/slow.zip" -F 'resources=[]' "$CC_URL/apps/slowlog/application")
-[ "$STATUS" = 200 ] || fail "upload slowlog $STATUS"
+upload slowlog "$CC_TMP/slow"
 call "start slowlog" PUT /apps/slowlog "$ALICE" '{"state":"STARTED"}'
 expect 200
 LIVE=$(printf -- '-----> live step one\n-----> live step two \xc3\xa9\n')
@@ -226,12 +236,7 @@ call "live staging log again" GET /apps/slowlog/staging_log "$ALICE"
 call "still staging" GET /apps/slowlog "$ALICE"
 [ "$(jfield .package_state)" = PENDING ] || fail "package state while staging: $(jfield .package_state)"
 touch "$MSGS.release"
-for _ in $(seq 1 100); do
-    call "staged slowlog" GET /apps/slowlog "$ALICE"
-    [ "$(jfield .package_state)" = STAGED ] && break
-    sleep 0.1
-done
-[ "$(jfield .package_state)" = STAGED ] || fail "slowlog not staged: $BODY"
+await_staged slowlog
 call "final staging log" GET /apps/slowlog/staging_log "$ALICE"
 expect 200
 [ "$BODY" = "-----> final log of the task" ] || fail "final staging log: '$BODY'"
@@ -244,18 +249,10 @@ expect 302
 call "get slowreply" GET /apps/slowreply "$ALICE"
 SR=$(jfield .guid)
 mkdir -p "$CC_TMP/sr" && echo "slow reply bits" > "$CC_TMP/sr/index.html"
-(cd "$CC_TMP/sr" && zip -qr "$CC_TMP/sr.zip" .)
-STATUS=$(curl -s -o /dev/null -w '%{http_code}' -X PUT -H "Authorization: bearer $ALICE" \
-    -F "application=@$CC_TMP/sr.zip" -F 'resources=[]' "$CC_URL/apps/slowreply/application")
-[ "$STATUS" = 200 ] || fail "upload slowreply $STATUS"
+upload slowreply "$CC_TMP/sr"
 call "start slowreply" PUT /apps/slowreply "$ALICE" '{"state":"STARTED"}'
 expect 200
-for _ in $(seq 1 100); do
-    call "slowreply droplet stored" GET /apps/slowreply "$ALICE"
-    [ "$(jfield .package_state)" = STAGED ] && break
-    sleep 0.1
-done
-[ "$(jfield .package_state)" = STAGED ] || fail "slowreply droplet not stored: $BODY"
+await_staged slowreply # the droplet is stored; the staging reply is held back
 FINDS=$(count_msgs '.subject == "dea.find.droplet" and (.data | fromjson | .droplet == "'"$SR"'")')
 call "instances before the staging reply" GET /apps/slowreply/instances "$ALICE"
 expect 200
