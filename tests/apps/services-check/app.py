@@ -94,6 +94,18 @@ def creds(label, query):
     return c
 
 
+def kv(cur, query, create, upsert):
+    """op=put: key=value through upsert; else the value of key (None when there is none)."""
+    cur.execute(create)
+    key = query["key"][0]
+    if query.get("op", ["get"])[0] == "put":
+        cur.execute(upsert, (key, query["value"][0]))
+        return {"result": "OK"}
+    cur.execute("SELECT v FROM kv WHERE k = %s", (key,))
+    row = cur.fetchone()
+    return {"value": row[0] if row else None}
+
+
 def pg(query):
     import psycopg2
 
@@ -102,15 +114,8 @@ def pg(query):
                             password=c["password"], dbname=c["name"], connect_timeout=10)
     try:
         with conn, conn.cursor() as cur:
-            cur.execute("CREATE TABLE IF NOT EXISTS kv (k text PRIMARY KEY, v text)")
-            key = query["key"][0]
-            if query.get("op", ["get"])[0] == "put":
-                cur.execute("INSERT INTO kv VALUES (%s, %s) ON CONFLICT (k) DO UPDATE SET v = "
-                            "excluded.v", (key, query["value"][0]))
-                return {"result": "OK"}
-            cur.execute("SELECT v FROM kv WHERE k = %s", (key,))
-            row = cur.fetchone()
-            return {"value": row[0] if row else None}
+            return kv(cur, query, "CREATE TABLE IF NOT EXISTS kv (k text PRIMARY KEY, v text)",
+                      "INSERT INTO kv VALUES (%s, %s) ON CONFLICT (k) DO UPDATE SET v = excluded.v")
     finally:
         conn.close()
 
@@ -124,14 +129,8 @@ def mysql(query):
                            autocommit=True)
     try:
         with conn.cursor() as cur:
-            cur.execute("CREATE TABLE IF NOT EXISTS kv (k VARCHAR(255) PRIMARY KEY, v TEXT)")
-            key = query["key"][0]
-            if query.get("op", ["get"])[0] == "put":
-                cur.execute("REPLACE INTO kv VALUES (%s, %s)", (key, query["value"][0]))
-                return {"result": "OK"}
-            cur.execute("SELECT v FROM kv WHERE k = %s", (key,))
-            row = cur.fetchone()
-            return {"value": row[0] if row else None}
+            return kv(cur, query, "CREATE TABLE IF NOT EXISTS kv (k VARCHAR(255) PRIMARY KEY, v TEXT)",
+                      "REPLACE INTO kv VALUES (%s, %s)")
     finally:
         conn.close()
 
