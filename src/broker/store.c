@@ -54,27 +54,27 @@ static void col_copy(sqlite3_stmt *st, int i, char *out, size_t size)
     snprintf(out, size, "%s", s ? (const char *)s : "");
 }
 
-/* Column i opened with b's key into out (size bytes); an error names the row's table and id. */
-static int col_open(const brk_t *b, sqlite3_stmt *st, int i, char *out, size_t size,
-                    const char *what, hc_err_t *err)
-{
-    const unsigned char *s = sqlite3_column_text(st, i);
-    char *plain = NULL;
-    if (brk_unseal(b->seal_key, s ? (const char *)s : "", &plain, err) < 0)
-        return hc_err_wrap(err, "broker.db: %s %s", what, sqlite3_column_text(st, 0));
-    snprintf(out, size, "%s", plain);
-    sodium_memzero(plain, strlen(plain));
-    free(plain);
-    return 0;
-}
-
-/* The same for a value of any length (malloc'd into *out). */
+/* Column i opened with b's key (malloc'd into *out); an error names the row's table and id. */
 static int col_open_dup(const brk_t *b, sqlite3_stmt *st, int i, char **out, const char *what,
                         hc_err_t *err)
 {
     const unsigned char *s = sqlite3_column_text(st, i);
     if (brk_unseal(b->seal_key, s ? (const char *)s : "", out, err) < 0)
         return hc_err_wrap(err, "broker.db: %s %s", what, sqlite3_column_text(st, 0));
+    return 0;
+}
+
+/* The same into out (size bytes); the opened copy is wiped. */
+static int col_open(const brk_t *b, sqlite3_stmt *st, int i, char *out, size_t size,
+                    const char *what, hc_err_t *err)
+{
+    char *plain = NULL;
+    int r = col_open_dup(b, st, i, &plain, what, err);
+    if (r < 0)
+        return r;
+    snprintf(out, size, "%s", plain);
+    sodium_memzero(plain, strlen(plain));
+    free(plain);
     return 0;
 }
 
