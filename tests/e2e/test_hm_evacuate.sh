@@ -66,7 +66,10 @@ evacuate() {
     python3 -c "import sys; print('figure: SIGUSR2 -> DEA A gone: %.1f s; GETs: %s, failed: %s (%s)' % (float(sys.argv[2]) - float(sys.argv[1]), sys.argv[3], sys.argv[4], sys.argv[5]))" \
         "$t0" "$t1" "$n" "$f" "$c"
     [ "$n" -gt 20 ] || wdn_fail "too few GETs recorded ($n)"
-    [ "$f" = 0 ] || wdn_fail "$f GETs failed during the evacuation ($c)"
+    [ "$f" = 0 ] || wdn_fail "$f GETs failed during the evacuation ($c), at (s after SIGUSR2):" \
+        "$(awk -v a="$t0" '$1 >= a && $2 != 200 { printf " %.3f", $1 - a }' "$file")" \
+        "; router warnings: $(grep -c 'lvl=warn' "$T/router.log")," \
+        "$(grep 'lvl=warn' "$T/router.log" | tail -3)"
     echo "ok - not one GET failed during the move"
 }
 
