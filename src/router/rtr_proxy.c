@@ -634,6 +634,16 @@ static void rtr_ex_dispatch(rtr_exchange_t *ex)
     };
     rtr_backend_t *be = NULL;
     int rc = rtr_lb_pick(pool, &pk, &be);
+    if (rc == RTR_PICK_NONE && ex->attempts > 0) {
+        /*
+         * Every backend of the route failed this request once (most often the route has a
+         * single instance): while attempts remain, try them again rather than answer 502,
+         * as a refused or reset connection can be a passing event (HAProxy's retries go to
+         * the same server too).
+         */
+        pk.nexclude = 0;
+        rc = rtr_lb_pick(pool, &pk, &be);
+    }
     if (rc == RTR_PICK_INSTANCE) {
         rtr_ex_fail_route(ex, 404, "unknown_route");
         return;

@@ -125,3 +125,21 @@ login() {
     expect 200
     jfield .token
 }
+
+# s3_start: the S3 stand-in (cc_fake_s3.py) on a free port; S3_URL, and S3_YML the
+# blobstore lines of cc.yml that point the CC at it (bucket hearth-blobs).
+s3_start() {
+    python3 "$(dirname "${BASH_SOURCE[0]}")/cc_fake_s3.py" "$CC_TMP/s3.port" "$CC_TMP/s3.log" \
+        2>"$CC_TMP/s3.err" &
+    CC_PIDS+=($!)
+    for _ in $(seq 1 100); do [ -s "$CC_TMP/s3.port" ] && break; sleep 0.1; done
+    [ -s "$CC_TMP/s3.port" ] || fail "the S3 stand-in did not start"
+    S3_URL=http://127.0.0.1:$(cat "$CC_TMP/s3.port")
+    S3_YML="  backend: s3
+  s3:
+    endpoint: $S3_URL
+    bucket: hearth-blobs
+    region: eu-west-1
+    access_key: AKTEST
+    secret_key: secret"
+}

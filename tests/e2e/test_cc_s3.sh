@@ -5,21 +5,13 @@ set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/cc_lib.sh"
 
-python3 "$HERE/cc_fake_s3.py" "$CC_TMP/s3.port" "$CC_TMP/s3.log" 2> "$CC_TMP/s3.err" &
-CC_PIDS+=($!)
-for _ in $(seq 1 100); do [ -s "$CC_TMP/s3.port" ] && break; sleep 0.1; done
+s3_start
 cat > "$CC_TMP/cc.yml" <<YML
 auth:
   pwhash_memlimit: 64K
   pwhash_opslimit: 1
 blobstore:
-  backend: s3
-  s3:
-    endpoint: http://127.0.0.1:$(cat "$CC_TMP/s3.port")
-    bucket: hearth-blobs
-    region: eu-west-1
-    access_key: AKTEST
-    secret_key: secret
+$S3_YML
 YML
 start_cc
 register alice@x.com pw

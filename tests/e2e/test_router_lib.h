@@ -309,6 +309,8 @@ typedef struct backend_s {
      * Either is a backend's idle timeout racing the router's reuse of the connection.
      * 3: a kept-alive connection idle for 150 ms is closed (a plain keep-alive timeout). */
     volatile int drop_reused;
+    /* Set: every other request is read and its connection closed without an answer. */
+    volatile int hiccup, hiccups;
 } backend_t;
 
 typedef struct be_conn_s {
@@ -397,6 +399,8 @@ static void *be_conn_main(void *arg)
                 goto out;
         }
         __sync_fetch_and_add(&be->requests, 1);
+        if (be->hiccup && __sync_fetch_and_add(&be->hiccups, 1) % 2 == 0)
+            goto out;
         char path[256];
         snprintf(path, sizeof(path), "%.*s", (int)req.target.len, req.target.p);
         /* Body: the head slices point into c->buf, so copy what we need first. */

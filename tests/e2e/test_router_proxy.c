@@ -543,6 +543,28 @@ static void test_pooled_connection_closed_is_retried(void **state)
     }
 }
 
+/* A route's lone backend closes every other connection without answering the request it
+ * read: the router tries that backend again instead of answering 502, so every GET gets
+ * its 200, each after two requests reached the backend. (/close answers with
+ * "Connection: close", so no pooled connection is involved: these are fresh ones failing.) */
+static void test_lone_backend_retried(void **state)
+{
+    (void)state;
+    backend_t *be = backend_start("H");
+    reg("hiccup.test", be, "inst-h", 0);
+    assert_true(wait_status(rt_port, "hiccup.test", 200, 5000));
+    be->hiccup = 1;
+    int before = be->requests;
+    for (int i = 0; i < 10; i++) {
+        resp_t r;
+        assert_int_equal(http_get(rt_port, "hiccup.test", "/close", NULL, &r), 0);
+        assert_int_equal(r.status, 200);
+        assert_non_null(strstr(r.body.data, "until-close body"));
+        resp_free(&r);
+    }
+    assert_int_equal(be->requests - before, 20);
+}
+
 /* A backend that closes connections idle for 150 ms: requests spaced wider than that, and
  * requests in quick succession, all succeed (a closed pooled connection is dropped or retried). */
 static void test_backend_idle_timeout(void **state)
@@ -719,6 +741,7 @@ int main(void)
         cmocka_unit_test(test_slowloris_cut_off),
         cmocka_unit_test(test_unregister_and_expiry),
         cmocka_unit_test(test_pooled_connection_closed_is_retried),
+        cmocka_unit_test(test_lone_backend_retried),
         cmocka_unit_test(test_backend_idle_timeout),
         cmocka_unit_test(test_backend_killed_under_load),
         cmocka_unit_test(test_status_port),

@@ -4,7 +4,7 @@
  * every other "pkg/" and "drop/" blob written more than blobstore.gc_grace ago, so pushes do not
  * fill the disk. The grace covers a blob put while its app record is not yet written (a put of
  * an existing blob refreshes its time). The resource cache ("res/") is shared by every upload
- * and is not collected. A backend without a list operation (S3) is left alone.
+ * and is not collected. Both backends list (S3 with ListObjectsV2, see s3_list.h).
  */
 #ifndef HEARTH_CC_BLOB_GC_H
 #define HEARTH_CC_BLOB_GC_H
