@@ -49,6 +49,8 @@ void cc_app_from_row(cc_app_t *app, const cc_db_res_t *res, size_t row)
     app->lock_version = cc_db_cell_int(res, row, 19);
     app->created = cc_db_cell_int(res, row, 20);
     app->updated = cc_db_cell_int(res, row, 21);
+    app->health_check_type = dup_or_null(cc_db_cell(res, row, 22));
+    app->health_check_endpoint = dup_or_null(cc_db_cell(res, row, 23));
 }
 
 void cc_app_release(cc_app_t *app)
@@ -69,6 +71,8 @@ void cc_app_release(cc_app_t *app)
     free(app->package_state);
     free(app->droplet_hash);
     free(app->staged_package);
+    free(app->health_check_type);
+    free(app->health_check_endpoint);
     json_decref(app->vcap);
     memset(app, 0, sizeof(*app));
 }
@@ -117,11 +121,13 @@ int cc_app_insert(cc_db_t *db, const cc_app_t *app, hc_err_t *err)
         db,
         "INSERT INTO apps (guid, name, owner, framework, runtime, command, instances,"
         " memory, disk, fds, state, uris, env, services, package_state, run_count, created,"
-        " updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', ?, ?, ?)",
+        " updated, health_check_type, health_check_http_endpoint)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', ?, ?, ?, ?, ?)",
         CC_P(app->guid, app->name, app->owner, app->framework, app->runtime, app->command,
              itoa_buf(app->instances, inst), itoa_buf(app->memory, mem), itoa_buf(app->disk, disk),
              itoa_buf(app->fds, fds), app->state, uris, env, svc, itoa_buf(app->run_count, runs),
-             itoa_buf(app->created, created), created),
+             itoa_buf(app->created, created), created, cc_app_hc_type(app),
+             cc_app_hc_endpoint(app)),
         NULL, err);
 }
 
@@ -137,12 +143,14 @@ int cc_app_update(cc_db_t *db, cc_app_t *app, hc_err_t *err)
         "UPDATE apps SET framework = ?, runtime = ?, command = ?, instances = ?, memory = ?,"
         " disk = ?, fds = ?, state = ?, uris = ?, env = ?, services = ?, package_hash = ?,"
         " package_state = ?, droplet_hash = ?, staged_package = ?, run_count = ?,"
-        " lock_version = ?, updated = ? WHERE guid = ? AND lock_version = ?",
+        " lock_version = ?, updated = ?, health_check_type = ?, health_check_http_endpoint = ?"
+        " WHERE guid = ? AND lock_version = ?",
         CC_P(app->framework, app->runtime, app->command, itoa_buf(app->instances, inst),
              itoa_buf(app->memory, mem), itoa_buf(app->disk, disk), itoa_buf(app->fds, fds),
              app->state, uris, env, svc, app->package_hash, app->package_state, app->droplet_hash,
              app->staged_package, itoa_buf(app->run_count, runs),
-             itoa_buf(app->lock_version + 1, newlock), itoa_buf(app->updated, upd), app->guid,
+             itoa_buf(app->lock_version + 1, newlock), itoa_buf(app->updated, upd),
+             cc_app_hc_type(app), cc_app_hc_endpoint(app), app->guid,
              itoa_buf(app->lock_version, lock)),
         &res, err);
     if (r < 0)
@@ -153,6 +161,16 @@ int cc_app_update(cc_db_t *db, cc_app_t *app, hc_err_t *err)
         return hc_err_set(err, -ESTALE, "app `%s` was changed by another request", app->name);
     app->lock_version++;
     return 0;
+}
+
+const char *cc_app_hc_type(const cc_app_t *app)
+{
+    return app->health_check_type ? app->health_check_type : "port";
+}
+
+const char *cc_app_hc_endpoint(const cc_app_t *app)
+{
+    return app->health_check_endpoint ? app->health_check_endpoint : "/";
 }
 
 void cc_app_touch(cc_app_t *app)

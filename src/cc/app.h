@@ -24,6 +24,9 @@ typedef struct cc_app_s {
     char *droplet_hash;   /* SHA-1 of the droplet, or NULL */
     char *staged_package; /* package_hash the droplet was built from */
     int64_t run_count, lock_version, created, updated;
+    /* When the DEA calls an instance RUNNING: "port" (NULL: the default), "process" or "http"
+     * (a 2xx on GET health_check_endpoint, NULL: "/"). Applied at the next start. */
+    char *health_check_type, *health_check_endpoint;
     /* VCAP_SERVICES (array) for the start and staging messages, read on a worker with
      * cc_app_load_vcap before orchestration gets the app; NULL: not read (no services). */
     json_t *vcap;
@@ -33,7 +36,7 @@ typedef struct cc_app_s {
 #define CC_APP_COLUMNS                                                                             \
     "guid, name, owner, framework, runtime, command, instances, memory, disk, fds, state, uris,"   \
     " env, services, package_hash, package_state, droplet_hash, staged_package, run_count,"        \
-    " lock_version, created, updated"
+    " lock_version, created, updated, health_check_type, health_check_http_endpoint"
 
 /* Fills app from row `row` of a result selected with CC_APP_COLUMNS. */
 void cc_app_from_row(cc_app_t *app, const cc_db_res_t *res, size_t row);
@@ -83,6 +86,16 @@ typedef struct cc_app_err_s {
  */
 int cc_app_apply_body(const cc_ctx_t *cc, cc_db_t *db, json_t *body, cc_app_t *app,
                       cc_app_err_t *e);
+
+/*
+ * Applies health_check_type ("port", "process", "http"; "none" is stored as "process") and
+ * health_check_http_endpoint (a path: '/' then at most 254 printable ASCII bytes without
+ * spaces) of body onto app. Returns 0 or -EINVAL with e set (code 300). Any thread.
+ */
+int cc_app_apply_health_check(json_t *body, cc_app_t *app, cc_app_err_t *e);
+/* The effective values: "port" and "/" when unset. */
+const char *cc_app_hc_type(const cc_app_t *app);
+const char *cc_app_hc_endpoint(const cc_app_t *app);
 
 /*
  * The v1 app JSON written straight into out (app_json.c): no tree of JSON values, which is

@@ -1,7 +1,7 @@
 /*
  * The create/update body of an app (cf-v1.md §1.6), validated and applied onto a record:
- * staging, uris, instances, resources, env, services, state, debug. Unknown keys are ignored,
- * as v1 did. Loop thread (services are looked up in the database).
+ * staging, uris, instances, resources, env, services, state, health check, debug. Unknown keys are
+ * ignored, as v1 did. Loop thread (services are looked up in the database).
  */
 #include <ctype.h>
 #include <stdarg.h>
@@ -158,6 +158,36 @@ static int parse_services(cc_db_t *db, json_t *v, cc_app_t *app, cc_app_err_t *e
     return 0;
 }
 
+int cc_app_apply_health_check(json_t *body, cc_app_t *app, cc_app_err_t *e)
+{
+    json_t *t = json_object_get(body, "health_check_type");
+    json_t *p = json_object_get(body, "health_check_http_endpoint");
+    if (t && !json_is_null(t)) {
+        const char *s = json_string_value(t);
+        if (s && strcmp(s, "none") == 0)
+            s = "process";
+        if (!s || (strcmp(s, "port") != 0 && strcmp(s, "process") != 0 && strcmp(s, "http") != 0))
+            return fail(e, CC_E_APP_INVALID,
+                        "Invalid application description: health_check_type must be"
+                        " \"port\", \"process\" or \"http\"");
+        set_str(&app->health_check_type, s);
+    }
+    if (p && !json_is_null(p)) {
+        const char *s = json_string_value(p);
+        size_t n = json_string_length(p);
+        bool ok = s && n >= 1 && n <= CC_MAX_STR_FIELD && s[0] == '/' && strlen(s) == n;
+        for (size_t i = 0; ok && i < n; i++)
+            ok = s[i] > ' ' && s[i] < 0x7f;
+        if (!ok)
+            return fail(e, CC_E_APP_INVALID,
+                        "Invalid application description: health_check_http_endpoint must be a"
+                        " path starting with '/', at most %d printable ASCII bytes without spaces",
+                        CC_MAX_STR_FIELD);
+        set_str(&app->health_check_endpoint, s);
+    }
+    return 0;
+}
+
 /* Applies the create/update body onto app. Unknown keys are ignored, as v1 did. */
 int cc_app_apply_body(const cc_ctx_t *cc, cc_db_t *db, json_t *body, cc_app_t *app, cc_app_err_t *e)
 {
@@ -193,6 +223,8 @@ int cc_app_apply_body(const cc_ctx_t *cc, cc_db_t *db, json_t *body, cc_app_t *a
             return fail(e, CC_E_APP_INVALID, "Invalid application description: state");
         set_str(&app->state, s);
     }
+    if (cc_app_apply_health_check(body, app, e) < 0)
+        return -EINVAL;
     if ((v = json_object_get(body, "debug")) && !json_is_null(v))
         return fail(e, 309, "Cloud controller has disallowed debugging.");
     return 0;

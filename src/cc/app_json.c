@@ -162,6 +162,10 @@ void cc_app_write_json(const cc_app_t *app, int64_t running, hc_buf_t *out)
     cc_json_put_str(out, app->guid);
     put_key(out, "package_state", false);
     cc_json_put_str(out, app->package_state);
+    put_key(out, "health_check_type", false);
+    cc_json_put_str(out, cc_app_hc_type(app));
+    put_key(out, "health_check_http_endpoint", false);
+    cc_json_put_str(out, cc_app_hc_endpoint(app));
     put_key(out, "meta", false);
     hc_buf_append_str(out, "{\"debug\":null,\"console\":null,\"version\":");
     put_num(out, app->lock_version);

@@ -253,6 +253,11 @@ static json_t *start_body(cc_ctx_t *cc, const cc_app_t *app)
     hc_json_set_new(o, "debug", NULL);
     hc_json_set_new(o, "console", NULL);
     hc_json_set_str(o, "cc_partition", "default");
+    /* Only when not the default, so a start message stays as older DEAs know it. */
+    if (strcmp(cc_app_hc_type(app), "port") != 0)
+        hc_json_set_str(o, "health_check_type", cc_app_hc_type(app));
+    if (strcmp(cc_app_hc_endpoint(app), "/") != 0)
+        hc_json_set_str(o, "health_check_http_endpoint", cc_app_hc_endpoint(app));
     return o;
 }
 

@@ -102,6 +102,30 @@ LOCK=$(jfield .meta.version)
 call "list alice" GET /apps "$ALICE"
 [ "$(jfield 'length')" = 1 ] || fail "alice sees one app"
 
+# Health check: defaults, stored values (CF's "none" is "process"), 400 naming the field.
+[ "$(jfield '.[0].health_check_type')/$(jfield '.[0].health_check_http_endpoint')" = port// ] ||
+    fail "health check defaults: $BODY"
+call "health check http" PUT /apps/web "$ALICE" '{"health_check_type":"http","health_check_http_endpoint":"/health"}'
+expect 200
+call "get health check" GET /apps/web "$ALICE"
+[ "$(jfield .health_check_type)/$(jfield .health_check_http_endpoint)" = http//health ] ||
+    fail "health check stored: $BODY"
+call "health check none" PUT /apps/web "$ALICE" '{"health_check_type":"none"}'
+expect 200
+call "list health check" GET /apps "$ALICE"
+[ "$(jfield '.[0].health_check_type')/$(jfield '.[0].health_check_http_endpoint')" = process//health ] ||
+    fail "none stored as process: $BODY"
+call "bad health check type" PUT /apps/web "$ALICE" '{"health_check_type":"tcp"}'
+expect 400 300
+printf '%s' "$BODY" | grep -q health_check_type || fail "400 names the type: $BODY"
+call "bad health check endpoint" POST /apps "$ALICE" '{"name":"hc","health_check_http_endpoint":"health"}'
+expect 400 300
+printf '%s' "$BODY" | grep -q health_check_http_endpoint || fail "400 names the endpoint: $BODY"
+call "health check back to port" PUT /apps/web "$ALICE" '{"health_check_type":"port","health_check_http_endpoint":"/"}'
+expect 200
+call "get after health check" GET /apps/web "$ALICE"
+LOCK=$(jfield .meta.version)
+
 # Isolation: bob's "web" is his own; alice's other app is invisible to bob.
 call "alice app2" POST /apps "$ALICE" '{"name":"secret"}'
 expect 302

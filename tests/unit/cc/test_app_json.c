@@ -136,11 +136,81 @@ static void test_bytes_that_are_not_utf8(void **state)
     hc_buf_release(&b);
 }
 
+/* Defaults when unset; the body's health check fields validated and applied. */
+static void test_health_check(void **state)
+{
+    (void)state;
+    cc_app_t a;
+    cc_app_err_t e = {0};
+    fill(&a);
+    json_t *v = parse(&a, -1);
+    assert_string_equal(json_string_value(json_object_get(v, "health_check_type")), "port");
+    assert_string_equal(json_string_value(json_object_get(v, "health_check_http_endpoint")), "/");
+    json_decref(v);
+
+    static const char *const good[][3] = {
+        /* body type, body endpoint, stored type */
+        {"http", "/health", "http"},
+        {"process", NULL, "process"},
+        {"none", NULL, "process"},
+        {"port", "/a/b?x=1&y=%20", "port"},
+    };
+    for (size_t i = 0; i < HC_ARRAY_SIZE(good); i++) {
+        json_t *body = json_pack("{s:s}", "health_check_type", good[i][0]);
+        if (good[i][1])
+            hc_json_set_str(body, "health_check_http_endpoint", good[i][1]);
+        assert_int_equal(cc_app_apply_health_check(body, &a, &e), 0);
+        assert_string_equal(cc_app_hc_type(&a), good[i][2]);
+        if (good[i][1])
+            assert_string_equal(cc_app_hc_endpoint(&a), good[i][1]);
+        json_decref(body);
+    }
+    v = parse(&a, -1);
+    assert_string_equal(json_string_value(json_object_get(v, "health_check_type")), "port");
+    assert_string_equal(json_string_value(json_object_get(v, "health_check_http_endpoint")),
+                        "/a/b?x=1&y=%20");
+    json_decref(v);
+
+    char long_path[258];
+    memset(long_path, 'a', sizeof(long_path) - 1);
+    long_path[0] = '/';
+    long_path[sizeof(long_path) - 1] = '\0';
+    const char *const bad_types[] = {"HTTP", "", "tcp", "port "};
+    for (size_t i = 0; i < HC_ARRAY_SIZE(bad_types); i++) {
+        json_t *body = json_pack("{s:s}", "health_check_type", bad_types[i]);
+        memset(&e, 0, sizeof(e));
+        assert_int_equal(cc_app_apply_health_check(body, &a, &e), -EINVAL);
+        assert_int_equal(e.code, 300);
+        assert_non_null(strstr(e.msg, "health_check_type"));
+        json_decref(body);
+    }
+    json_t *body = json_pack("{s:i}", "health_check_type", 1);
+    assert_int_equal(cc_app_apply_health_check(body, &a, &e), -EINVAL);
+    json_decref(body);
+    const char *const bad_paths[] = {"", "health", "/a b", "/a\tb", "/\xc3\xa9", long_path};
+    for (size_t i = 0; i < HC_ARRAY_SIZE(bad_paths); i++) {
+        body = json_pack("{s:s}", "health_check_http_endpoint", bad_paths[i]);
+        memset(&e, 0, sizeof(e));
+        assert_int_equal(cc_app_apply_health_check(body, &a, &e), -EINVAL);
+        assert_non_null(strstr(e.msg, "health_check_http_endpoint"));
+        json_decref(body);
+    }
+    long_path[255] = '\0'; /* 255 bytes: the longest allowed */
+    body = json_pack("{s:s}", "health_check_http_endpoint", long_path);
+    assert_int_equal(cc_app_apply_health_check(body, &a, &e), 0);
+    json_decref(body);
+    /* a failed body changes nothing */
+    assert_string_equal(cc_app_hc_type(&a), "port");
+    assert_string_equal(cc_app_hc_endpoint(&a), long_path);
+    cc_app_release(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_shape_and_escaping),
         cmocka_unit_test(test_bytes_that_are_not_utf8),
+        cmocka_unit_test(test_health_check),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -167,7 +167,42 @@ static void test_reopen_keeps_schema_version(void **state)
     assert_int_equal(cc_db_open(f->url, &again, &err), 0);
     assert_int_equal(cc_db_exec(again, "SELECT version FROM schema_version", CC_P0, &res, &err), 0);
     assert_int_equal(res.nrows, 1);
-    assert_int_equal(cc_db_cell_int(&res, 0, 0), 4);
+    assert_int_equal(cc_db_cell_int(&res, 0, 0), 5);
+    cc_db_res_release(&res);
+    cc_db_free(again);
+}
+
+/* A database at version 4 (apps without health check columns) is upgraded on open, its apps
+ * getting the defaults. */
+static void test_upgrade_from_4_adds_health_check(void **state)
+{
+    fixture_t *f = *state;
+    cc_db_res_t res = {0};
+    hc_err_t err;
+    cc_db_t *again = NULL;
+    assert_int_equal(cc_db_exec_script(f->db,
+                                       "ALTER TABLE apps DROP COLUMN health_check_type;"
+                                       "ALTER TABLE apps DROP COLUMN health_check_http_endpoint;"
+                                       "UPDATE schema_version SET version = 4;",
+                                       &err),
+                     0);
+    assert_int_equal(cc_db_exec(f->db,
+                                "INSERT INTO apps (guid, name, owner, created, updated)"
+                                " VALUES ('g1', 'web', 'a@x', 1, 1)",
+                                CC_P0, NULL, &err),
+                     0);
+    assert_int_equal(cc_db_open(f->url, &again, &err), 0);
+    assert_int_equal(cc_db_exec(again,
+                                "SELECT health_check_type, health_check_http_endpoint FROM apps"
+                                " WHERE guid = 'g1'",
+                                CC_P0, &res, &err),
+                     0);
+    assert_int_equal(res.nrows, 1);
+    assert_string_equal(cc_db_cell(&res, 0, 0), "port");
+    assert_string_equal(cc_db_cell(&res, 0, 1), "/");
+    cc_db_res_release(&res);
+    assert_int_equal(cc_db_exec(again, "SELECT version FROM schema_version", CC_P0, &res, &err), 0);
+    assert_int_equal(cc_db_cell_int(&res, 0, 0), 5);
     cc_db_res_release(&res);
     cc_db_free(again);
 }
@@ -296,6 +331,7 @@ int main(void)
         BOTH(test_transactions_commit_and_rollback),
         BOTH(test_changes_and_limit),
         BOTH(test_reopen_keeps_schema_version),
+        BOTH(test_upgrade_from_4_adds_health_check),
         cmocka_unit_test_setup_teardown(test_pg_reconnects_after_restart, setup_pg, teardown),
         BOTH(test_pool_one_thread_per_connection),
         cmocka_unit_test(test_pool_connect_failure),
