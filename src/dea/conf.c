@@ -21,8 +21,9 @@ const hc_conf_opt_t dea_conf_opts[] = {
                  "memory for instances, MB"),
     HC_CONF_UINT("max_disk", dea_conf_t, max_disk_mb, 16384, 1, 1 << 30, "disk for instances, MB"),
     HC_CONF_UINT("max_staging", dea_conf_t, max_staging, 2, 0, 64, "concurrent staging tasks"),
-    HC_CONF_MS("start_timeout", dea_conf_t, start_timeout_ms, 60000, 100, 3600000,
-               "time an app has to accept connections on its port"),
+    HC_CONF_MS(
+        "start_timeout", dea_conf_t, start_timeout_ms, 60000, 100, 3600000,
+        "time an app has to pass its health check (by default: accept connections on its port)"),
     HC_CONF_MS("warden_retry", dea_conf_t, warden_retry_ms, 10000, 0, 600000,
                "how long a task (instance start, staging) retries connecting to warden"),
     HC_CONF_MS("intervals.advertise", dea_conf_t, advertise_ms, 5000, 100, 600000, ""),

@@ -65,6 +65,15 @@ typedef enum dea_state_e {
     DEA_CRASHED,
 } dea_state_t;
 
+/* health_check_type of a start message: RUNNING once its port opens (absent: the default),
+ * once its process is spawned ("process", or CF's older "none"), or once GET of the
+ * endpoint answers 2xx after the port opened ("http"). */
+typedef enum dea_health_e {
+    DEA_HEALTH_PORT,
+    DEA_HEALTH_PROCESS,
+    DEA_HEALTH_HTTP,
+} dea_health_t;
+
 /* A parsed dea.UUID.start message (strings borrow from msg). */
 typedef struct dea_start_s {
     json_t *msg; /* owned */
@@ -72,6 +81,8 @@ typedef struct dea_start_s {
     int64_t index, mem_mb, disk_mb, fds;
     json_t *uris, *env, *services, *users; /* borrowed from msg, never NULL */
     bool flapping;
+    dea_health_t health;         /* health_check_type: when the instance is RUNNING */
+    const char *health_endpoint; /* health_check_http_endpoint, "/" when absent */
 } dea_start_t;
 
 typedef struct dea_s dea_t;
@@ -113,7 +124,11 @@ typedef struct dea_inst_s {
     uv_timer_t probe_timer;
     uv_tcp_t probe;
     bool probing, probe_open, timer_open;
-    uv_timer_t drain_timer; /* dea_inst_stop of a routed instance: the stop after stop_drain */
+    bool port_open;              /* http health check: the TCP probe succeeded */
+    struct dea_hcheck_s *hcheck; /* the HTTP health check in flight, or NULL */
+    uint64_t hcheck_at;          /* when the next one may start (loop ms) */
+    char hcheck_err[96];         /* how the last one failed */
+    uv_timer_t drain_timer;      /* dea_inst_stop of a routed instance: the stop after stop_drain */
     bool drain_open;
     uint64_t probe_deadline, probe_started, probe_begun;
     bool registered, notified, has_container, stop_requested, evacuated;

@@ -1,6 +1,7 @@
 /*
  * Instance lifecycle: droplet -> warden container (limits) -> copy_in -> net_in -> spawn ->
- * stream (exit noticed at once) while a TCP probe waits for the port -> RUNNING, routed.
+ * stream (exit noticed at once) while the health check (a TCP probe of the port by default;
+ * hcheck.h for http) waits -> RUNNING, routed.
  * Every warden step runs on the instance's own connection; stop/destroy/info go on the
  * shared control connection, since the instance's is held by its `stream`.
  */
@@ -15,6 +16,7 @@
 #include "hc_log.h"
 #include "hc_time.h"
 #include "hc_uuid.h"
+#include "hcheck.h"
 #include "logdrain.h"
 #include "svcnet.h"
 
@@ -25,6 +27,9 @@
 #define PROBE_FAST_FOR_MS 3000
 #define PROBE_INTERVAL_MS 50
 #define PROBE_CONNECT_MS 250
+/* health_check_type http: once the port is open, a GET every HCHECK_EVERY_MS, each bounded. */
+#define HCHECK_EVERY_MS 250
+#define HCHECK_TIMEOUT_MS 1000
 
 double dea_now_s(void)
 {
@@ -116,6 +121,11 @@ static void on_timer_closed(uv_handle_t *h);
 
 static void stop_probe(dea_inst_t *in)
 {
+    if (in->hcheck) {
+        dea_hcheck_cancel(in->hcheck);
+        in->hcheck = NULL;
+        dea_inst_unref(in);
+    }
     if (in->timer_open) {
         uv_timer_stop(&in->probe_timer);
         in->timer_open = false;
@@ -256,6 +266,46 @@ static void on_stream(hc_warden_t *w, json_t *resp, bool more, const char *error
 
 static void probe_again(dea_inst_t *in);
 
+/* The health check passed: RUNNING, routed, heartbeat. */
+static void running(dea_inst_t *in)
+{
+    stop_probe(in);
+    set_state(in, DEA_RUNNING);
+    char port[16];
+    snprintf(port, sizeof(port), "%d", in->host_port);
+    hc_log_info("instance running", "app", in->s.name, "instance", in->id, "port", port);
+    dea_heartbeat(in->dea, in);
+    dea_inst_register(in);
+    dea_stats_sample(in); /* the first sample, so cpu % has a base */
+    dea_pool_fill(in->dea);
+    dea_advertise(in->dea);
+}
+
+static void on_hcheck(void *ud, int status, const char *error)
+{
+    dea_inst_t *in = ud;
+    in->hcheck = NULL;
+    in->hcheck_at = uv_now(in->dea->loop) + HCHECK_EVERY_MS;
+    if (status >= 200 && status <= 299) {
+        if (in->state == DEA_STARTING && !in->stop_requested)
+            running(in);
+    } else if (status) {
+        snprintf(in->hcheck_err, sizeof(in->hcheck_err), "HTTP %d", status);
+    } else {
+        snprintf(in->hcheck_err, sizeof(in->hcheck_err), "%s", error ? error : "failed");
+    }
+    dea_inst_unref(in);
+}
+
+/* One GET of the endpoint; Host is the app's first uri. */
+static void hcheck_again(dea_inst_t *in)
+{
+    const char *host = json_string_value(json_array_get(in->s.uris, 0));
+    in->hcheck =
+        dea_hcheck_start(in->dea->loop, in->host_port, host ? host : "localhost",
+                         in->s.health_endpoint, HCHECK_TIMEOUT_MS, on_hcheck, dea_inst_ref(in));
+}
+
 static void on_probe_closed(uv_handle_t *h)
 {
     dea_inst_t *in = h->data;
@@ -271,18 +321,10 @@ static void on_probe(uv_connect_t *req, int status)
         uv_close((uv_handle_t *)&in->probe, on_probe_closed);
     if (in->state != DEA_STARTING || in->stop_requested)
         return;
-    if (status == 0) {
-        stop_probe(in);
-        set_state(in, DEA_RUNNING);
-        char port[16];
-        snprintf(port, sizeof(port), "%d", in->host_port);
-        hc_log_info("instance running", "app", in->s.name, "instance", in->id, "port", port);
-        dea_heartbeat(in->dea, in);
-        dea_inst_register(in);
-        dea_stats_sample(in); /* the first sample, so cpu % has a base */
-        dea_pool_fill(in->dea);
-        dea_advertise(in->dea);
-    }
+    if (status == 0 && in->s.health == DEA_HEALTH_HTTP)
+        in->port_open = true; /* the timer now runs the HTTP check */
+    else if (status == 0)
+        running(in);
 }
 
 static void on_probe_timer(uv_timer_t *t)
@@ -303,8 +345,12 @@ static void on_probe_timer(uv_timer_t *t)
         uv_timer_set_repeat(t, PROBE_INTERVAL_MS);
     if (uv_now(in->dea->loop) > in->probe_deadline) {
         char why[160];
-        snprintf(why, sizeof(why), "app never listened on its port %d within %llu ms",
-                 in->container_port, (unsigned long long)in->dea->conf->start_timeout_ms);
+        if (in->port_open)
+            snprintf(why, sizeof(why), "health check GET %.40s: %s", in->s.health_endpoint,
+                     in->hcheck_err[0] ? in->hcheck_err : "no answer");
+        else
+            snprintf(why, sizeof(why), "app never listened on its port %d within %llu ms",
+                     in->container_port, (unsigned long long)in->dea->conf->start_timeout_ms);
         snprintf(in->reason_text, sizeof(in->reason_text), "%s", why);
         in->exit_reason = "CRASHED";
         hc_log_warn("instance failed to start", "app", in->s.name, "err", why);
@@ -312,7 +358,10 @@ static void on_probe_timer(uv_timer_t *t)
         ctl(in, "stop", NULL); /* the stream then reports the exit */
         return;
     }
-    probe_again(in);
+    if (!in->port_open)
+        probe_again(in);
+    else if (!in->hcheck && uv_now(in->dea->loop) >= in->hcheck_at)
+        hcheck_again(in);
 }
 
 static void probe_again(dea_inst_t *in)
@@ -333,6 +382,13 @@ static void probe_again(dea_inst_t *in)
 
 static void start_probe(dea_inst_t *in)
 {
+    if (in->s.health == DEA_HEALTH_PROCESS) {
+        running(in); /* spawned is enough; the port is known, so the route is registered */
+        return;
+    }
+    in->port_open = false;
+    in->hcheck_at = 0;
+    in->hcheck_err[0] = '\0';
     in->probe_begun = uv_now(in->dea->loop);
     in->probe_deadline = in->probe_begun + in->dea->conf->start_timeout_ms;
     uv_timer_init(in->dea->loop, &in->probe_timer);

@@ -4,6 +4,7 @@
 
 #include "dea.h"
 #include "hc_json.h"
+#include "hcheck.h"
 
 static const char *opt_str(const json_t *o, const char *k, const char *def)
 {
@@ -48,6 +49,26 @@ int dea_start_parse(const char *data, size_t len, dea_start_t *s, hc_err_t *err)
     s->framework = opt_str(o, "framework", "");
     s->partition = opt_str(o, "cc_partition", "default");
     s->flapping = json_is_true(json_object_get(o, "flapping"));
+    const char *ht;
+    if (hc_json_opt_str_len(o, "health_check_type", 0, 16, "port", &ht, err) < 0 ||
+        hc_json_opt_str_len(o, "health_check_http_endpoint", 1, DEA_HCHECK_MAX_PATH, "/",
+                            &s->health_endpoint, err) < 0)
+        goto bad;
+    if (strcmp(ht, "port") == 0) {
+        s->health = DEA_HEALTH_PORT;
+    } else if (strcmp(ht, "process") == 0 || strcmp(ht, "none") == 0) {
+        s->health = DEA_HEALTH_PROCESS;
+    } else if (strcmp(ht, "http") == 0) {
+        s->health = DEA_HEALTH_HTTP;
+    } else {
+        hc_err_set(err, -EINVAL, "`health_check_type` must be port, process or http");
+        goto bad;
+    }
+    if (!dea_hcheck_path_valid(s->health_endpoint)) {
+        hc_err_set(err, -EINVAL,
+                   "`health_check_http_endpoint` must be a path of printable ASCII without spaces");
+        goto bad;
+    }
     json_t *v;
     if (!json_is_array(v = json_object_get(o, "uris")))
         json_object_set_new(o, "uris", v = hc_json_arr());

@@ -40,7 +40,42 @@ static void test_parse_good(void **state)
     assert_int_equal(s.fds, 1024);
     assert_string_equal(s.partition, "default");
     assert_int_equal(json_array_size(s.uris), 1);
+    assert_int_equal(s.health, DEA_HEALTH_PORT);
+    assert_string_equal(s.health_endpoint, "/");
     dea_start_release(&s);
+}
+
+#define START_MIN "{\"droplet\":\"a\",\"sha1\":\"" SHA "\",\"executableUri\":\"u\","
+
+/* health_check_type and its endpoint; CF's "none" is "process". */
+static void test_parse_health_check(void **state)
+{
+    (void)state;
+    dea_start_t s;
+    assert_int_equal(
+        parse(START_MIN
+              "\"health_check_type\":\"http\",\"health_check_http_endpoint\":\"/hz?a=1\"}",
+              &s),
+        0);
+    assert_int_equal(s.health, DEA_HEALTH_HTTP);
+    assert_string_equal(s.health_endpoint, "/hz?a=1");
+    dea_start_release(&s);
+    assert_int_equal(parse(START_MIN "\"health_check_type\":\"none\"}", &s), 0);
+    assert_int_equal(s.health, DEA_HEALTH_PROCESS);
+    dea_start_release(&s);
+    assert_int_equal(parse(START_MIN "\"health_check_type\":\"process\"}", &s), 0);
+    assert_int_equal(s.health, DEA_HEALTH_PROCESS);
+    dea_start_release(&s);
+    const char *bad[] = {
+        START_MIN "\"health_check_type\":\"tcp\"}",
+        START_MIN "\"health_check_type\":7}",
+        START_MIN "\"health_check_http_endpoint\":\"hz\"}",
+        START_MIN "\"health_check_http_endpoint\":\"/a b\"}",
+        START_MIN "\"health_check_http_endpoint\":\"/a\\r\\nX: y\"}",
+        START_MIN "\"health_check_http_endpoint\":\"\"}",
+    };
+    for (size_t i = 0; i < HC_ARRAY_SIZE(bad); i++)
+        assert_int_equal(parse(bad[i], &s), -EINVAL);
 }
 
 static void test_parse_bad(void **state)
@@ -243,9 +278,10 @@ static void test_staging_info(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse_good), cmocka_unit_test(test_parse_bad),
-        cmocka_unit_test(test_env),        cmocka_unit_test(test_register_and_exited),
-        cmocka_unit_test(test_matches),    cmocka_unit_test(test_staging_info),
+        cmocka_unit_test(test_parse_good),          cmocka_unit_test(test_parse_bad),
+        cmocka_unit_test(test_parse_health_check),  cmocka_unit_test(test_env),
+        cmocka_unit_test(test_register_and_exited), cmocka_unit_test(test_matches),
+        cmocka_unit_test(test_staging_info),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
