@@ -107,6 +107,16 @@ echo "changed" > "$APP/index.html"
 ok push site --path "$APP" --no-start
 grep -q "2 already on the cloud, 1 new" "$T/out" || fail "third push: $(cat "$T/out")"
 
+# Health check flags: sent on update, shown by `hearth app`, bad values refused before any call.
+ok push site --path "$APP" --no-start -u http --endpoint /hz
+ok app site
+grep -q "^health: *http GET /hz$" "$T/out" || fail "app shows no http health check: $(cat "$T/out")"
+expect_rc 2 push site --path "$APP" --no-start -u tcp
+expect_rc 2 push site --path "$APP" --no-start --endpoint hz
+ok push site --path "$APP" --no-start --health-check-type none
+ok app site
+grep -q "^health: *process$" "$T/out" || fail "none is not process: $(cat "$T/out")"
+
 # Env.
 ok set-env site COLOR blue
 ok env site --json
@@ -128,6 +138,8 @@ applications:
 - name: beta
   path: b
   instances: 3
+  health-check-type: http
+  health-check-http-endpoint: /ready
   env:
     MODE: test
 YML
@@ -135,6 +147,9 @@ YML
 ok apps --json
 [ "$(jq -r 'map(.name) | join(",")' "$T/out")" = "alpha,beta,site" ] || fail "apps: $(cat "$T/out")"
 [ "$(jq -r '.[1].instances' "$T/out")" = 3 ] || fail "beta instances"
+[ "$(jq -r '.[1].health_check_type + " " + .[1].health_check_http_endpoint' "$T/out")" = "http /ready" ] ||
+    fail "beta health check from the manifest: $(cat "$T/out")"
+[ "$(jq -r '.[0].health_check_type' "$T/out")" = port ] || fail "alpha health check default"
 (cd "$T/multi" && "$BIN/hearth" push --no-start -i 2 > "$T/out" 2> "$T/err"; echo $? > "$T/rc")
 [ "$(cat "$T/rc")" = 2 ] || fail "flags with a two-app manifest should be a usage error"
 

@@ -70,6 +70,12 @@ static int run(cli_t *cli, const cli_args_t *a)
     printf("buildpack:  %s\n", json_string_value(json_object_get(st, "model")) ?: "(detected)");
     if (json_string_value(json_object_get(st, "command")))
         printf("command:    %s\n", json_string_value(json_object_get(st, "command")));
+    const char *hc = json_string_value(json_object_get(app, "health_check_type"));
+    const char *hc_path = json_string_value(json_object_get(app, "health_check_http_endpoint"));
+    if (hc && strcmp(hc, "http") == 0)
+        printf("health:     http GET %s\n", hc_path ? hc_path : "/");
+    else
+        printf("health:     %s\n", hc ? hc : "port");
     printf("package:    %s\n", json_string_value(json_object_get(app, "package_state")) ?: "-");
     printf("version:    %s\n", json_string_value(json_object_get(app, "version")) ?: "-");
     printf("created:    %s\n", created);

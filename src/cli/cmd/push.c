@@ -24,14 +24,17 @@ static const cli_opt_t opts[] = {
     {"stack", 's', true, "stack to run on"},
     {"command", 'c', true, "start command (default: from the buildpack or Procfile)"},
     {"env", 'e', true, "environment variable K=V (repeatable)"},
+    {"health-check-type", 'u', true, "when an instance runs: port (default), process or http"},
+    {"endpoint", 0, true, "path the http health check GETs (default /)"},
     {"manifest", 'f', true, "manifest file (default: ./manifest.yml when present)"},
     {"timeout", 't', true, "seconds to wait for the start (default 300)"},
     CLI_OPT_END,
 };
 
 /* Flags that describe one app: they may not be combined with a manifest of several apps. */
-static const char *const app_flags[] = {"path",     "instances", "memory", "hostname", "domain",
-                                        "no-route", "buildpack", "stack",  "command",  "env"};
+static const char *const app_flags[] = {
+    "path",  "instances", "memory", "hostname",          "domain",  "no-route", "buildpack",
+    "stack", "command",   "env",    "health-check-type", "endpoint"};
 
 static void set_str(char **f, const char *v)
 {
@@ -53,6 +56,20 @@ static int apply_flags(cli_t *cli, const cli_args_t *a, cli_app_spec_t *s)
     set_str(&s->command, cli_args_get(opts, a, "command"));
     if (cli_args_has(opts, a, "no-route"))
         s->no_route = true;
+    if ((v = cli_args_get(opts, a, "health-check-type"))) {
+        if (!cli_health_check_type(v)) {
+            cli_fail(cli, "--health-check-type: `%s` is not " CLI_HEALTH_CHECK_TYPES, v);
+            return CLI_USAGE;
+        }
+        set_str(&s->health_check_type, cli_health_check_type(v));
+    }
+    if ((v = cli_args_get(opts, a, "endpoint"))) {
+        if (!cli_health_check_endpoint_valid(v)) {
+            cli_fail(cli, "--endpoint: `%s` is not a path such as /health", v);
+            return CLI_USAGE;
+        }
+        set_str(&s->health_check_endpoint, v);
+    }
     if ((v = cli_args_get(opts, a, "instances"))) {
         uint64_t n;
         if (hc_parse_u64(v, strlen(v), 10000, &n) < 0) {
@@ -102,6 +119,10 @@ static json_t *app_body(cli_t *cli, const cli_app_spec_t *s, const json_t *curre
             hc_json_set_str(st, "command", s->command);
         hc_json_set_new(b, "staging", st);
     }
+    if (s->health_check_type)
+        hc_json_set_str(b, "health_check_type", s->health_check_type);
+    if (s->health_check_endpoint)
+        hc_json_set_str(b, "health_check_http_endpoint", s->health_check_endpoint);
     json_t *uris = hc_json_arr();
     if (s->routes) {
         json_decref(uris);

@@ -116,6 +116,26 @@ static int get_count(mctx_t *m, yaml_node_t *v, const char *key, int64_t *field)
     return 0;
 }
 
+const char *cli_health_check_type(const char *s)
+{
+    if (!s)
+        return NULL;
+    if (!strcmp(s, "port") || !strcmp(s, "process") || !strcmp(s, "http"))
+        return s;
+    return !strcmp(s, "none") ? "process" : NULL;
+}
+
+bool cli_health_check_endpoint_valid(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n == 0 || n > 255 || s[0] != '/')
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] <= ' ' || s[i] >= 0x7f)
+            return false;
+    return true;
+}
+
 static bool truthy(const char *s)
 {
     return s && (!strcasecmp(s, "true") || !strcasecmp(s, "yes") || !strcmp(s, "1"));
@@ -148,7 +168,22 @@ static int apply(mctx_t *m, yaml_node_t *map, cli_app_spec_t *s, bool top)
             r = get_str(m, v, k, &s->command);
         else if (!strcmp(k, "instances"))
             r = get_count(m, v, k, &s->instances);
-        else if (!strcmp(k, "memory") || !strcmp(k, "mem")) {
+        else if (!strcmp(k, "health-check-type")) {
+            const char *t = cli_health_check_type(scalar(v));
+            if (!t)
+                r = bad(m, v, "health-check-type: expected " CLI_HEALTH_CHECK_TYPES);
+            else {
+                free(s->health_check_type);
+                s->health_check_type = hc_strdup(t);
+            }
+        } else if (!strcmp(k, "health-check-http-endpoint")) {
+            if (!cli_health_check_endpoint_valid(scalar(v)))
+                r = bad(m, v,
+                        "health-check-http-endpoint: expected a path such as /health (printable,"
+                        " no spaces, at most 255 bytes)");
+            else
+                r = get_str(m, v, k, &s->health_check_endpoint);
+        } else if (!strcmp(k, "memory") || !strcmp(k, "mem")) {
             if (!scalar(v) || cli_parse_mb(scalar(v), &s->memory_mb) < 0)
                 r = bad(m, v, "memory: expected a size such as 256M or 1G");
         } else if (!strcmp(k, "no-route"))
@@ -176,6 +211,8 @@ static void spec_copy(const cli_app_spec_t *from, cli_app_spec_t *to)
     DUP(buildpack);
     DUP(stack);
     DUP(command);
+    DUP(health_check_type);
+    DUP(health_check_endpoint);
 #undef DUP
     to->instances = from->instances;
     to->memory_mb = from->memory_mb;
@@ -315,6 +352,8 @@ void cli_app_spec_release(cli_app_spec_t *s)
     free(s->buildpack);
     free(s->stack);
     free(s->command);
+    free(s->health_check_type);
+    free(s->health_check_endpoint);
     json_decref(s->routes);
     json_decref(s->env);
     json_decref(s->services);

@@ -3,7 +3,8 @@
  * (`applications:` a map of path -> app, or one app at the top level). Keys of an app: name,
  * path, instances, memory (mem), disk_quota, host (hostname), domain, routes (list of
  * {route: HOST.DOMAIN} or strings), no-route, buildpack, stack (runtime), command, env (map),
- * services (list, or vmc's map of alias -> {type}). Top-level keys other than
+ * services (list, or vmc's map of alias -> {type}), health-check-type (port, process, http;
+ * CF's older none is process), health-check-http-endpoint. Top-level keys other than
  * `applications` are defaults for every app.
  */
 #ifndef HEARTH_CLI_PUSH_MANIFEST_H
@@ -17,8 +18,9 @@
 
 typedef struct cli_app_spec_s {
     char *name, *path, *host, *domain, *buildpack, *stack, *command;
-    int64_t instances; /* -1: not given */
-    int64_t memory_mb; /* -1: not given */
+    char *health_check_type, *health_check_endpoint; /* NULL: not given */
+    int64_t instances;                               /* -1: not given */
+    int64_t memory_mb;                               /* -1: not given */
     bool no_route;
     json_t *routes;   /* array of "host.domain" strings, or NULL */
     json_t *env;      /* object K -> string V, never NULL */
@@ -29,6 +31,12 @@ typedef struct cli_manifest_s {
     cli_app_spec_t *apps;
     size_t n;
 } cli_manifest_t;
+
+/* A health check type as the CC stores it ("none" -> "process"), or NULL if it is not one. */
+const char *cli_health_check_type(const char *s);
+/* A health check endpoint: '/' then at most 254 printable ASCII bytes without spaces. */
+bool cli_health_check_endpoint_valid(const char *s);
+#define CLI_HEALTH_CHECK_TYPES "port, process or http"
 
 void cli_app_spec_init(cli_app_spec_t *s);
 void cli_app_spec_release(cli_app_spec_t *s);

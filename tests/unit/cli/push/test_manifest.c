@@ -126,6 +126,45 @@ static void test_errors_name_line_and_key(void **state)
     expect_error("a: [\n", "manifest.yml:");
 }
 
+/* health-check-type (CF's none stored as process) and its endpoint, inherited from the top. */
+static void test_health_check(void **state)
+{
+    (void)state;
+    cli_manifest_t m;
+    hc_err_t err;
+    static const char y[] = "health-check-type: http\napplications:\n"
+                            "- {name: a, health-check-http-endpoint: /healthz?deep=1}\n"
+                            "- {name: b, health-check-type: none}\n"
+                            "- {name: c, health-check-type: port}\n";
+    assert_int_equal(parse(y, &m, &err), 0);
+    static const char *const want[][2] = {
+        {"http", "/healthz?deep=1"}, {"process", NULL}, {"port", NULL}};
+    assert_int_equal(m.n, HC_ARRAY_SIZE(want));
+    for (size_t i = 0; i < HC_ARRAY_SIZE(want); i++) {
+        assert_string_equal(m.apps[i].health_check_type, want[i][0]);
+        if (want[i][1])
+            assert_string_equal(m.apps[i].health_check_endpoint, want[i][1]);
+        else
+            assert_null(m.apps[i].health_check_endpoint);
+    }
+    cli_manifest_release(&m);
+    assert_int_equal(parse("name: a\n", &m, &err), 0);
+    assert_null(m.apps[0].health_check_type);
+    assert_null(m.apps[0].health_check_endpoint);
+    cli_manifest_release(&m);
+
+    expect_error("applications:\n- name: a\n  health-check-type: tcp\n",
+                 "manifest.yml:3: health-check-type: expected port, process or http");
+    expect_error("applications:\n- name: a\n  health-check-type: [http]\n",
+                 "manifest.yml:3: health-check-type");
+    expect_error("applications:\n- name: a\n\n  health-check-http-endpoint: health\n",
+                 "manifest.yml:4: health-check-http-endpoint: expected a path");
+    expect_error("applications:\n- name: a\n  health-check-http-endpoint: /a b\n",
+                 "manifest.yml:3: health-check-http-endpoint");
+    expect_error("applications:\n- name: a\n  health-check-http-endpoint: {}\n",
+                 "manifest.yml:3: health-check-http-endpoint");
+}
+
 static void test_hostile_inputs_do_not_crash(void **state)
 {
     (void)state;
@@ -162,6 +201,7 @@ int main(void)
         cmocka_unit_test(test_today_form_with_several_apps),
         cmocka_unit_test(test_single_app_and_vmc_forms),
         cmocka_unit_test(test_errors_name_line_and_key),
+        cmocka_unit_test(test_health_check),
         cmocka_unit_test(test_hostile_inputs_do_not_crash),
     };
     return cmocka_run_group_tests(tests, NULL, teardown);
