@@ -86,6 +86,8 @@ printf '%s' "$STG" | jq -e '.reply != null and (.data | fromjson | .app_id == "'
 S0=$(wait_msg '.subject == "dea.dea-1.start" and (.data | fromjson | .index == 0)')
 wait_msg '.subject == "dea.dea-1.start" and (.data | fromjson | .index == 1)' > /dev/null
 printf '%s' "$S0" | jq -e '.data | fromjson | .droplet == "'"$GUID"'" and .uris == ["web.hearth.local"] and .limits.mem == 64 and (.executableUri | test("/staged_droplets/'"$GUID"'/"))' > /dev/null || fail "start message: $S0"
+printf '%s' "$S0" | jq -e '.data | fromjson | has("health_check_type") or has("health_check_http_endpoint") | not' > /dev/null ||
+    fail "default health check sent in the start message: $S0"
 wait_msg '.subject == "droplet.updated" and (.data | fromjson | .droplet == "'"$GUID"'")' > /dev/null
 call "staged" GET /apps/web "$ALICE"
 [ "$(jfield .package_state)" = STAGED ] || fail "package state $(jfield .package_state)"
@@ -207,7 +209,8 @@ call "start web2" PUT /apps/web2 "$ALICE" '{"state":"STARTED"}'
 wait_msg '.subject == "dea.dea-1.start" and (.data | fromjson | .name == "web2")' > /dev/null
 STAGINGS=$(count_msgs '.subject == "staging.dea-1.start"')
 call "restart web2" PUT /apps/web2 "$ALICE" '{"state":"STOPPED"}'
-call "restart web2" PUT /apps/web2 "$ALICE" '{"state":"STARTED"}'
+call "restart web2" PUT /apps/web2 "$ALICE" '{"state":"STARTED","health_check_type":"http","health_check_http_endpoint":"/ready"}'
+wait_msg '.subject == "dea.dea-1.start" and (.data | fromjson | .name == "web2" and .health_check_type == "http" and .health_check_http_endpoint == "/ready")' > /dev/null
 sleep 0.5
 [ "$(count_msgs '.subject == "staging.dea-1.start"')" = "$STAGINGS" ] || fail "restart restaged"
 
