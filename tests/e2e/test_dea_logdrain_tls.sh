@@ -17,12 +17,12 @@ ca() {
         -keyout "$K/$1.key" -out "$K/$1.pem" 2>/dev/null || wdn_fail "openssl: CA $1"
 }
 cert() {
+    printf 'subjectAltName=%s\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' "$3" \
+        >"$K/$2.ext"
     openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$2" \
-        -keyout "$K/$2.key" -out "$K/$2.csr" 2>/dev/null &&
-        printf 'subjectAltName=%s\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' "$3" \
-            >"$K/$2.ext" &&
-        openssl x509 -req -in "$K/$2.csr" -CA "$K/$1.pem" -CAkey "$K/$1.key" -CAcreateserial \
-            -days 2 -extfile "$K/$2.ext" -out "$K/$2.pem" 2>/dev/null || wdn_fail "openssl: cert $2"
+        -keyout "$K/$2.key" -out "$K/$2.csr" 2>/dev/null || wdn_fail "openssl: request $2"
+    openssl x509 -req -in "$K/$2.csr" -CA "$K/$1.pem" -CAkey "$K/$1.key" -CAcreateserial \
+        -days 2 -extfile "$K/$2.ext" -out "$K/$2.pem" 2>/dev/null || wdn_fail "openssl: cert $2"
 }
 ca drain-ca
 ca rogue-ca
@@ -34,14 +34,15 @@ cert rogue-ca rogue "DNS:localhost,IP:127.0.0.1"
 NAME=127.0.0.1
 getent ahosts localhost | head -1 | grep -q '^127\.' && NAME=localhost
 drain_dea_start "  ca_file: $K/drain-ca.pem"
-for r in good-name good-ip wronghost rogue; do eval "P_${r//-/_}=$(free_port)"; done
-receiver good-name "$P_good_name" "$K/good.pem" "$K/good.key"
-receiver good-ip "$P_good_ip" "$K/good.pem" "$K/good.key"
-receiver wronghost "$P_wronghost" "$K/wronghost.pem" "$K/wronghost.key"
-receiver rogue "$P_rogue" "$K/rogue.pem" "$K/rogue.key"
+declare -A P
+for r in good-name good-ip wronghost rogue; do P[$r]=$(free_port); done
+receiver good-name "${P[good-name]}" "$K/good.pem" "$K/good.key"
+receiver good-ip "${P[good-ip]}" "$K/good.pem" "$K/good.key"
+receiver wronghost "${P[wronghost]}" "$K/wronghost.pem" "$K/wronghost.key"
+receiver rogue "${P[rogue]}" "$K/rogue.pem" "$K/rogue.key"
 APP=tlsdrain-$TAG
-start_app "$APP" "syslog-tls://$NAME:$P_good_name" "syslog-tls://127.0.0.1:$P_good_ip/" \
-    "syslog-tls://$NAME:$P_wronghost" "syslog-tls://127.0.0.1:$P_rogue"
+start_app "$APP" "syslog-tls://$NAME:${P[good-name]}" "syslog-tls://127.0.0.1:${P[good-ip]}/" \
+    "syslog-tls://$NAME:${P[wronghost]}" "syslog-tls://127.0.0.1:${P[rogue]}"
 say say first-line
 say err an-error
 for r in good-name good-ip; do
@@ -68,7 +69,7 @@ done
 say say still-here
 drained good-name " - - still-here$"
 kill -0 "$DEA_PID" 2>/dev/null || wdn_fail "the DEA died"
-[ ! -s "$T/wronghost.drained" ] && [ ! -s "$T/rogue.drained" ] || wdn_fail "a bad receiver got lines"
+for r in wronghost rogue; do [ ! -s "$T/$r.drained" ] || wdn_fail "$r got lines"; done
 echo "ok - a certificate for another host or from another CA: no line leaves, the DEA retries, DEA and app keep running"
 
 I=$(instance_of "$APP")
