@@ -24,7 +24,6 @@
 typedef struct pki_s {
     EVP_PKEY *ca_key, *key;
     X509 *ca, *cert;
-    char ca_file[64];
 } pki_t;
 
 static void add_ext(X509 *x, X509 *issuer, int nid, const char *value)
@@ -63,7 +62,7 @@ static X509 *make_cert(EVP_PKEY *key, const char *cn, X509 *issuer, EVP_PKEY *is
     return x;
 }
 
-/* A CA (written to a temp file) and a server certificate it signs for san. */
+/* A CA and a server certificate it signs for san. */
 static void pki_make(pki_t *p, const char *san)
 {
     p->ca_key = EVP_EC_gen("P-256");
@@ -72,18 +71,10 @@ static void pki_make(pki_t *p, const char *san)
     assert_non_null(p->key);
     p->ca = make_cert(p->ca_key, "drain test CA", NULL, NULL, NULL);
     p->cert = make_cert(p->key, "receiver", p->ca, p->ca_key, san);
-    snprintf(p->ca_file, sizeof(p->ca_file), "/tmp/hearth-drain-ca.XXXXXX");
-    int fd = mkstemp(p->ca_file);
-    assert_true(fd >= 0);
-    FILE *f = fdopen(fd, "w");
-    assert_non_null(f);
-    assert_int_equal(PEM_write_X509(f, p->ca), 1);
-    assert_int_equal(fclose(f), 0);
 }
 
 static void pki_free(pki_t *p)
 {
-    unlink(p->ca_file);
     X509_free(p->ca);
     X509_free(p->cert);
     EVP_PKEY_free(p->ca_key);
@@ -145,11 +136,24 @@ static int handshake(SSL_CTX *ctx, SSL *srv, const char *host, SSL **ret_t, hc_e
     return r;
 }
 
+/* The drain's context; p: its CA goes in as log_drains.ca_file (a temp file, gone at once). */
 static SSL_CTX *client_ctx(const pki_t *p)
 {
     SSL_CTX *ctx = NULL;
     hc_err_t err = {0};
-    assert_int_equal(dea_logdrain_tls_ctx_new(p ? p->ca_file : NULL, &ctx, &err), 0);
+    char ca_file[] = "/tmp/hearth-drain-ca.XXXXXX";
+    int fd = p ? mkstemp(ca_file) : -1;
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    bool written = f && PEM_write_X509(f, p->ca) == 1;
+    if (f)
+        written = fclose(f) == 0 && written;
+    else if (fd >= 0)
+        close(fd);
+    int r = dea_logdrain_tls_ctx_new(p ? ca_file : NULL, &ctx, &err);
+    if (fd >= 0)
+        unlink(ca_file);
+    assert_true(!p || written);
+    assert_int_equal(r, 0);
     return ctx;
 }
 
