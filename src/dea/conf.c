@@ -3,12 +3,15 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/ssl.h>
+
 #include "dea.h"
 #include "egress.h"
 #include "hc_fs.h"
 #include "hc_json.h"
 #include "hc_log.h"
 #include "hc_uuid.h"
+#include "logdrain_tls.h"
 
 const hc_conf_opt_t dea_conf_opts[] = {
     HC_DAEMON_CONF_ENTRIES(dea_conf_t, common, 9023, 9026, "/var/lib/hearth/dea"),
@@ -46,6 +49,8 @@ const hc_conf_opt_t dea_conf_opts[] = {
                 "built-in buildpacks"),
     HC_CONF_BOOL("log_drains.allow_loopback", dea_conf_t, logdrain_allow_loopback, false,
                  "syslog drains may connect to the host's loopback (tests; never for tenants)"),
+    HC_CONF_STR("log_drains.ca_file", dea_conf_t, logdrain_ca_file, NULL,
+                "PEM file of CAs syslog-tls drains trust besides the system's"),
     HC_CONF_SIZE("log_max_bytes", dea_conf_t, log_max_bytes, 1024 * 1024, 1024, (uint64_t)1 << 40,
                  "an instance's stdout/stderr log is rotated at this size"),
     HC_CONF_UINT("max_tailers", dea_conf_t, max_tailers, 32, 0, 4096,
@@ -92,6 +97,8 @@ int dea_start(hc_daemon_t *d, hc_err_t *err)
         if ((r = dea_egress_parse(*e, &rule, err)) < 0)
             return r;
     }
+    if ((r = dea_logdrain_tls_ctx_new(conf->logdrain_ca_file, &dea->logdrain_tls, err)) < 0)
+        return r;
     const char *subdirs[] = {"droplets", "instances", "staging", "cache"};
     for (size_t i = 0; i < HC_ARRAY_SIZE(subdirs); i++) {
         hc_autofree char *p = hc_asprintf("%s/%s", conf->common.data_dir, subdirs[i]);
@@ -185,5 +192,7 @@ void dea_stop(hc_daemon_t *d)
     }
     json_decref(dea->component);
     dea->component = NULL;
+    SSL_CTX_free(dea->logdrain_tls); /* open drains' sessions hold their own ref */
+    dea->logdrain_tls = NULL;
     dea_droplet_memo_free(dea);
 }

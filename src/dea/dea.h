@@ -47,6 +47,7 @@ typedef struct dea_conf_s {
     char *buildpacks_dir;
     uint64_t log_max_bytes;       /* an instance log is rotated at this size */
     bool logdrain_allow_loopback; /* syslog drains may reach the host's loopback (logdrain.h) */
+    char *logdrain_ca_file;       /* extra CAs trusted by syslog-tls drains (logdrain_tls.h) */
     uint64_t max_tailers;         /* live tails on the HTTP port */
     char *file_user;              /* basic auth of the file server */
     char *file_password;
@@ -157,6 +158,7 @@ struct dea_s {
     dea_web_t *web;      /* the HTTP port (web.c) */
     hc_status_t *status; /* the status port (status.c) */
     json_t *component;
+    struct ssl_ctx_st *logdrain_tls; /* SSL_CTX of the syslog-tls drains (logdrain_tls.h) */
     dea_inst_t *insts;
     size_t num_insts;
     dea_pool_ent_t pool[DEA_POOL_MAX]; /* warm containers (pool.c) */

@@ -6,13 +6,26 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/ssl.h>
+
 #include "hc_log.h"
+#include "logdrain_tls.h"
 
 #define BACKOFF_MIN_MS 500
 #define BACKOFF_MAX_MS 30000
 #define CLOSE_WAIT_MS 3000 /* a closing drain's queued lines get this long to leave */
+#define HANDSHAKE_MS 10000 /* a TLS receiver that does not finish its handshake by then */
+#define READ_BUF 16384
 
-typedef enum { D_IDLE, D_RESOLVING, D_CONNECTING, D_CONNECTED, D_WAITING, D_REFUSED } dstate_t;
+typedef enum {
+    D_IDLE,
+    D_RESOLVING,
+    D_CONNECTING,
+    D_HANDSHAKE, /* syslog-tls: connected, TLS handshake under way */
+    D_CONNECTED,
+    D_WAITING,
+    D_REFUSED
+} dstate_t;
 
 typedef struct drain_s {
     uv_loop_t *loop;
@@ -31,6 +44,9 @@ typedef struct drain_s {
     char *sending;    /* being written */
     unsigned backoff_ms;
     uint64_t dropped;
+    SSL_CTX *tls_ctx; /* syslog-tls: the DEA's context; NULL: plain TCP */
+    SSL *tls;         /* the current connection's session */
+    bool tls_bye;     /* closing: close_notify queued */
 } drain_t;
 
 struct dea_logdrains_s {
@@ -42,12 +58,17 @@ struct dea_logdrains_s {
 
 /* ---- pure parts ---- */
 
-int dea_logdrain_parse_url(const char *url, char *host, size_t host_size, int *port)
+int dea_logdrain_parse_url(const char *url, char *host, size_t host_size, int *port, bool *ret_tls)
 {
-    static const char scheme[] = "syslog://";
-    if (!url || strncmp(url, scheme, sizeof(scheme) - 1) != 0)
+    static const char plain[] = "syslog://", tls[] = "syslog-tls://";
+    const char *h, *he, *p;
+    bool is_tls = url && strncmp(url, tls, sizeof(tls) - 1) == 0;
+    if (is_tls)
+        h = url + sizeof(tls) - 1;
+    else if (url && strncmp(url, plain, sizeof(plain) - 1) == 0)
+        h = url + sizeof(plain) - 1;
+    else
         return -EINVAL;
-    const char *h = url + sizeof(scheme) - 1, *he, *p;
     if (*h == '[') {
         he = strchr(++h, ']');
         if (!he || he[1] != ':')
@@ -75,6 +96,7 @@ int dea_logdrain_parse_url(const char *url, char *host, size_t host_size, int *p
     memcpy(host, h, hl);
     host[hl] = '\0';
     *port = (int)v;
+    *ret_tls = is_tls;
     return 0;
 }
 
@@ -144,6 +166,8 @@ static void close_tcp(drain_t *d)
 {
     if (d->tcp_open && !uv_is_closing((uv_handle_t *)&d->tcp))
         uv_close((uv_handle_t *)&d->tcp, on_handle_closed);
+    SSL_free(d->tls); /* nothing of it is in flight: writes own their bytes */
+    d->tls = NULL;
 }
 
 static void drain_close_now(drain_t *d)
@@ -166,6 +190,7 @@ static void on_retry(uv_timer_t *t)
         drain_connect(d);
 }
 
+/* The connection failed (why: NULL when already logged): another attempt after a delay. */
 static void retry_later(drain_t *d, const char *why)
 {
     close_tcp(d);
@@ -173,7 +198,7 @@ static void retry_later(drain_t *d, const char *why)
         drain_close_now(d);
         return;
     }
-    if (d->backoff_ms == BACKOFF_MIN_MS)
+    if (why && d->backoff_ms == BACKOFF_MIN_MS)
         hc_log_warn("syslog drain unreachable, retrying", "drain", d->url, "err", why);
     d->state = D_WAITING;
     uv_timer_start(&d->timer, on_retry, d->backoff_ms, 0);
@@ -182,12 +207,34 @@ static void retry_later(drain_t *d, const char *why)
 
 static void on_written(uv_write_t *req, int status);
 
+/* A TLS session that fails: logged at every attempt, with the reason. */
+static void tls_failed(drain_t *d, const char *why)
+{
+    if (!d->closing)
+        hc_log_warn("syslog drain TLS failed, retrying", "drain", d->url, "err", why);
+    retry_later(d, NULL);
+}
+
+/* Hands the queue (through the TLS session, with its handshake or alerts) to the kernel. */
 static void flush(drain_t *d)
 {
-    if (d->state != D_CONNECTED || d->sending || d->queue.len == 0)
+    if (d->sending || (d->state != D_CONNECTED && d->state != D_HANDSHAKE))
         return;
-    size_t len;
-    d->sending = hc_buf_detach(&d->queue, &len);
+    size_t len = 0;
+    if (d->tls) {
+        if (d->state == D_CONNECTED && d->queue.len) {
+            if (dea_logdrain_tls_write(d->tls, d->queue.data, d->queue.len) < 0) {
+                tls_failed(d, "cannot encrypt");
+                return;
+            }
+            hc_buf_reset(&d->queue);
+        }
+        d->sending = dea_logdrain_tls_take(d->tls, &len);
+    } else if (d->state == D_CONNECTED && d->queue.len) {
+        d->sending = hc_buf_detach(&d->queue, &len);
+    }
+    if (!d->sending)
+        return;
     uv_buf_t b = uv_buf_init(d->sending, (unsigned)len);
     int r = uv_write(&d->wr, (uv_stream_t *)&d->tcp, &b, 1, on_written);
     if (r < 0) {
@@ -197,6 +244,19 @@ static void flush(drain_t *d)
         return;
     }
     d->pending++;
+}
+
+/* A closing drain whose lines have left: a TLS session says goodbye first (best effort). */
+static void drain_finish(drain_t *d)
+{
+    if (d->tls && d->state == D_CONNECTED && !d->tls_bye) {
+        d->tls_bye = true;
+        dea_logdrain_tls_shutdown(d->tls);
+        flush(d);
+        if (d->sending)
+            return; /* on_written comes back here */
+    }
+    drain_close_now(d);
 }
 
 static void on_written(uv_write_t *req, int status)
@@ -214,7 +274,75 @@ static void on_written(uv_write_t *req, int status)
     }
     flush(d);
     if (d->closing && !d->sending)
-        drain_close_now(d);
+        drain_finish(d);
+}
+
+/* Lines may leave: plain TCP connected, or the TLS handshake done. */
+static void drain_ready(drain_t *d)
+{
+    if (d->backoff_ms > BACKOFF_MIN_MS)
+        hc_log_info("syslog drain connected", "drain", d->url);
+    uv_timer_stop(&d->timer); /* the handshake's deadline */
+    d->state = D_CONNECTED;
+    d->backoff_ms = BACKOFF_MIN_MS;
+    flush(d);
+}
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *b)
+{
+    (void)h;
+    (void)suggested;
+    b->base = hc_malloc(READ_BUF);
+    b->len = READ_BUF;
+}
+
+/* syslog-tls: what the receiver sends (handshake, tickets, alerts) goes to the session. */
+static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
+{
+    drain_t *d = s->data;
+    hc_err_t err = {0};
+    int r = 0;
+    if (n < 0)
+        r = hc_err_set(&err, (int)n, "%s",
+                       n == UV_EOF ? "the receiver closed the connection" : uv_strerror((int)n));
+    else if (n > 0)
+        r = dea_logdrain_tls_feed(d->tls, b->base, (size_t)n, &err);
+    free(b->base);
+    if (r < 0 && d->state == D_HANDSHAKE)
+        tls_failed(d, err.msg);
+    else if (r < 0)
+        retry_later(d, err.msg);
+    else if (r == 1 && d->state == D_HANDSHAKE)
+        drain_ready(d);
+    else
+        flush(d);
+}
+
+static void on_handshake_timeout(uv_timer_t *t)
+{
+    tls_failed(t->data, "TLS handshake timed out");
+}
+
+static void start_tls(drain_t *d)
+{
+    hc_err_t err = {0};
+    d->tls = dea_logdrain_tls_new(d->tls_ctx, d->host);
+    if (!d->tls) {
+        tls_failed(d, "cannot create a TLS session");
+        return;
+    }
+    d->state = D_HANDSHAKE;
+    d->tls_bye = false;
+    int r = uv_read_start((uv_stream_t *)&d->tcp, on_alloc, on_read);
+    if (r < 0) {
+        retry_later(d, uv_strerror(r));
+        return;
+    }
+    uv_timer_start(&d->timer, on_handshake_timeout, HANDSHAKE_MS, 0);
+    if (dea_logdrain_tls_feed(d->tls, NULL, 0, &err) < 0) /* the ClientHello */
+        tls_failed(d, err.msg);
+    else
+        flush(d);
 }
 
 static void on_connected(uv_connect_t *req, int status)
@@ -225,15 +353,12 @@ static void on_connected(uv_connect_t *req, int status)
         drain_close_now(d);
         return;
     }
-    if (status < 0) {
+    if (status < 0)
         retry_later(d, uv_strerror(status));
-        return;
-    }
-    if (d->backoff_ms > BACKOFF_MIN_MS)
-        hc_log_info("syslog drain connected", "drain", d->url);
-    d->state = D_CONNECTED;
-    d->backoff_ms = BACKOFF_MIN_MS;
-    flush(d);
+    else if (d->tls_ctx)
+        start_tls(d);
+    else
+        drain_ready(d);
 }
 
 static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
@@ -283,10 +408,11 @@ static void drain_connect(drain_t *d)
 }
 
 static drain_t *drain_new(uv_loop_t *loop, const char *url, const char *host, int port,
-                          bool allow_loopback)
+                          bool allow_loopback, SSL_CTX *tls_ctx)
 {
     drain_t *d = hc_calloc(1, sizeof(*d));
     d->loop = loop;
+    d->tls_ctx = tls_ctx;
     snprintf(d->url, sizeof(d->url), "%s", url);
     snprintf(d->host, sizeof(d->host), "%s", host);
     d->port = port;
@@ -345,11 +471,14 @@ dea_logdrains_t *dea_logdrains_new(dea_t *dea, const dea_inst_t *in)
         const char *url = json_string_value(json_object_get(svc, "syslog_drain_url"));
         char host[256];
         int port;
+        bool tls;
         if (!url || !*url)
             continue;
-        if (dea_logdrain_parse_url(url, host, sizeof(host), &port) < 0) {
-            hc_log_warn("syslog drain not supported (syslog://HOST:PORT only)", "app", in->s.name,
-                        "drain", url);
+        if (dea_logdrain_parse_url(url, host, sizeof(host), &port, &tls) < 0 ||
+            (tls && !dea->logdrain_tls)) {
+            hc_log_warn("syslog drain not supported (syslog://HOST:PORT or "
+                        "syslog-tls://HOST:PORT only)",
+                        "app", in->s.name, "drain", url);
             continue;
         }
         if (!ds) {
@@ -362,7 +491,8 @@ dea_logdrains_t *dea_logdrains_new(dea_t *dea, const dea_inst_t *in)
         }
         if (ds->n == DEA_LOGDRAIN_MAX)
             break;
-        ds->d[ds->n++] = drain_new(dea->loop, url, host, port, dea->conf->logdrain_allow_loopback);
+        ds->d[ds->n++] = drain_new(dea->loop, url, host, port, dea->conf->logdrain_allow_loopback,
+                                   tls ? dea->logdrain_tls : NULL);
     }
     return ds;
 }
@@ -416,9 +546,11 @@ void dea_logdrains_close(dea_logdrains_t *ds)
     for (size_t i = 0; i < ds->n; i++) {
         drain_t *d = ds->d[i];
         d->closing = true;
-        if (d->state == D_CONNECTED && (d->sending || d->queue.len)) {
-            flush(d);
+        if (d->state == D_CONNECTED) {
             uv_timer_start(&d->timer, on_close_wait, CLOSE_WAIT_MS, 0);
+            flush(d);
+            if (!d->sending)
+                drain_finish(d);
         } else {
             drain_close_now(d);
         }

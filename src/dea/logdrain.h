@@ -1,12 +1,14 @@
 /*
  * logdrain.h - an instance's syslog drains: the bound user-provided services whose
  * syslog_drain_url is "syslog://HOST:PORT" get every line the app writes, as RFC 5424
- * messages over TCP with octet-counting framing (RFC 6587), the way Cloud Foundry drains do:
+ * messages over TCP with octet-counting framing (RFC 6587), the way Cloud Foundry drains do
+ * ("syslog-tls://HOST:PORT": the same over TLS, RFC 5425, see logdrain_tls.h):
  *   LEN <14>1 2026-11-25T01:02:03.456789Z APPNAME APPGUID [APP/INDEX] - - the line
  * (<14> user.info for stdout, <11> user.err for stderr). Each drain keeps a bounded queue
  * (lines beyond it are dropped and counted), resolves its host off the loop, reconnects with
- * a growing delay, and is refused when its address is the host's loopback or link-local
- * (cloud metadata) unless log_drains.allow_loopback is set. Loop thread.
+ * a growing delay (also after a failed TLS handshake or verification), and is refused when
+ * its address is the host's loopback or link-local (cloud metadata) unless
+ * log_drains.allow_loopback is set. Loop thread.
  */
 #ifndef HEARTH_DEA_LOGDRAIN_H
 #define HEARTH_DEA_LOGDRAIN_H
@@ -31,8 +33,11 @@ void dea_logdrains_write(dea_logdrains_t *d, bool is_err, const char *data, size
 /* Sends what is queued (for at most a few seconds), then closes. Accepts NULL. */
 void dea_logdrains_close(dea_logdrains_t *d);
 
-/* "syslog://HOST:PORT" (HOST a name, an IPv4 address or [IPv6]) -> host, port; else -EINVAL. */
-int dea_logdrain_parse_url(const char *url, char *host, size_t host_size, int *port);
+/*
+ * "syslog://HOST:PORT" or "syslog-tls://HOST:PORT" (HOST a name, an IPv4 address or [IPv6])
+ * -> host, port, *ret_tls (true for syslog-tls); else -EINVAL and nothing written.
+ */
+int dea_logdrain_parse_url(const char *url, char *host, size_t host_size, int *port, bool *ret_tls);
 /* Appends one framed message to out. */
 void dea_logdrain_frame(hc_buf_t *out, bool is_err, const struct timespec *ts, const char *hostname,
                         const char *app, const char *procid, const char *msg, size_t len);

@@ -1,4 +1,5 @@
-/* Unit tests for src/dea/logdrain.c's pure parts: drain URLs, message framing, addresses. */
+/* Unit tests for src/dea/logdrain.c's pure parts: drain URLs (syslog, syslog-tls), message
+ * framing, addresses. */
 #include <arpa/inet.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,15 +17,18 @@ static void test_parse_url(void **state)
     (void)state;
     char host[64];
     int port = 0;
+    bool tls = true;
     assert_int_equal(
-        dea_logdrain_parse_url("syslog://logs.example.com:514", host, sizeof(host), &port), 0);
+        dea_logdrain_parse_url("syslog://logs.example.com:514", host, sizeof(host), &port, &tls),
+        0);
     assert_string_equal(host, "logs.example.com");
     assert_int_equal(port, 514);
-    assert_int_equal(dea_logdrain_parse_url("syslog://10.0.0.7:6514/", host, sizeof(host), &port),
-                     0);
+    assert_false(tls);
+    assert_int_equal(
+        dea_logdrain_parse_url("syslog://10.0.0.7:6514/", host, sizeof(host), &port, &tls), 0);
     assert_string_equal(host, "10.0.0.7");
-    assert_int_equal(dea_logdrain_parse_url("syslog://[fd00::1]:601", host, sizeof(host), &port),
-                     0);
+    assert_int_equal(
+        dea_logdrain_parse_url("syslog://[fd00::1]:601", host, sizeof(host), &port, &tls), 0);
     assert_string_equal(host, "fd00::1");
     assert_int_equal(port, 601);
     static const char *const bad[] = {
@@ -37,7 +41,6 @@ static void test_parse_url(void **state)
         "syslog://host:0",
         "syslog://host:65536",
         "syslog://host:12x",
-        "syslog-tls://host:514",
         "https://host:514",
         "syslog://ho st:514",
         "syslog://[fd00::1:514",
@@ -46,10 +49,62 @@ static void test_parse_url(void **state)
         "syslog://[fd00::zz]:514",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
-        assert_int_equal(dea_logdrain_parse_url(bad[i], host, sizeof(host), &port), -EINVAL);
+        assert_int_equal(dea_logdrain_parse_url(bad[i], host, sizeof(host), &port, &tls), -EINVAL);
     char tiny[4];
-    assert_int_equal(dea_logdrain_parse_url("syslog://long.host:514", tiny, sizeof(tiny), &port),
-                     -EINVAL);
+    assert_int_equal(
+        dea_logdrain_parse_url("syslog://long.host:514", tiny, sizeof(tiny), &port, &tls), -EINVAL);
+}
+
+/* syslog-tls://HOST:PORT: the same host and port rules, and the scheme says TLS. */
+static void test_parse_url_tls(void **state)
+{
+    (void)state;
+    char host[64];
+    int port = 0;
+    bool tls = false;
+    assert_int_equal(dea_logdrain_parse_url("syslog-tls://logs.papertrailapp.com:6514", host,
+                                            sizeof(host), &port, &tls),
+                     0);
+    assert_string_equal(host, "logs.papertrailapp.com");
+    assert_int_equal(port, 6514);
+    assert_true(tls);
+    tls = false;
+    assert_int_equal(
+        dea_logdrain_parse_url("syslog-tls://192.0.2.9:6514/", host, sizeof(host), &port, &tls), 0);
+    assert_string_equal(host, "192.0.2.9");
+    assert_true(tls);
+    tls = false;
+    assert_int_equal(
+        dea_logdrain_parse_url("syslog-tls://[2001:db8::5]:6514", host, sizeof(host), &port, &tls),
+        0);
+    assert_string_equal(host, "2001:db8::5");
+    assert_true(tls);
+    static const char *const bad[] = {
+        "syslog-tls://",
+        "syslog-tls://host",
+        "syslog-tls://host:",
+        "syslog-tls://:6514",
+        "syslog-tls://host:0",
+        "syslog-tls://host:99999",
+        "syslog-tls://ho_st:6514",
+        "syslog-tls://ho st:6514",
+        "syslog-tls://u@host:6514",
+        "syslog-tls://[fd00::1:6514",
+        "syslog-tls://[fd00::g]:6514",
+        "syslog-tls://host:6514#x",
+        "syslog+tls://host:6514",
+        "syslog-tcp://host:6514",
+        "syslogtls://host:6514",
+        "SYSLOG-TLS://host:6514",
+        "https://host:6514",
+        "tls://host:6514",
+    };
+    port = 7;
+    tls = false;
+    for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
+        assert_int_equal(dea_logdrain_parse_url(bad[i], host, sizeof(host), &port, &tls), -EINVAL);
+    assert_int_equal(port, 7); /* nothing written on a refusal */
+    assert_false(tls);
 }
 
 static void test_frame(void **state)
@@ -109,6 +164,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_url),
+        cmocka_unit_test(test_parse_url_tls),
         cmocka_unit_test(test_frame),
         cmocka_unit_test(test_addresses),
     };
