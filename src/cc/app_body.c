@@ -12,6 +12,7 @@
 #include "api/api.h"
 #include "app.h"
 #include "db/db.h"
+#include "hc_health.h"
 #include "hc_json.h"
 
 #define CC_MAX_INSTANCES 512
@@ -163,10 +164,8 @@ int cc_app_apply_health_check(json_t *body, cc_app_t *app, cc_app_err_t *e)
     json_t *t = json_object_get(body, "health_check_type");
     json_t *p = json_object_get(body, "health_check_http_endpoint");
     if (t && !json_is_null(t)) {
-        const char *s = json_string_value(t);
-        if (s && strcmp(s, "none") == 0)
-            s = "process";
-        if (!s || (strcmp(s, "port") != 0 && strcmp(s, "process") != 0 && strcmp(s, "http") != 0))
+        const char *s = hc_health_type(json_string_value(t));
+        if (!s)
             return fail(e, CC_E_APP_INVALID,
                         "Invalid application description: health_check_type must be"
                         " \"port\", \"process\" or \"http\"");
@@ -175,14 +174,11 @@ int cc_app_apply_health_check(json_t *body, cc_app_t *app, cc_app_err_t *e)
     if (p && !json_is_null(p)) {
         const char *s = json_string_value(p);
         size_t n = json_string_length(p);
-        bool ok = s && n >= 1 && n <= CC_MAX_STR_FIELD && s[0] == '/' && strlen(s) == n;
-        for (size_t i = 0; ok && i < n; i++)
-            ok = s[i] > ' ' && s[i] < 0x7f;
-        if (!ok)
+        if (!hc_health_path_ok(s, n) || strlen(s) != n)
             return fail(e, CC_E_APP_INVALID,
                         "Invalid application description: health_check_http_endpoint must be a"
                         " path starting with '/', at most %d printable ASCII bytes without spaces",
-                        CC_MAX_STR_FIELD);
+                        HC_HEALTH_MAX_PATH);
         set_str(&app->health_check_endpoint, s);
     }
     return 0;

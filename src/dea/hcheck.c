@@ -40,17 +40,6 @@ int dea_hcheck_status(const char *buf, size_t len)
     return resp.status_code;
 }
 
-bool dea_hcheck_path_valid(const char *path)
-{
-    size_t n = strlen(path);
-    if (n == 0 || n > DEA_HCHECK_MAX_PATH || path[0] != '/')
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (path[i] <= ' ' || path[i] >= 0x7f)
-            return false;
-    return true;
-}
-
 static void on_closed(uv_handle_t *hd)
 {
     dea_hcheck_t *h = hd->data;

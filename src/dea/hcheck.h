@@ -13,16 +13,12 @@
 #include <uv.h>
 
 #define DEA_HCHECK_MAX_HEAD 4096 /* bytes of the answer read, at most */
-#define DEA_HCHECK_MAX_PATH 255
 
 /*
  * The status code of the response head in buf[0..len): 100..999, HC_AGAIN while the head is
  * not complete (and len < DEA_HCHECK_MAX_HEAD), HC_EPROTO when it is malformed or does not fit.
  */
 int dea_hcheck_status(const char *buf, size_t len);
-
-/* A health check path: '/' then printable ASCII without spaces, at most 255 bytes. */
-bool dea_hcheck_path_valid(const char *path);
 
 /*
  * The end of one check: status is the HTTP status code, or 0 with error set ("connection
@@ -33,7 +29,7 @@ typedef struct dea_hcheck_s dea_hcheck_t;
 
 /*
  * Starts one check. fn runs exactly once, later on the loop, unless dea_hcheck_cancel comes
- * first. path must be valid (dea_hcheck_path_valid); host goes into the Host field.
+ * first. path must be valid (hc_health_path_ok); host goes into the Host field.
  */
 dea_hcheck_t *dea_hcheck_start(uv_loop_t *loop, int port, const char *host, const char *path,
                                uint64_t timeout_ms, dea_hcheck_fn fn, void *ud);

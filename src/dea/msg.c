@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "dea.h"
+#include "hc_health.h"
 #include "hc_json.h"
 #include "hcheck.h"
 
@@ -51,20 +52,17 @@ int dea_start_parse(const char *data, size_t len, dea_start_t *s, hc_err_t *err)
     s->flapping = json_is_true(json_object_get(o, "flapping"));
     const char *ht;
     if (hc_json_opt_str_len(o, "health_check_type", 0, 16, "port", &ht, err) < 0 ||
-        hc_json_opt_str_len(o, "health_check_http_endpoint", 1, DEA_HCHECK_MAX_PATH, "/",
+        hc_json_opt_str_len(o, "health_check_http_endpoint", 1, HC_HEALTH_MAX_PATH, "/",
                             &s->health_endpoint, err) < 0)
         goto bad;
-    if (strcmp(ht, "port") == 0) {
-        s->health = DEA_HEALTH_PORT;
-    } else if (strcmp(ht, "process") == 0 || strcmp(ht, "none") == 0) {
-        s->health = DEA_HEALTH_PROCESS;
-    } else if (strcmp(ht, "http") == 0) {
-        s->health = DEA_HEALTH_HTTP;
-    } else {
+    if (!(ht = hc_health_type(ht))) {
         hc_err_set(err, -EINVAL, "`health_check_type` must be port, process or http");
         goto bad;
     }
-    if (!dea_hcheck_path_valid(s->health_endpoint)) {
+    s->health = strcmp(ht, "http") == 0   ? DEA_HEALTH_HTTP
+                : strcmp(ht, "port") == 0 ? DEA_HEALTH_PORT
+                                          : DEA_HEALTH_PROCESS;
+    if (!hc_health_path_ok(s->health_endpoint, strlen(s->health_endpoint))) {
         hc_err_set(err, -EINVAL,
                    "`health_check_http_endpoint` must be a path of printable ASCII without spaces");
         goto bad;

@@ -49,8 +49,8 @@ static const char *const migrations[] = {
     "ALTER TABLE service_instances ADD COLUMN syslog_drain_url TEXT;"
     "ALTER TABLE service_instances ADD COLUMN route_service_url TEXT;",
     /* 5: per-app health checks (when the DEA calls an instance RUNNING) */
-    "ALTER TABLE apps ADD COLUMN health_check_type TEXT NOT NULL DEFAULT 'port';"
-    "ALTER TABLE apps ADD COLUMN health_check_http_endpoint TEXT NOT NULL DEFAULT '/';",
+    ("ALTER TABLE apps ADD COLUMN health_check_type TEXT NOT NULL DEFAULT 'port';"
+     "ALTER TABLE apps ADD COLUMN health_check_http_endpoint TEXT NOT NULL DEFAULT '/';"),
 };
 
 int cc_db_migrate(cc_db_t *db, hc_err_t *err)

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "hc_health.h"
 #include "hc_json.h"
 #include "push/manifest.h"
 #include "push/upload.h"
@@ -57,14 +58,14 @@ static int apply_flags(cli_t *cli, const cli_args_t *a, cli_app_spec_t *s)
     if (cli_args_has(opts, a, "no-route"))
         s->no_route = true;
     if ((v = cli_args_get(opts, a, "health-check-type"))) {
-        if (!cli_health_check_type(v)) {
+        if (!hc_health_type(v)) {
             cli_fail(cli, "--health-check-type: `%s` is not " CLI_HEALTH_CHECK_TYPES, v);
             return CLI_USAGE;
         }
-        set_str(&s->health_check_type, cli_health_check_type(v));
+        set_str(&s->health_check_type, hc_health_type(v));
     }
     if ((v = cli_args_get(opts, a, "endpoint"))) {
-        if (!cli_health_check_endpoint_valid(v)) {
+        if (!hc_health_path_ok(v, strlen(v))) {
             cli_fail(cli, "--endpoint: `%s` is not a path such as /health", v);
             return CLI_USAGE;
         }

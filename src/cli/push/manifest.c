@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "hc_fs.h"
+#include "hc_health.h"
 #include "hc_json.h"
 #include "push/manifest.h"
 
@@ -116,26 +117,6 @@ static int get_count(mctx_t *m, yaml_node_t *v, const char *key, int64_t *field)
     return 0;
 }
 
-const char *cli_health_check_type(const char *s)
-{
-    if (!s)
-        return NULL;
-    if (!strcmp(s, "port") || !strcmp(s, "process") || !strcmp(s, "http"))
-        return s;
-    return !strcmp(s, "none") ? "process" : NULL;
-}
-
-bool cli_health_check_endpoint_valid(const char *s)
-{
-    size_t n = s ? strlen(s) : 0;
-    if (n == 0 || n > 255 || s[0] != '/')
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (s[i] <= ' ' || s[i] >= 0x7f)
-            return false;
-    return true;
-}
-
 static bool truthy(const char *s)
 {
     return s && (!strcasecmp(s, "true") || !strcasecmp(s, "yes") || !strcmp(s, "1"));
@@ -169,7 +150,7 @@ static int apply(mctx_t *m, yaml_node_t *map, cli_app_spec_t *s, bool top)
         else if (!strcmp(k, "instances"))
             r = get_count(m, v, k, &s->instances);
         else if (!strcmp(k, "health-check-type")) {
-            const char *t = cli_health_check_type(scalar(v));
+            const char *t = hc_health_type(scalar(v));
             if (!t)
                 r = bad(m, v, "health-check-type: expected " CLI_HEALTH_CHECK_TYPES);
             else {
@@ -177,7 +158,7 @@ static int apply(mctx_t *m, yaml_node_t *map, cli_app_spec_t *s, bool top)
                 s->health_check_type = hc_strdup(t);
             }
         } else if (!strcmp(k, "health-check-http-endpoint")) {
-            if (!cli_health_check_endpoint_valid(scalar(v)))
+            if (!hc_health_path_ok(scalar(v), scalar(v) ? strlen(scalar(v)) : 0))
                 r = bad(m, v,
                         "health-check-http-endpoint: expected a path such as /health (printable,"
                         " no spaces, at most 255 bytes)");

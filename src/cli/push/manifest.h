@@ -32,10 +32,6 @@ typedef struct cli_manifest_s {
     size_t n;
 } cli_manifest_t;
 
-/* A health check type as the CC stores it ("none" -> "process"), or NULL if it is not one. */
-const char *cli_health_check_type(const char *s);
-/* A health check endpoint: '/' then at most 254 printable ASCII bytes without spaces. */
-bool cli_health_check_endpoint_valid(const char *s);
 #define CLI_HEALTH_CHECK_TYPES "port, process or http"
 
 void cli_app_spec_init(cli_app_spec_t *s);

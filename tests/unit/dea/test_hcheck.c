@@ -42,26 +42,6 @@ static void test_status(void **state)
     assert_int_equal(status_of(big), HC_AGAIN);
 }
 
-static void test_path(void **state)
-{
-    (void)state;
-    char p[300];
-    assert_true(dea_hcheck_path_valid("/"));
-    assert_true(dea_hcheck_path_valid("/health?x=1&y=%20"));
-    assert_false(dea_hcheck_path_valid(""));
-    assert_false(dea_hcheck_path_valid("health"));
-    assert_false(dea_hcheck_path_valid("/a b"));
-    assert_false(dea_hcheck_path_valid("/a\r\nHost: x"));
-    assert_false(dea_hcheck_path_valid("/\xc3\xa9"));
-    memset(p, 'a', sizeof(p));
-    p[0] = '/';
-    p[255] = '\0';
-    assert_true(dea_hcheck_path_valid(p));
-    p[255] = 'a';
-    p[256] = '\0';
-    assert_false(dea_hcheck_path_valid(p));
-}
-
 /* ---- whole checks against a tiny server on the same loop ---- */
 
 typedef struct srv_s {
@@ -203,7 +183,6 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_status),
-        cmocka_unit_test(test_path),
         cmocka_unit_test(test_checks),
         cmocka_unit_test(test_refused_and_cancel),
     };
