@@ -64,9 +64,10 @@ struct rtr_exchange_s {
     bool interim;      /* a 1xx head is being written to the client */
     bool close_after;  /* the client connection closes when this exchange ends */
     bool tunnel;
-    bool failing; /* the router's own error response is being written */
-    bool up_keep; /* the backend allows reusing the connection */
-    bool fresh;   /* the next upstream connection is dialed, not taken from the pool */
+    bool failing;   /* the router's own error response is being written */
+    bool up_keep;   /* the backend allows reusing the connection */
+    bool fresh;     /* the next upstream connection is dialed, not taken from the pool */
+    bool timed_out; /* the last attempt timed out: a backend already tried is not tried again */
     int status;
     uint32_t attempts, stale_retries;
     rtr_backend_t *tried[4];

@@ -634,12 +634,12 @@ static void rtr_ex_dispatch(rtr_exchange_t *ex)
     };
     rtr_backend_t *be = NULL;
     int rc = rtr_lb_pick(pool, &pk, &be);
-    if (rc == RTR_PICK_NONE && ex->attempts > 0) {
+    if (rc == RTR_PICK_NONE && ex->attempts > 0 && !ex->timed_out) {
         /*
          * Every backend of the route failed this request once (most often the route has a
          * single instance): while attempts remain, try them again rather than answer 502,
          * as a refused or reset connection can be a passing event (HAProxy's retries go to
-         * the same server too).
+         * the same server too). Not after a timeout: the client would wait for it again.
          */
         pk.nexclude = 0;
         rc = rtr_lb_pick(pool, &pk, &be);
@@ -714,6 +714,7 @@ void rtr_exchange_on_upstream_failed(rtr_exchange_t *ex, int uverr, bool dial)
         }
         retry = ex->attempts < r->conf.max_attempts && (dial || (ex->idempotent && replayable));
     }
+    ex->timed_out = uverr == UV_ETIMEDOUT;
     rtr_ex_unbind_backend(ex);
     if (!retry) {
         r->stats.bad_gateways++;

@@ -416,7 +416,9 @@ static void *be_conn_main(void *arg)
         copy.method.p = headcopy + (req.method.p - c->buf);
         copy.headers = hs;
         conn_consume(c, (size_t)n);
-        if (strncmp(path, "/slow", 5) == 0)
+        if (strncmp(path, "/slower", 7) == 0)
+            msleep(3500);
+        else if (strncmp(path, "/slow", 5) == 0)
             msleep(1500);
         if (strncmp(path, "/expect", 7) == 0)
             write_all(c->fd, "HTTP/1.1 100 Continue\r\n\r\n", 25);

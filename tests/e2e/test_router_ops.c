@@ -42,7 +42,7 @@ static int setup(void **state)
     fprintf(f,
             "nats:\n  urls: [\"nats://127.0.0.1:%d\"]\nip: 127.0.0.1\nport: %d\n"
             "status:\n  port: %d\nbalancing_algorithm: least-connection\n"
-            "access_log: %s/access.log\ndrain_timeout: 10s\n",
+            "access_log: %s/access.log\ndrain_timeout: 10s\nrequest_timeout: 2500ms\n",
             nats_port, rt_port, st_port, dir);
     fclose(f);
     const char *bindir = getenv("HEARTH_BIN_DIR");
@@ -93,6 +93,22 @@ static void wait_routes(const char *needle, int count)
         msleep(50);
     }
     fail_msg("routes never showed %d x %s", count, needle);
+}
+
+/* A lone backend that does not answer within request_timeout: 502 after that one attempt,
+ * with no replay to it (the client would wait out the timeout again for each). */
+static void test_timeout_not_replayed(void **state)
+{
+    (void)state;
+    backend_t *be = backend_start("T");
+    bus_route(nc, "router.register", be->port, "late.test", "g", "inst-t", 0, 0);
+    wait_routes("inst-t", 1);
+    int before = be->requests;
+    resp_t r;
+    assert_int_equal(http_get(rt_port, "late.test", "/slower", NULL, &r), 0);
+    assert_int_equal(r.status, 502);
+    resp_free(&r);
+    assert_int_equal(be->requests - before, 1);
 }
 
 static void test_least_connection_from_config_file(void **state)
@@ -191,6 +207,7 @@ int main(void)
     signal(SIGPIPE, SIG_IGN);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_least_connection_from_config_file),
+        cmocka_unit_test(test_timeout_not_replayed),
         cmocka_unit_test(test_access_log),
         cmocka_unit_test(test_sigterm_drains),
     };
