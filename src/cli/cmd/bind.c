@@ -67,7 +67,8 @@ int cli_bind_edit(cli_t *cli, const char *app, const char *svc, bool bind)
             printf(bind ? "Bound %s to %s\n" : "Unbound %s from %s\n", svc, app);
             const char *state = json_string_value(json_object_get(cur, "state"));
             if (state && strcmp(state, "STARTED") == 0)
-                printf("Restage %s to give it the new VCAP_SERVICES: `hearth restage %s`\n", app,
+                printf("%s is restaged with the new VCAP_SERVICES and its instances replaced, with"
+                       " no downtime\n",
                        app);
         }
         json_decref(b);
