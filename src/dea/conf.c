@@ -27,6 +27,10 @@ const hc_conf_opt_t dea_conf_opts[] = {
     HC_CONF_MS(
         "start_timeout", dea_conf_t, start_timeout_ms, 60000, 100, 3600000,
         "time an app has to pass its health check (by default: accept connections on its port)"),
+    HC_CONF_MS("health_check.interval", dea_conf_t, live_every_ms, 10000, 0, 3600000,
+               "http health checks: after RUNNING, the check is repeated this often (0: never)"),
+    HC_CONF_UINT("health_check.failures", dea_conf_t, live_failures, 3, 1, 1000,
+                 "http health checks: failures in a row that crash a RUNNING instance"),
     HC_CONF_MS("warden_retry", dea_conf_t, warden_retry_ms, 10000, 0, 600000,
                "how long a task (instance start, staging) retries connecting to warden"),
     HC_CONF_MS("intervals.advertise", dea_conf_t, advertise_ms, 5000, 100, 600000, ""),

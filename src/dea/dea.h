@@ -34,6 +34,8 @@ typedef struct dea_conf_s {
     uint64_t max_disk_mb;
     uint64_t max_staging;
     uint64_t start_timeout_ms;
+    uint64_t live_every_ms;   /* http health check repeated after RUNNING (0: not) */
+    uint64_t live_failures;   /* ... and this many failures in a row crash the instance */
     uint64_t warden_retry_ms; /* a task's connection to warden is retried this long */
     uint64_t advertise_ms;
     uint64_t heartbeat_ms;
@@ -129,6 +131,7 @@ typedef struct dea_inst_s {
     struct dea_hcheck_s *hcheck; /* the HTTP health check in flight, or NULL */
     uint64_t hcheck_at;          /* when the next one may start (loop ms) */
     char hcheck_err[96];         /* how the last one failed */
+    uint64_t live_fails;         /* RUNNING: http checks failed in a row */
     uv_timer_t drain_timer;      /* dea_inst_stop of a routed instance: the stop after stop_drain */
     bool drain_open;
     uint64_t probe_deadline, probe_started, probe_begun;

@@ -265,11 +265,30 @@ static void on_stream(hc_warden_t *w, json_t *resp, bool more, const char *error
 }
 
 static void probe_again(dea_inst_t *in);
+static void on_probe_timer(uv_timer_t *t);
 
-/* The health check passed: RUNNING, routed, heartbeat. */
+/* The app failed its health check (reason why): CRASHED; the stream then reports the exit. */
+static void health_failed(dea_inst_t *in, const char *why)
+{
+    snprintf(in->reason_text, sizeof(in->reason_text), "%s", why);
+    in->exit_reason = "CRASHED";
+    hc_log_warn(in->state == DEA_RUNNING ? "instance failed its health check"
+                                         : "instance failed to start",
+                "app", in->s.name, "instance", in->id, "err", why);
+    stop_probe(in);
+    ctl(in, "stop", NULL);
+}
+
+/* The health check passed: RUNNING, routed, heartbeat. An http check goes on every
+ * health_check.interval on the same timer (liveness), until the instance ends. */
 static void running(dea_inst_t *in)
 {
-    stop_probe(in);
+    uint64_t every = in->dea->conf->live_every_ms;
+    if (in->s.health == DEA_HEALTH_HTTP && every && in->timer_open)
+        uv_timer_start(&in->probe_timer, on_probe_timer, every, every);
+    else
+        stop_probe(in);
+    in->live_fails = 0;
     set_state(in, DEA_RUNNING);
     char port[16];
     snprintf(port, sizeof(port), "%d", in->host_port);
@@ -286,13 +305,21 @@ static void on_hcheck(void *ud, int status, const char *error)
     dea_inst_t *in = ud;
     in->hcheck = NULL;
     in->hcheck_at = uv_now(in->dea->loop) + HCHECK_EVERY_MS;
-    if (status >= 200 && status <= 299) {
-        if (in->state == DEA_STARTING && !in->stop_requested)
-            running(in);
-    } else if (status) {
+    bool ok = status >= 200 && status <= 299;
+    if (ok && in->state == DEA_STARTING && !in->stop_requested)
+        running(in);
+    else if (ok)
+        in->live_fails = 0;
+    else if (status)
         snprintf(in->hcheck_err, sizeof(in->hcheck_err), "HTTP %d", status);
-    } else {
+    else
         snprintf(in->hcheck_err, sizeof(in->hcheck_err), "%s", error ? error : "failed");
+    if (!ok && in->state == DEA_RUNNING && !in->stop_requested && !in->exit_reason &&
+        ++in->live_fails >= in->dea->conf->live_failures) {
+        char why[160];
+        snprintf(why, sizeof(why), "health check GET %.40s failed %u times in a row: %.40s",
+                 in->s.health_endpoint, (unsigned)in->live_fails, in->hcheck_err);
+        health_failed(in, why);
     }
     dea_inst_unref(in);
 }
@@ -330,6 +357,11 @@ static void on_probe(uv_connect_t *req, int status)
 static void on_probe_timer(uv_timer_t *t)
 {
     dea_inst_t *in = t->data;
+    if (in->state == DEA_RUNNING && in->s.health == DEA_HEALTH_HTTP) {
+        if (!in->hcheck && !in->stop_requested)
+            hcheck_again(in); /* liveness: one check per tick, never two at once */
+        return;
+    }
     if (in->state != DEA_STARTING)
         return;
     if (in->probe_open) {
@@ -351,11 +383,7 @@ static void on_probe_timer(uv_timer_t *t)
         else
             snprintf(why, sizeof(why), "app never listened on its port %d within %llu ms",
                      in->container_port, (unsigned long long)in->dea->conf->start_timeout_ms);
-        snprintf(in->reason_text, sizeof(in->reason_text), "%s", why);
-        in->exit_reason = "CRASHED";
-        hc_log_warn("instance failed to start", "app", in->s.name, "err", why);
-        stop_probe(in);
-        ctl(in, "stop", NULL); /* the stream then reports the exit */
+        health_failed(in, why);
         return;
     }
     if (!in->port_open)

@@ -1,12 +1,18 @@
-"""The app the DEA's log and stats e2e tests run in a container (python3 -u app.py).
+"""The app the DEA's log, stats, drain and health check e2e tests run in a container
+(python3 -u app.py).
 
-Every GET answers 200 "ok"; some paths first start something the test then observes:
+Every GET answers 200 "ok" unless said otherwise; some paths first start something the test
+then observes:
   /go    writes 20000 numbered lines (~860 KB) to stdout in bursts, then "spam done" to stderr
   /spin  burns a CPU in a thread until /rest
   /hold  holds 64 MB of touched memory and writes 8 MB to $HOME/blob
   /say/TEXT, /err/TEXT  writes the line TEXT to stdout, to stderr
+  /health  503 to its first 3 requests, then 200; /never  always 503; /flip  200 to its first
+           2, then 503 (an app that falls sick once running); /seen  JSON: how many of each
+           came, and the Host of the last /health
 """
 import http.server
+import json
 import os
 import socketserver
 import sys
@@ -15,6 +21,8 @@ import time
 
 held = []
 spinning = [False]
+lock = threading.Lock()
+seen = {"health": 0, "flip": 0, "host": None}
 
 
 def spam():
@@ -41,9 +49,27 @@ def hold():
         f.write(os.urandom(8 << 20))
 
 
+def health(path, host):
+    """(status, body) of the health check paths."""
+    with lock:
+        if path == "/health":
+            seen["health"] += 1
+            seen["host"] = host
+            return (503 if seen["health"] <= 3 else 200), b"ok\n"
+        if path == "/flip":
+            seen["flip"] += 1
+            return (200 if seen["flip"] <= 2 else 503), b"ok\n"
+        if path == "/seen":
+            return 200, json.dumps(seen).encode()
+    return 503, b"ok\n"  # /never
+
+
 class H(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
-        if self.path == "/go":
+        code, body = 200, b"ok\n"
+        if self.path in ("/health", "/flip", "/seen", "/never"):
+            code, body = health(self.path, self.headers.get("Host"))
+        elif self.path == "/go":
             threading.Thread(target=spam, daemon=True).start()
         elif self.path == "/spin":
             spinning[0] = True
@@ -56,10 +82,10 @@ class H(http.server.BaseHTTPRequestHandler):
             out = sys.stderr if self.path.startswith("/err/") else sys.stdout
             out.write(self.path[5:] + "\n")
             out.flush()
-        self.send_response(200)
-        self.send_header("Content-Length", "3")
+        self.send_response(code)
+        self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(b"ok\n")
+        self.wfile.write(body)
 
     def log_message(self, *a):
         pass

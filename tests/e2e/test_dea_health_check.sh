@@ -1,49 +1,21 @@
 #!/usr/bin/env bash
-# e2e (needs root): health_check_type in dea.UUID.start. An app that listens at once but answers
-# 503 on /health for its first 3 requests: with "http" /health it is registered only after
-# /health answered 200 (the app counts the checks it saw); with "port" it is registered before
-# any /health request. "process" runs (and routes) an app that never listens. An endpoint that
-# never answers 2xx fails the start after start_timeout with a reason naming the check, and
-# the container is destroyed.
+# e2e (needs root): health_check_type in dea.UUID.start. An app (dea_probe_app.py) that
+# listens at once but answers 503 on /health for its first 3 requests: with "http" /health it
+# is registered only after /health answered 200 (the app counts the checks it saw); with
+# "port" it is registered before any /health request. "process" runs (and routes) an app that
+# never listens. An endpoint that never answers 2xx fails the start after start_timeout with a
+# reason naming the check, and the container is destroyed. Once RUNNING, an http check goes on
+# (health_check.interval, 500 ms here): the healthy app keeps running while checked, and one
+# whose endpoint turns to 503 is crashed after 3 failures in a row (health_check.failures),
+# its route removed.
 DEA_START_TIMEOUT=6s
+DEA_EXTRA_YAML="health_check: {interval: 500ms, failures: 3}"
 . "$(dirname "$0")/dea_lib.sh"
 wdn_start
 dea_start
 
 mkdir -p "$T/hcapp"
-cat >"$T/hcapp/app.py" <<'PY'
-import http.server, json, os, socketserver, threading
-lock = threading.Lock()
-seen = {"health": 0, "host": None}
-
-class H(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        code, body = 200, b"ok\n"
-        if self.path == "/health":
-            with lock:
-                seen["health"] += 1
-                seen["host"] = self.headers.get("Host")
-                code = 503 if seen["health"] <= 3 else 200
-        elif self.path == "/never":
-            code = 503
-        elif self.path == "/seen":
-            with lock:
-                body = json.dumps(seen).encode()
-        self.send_response(code)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *a):
-        pass
-
-class S(http.server.ThreadingHTTPServer):
-    def server_bind(self):
-        socketserver.TCPServer.server_bind(self)
-        self.server_name, self.server_port = "app", self.server_address[1]
-
-S(("0.0.0.0", int(os.environ["PORT"])), H).serve_forever()
-PY
+cp "$(dirname "$0")/dea_probe_app.py" "$T/hcapp/app.py"
 SHA=$(make_droplet "$T/hcapp" "python3 app.py")
 SLEEPER=$(make_droplet "$HEARTH_SOURCE_DIR/tests/apps/never-listens" "sleep 100000")
 
@@ -63,7 +35,10 @@ start "$HTTP_APP" "$SHA" '{"health_check_type":"http","health_check_http_endpoin
 R=$(bus_wait 30 "s=='router.register' and d['app']=='$HTTP_APP'")
 P=$(echo "$R" | json_get 'd["port"]')
 S=$(seen "$P")
-expect_eq "http: /health checks before the route" "$(echo "$S" | json_get 'd["health"]')" 4
+# 3 x 503, then the 200 that made it RUNNING (and perhaps a liveness check since).
+N=$(echo "$S" | json_get 'd["health"]')
+[ "$N" -ge 4 ] && [ "$N" -le 6 ] || wdn_fail "http: $N /health checks before the route, want 4"
+echo "ok - http: registered after the 4th /health (3 x 503, then 200)"
 expect_eq "http: Host of the check is the app's uri" "$(echo "$S" | json_get 'd["host"]')" \
     "$HTTP_APP.e2e.test"
 I=$(echo "$R" | json_get 'd["private_instance_id"]')
@@ -97,5 +72,25 @@ I=$(echo "$X" | json_get 'd["instance"]')
 for _ in $(seq 50); do wdn list | grep -q "dea-$I" || break; sleep 0.1; done
 wdn list | grep -q "dea-$I" && wdn_fail "container left after the failed start"
 echo "ok - never 2xx: not registered, container destroyed"
+
+# Liveness: the healthy http app was checked on after it ran, and still runs.
+N=$(seen "$P" | json_get 'd["health"]')
+[ "$N" -gt 6 ] || wdn_fail "http: only $N /health checks: no liveness checks after RUNNING"
+grep -q "droplet.exited.*$HTTP_APP" "$T/bus.jsonl" && wdn_fail "the healthy app exited"
+echo "ok - liveness: the healthy app is checked on ($N checks) and keeps running"
+
+# /flip answers 200 twice (RUNNING, one liveness check), then 503: crashed after 3 in a row.
+SICK_APP=sick-$TAG
+start "$SICK_APP" "$SHA" '{"health_check_type":"http","health_check_http_endpoint":"/flip"}'
+R=$(bus_wait 30 "s=='router.register' and d['app']=='$SICK_APP'")
+I=$(echo "$R" | json_get 'd["private_instance_id"]')
+X=$(bus_wait 30 "s=='droplet.exited' and d['instance']=='$I'")
+expect_eq "sick: CRASHED" "$(echo "$X" | json_get 'd["reason"]')" CRASHED
+expect_eq "sick: the reason names the check" "$(echo "$X" | json_get 'd["exit_description"]')" \
+    "health check GET /flip failed 3 times in a row: HTTP 503"
+bus_wait 10 "s=='router.unregister' and d.get('private_instance_id')=='$I'" >/dev/null
+for _ in $(seq 50); do wdn list | grep -q "dea-$I" || break; sleep 0.1; done
+wdn list | grep -q "dea-$I" && wdn_fail "container left after the failed health check"
+echo "ok - liveness: 3 failed checks in a row crash it, route removed, container destroyed"
 
 echo "PASS"
