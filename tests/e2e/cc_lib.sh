@@ -183,3 +183,17 @@ upload() {
         -F "application=@$2.zip" -F 'resources=[]' "$CC_URL/apps/$1/application")
     [ "$STATUS" = 200 ] || fail "upload $1 $STATUS"
 }
+
+# gc_conf [LINES]: a cc.yml whose blob collector runs every second with no grace; LINES
+# (indented by two spaces) go under blobstore.
+gc_conf() {
+    cat >"$CC_TMP/cc.yml" <<YML
+auth:
+  pwhash_memlimit: 64K
+  pwhash_opslimit: 1
+blobstore:
+  gc_interval: 1s
+  gc_grace: 0s
+${1:-}
+YML
+}

@@ -3,19 +3,15 @@
 # a release, GET /apps/NAME/releases lists them newest first, POST /apps/NAME/rollback puts
 # an older release's droplet and env back without staging and starts the new version next to
 # the old one; its errors (no earlier release, the current one, unknown, bad body, another
-# user's app). With blobstore.releases_kept 1 the collector removes older releases' droplets:
-# their rows stay, a rollback to them is refused with 409.
+# user's app). The collector (every second, no grace) keeps the blobs of the last
+# blobstore.releases_kept releases (5 by default); restarted with 0 it removes older releases'
+# droplets: their rows stay, a rollback to them is refused with 409.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/cc_lib.sh"
 
 fake_dea_start
-cat >"$CC_TMP/cc.yml" <<YML
-auth:
-  pwhash_memlimit: 64K
-  pwhash_opslimit: 1
-${CC_RELEASES_YML:-}
-YML
+gc_conf
 start_cc
 
 # push N: uploads a one-file app whose content is version N (as alice).
@@ -23,6 +19,16 @@ push() {
     mkdir -p "$CC_TMP/v$1"
     echo "version $1" >"$CC_TMP/v$1/index.html"
     upload web "$CC_TMP/v$1"
+}
+# has_blob KIND SHA1: the local store holds blob KIND/SHA1.
+has_blob() { [ -n "$(find "$CC_TMP/data/blobs/$1" -name "$2" 2>/dev/null)" ]; }
+# await_gone KIND SHA1: until the collector removed it (10 s).
+await_gone() {
+    for _ in $(seq 1 100); do
+        has_blob "$1" "$2" || return 0
+        sleep 0.1
+    done
+    fail "$1/$2 was not collected"
 }
 # await_releases N: until the app has N releases (10 s).
 await_releases() {
@@ -128,3 +134,33 @@ expect 403
 call "releases" GET /apps/web/releases "$ALICE"
 [ "$(jfield length)" = 6 ] || fail "refused rollbacks made releases: $BODY"
 echo "ok - rollback errors: current 400, unknown 404, bad body 400, another user's app 404"
+
+# The collector keeps the last 5 releases' blobs: a stopped app's replaced package goes,
+# v1's droplet and package (releases v1 and v5) stay.
+call "create other" POST /apps "$ALICE" '{"name":"other"}'
+expect 302
+mkdir -p "$CC_TMP/o1" "$CC_TMP/o2" && echo one >"$CC_TMP/o1/a.txt" && echo two >"$CC_TMP/o2/a.txt"
+upload other "$CC_TMP/o1"
+O1=$(curl -s -H "Authorization: bearer $ALICE" "$CC_URL/apps/other/application" | sha1sum | cut -c1-40)
+upload other "$CC_TMP/o2"
+await_gone pkg "$O1"
+has_blob drop "$D1" && has_blob pkg "$P1" || fail "v1's droplet or package was collected"
+echo "ok - the collector keeps the blobs of the last releases_kept releases"
+
+# releases_kept 0: only the current blobs stay; older rows stay, their rollback is a 409.
+stop_cc
+gc_conf '  releases_kept: 0'
+start_cc
+ALICE=$(login alice@x.com pw)
+await_gone drop "$D1"
+has_blob drop "$D2" || fail "the current droplet was collected"
+call "releases after gc" GET /apps/web/releases "$ALICE"
+[ "$(jfield length)" = 6 ] || fail "the collection removed release rows: $BODY"
+call "rollback to a collected droplet" POST /apps/web/rollback "$ALICE" '{"version":1}'
+expect 409 322
+jfield .description | grep -q "no longer in the blob store" || fail "409 message: $BODY"
+call "rollback to v3 (the current droplet)" POST /apps/web/rollback "$ALICE" '{"version":3}'
+expect 200
+call "releases" GET /apps/web/releases "$ALICE"
+[ "$(jfield '.[0].description')" = "Rollback to v3" ] || fail "rollback to v3: $BODY"
+echo "ok - releases_kept 0: v1's droplet collected, its row kept, its rollback 409/322"

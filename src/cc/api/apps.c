@@ -602,8 +602,8 @@ static int rollback_target(cc_job_t *j, cc_db_t *db, const cc_app_t *app, rollba
     char key[64];
     uint64_t size;
     snprintf(key, sizeof(key), "drop/%s", droplet ? droplet : "");
-    int s = droplet ? cc_blob_stat(j->cc->blob, key, &size, &err) : -ENOENT;
-    if (s == -ENOENT) {
+    int s = droplet ? cc_blob_stat(j->cc->blob, key, &size, &err) : 0;
+    if (s == 0) {
         cc_job_fail(j, CC_E_DROPLET_GONE,
                     "The droplet of v%s is no longer in the blob store (only the last"
                     " blobstore.releases_kept releases keep theirs): push the app again",
