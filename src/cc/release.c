@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "hc_time.h"
+#include "hc_utf8.h"
 
 int cc_release_latest(cc_db_t *db, const char *app_guid, int64_t *ret, hc_err_t *err)
 {
@@ -15,6 +16,15 @@ int cc_release_latest(cc_db_t *db, const char *app_guid, int64_t *ret, hc_err_t 
         *ret = cc_db_cell_int(&res, 0, 0);
     cc_db_res_release(&res);
     return r;
+}
+
+/* Ends s before its first byte that does not start a whole UTF-8 sequence (a cut one). */
+static void cut_utf8(char *s)
+{
+    size_t len = strlen(s), i = 0, n;
+    while (i < len && (n = hc_utf8_seq(s + i, len - i)) > 0)
+        i += n;
+    s[i] = '\0';
 }
 
 int cc_release_add(cc_db_t *db, const cc_app_t *app, const char *email, const char *description,
@@ -28,6 +38,7 @@ int cc_release_add(cc_db_t *db, const cc_app_t *app, const char *email, const ch
     snprintf(version, sizeof(version), "%lld", (long long)latest + 1);
     snprintf(created, sizeof(created), "%lld", (long long)hc_wall_s());
     snprintf(desc, sizeof(desc), "%s", description);
+    cut_utf8(desc);
     char *env = json_dumps(app->env, JSON_COMPACT);
     r = cc_db_exec(db,
                    "INSERT INTO releases (app_guid, version, droplet_hash, package_hash, env,"

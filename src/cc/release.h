@@ -18,7 +18,8 @@
 
 /*
  * Records app's droplet_hash, package_hash, env and command as its next release, by email,
- * with description (cut to 255 bytes). Sets *ret_version when not NULL. Returns 0 or -EIO.
+ * with description (cut to at most 255 bytes of whole UTF-8 sequences). Sets *ret_version when not
+ * NULL. Returns 0 or -EIO.
  */
 int cc_release_add(cc_db_t *db, const cc_app_t *app, const char *email, const char *description,
                    int64_t *ret_version, hc_err_t *err);

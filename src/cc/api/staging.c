@@ -134,8 +134,11 @@ static int droplet_record(droplet_job_t *j, cc_db_t *db)
         goto fail;
     j->changes = (int64_t)rows.changes;
     if (j->changes > 0 && is_new) {
-        free(app.droplet_hash);
-        app.droplet_hash = hc_strdup(j->sha1);
+        /* The row as it is now that this transaction holds it (its env, its command). */
+        cc_app_release(&app);
+        r = cc_app_load_guid(db, j->guid, &app, &j->err);
+        if (r < 0)
+            goto fail;
         snprintf(desc, sizeof(desc), "Deploy %.7s", j->package);
         r = cc_release_add(db, &app, app.owner, desc, NULL, &j->err);
         if (r < 0)
