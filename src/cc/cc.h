@@ -65,6 +65,7 @@ typedef struct cc_conf_s {
     char *blob_backend;                             /* "local" or "s3" */
     char *blob_dir;                                 /* local backend; default data_dir/blobs */
     uint64_t blob_gc_interval_ms, blob_gc_grace_ms; /* blob/gc.h */
+    int64_t blob_releases_kept;                     /* blob/gc.h */
     char *s3_endpoint;
     char *s3_bucket;
     char *s3_region;

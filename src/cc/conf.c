@@ -56,6 +56,8 @@ const hc_conf_opt_t cc_conf_opts[] = {
                "how often packages and droplets no app uses are removed (0: never)"),
     HC_CONF_MS("blobstore.gc_grace", cc_conf_t, blob_gc_grace_ms, 3600000, 0, 30 * 86400000ULL,
                "a package or droplet written more recently than this is kept"),
+    HC_CONF_INT("blobstore.releases_kept", cc_conf_t, blob_releases_kept, 5, 0, 1000,
+                "the droplets and packages of each app's last N releases are kept (rollback)"),
     HC_CONF_STR("blobstore.dir", cc_conf_t, blob_dir, NULL,
                 "local backend (default: data_dir/blobs)"),
     HC_CONF_STR("blobstore.s3.endpoint", cc_conf_t, s3_endpoint, NULL, "http(s)://host:port"),

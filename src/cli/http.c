@@ -198,6 +198,9 @@ static const char *hint_for(int code, long status)
         return "See your limits with `hearth info`; delete or scale down something first.";
     case 701:
         return "Choose another host name with `--hostname`.";
+    case 320:
+    case 321:
+        return "List the app's releases with `hearth releases APP`.";
     default:
         return NULL;
     }

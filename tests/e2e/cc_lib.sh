@@ -143,3 +143,57 @@ s3_start() {
     access_key: AKTEST
     secret_key: secret"
 }
+
+# fake_dea_start: Debian's nats-server on a free port (CC_NATS_URL points start_cc at it) and
+# the stand-in DEA dea-1 (cc_fake_dea.py) recording every bus message into MSGS; then
+# wait_msg and count_msgs read them. Skips the test (exit 0) without nats-server.
+fake_dea_start() {
+    command -v nats-server >/dev/null || { echo "SKIP: nats-server not installed"; exit 0; }
+    NATS_PORT=$(free_port)
+    nats-server -a 127.0.0.1 -p "$NATS_PORT" > "$CC_TMP/nats.log" 2>&1 &
+    CC_PIDS+=($!)
+    for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/$NATS_PORT) 2>/dev/null && break; sleep 0.1; done
+    CC_NATS_URL="nats://127.0.0.1:$NATS_PORT"
+    MSGS="$CC_TMP/msgs.jsonl"
+    : > "$MSGS"
+    python3 "$(dirname "${BASH_SOURCE[0]}")/cc_fake_dea.py" dea "127.0.0.1:$NATS_PORT" dea-1 \
+        "$MSGS" 2> "$CC_TMP/dea.log" &
+    CC_PIDS+=($!)
+    sleep 0.3
+}
+
+# wait_msg JQ_FILTER: until a recorded bus message matches (10 s), then prints it.
+wait_msg() {
+    for _ in $(seq 1 100); do
+        local m
+        m=$(jq -c "select($1)" "$MSGS" 2>/dev/null | tail -n 1)
+        [ -n "$m" ] && { printf '%s\n' "$m"; return 0; }
+        sleep 0.1
+    done
+    fail "no bus message matching $1; got: $(jq -c '[.subject]' "$MSGS" | sort | uniq -c)"
+}
+# count_msgs JQ_FILTER: how many recorded bus messages match.
+count_msgs() { jq -c "select($1)" "$MSGS" | wc -l; }
+
+# upload APP DIR: zips DIR into DIR.zip and PUTs it as APP's bits (as $ALICE); fails unless 200.
+upload() {
+    rm -f "$2.zip"
+    (cd "$2" && zip -qr "$2.zip" .)
+    STATUS=$(curl -s -o /dev/null -w '%{http_code}' -X PUT -H "Authorization: bearer $ALICE" \
+        -F "application=@$2.zip" -F 'resources=[]' "$CC_URL/apps/$1/application")
+    [ "$STATUS" = 200 ] || fail "upload $1 $STATUS"
+}
+
+# gc_conf [LINES]: a cc.yml whose blob collector runs every second with no grace; LINES
+# (indented by two spaces) go under blobstore.
+gc_conf() {
+    cat >"$CC_TMP/cc.yml" <<YML
+auth:
+  pwhash_memlimit: 64K
+  pwhash_opslimit: 1
+blobstore:
+  gc_interval: 1s
+  gc_grace: 0s
+${1:-}
+YML
+}

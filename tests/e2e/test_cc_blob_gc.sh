@@ -8,15 +8,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 
 S3_YML=""
 [ "${BLOB_BACKEND:-local}" = s3 ] && s3_start
-cat >"$CC_TMP/cc.yml" <<YML
-auth:
-  pwhash_memlimit: 64K
-  pwhash_opslimit: 1
-blobstore:
-  gc_interval: 1s
-  gc_grace: 0s
-$S3_YML
-YML
+gc_conf "$S3_YML"
 start_cc
 register alice@x.com pw-a
 ALICE=$(login alice@x.com pw-a)

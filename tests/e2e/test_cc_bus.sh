@@ -6,41 +6,10 @@ set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/cc_lib.sh"
 
-command -v nats-server >/dev/null || { echo "SKIP: nats-server not installed"; exit 0; }
-NATS_PORT=$(free_port)
-nats-server -a 127.0.0.1 -p "$NATS_PORT" > "$CC_TMP/nats.log" 2>&1 &
-CC_PIDS+=($!)
-for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/$NATS_PORT) 2>/dev/null && break; sleep 0.1; done
-CC_NATS_URL="nats://127.0.0.1:$NATS_PORT"
-
-MSGS="$CC_TMP/msgs.jsonl"
-: > "$MSGS"
-python3 "$HERE/cc_fake_dea.py" dea "127.0.0.1:$NATS_PORT" dea-1 "$MSGS" 2> "$CC_TMP/dea.log" &
-CC_PIDS+=($!)
-sleep 0.3
+fake_dea_start
 start_cc
 
-# wait_msg JQ_FILTER: until a recorded message matches (10 s), then prints it.
-wait_msg() {
-    for _ in $(seq 1 100); do
-        local m
-        m=$(jq -c "select($1)" "$MSGS" 2>/dev/null | tail -n 1)
-        [ -n "$m" ] && { printf '%s\n' "$m"; return 0; }
-        sleep 0.1
-    done
-    fail "no bus message matching $1; got: $(jq -c '[.subject]' "$MSGS" | sort | uniq -c)"
-}
-# count_msgs JQ_FILTER
-count_msgs() { jq -c "select($1)" "$MSGS" | wc -l; }
 pub() { python3 "$HERE/cc_fake_dea.py" pub "127.0.0.1:$NATS_PORT" "$1" "$2"; }
-# upload APP DIR: zips DIR into DIR.zip and PUTs it as APP's bits (as alice); fails unless 200.
-upload() {
-    rm -f "$2.zip"
-    (cd "$2" && zip -qr "$2.zip" .)
-    STATUS=$(curl -s -o /dev/null -w '%{http_code}' -X PUT -H "Authorization: bearer $ALICE" \
-        -F "application=@$2.zip" -F 'resources=[]' "$CC_URL/apps/$1/application")
-    [ "$STATUS" = 200 ] || fail "upload $1 $STATUS"
-}
 # await_staged APP: waits (10 s) until APP's package is STAGED.
 await_staged() {
     for _ in $(seq 1 100); do

@@ -7,8 +7,11 @@
 # old instances are stopped once the new ones run, their routes taken away first. Afterwards
 # only v2 answers and exactly the 2 new containers are left. A push whose staging fails
 # (no buildpack detects the folder) is reported as failed and leaves v2 serving, again
-# without a failed request. Before that, a new environment variable rolls out the same way:
-# new containers replace the old ones and no request fails.
+# without a failed request. Before that, `hearth releases` lists v1 and v2 (current), and
+# `hearth rollback` puts v1 back the same way (no staging: its droplet is kept), recorded as
+# release v3 "Rollback to v1"; a rollback to v2 and a new environment variable roll out the
+# same way too: new containers replace the old ones and no request fails; the variable is a
+# release. An unknown release is refused with the CC's message.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/cli_lib.sh"
@@ -86,20 +89,56 @@ verdict 1
 [ "$(tail -n 1 "$T/hammer.log")" = "200 v2" ] || fail "the last answer is not v2: $(tail -n 1 "$T/hammer.log")"
 echo "ok - pushed v2: $lines requests, none failed ($v1 x v1, then v2); 2 containers left"
 
+# await_replaced OLD: until 2 containers run and none of OLD (the list before) is left.
+await_replaced() {
+    for _ in $(seq 1 150); do
+        now=$("${WARDEN[@]}" list 2>/dev/null | sort)
+        [ "$(grep -c . <<<"$now")" = 2 ] && [ -z "$(comm -12 <(echo "$1") <(echo "$now"))" ] && return 0
+        sleep 0.2
+    done
+    fail "containers $(echo $now), before $(echo $1)"
+}
+
+ok releases "$APP"
+grep -q '^v2 (current) .*Deploy ' "$T/out" && grep -q '^v1  .*Deploy ' "$T/out" ||
+    fail "releases after two pushes: $(cat "$T/out")"
+echo "ok - releases: v1 and v2 deployed, v2 current"
+
+# Rollback to v1 (the release before the current one): v1's droplet replaces v2.
+old=$("${WARDEN[@]}" list 2>/dev/null | sort)
+from=$(wc -l <"$T/hammer.log")
+ok rollback "$APP"
+grep -q "Rolled back $APP to v1 (now release v3)" "$T/out" && grep -q "no downtime" "$T/out" ||
+    fail "rollback output: $(cat "$T/out")"
+await_replaced "$old"
+sleep 1
+verdict "$from"
+[ "$(tail -n 1 "$T/hammer.log")" = "200 v1" ] || fail "after the rollback: $(tail -n 1 "$T/hammer.log")"
+ok releases "$APP"
+grep -q '^v3 (current) .*Rollback to v1' "$T/out" || fail "releases after the rollback: $(cat "$T/out")"
+echo "ok - rollback: v1 answers again, no request failed, release v3 \"Rollback to v1\""
+
+expect_rc 1 rollback "$APP" v99
+grep -q "Release v99 not found" "$T/err" || fail "unknown release: $(cat "$T/err")"
+old=$("${WARDEN[@]}" list 2>/dev/null | sort)
+from=$(wc -l <"$T/hammer.log")
+ok rollback "$APP" v2
+await_replaced "$old"
+sleep 1
+verdict "$from"
+[ "$(tail -n 1 "$T/hammer.log")" = "200 v2" ] || fail "after rollback v2: $(tail -n 1 "$T/hammer.log")"
+echo "ok - rollback to v2 (v4), no request failed; an unknown release exits 1 with the CC's message"
+
 # A new environment: a new version of the same droplet replaces the 2 containers.
 old=$("${WARDEN[@]}" list 2>/dev/null | sort)
 from=$(wc -l <"$T/hammer.log")
 ok set-env "$APP" GREETING rolled
-for _ in $(seq 1 150); do
-    now=$("${WARDEN[@]}" list 2>/dev/null | sort)
-    [ "$(grep -c . <<<"$now")" = 2 ] && [ -z "$(comm -12 <(echo "$old") <(echo "$now"))" ] && break
-    sleep 0.2
-done
-[ "$(grep -c . <<<"$now")" = 2 ] && [ -z "$(comm -12 <(echo "$old") <(echo "$now"))" ] ||
-    fail "after set-env: containers $(echo $now), before $(echo $old)"
+await_replaced "$old"
 sleep 1
 verdict "$from"
-echo "ok - set-env: 2 new containers replaced the old ones, no request failed"
+ok releases "$APP"
+grep -q '^v5 (current) .*Set GREETING' "$T/out" || fail "releases after set-env: $(cat "$T/out")"
+echo "ok - set-env: 2 new containers replaced the old ones, no request failed; release v5"
 # A staging that fails leaves v2 serving.
 mkdir -p "$T/broken"
 echo "no buildpack detects this" >"$T/broken/notes.txt"

@@ -28,6 +28,9 @@ enum {
     CC_E_FILE_ERROR = 306,
     CC_E_FRAMEWORK_INVALID = 308,
     CC_E_STAGING_FAILED = 310,
+    CC_E_RELEASE_NOT_FOUND = 320, /* 404 */
+    CC_E_RELEASE_INVALID = 321,   /* 400: no release yet, or the current one */
+    CC_E_DROPLET_GONE = 322,      /* 409: the release's droplet was collected */
     CC_E_RESOURCE_NOT_FOUND = 401,
     CC_E_PACKAGING_FAILED = 402,
     CC_E_SERVICE_NOT_FOUND = 500,

@@ -1,6 +1,7 @@
 /*
  * Apps: GET/POST /apps, GET/PUT/DELETE /apps/NAME, GET/PUT /apps/NAME/env,
- * GET /apps/NAME/events, PUT /apps/NAME/update (restage). Each user sees only their own apps: every
+ * GET /apps/NAME/events, PUT /apps/NAME/update (restage), GET /apps/NAME/releases and
+ * POST /apps/NAME/rollback (release.h). Each user sees only their own apps: every
  * lookup is by (owner, name), so another user's app is simply not found (404/301).
  */
 #include <ctype.h>
@@ -12,12 +13,14 @@
 #include "api/api.h"
 #include "api/job.h"
 #include "app.h"
+#include "blob/blob.h"
 #include "db/db.h"
 #include "hc_json.h"
 #include "hc_log.h"
 #include "hc_time.h"
 #include "hc_uuid.h"
 #include "orch.h"
+#include "release.h"
 
 static int fail(cc_app_err_t *e, int code, const char *fmt, ...) HC_PRINTF(3, 4);
 static int fail(cc_app_err_t *e, int code, const char *fmt, ...)
@@ -236,6 +239,15 @@ static cc_job_t *app_write_job(cc_ctx_t *cc, const hc_http_request_t *req, hc_ht
     return j;
 }
 
+/* A write job on the app NAME of the caller. */
+static void start_app_write(cc_ctx_t *cc, const hc_http_request_t *req, hc_http_res_t *res,
+                            cc_job_fn fn)
+{
+    cc_job_t *j = app_write_job(cc, req, res, fn);
+    cc_job_set_app_name(j, req);
+    cc_job_start(j);
+}
+
 /* POST /apps, on a worker. */
 static void app_create_work(cc_job_t *j, cc_db_t *db)
 {
@@ -431,6 +443,11 @@ static void app_update_work(cc_job_t *j, cc_db_t *db)
         job_app_err(j, &e, &err);
         goto out;
     }
+    /* A new environment on a deployed app is a release (rollback returns to it). */
+    char desc[256];
+    if (app->droplet_hash && cc_release_env_desc(before->env, app->env, desc, sizeof(desc)) &&
+        cc_release_add(db, app, j->user.email, desc, NULL, &err) < 0)
+        goto dbfail;
     detail = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
     if (detail && strlen(detail) > 2048)
         detail[2048] = '\0';
@@ -450,9 +467,7 @@ out:
 
 static void h_app_update(const hc_http_request_t *req, hc_http_res_t *res, void *data)
 {
-    cc_job_t *j = app_write_job(data, req, res, app_update_work);
-    cc_job_set_app_name(j, req);
-    cc_job_start(j);
+    start_app_write(data, req, res, app_update_work);
 }
 
 /* DELETE /apps/NAME, on a worker. */
@@ -467,6 +482,8 @@ static void app_delete_work(cc_job_t *j, cc_db_t *db)
         cc_db_exec(db, "DELETE FROM routes WHERE app_guid = ?", CC_P(w->before.guid), NULL, &err) <
             0 ||
         cc_db_exec(db, "DELETE FROM apps WHERE guid = ?", CC_P(w->before.guid), NULL, &err) < 0 ||
+        cc_db_exec(db, "DELETE FROM releases WHERE app_guid = ?", CC_P(w->before.guid), NULL,
+                   &err) < 0 ||
         cc_event_add(db, w->before.guid, j->user.email, "app.delete", NULL, &err) < 0 ||
         cc_db_commit(db, &err) < 0) {
         cc_db_rollback(db);
@@ -518,9 +535,224 @@ static void app_restage_work(cc_job_t *j, cc_db_t *db)
 
 static void h_app_restage(const hc_http_request_t *req, hc_http_res_t *res, void *data)
 {
-    cc_job_t *j = app_write_job(data, req, res, app_restage_work);
-    cc_job_set_app_name(j, req);
-    cc_job_start(j);
+    start_app_write(data, req, res, app_restage_work);
+}
+
+/* The release to roll back to, read before the transaction (its droplet is checked then). */
+typedef struct rollback_target_s {
+    int64_t latest, version;
+    cc_db_res_t row; /* droplet_hash, package_hash, env, command */
+} rollback_target_t;
+
+/*
+ * Finds the release of the rollback (body's "version", default the one before the current)
+ * and checks its droplet is still in the blob store. Returns 0, or < 0 after failing the job.
+ */
+static int rollback_target(cc_job_t *j, cc_db_t *db, const cc_app_t *app, rollback_target_t *t)
+{
+    json_t *body = NULL;
+    hc_err_t err;
+    int64_t want = 0;
+    int r = -EINVAL;
+
+    if (j->body.len > 0) {
+        if (cc_job_body_obj(j, &body) < 0)
+            return -EINVAL;
+        json_t *v = json_object_get(body, "version");
+        if (v && (!json_is_integer(v) || json_integer_value(v) < 1)) {
+            cc_job_fail(j, CC_E_BAD_REQUEST, "Bad request: version must be a positive integer");
+            goto out;
+        }
+        want = v ? json_integer_value(v) : 0;
+    }
+    if (cc_release_latest(db, app->guid, &t->latest, &err) < 0) {
+        cc_job_db_fail(j, "releases", &err);
+        r = -EIO;
+        goto out;
+    }
+    if (t->latest == 0) {
+        cc_job_fail(j, CC_E_RELEASE_INVALID, "The app has no release yet: push it first");
+        goto out;
+    }
+    t->version = want ? want : t->latest - 1;
+    if (t->version < 1) {
+        cc_job_fail(j, CC_E_RELEASE_INVALID, "There is no release before v%lld",
+                    (long long)t->latest);
+        goto out;
+    }
+    if (t->version == t->latest) {
+        cc_job_fail(j, CC_E_RELEASE_INVALID, "v%lld is the current release", (long long)t->version);
+        goto out;
+    }
+    char version[24];
+    snprintf(version, sizeof(version), "%lld", (long long)t->version);
+    if (cc_db_exec(db,
+                   "SELECT droplet_hash, package_hash, env, command FROM releases"
+                   " WHERE app_guid = ? AND version = ?",
+                   CC_P(app->guid, version), &t->row, &err) < 0) {
+        cc_job_db_fail(j, "releases", &err);
+        r = -EIO;
+        goto out;
+    }
+    const char *droplet = cc_db_cell(&t->row, 0, 0);
+    if (t->row.nrows == 0) {
+        cc_job_fail(j, CC_E_RELEASE_NOT_FOUND, "Release v%s not found", version);
+        goto out;
+    }
+    char key[64];
+    uint64_t size;
+    snprintf(key, sizeof(key), "drop/%s", droplet ? droplet : "");
+    int s = droplet ? cc_blob_stat(j->cc->blob, key, &size, &err) : 0;
+    if (s == 0) {
+        cc_job_fail(j, CC_E_DROPLET_GONE,
+                    "The droplet of v%s is no longer in the blob store (only the last"
+                    " blobstore.releases_kept releases keep theirs): push the app again",
+                    version);
+        goto out;
+    }
+    if (s < 0) {
+        hc_log_error("blob stat failed", "key", key, "err", err.msg);
+        cc_job_fail(j, CC_E_SYSTEM, "System error: the blob store failed");
+        goto out;
+    }
+    r = 0;
+out:
+    json_decref(body);
+    return r;
+}
+
+static void set_str(char **field, const char *v)
+{
+    free(*field);
+    *field = v ? hc_strdup(v) : NULL;
+}
+
+/*
+ * POST /apps/NAME/rollback, on a worker: the app takes the release's droplet, package, env
+ * and command (STAGED: no restage), a new release records it, and a STARTED app gets a new
+ * version the rollout puts in place of the running one with no downtime.
+ */
+static void app_rollback_work(cc_job_t *j, cc_db_t *db)
+{
+    app_write_t *w = j->data;
+    cc_app_t *app = &w->app;
+    rollback_target_t t = {0};
+    hc_err_t err = {0};
+    int64_t latest = 0, made = 0;
+    char desc[64], detail[64];
+    int r;
+
+    if (cc_job_load_app(j, db, app) < 0)
+        return;
+    if (rollback_target(j, db, app, &t) < 0)
+        goto out;
+    cc_app_release(app);
+    memset(app, 0, sizeof(*app));
+    if ((r = cc_db_begin(db, &err)) < 0)
+        goto dbfail;
+    if (cc_job_load_app(j, db, app) < 0) {
+        cc_db_rollback(db);
+        goto out;
+    }
+    if ((r = cc_release_latest(db, app->guid, &latest, &err)) < 0)
+        goto dbfail;
+    if (latest != t.latest) {
+        cc_db_rollback(db);
+        cc_job_fail(j, CC_E_LOCKING, "Optimistic locking failure: the app changed meanwhile");
+        goto out;
+    }
+    app_snapshot(app, &w->before);
+    w->has_before = true;
+    /* Treated as new bits, so the running instances are replaced even when only the droplet
+     * differs. */
+    set_str(&w->before.package_hash, "");
+    set_str(&app->droplet_hash, cc_db_cell(&t.row, 0, 0));
+    set_str(&app->package_hash, cc_db_cell(&t.row, 0, 1));
+    set_str(&app->staged_package, app->package_hash);
+    set_str(&app->package_state, "STAGED");
+    set_str(&app->command, cc_db_cell(&t.row, 0, 3));
+    json_t *env = json_loads(cc_db_cell(&t.row, 0, 2) ? cc_db_cell(&t.row, 0, 2) : "[]", 0, NULL);
+    if (json_is_array(env)) {
+        json_decref(app->env);
+        app->env = env;
+    } else {
+        json_decref(env);
+    }
+    if (strcmp(app->state, "STARTED") == 0)
+        app->run_count++;
+    cc_app_touch(app);
+    snprintf(desc, sizeof(desc), "Rollback to v%lld", (long long)t.version);
+    snprintf(detail, sizeof(detail), "{\"version\":%lld}", (long long)t.version);
+    r = cc_app_update(db, app, &err);
+    if (r == -ESTALE) {
+        cc_db_rollback(db);
+        cc_job_fail(j, CC_E_LOCKING, "Optimistic locking failure");
+        goto out;
+    }
+    if (r < 0 || (r = cc_release_add(db, app, j->user.email, desc, &made, &err)) < 0 ||
+        (r = cc_event_add(db, app->guid, j->user.email, "app.rollback", detail, &err)) < 0 ||
+        (r = cc_db_commit(db, &err)) < 0)
+        goto dbfail;
+    hc_log_info("app rolled back", "app", app->name, "to", desc);
+    app_write_committed(j, db, w);
+    json_t *o = hc_json_obj();
+    hc_json_set_int(o, "version", made);
+    hc_json_set_int(o, "rolled_back_to", t.version);
+    hc_json_set_str(o, "description", desc);
+    hc_json_set_str(o, "droplet_hash", app->droplet_hash);
+    hc_json_set_new(o, "replaced", json_boolean(strcmp(app->state, "STARTED") == 0));
+    cc_job_reply_json(j, 200, o);
+    goto out;
+dbfail:
+    cc_db_rollback(db);
+    cc_job_db_fail(j, "rollback", &err);
+out:
+    cc_db_res_release(&t.row);
+}
+
+static void h_app_rollback(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+{
+    start_app_write(data, req, res, app_rollback_work);
+}
+
+/* GET /apps/NAME/releases, on a worker: newest first, the first one current. */
+static void releases_work(cc_job_t *j, cc_db_t *db)
+{
+    cc_app_t app = {0};
+    cc_db_res_t rows = {0};
+    hc_err_t err;
+    char limit[16];
+
+    if (cc_job_load_app(j, db, &app) < 0)
+        return;
+    snprintf(limit, sizeof(limit), "%d", CC_RELEASES_LIST_MAX);
+    if (cc_db_exec(db,
+                   "SELECT version, description, created, email, droplet_hash FROM releases"
+                   " WHERE app_guid = ? ORDER BY version DESC LIMIT ?",
+                   CC_P(app.guid, limit), &rows, &err) < 0) {
+        cc_job_db_fail(j, "releases", &err);
+        goto out;
+    }
+    json_t *arr = hc_json_arr();
+    for (size_t i = 0; i < rows.nrows; i++) {
+        json_t *r = hc_json_obj();
+        hc_json_set_int(r, "version", cc_db_cell_int(&rows, i, 0));
+        hc_json_set_str(r, "description", cc_db_cell(&rows, i, 1));
+        hc_json_set_int(r, "created", cc_db_cell_int(&rows, i, 2));
+        hc_json_set_str(r, "user", cc_db_cell(&rows, i, 3));
+        hc_json_set_str(r, "droplet_hash", cc_db_cell(&rows, i, 4));
+        hc_json_set_new(r, "current", json_boolean(i == 0));
+        hc_json_append_new(arr, r);
+    }
+    cc_job_reply_json(j, 200, arr);
+out:
+    cc_db_res_release(&rows);
+    cc_app_release(&app);
+}
+
+static void h_releases(const hc_http_request_t *req, hc_http_res_t *res, void *data)
+{
+    start_app_job(data, req, res, releases_work);
 }
 
 static void h_app_create(const hc_http_request_t *req, hc_http_res_t *res, void *data)
@@ -530,9 +762,7 @@ static void h_app_create(const hc_http_request_t *req, hc_http_res_t *res, void 
 
 static void h_app_delete(const hc_http_request_t *req, hc_http_res_t *res, void *data)
 {
-    cc_job_t *j = app_write_job(data, req, res, app_delete_work);
-    cc_job_set_app_name(j, req);
-    cc_job_start(j);
+    start_app_write(data, req, res, app_delete_work);
 }
 
 /* GET /apps/NAME/env, on a worker. */
@@ -602,4 +832,6 @@ void cc_api_apps_routes(cc_ctx_t *cc, hc_http_server_t *srv)
     hc_http_server_route(srv, "PUT", "/apps/:name/env", h_app_update, cc);
     hc_http_server_route(srv, "GET", "/apps/:name/events", h_events, cc);
     hc_http_server_route(srv, "PUT", "/apps/:name/update", h_app_restage, cc);
+    hc_http_server_route(srv, "GET", "/apps/:name/releases", h_releases, cc);
+    hc_http_server_route(srv, "POST", "/apps/:name/rollback", h_app_rollback, cc);
 }

@@ -21,6 +21,7 @@
 #include "hc_time.h"
 #include "hc_uuid.h"
 #include "orch.h"
+#include "release.h"
 
 /* Reads the GUID, SHA1 and TOKEN path parameters; replies 404/401 when malformed. */
 static int staging_params(const hc_http_request_t *req, hc_http_res_t *res, char *guid, char *sha1,
@@ -106,6 +107,56 @@ typedef struct droplet_job_s {
     int64_t changes;
 } droplet_job_t;
 
+/*
+ * Only a droplet of the app's current package makes it STAGED; a new droplet is a release
+ * ("Deploy <package>"), in the same transaction. Sets j->changes (0: the app or its bits
+ * changed meanwhile).
+ */
+static int droplet_record(droplet_job_t *j, cc_db_t *db)
+{
+    cc_db_res_t rows = {0};
+    cc_app_t app = {0};
+    char desc[32];
+    int r = cc_db_begin(db, &j->err);
+    if (r < 0)
+        return r;
+    r = cc_app_load_guid(db, j->guid, &app, &j->err);
+    if (r == -ENOENT)
+        goto done;
+    if (r < 0)
+        goto fail;
+    bool is_new = !app.droplet_hash || strcmp(app.droplet_hash, j->sha1) != 0;
+    r = cc_db_exec(db,
+                   "UPDATE apps SET droplet_hash = ?, staged_package = ?, package_state = 'STAGED',"
+                   " lock_version = lock_version + 1 WHERE guid = ? AND package_hash = ?",
+                   CC_P(j->sha1, j->package, j->guid, j->package), &rows, &j->err);
+    if (r < 0)
+        goto fail;
+    j->changes = (int64_t)rows.changes;
+    if (j->changes > 0 && is_new) {
+        /* The row as it is now that this transaction holds it (its env, its command). */
+        cc_app_release(&app);
+        r = cc_app_load_guid(db, j->guid, &app, &j->err);
+        if (r < 0)
+            goto fail;
+        snprintf(desc, sizeof(desc), "Deploy %.7s", j->package);
+        r = cc_release_add(db, &app, app.owner, desc, NULL, &j->err);
+        if (r < 0)
+            goto fail;
+    }
+done:
+    r = cc_db_commit(db, &j->err);
+    if (r < 0)
+        goto fail;
+    goto out;
+fail:
+    cc_db_rollback(db);
+out:
+    cc_db_res_release(&rows);
+    cc_app_release(&app);
+    return r;
+}
+
 static void droplet_work(void *data)
 {
     droplet_job_t *j = data;
@@ -122,20 +173,11 @@ static void droplet_work(void *data)
     unlink(tmp);
     if (j->error < 0)
         return;
-    /* Only a droplet of the app's current package makes it STAGED. */
-    cc_db_res_t rows = {0};
     cc_db_t *db = cc_db_pool_acquire(j->cc->read_pool, &j->err);
-    if (!db ||
-        cc_db_exec(db,
-                   "UPDATE apps SET droplet_hash = ?, staged_package = ?, package_state = 'STAGED',"
-                   " lock_version = lock_version + 1 WHERE guid = ? AND package_hash = ?",
-                   CC_P(j->sha1, j->package, j->guid, j->package), &rows, &j->err) < 0) {
+    if (!db || droplet_record(j, db) < 0) {
         j->db_failed = true;
         j->error = -EIO;
-    } else {
-        j->changes = (int64_t)rows.changes;
     }
-    cc_db_res_release(&rows);
     cc_db_pool_release(j->cc->read_pool, db);
 }
 

@@ -63,26 +63,49 @@ typedef struct gc_s {
     cc_blob_gc_stats_t stats; /* the last run's, written by the worker, read by gc_done */
 } gc_t;
 
-/* The keys the apps use ("pkg/<sha1>", "drop/<sha1>"), sorted; *n of them (malloc'd). */
-static int used_keys(cc_db_t *db, char ***ret, size_t *n, hc_err_t *err)
+/* Adds "pkg/" and "drop/" keys for the two hash columns of every row of res to keys. */
+static void add_keys(const cc_db_res_t *res, char **keys, size_t *k)
 {
-    cc_db_res_t res = {0};
-    int r = cc_db_exec(db, "SELECT package_hash, droplet_hash FROM apps", NULL, 0, &res, err);
-    if (r < 0)
-        return r;
-    char **keys = hc_calloc(res.nrows * 2 + 1, sizeof(*keys));
-    size_t k = 0;
-    for (size_t i = 0; i < res.nrows; i++) {
-        const char *p = cc_db_cell(&res, i, 0), *d = cc_db_cell(&res, i, 1);
+    for (size_t i = 0; i < res->nrows; i++) {
+        const char *p = cc_db_cell(res, i, 0), *d = cc_db_cell(res, i, 1);
         if (p && *p)
-            keys[k++] = hc_asprintf("pkg/%s", p);
+            keys[(*k)++] = hc_asprintf("pkg/%s", p);
         if (d && *d)
-            keys[k++] = hc_asprintf("drop/%s", d);
+            keys[(*k)++] = hc_asprintf("drop/%s", d);
     }
-    cc_db_res_release(&res);
+}
+
+int cc_blob_gc_used_keys(cc_db_t *db, int64_t releases_kept, char ***ret, size_t *n, hc_err_t *err)
+{
+    cc_db_res_t apps = {0}, rel = {0};
+    char kept[24];
+    snprintf(kept, sizeof(kept), "%lld", (long long)releases_kept);
+    int r = cc_db_exec(db, "SELECT package_hash, droplet_hash FROM apps", NULL, 0, &apps, err);
+    /* Versions are 1, 2, 3... per app: the last N are those above the newest minus N. */
+    if (r == 0 && releases_kept > 0)
+        r = cc_db_exec(db,
+                       "SELECT r.package_hash, r.droplet_hash FROM releases r WHERE r.version >"
+                       " (SELECT MAX(x.version) FROM releases x WHERE x.app_guid = r.app_guid) - ?",
+                       CC_P(kept), &rel, err);
+    if (r < 0) {
+        cc_db_res_release(&apps);
+        return r;
+    }
+    char **keys = hc_calloc((apps.nrows + rel.nrows) * 2 + 1, sizeof(*keys));
+    size_t k = 0, u = 0;
+    add_keys(&apps, keys, &k);
+    add_keys(&rel, keys, &k);
+    cc_db_res_release(&apps);
+    cc_db_res_release(&rel);
     qsort(keys, k, sizeof(*keys), cmp_key);
+    for (size_t i = 0; i < k; i++) {
+        if (u > 0 && strcmp(keys[u - 1], keys[i]) == 0)
+            free(keys[i]);
+        else
+            keys[u++] = keys[i];
+    }
     *ret = keys;
-    *n = k;
+    *n = u;
     return 0;
 }
 
@@ -92,7 +115,7 @@ static int gc_work(cc_ctx_t *cc, cc_db_t *db, void *data, hc_err_t *err)
     char **keys = NULL;
     size_t n = 0;
     g->stats = (cc_blob_gc_stats_t){0};
-    int r = used_keys(db, &keys, &n, err);
+    int r = cc_blob_gc_used_keys(db, cc->conf->blob_releases_kept, &keys, &n, err);
     if (r == 0)
         r = cc_blob_gc_sweep(cc->blob, keys, n, (int64_t)time(NULL),
                              (int64_t)(cc->conf->blob_gc_grace_ms / 1000), &g->stats, err);

@@ -51,6 +51,11 @@ static const char *const migrations[] = {
     /* 5: per-app health checks (when the DEA calls an instance RUNNING) */
     ("ALTER TABLE apps ADD COLUMN health_check_type TEXT NOT NULL DEFAULT 'port';"
      "ALTER TABLE apps ADD COLUMN health_check_http_endpoint TEXT NOT NULL DEFAULT '/';"),
+    /* 6: release history (release.h): what each deploy, env change or rollback made current */
+    "CREATE TABLE releases (app_guid TEXT NOT NULL, version BIGINT NOT NULL,"
+    " droplet_hash TEXT, package_hash TEXT, env TEXT NOT NULL DEFAULT '[]', command TEXT,"
+    " created BIGINT NOT NULL, email TEXT NOT NULL, description TEXT NOT NULL,"
+    " PRIMARY KEY (app_guid, version));",
 };
 
 int cc_db_migrate(cc_db_t *db, hc_err_t *err)

@@ -35,7 +35,10 @@ static int open_db(void **state, const char *url)
         return -1;
     }
     /* Start every test from empty tables. */
-    cc_db_exec_script(f->db, "DELETE FROM users; DELETE FROM apps; DELETE FROM tokens;", &err);
+    cc_db_exec_script(f->db,
+                      "DELETE FROM users; DELETE FROM apps; DELETE FROM tokens;"
+                      " DELETE FROM releases;",
+                      &err);
     *state = f;
     return 0;
 }
@@ -167,9 +170,35 @@ static void test_reopen_keeps_schema_version(void **state)
     assert_int_equal(cc_db_open(f->url, &again, &err), 0);
     assert_int_equal(cc_db_exec(again, "SELECT version FROM schema_version", CC_P0, &res, &err), 0);
     assert_int_equal(res.nrows, 1);
-    assert_int_equal(cc_db_cell_int(&res, 0, 0), 5);
+    assert_int_equal(cc_db_cell_int(&res, 0, 0), 6);
     cc_db_res_release(&res);
     cc_db_free(again);
+}
+
+/* Runs script (which takes the schema back to an older version) on f's database, adds the
+ * app g1 and opens the database again: the migrations run. Returns the new connection. */
+static cc_db_t *downgrade_and_reopen(fixture_t *f, const char *script)
+{
+    hc_err_t err;
+    cc_db_t *again = NULL;
+    assert_int_equal(cc_db_exec_script(f->db, script, &err), 0);
+    assert_int_equal(cc_db_exec(f->db,
+                                "INSERT INTO apps (guid, name, owner, created, updated)"
+                                " VALUES ('g1', 'web', 'a@x', 1, 1)",
+                                CC_P0, NULL, &err),
+                     0);
+    assert_int_equal(cc_db_open(f->url, &again, &err), 0);
+    return again;
+}
+
+static void assert_schema_version(cc_db_t *db, int64_t want)
+{
+    cc_db_res_t res = {0};
+    hc_err_t err;
+    assert_int_equal(cc_db_exec(db, "SELECT version FROM schema_version", CC_P0, &res, &err), 0);
+    assert_int_equal(res.nrows, 1);
+    assert_int_equal(cc_db_cell_int(&res, 0, 0), want);
+    cc_db_res_release(&res);
 }
 
 /* A database at version 4 (apps without health check columns) is upgraded on open, its apps
@@ -179,19 +208,11 @@ static void test_upgrade_from_4_adds_health_check(void **state)
     fixture_t *f = *state;
     cc_db_res_t res = {0};
     hc_err_t err;
-    cc_db_t *again = NULL;
-    assert_int_equal(cc_db_exec_script(f->db,
-                                       "ALTER TABLE apps DROP COLUMN health_check_type;"
-                                       "ALTER TABLE apps DROP COLUMN health_check_http_endpoint;"
-                                       "UPDATE schema_version SET version = 4;",
-                                       &err),
-                     0);
-    assert_int_equal(cc_db_exec(f->db,
-                                "INSERT INTO apps (guid, name, owner, created, updated)"
-                                " VALUES ('g1', 'web', 'a@x', 1, 1)",
-                                CC_P0, NULL, &err),
-                     0);
-    assert_int_equal(cc_db_open(f->url, &again, &err), 0);
+    cc_db_t *again =
+        downgrade_and_reopen(f, "ALTER TABLE apps DROP COLUMN health_check_type;"
+                                "ALTER TABLE apps DROP COLUMN health_check_http_endpoint;"
+                                "DROP TABLE releases;"
+                                "UPDATE schema_version SET version = 4;");
     assert_int_equal(cc_db_exec(again,
                                 "SELECT health_check_type, health_check_http_endpoint FROM apps"
                                 " WHERE guid = 'g1'",
@@ -201,9 +222,44 @@ static void test_upgrade_from_4_adds_health_check(void **state)
     assert_string_equal(cc_db_cell(&res, 0, 0), "port");
     assert_string_equal(cc_db_cell(&res, 0, 1), "/");
     cc_db_res_release(&res);
-    assert_int_equal(cc_db_exec(again, "SELECT version FROM schema_version", CC_P0, &res, &err), 0);
-    assert_int_equal(cc_db_cell_int(&res, 0, 0), 5);
+    assert_schema_version(again, 6);
+    cc_db_free(again);
+}
+
+/* A database at version 5 (no release history) gets the releases table on open: its apps
+ * stay, and a release can be recorded and read back. */
+static void test_upgrade_from_5_adds_releases(void **state)
+{
+    fixture_t *f = *state;
+    cc_db_res_t res = {0};
+    hc_err_t err;
+    cc_db_t *again =
+        downgrade_and_reopen(f, "DROP TABLE releases; UPDATE schema_version SET version = 5;");
+    assert_int_equal(cc_db_exec(again,
+                                "INSERT INTO releases (app_guid, version, droplet_hash, env,"
+                                " created, email, description)"
+                                " VALUES ('g1', 1, 'd1', '[\"A=1\"]', 7, 'a@x', 'Deploy abc')",
+                                CC_P0, NULL, &err),
+                     0);
+    /* (app_guid, version) is unique: a version is recorded once. */
+    assert_int_equal(cc_db_exec(again,
+                                "INSERT INTO releases (app_guid, version, created, email,"
+                                " description) VALUES ('g1', 1, 8, 'a@x', 'again')",
+                                CC_P0, NULL, &err),
+                     -EEXIST);
+    assert_int_equal(cc_db_exec(again,
+                                "SELECT a.name, r.version, r.droplet_hash, r.env, r.description"
+                                " FROM apps a JOIN releases r ON r.app_guid = a.guid",
+                                CC_P0, &res, &err),
+                     0);
+    assert_int_equal(res.nrows, 1);
+    assert_string_equal(cc_db_cell(&res, 0, 0), "web");
+    assert_int_equal(cc_db_cell_int(&res, 0, 1), 1);
+    assert_string_equal(cc_db_cell(&res, 0, 2), "d1");
+    assert_string_equal(cc_db_cell(&res, 0, 3), "[\"A=1\"]");
+    assert_string_equal(cc_db_cell(&res, 0, 4), "Deploy abc");
     cc_db_res_release(&res);
+    assert_schema_version(again, 6);
     cc_db_free(again);
 }
 
@@ -332,6 +388,7 @@ int main(void)
         BOTH(test_changes_and_limit),
         BOTH(test_reopen_keeps_schema_version),
         BOTH(test_upgrade_from_4_adds_health_check),
+        BOTH(test_upgrade_from_5_adds_releases),
         cmocka_unit_test_setup_teardown(test_pg_reconnects_after_restart, setup_pg, teardown),
         BOTH(test_pool_one_thread_per_connection),
         cmocka_unit_test(test_pool_connect_failure),
